@@ -1,0 +1,61 @@
+// Package bot is the command core shared by the Telegram and Discord
+// transports: what a chat may ask, who may ask it, and what it changes.
+// Transports only carry a Request in and a Reply out.
+package bot
+
+import "context"
+
+// ChatKind says where a command was sent.
+type ChatKind int
+
+// Kinds of chat.
+const (
+	ChatPrivate ChatKind = iota // a one-to-one chat with the bot
+	ChatGroup                   // a group, supergroup, channel or guild channel
+)
+
+// Request is one command as received by a transport.
+type Request struct {
+	// Platform is "telegram" or "discord".
+	Platform string
+	// Chat is the destination string alerts for this chat go to
+	// ("telegram:-100123", "discord:998877").
+	Chat string
+	Kind ChatKind
+	// UserID is the platform's id of the sender, as a decimal string.
+	UserID string
+	// UserName is for logs and replies only, never for permission checks.
+	UserName string
+	// Command is the command name without slash or @botname, lower case ("subscribe").
+	Command string
+	// Args is the rest of the message, trimmed.
+	Args string
+	// IsChatAdmin reports whether the sender may manage this chat's
+	// subscriptions (Telegram group administrator; Discord Manage Channels or
+	// Manage Server). Called only for group chats; may do a network call.
+	IsChatAdmin func(ctx context.Context) (bool, error)
+}
+
+// Reply is the answer to a Request, as plain text; each transport escapes
+// and formats it for its platform.
+type Reply struct {
+	Text string
+}
+
+// Handler answers commands. The command core implements it; transports call it.
+type Handler interface {
+	Handle(ctx context.Context, r Request) Reply
+}
+
+// Command describes one command for platform registration
+// (Telegram setMyCommands, Discord application commands).
+type Command struct {
+	Name        string
+	Description string
+	// Arg, if not empty, names the single free-text argument ("query").
+	Arg string
+	// ArgRequired says whether Arg must be given.
+	ArgRequired bool
+	// Admin marks commands only configured admins may run.
+	Admin bool
+}

@@ -1,0 +1,69 @@
+// Command newshound polls news feeds, matches stories against a watchlist and
+// alerts Discord channels and Telegram chats. See README.md.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes, as PRODUCT.md fixes them.
+const (
+	exitOK      = 0
+	exitInput   = 1
+	exitRuntime = 2
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches a subcommand and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitInput
+	}
+	cmds := map[string]func([]string, io.Writer, io.Writer) int{
+		"run":     cmdRun,
+		"check":   cmdCheck,
+		"match":   cmdMatch,
+		"watch":   cmdWatch,
+		"feed":    cmdFeed,
+		"outbox":  cmdOutbox,
+		"version": cmdVersion,
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+			usage(stdout)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "newshound: unknown command %q\n", args[0])
+		usage(stderr)
+		return exitInput
+	}
+	return cmd(args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: newshound COMMAND [flags]
+
+  run [--config F] [--once]        run the daemon (--once: poll all feeds, deliver, exit)
+  check [--config F]               validate the config
+  match [--config F] (--text T | --feed FILE_OR_URL | --jsonl FILE) [--json]
+  watch add NAME QUERY | watch rm NAME | watch ls
+  feed add URL [--tag T] | feed rm URL | feed ls
+  outbox ls | outbox retry [ID]
+  version
+`)
+}
+
+func cmdVersion(_ []string, stdout, _ io.Writer) int {
+	fmt.Fprintln(stdout, "newshound", version)
+	return exitOK
+}

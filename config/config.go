@@ -1,0 +1,120 @@
+// Package config loads and validates config.yaml, reporting every problem
+// with its file:line:col, and edits it in place keeping comments and order.
+package config
+
+import "time"
+
+// Config is the whole configuration after defaults and ${VAR} expansion.
+type Config struct {
+	// Path is the file the config was loaded from ("" when loaded from bytes).
+	Path string
+
+	Poll       Poll
+	Store      Store
+	HTTP       HTTP
+	Log        Log
+	Feeds      []Feed
+	Entities   map[string][]string
+	AliasFiles []string // MISP galaxy / ATT&CK STIX files imported into the actor registry
+	Watches    []Watch
+	Routes     []Route
+	Discord    Discord
+	Telegram   Telegram
+	Admins     Admins
+	Security   Security
+	Limits     Limits
+}
+
+// Poll configures the scheduler and the fetcher.
+type Poll struct {
+	Schedule    string        // robfig/cron spec of the tick, seconds field allowed; default "@every 1m"
+	Interval    time.Duration // default minimum time between two polls of a feed; default 5m
+	Timeout     time.Duration // per request; default 20s
+	Concurrency int           // feeds fetched at once; default 16
+	PerHost     int           // requests to one host at once; default 2
+	Backfill    int           // first poll of a new feed: alert on its newest N items; default 0
+	MaxBodySize int64         // bytes; default 10 MiB
+	UserAgent   string        // default "newshound/VERSION (+https://github.com/newshound/newshound)"
+}
+
+// Store configures the embedded database.
+type Store struct {
+	Path string // SQLite file; default "newshound.db"
+}
+
+// HTTP configures the metrics and health listener.
+type HTTP struct {
+	Listen string // empty: off
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string // debug, info, warn, error; default info
+	Format string // text or json; default text
+}
+
+// Feed is a feed from the config file (trusted: any address allowed).
+type Feed struct {
+	URL      string
+	Name     string // default: the feed's own title, else the URL host
+	Tags     []string
+	Interval time.Duration // 0: Poll.Interval
+	Pos      Pos
+}
+
+// Watch is a named query.
+type Watch struct {
+	Name  string
+	Query string
+	Tags  []string
+	Color int // optional Discord embed colour (0xRRGGBB); 0: derived from the name
+	Pos   Pos // position of the watch entry
+	// QueryPos is the position of the query value, for errors inside the query.
+	QueryPos Pos
+}
+
+// Route sends alerts of some watches to some destinations.
+type Route struct {
+	Watches []string
+	To      []string // "console", "telegram:ID", "discord:ID", "discord-webhook:URL"
+	Pos     Pos
+}
+
+// Discord configures the Discord bot. Empty Token: Discord is off
+// (webhook destinations still work).
+type Discord struct {
+	Token string
+	API   string // default "https://discord.com/api/v10/"
+	// Guilds, if set, registers slash commands per guild instead of globally.
+	Guilds []string
+}
+
+// Telegram configures the Telegram bot. Empty Token: Telegram is off.
+type Telegram struct {
+	Token string
+	API   string // default "https://api.telegram.org"
+}
+
+// Admins lists the users allowed to run admin commands, per platform.
+type Admins struct {
+	Telegram []string
+	Discord  []string
+}
+
+// Security holds switches that loosen protections.
+type Security struct {
+	AllowPrivateFeeds bool // chat-added feeds may point at private addresses
+	AllowChatRegex    bool // chat users may use /regex/ in queries
+}
+
+// Limits bounds what chat users may do.
+type Limits struct {
+	QueryLength          int // default 512
+	SubscriptionsPerChat int // default 50
+	CommandsPerMinute    int // per user; default 20
+}
+
+// Pos is a position in the config file, 1-based.
+type Pos struct {
+	Line, Col int
+}

@@ -1,0 +1,39 @@
+// Package feeds fetches feeds over HTTP and turns them into normalised items.
+//
+// Fetching (conditional GET, limits, charsets, SSRF guard) and parsing (gofeed
+// to Item, canonical links, plain text) live here; nothing in this package
+// knows about watches, the store or chats.
+package feeds
+
+import "time"
+
+// Item is one story from a feed, normalised so that the rest of the program
+// never sees HTML, relative links or tracking parameters.
+type Item struct {
+	// Key is the stable dedup key within its feed: the GUID, else the
+	// canonical link, else a hash of title and date.
+	Key string
+	// GUID is the feed's own identifier, as published (may be empty).
+	GUID string
+	// Link is the canonical absolute link (tracking parameters and fragment removed).
+	Link string
+	// Title, Summary and Content are plain text (HTML stripped, entities decoded).
+	Title   string
+	Summary string
+	Content string
+	// Categories and Authors as published, trimmed.
+	Categories []string
+	Authors    []string
+	// Published is the publication (else update) time; zero when the feed gives none.
+	Published time.Time
+}
+
+// Feed is a parsed feed document.
+type Feed struct {
+	Title string
+	// Link is the site's home page, if the feed names one.
+	Link string
+	// TTL is the RSS <ttl> as a duration (0 when absent); a lower bound on the poll interval.
+	TTL   time.Duration
+	Items []Item
+}

@@ -1,0 +1,102 @@
+// Package notify delivers alerts: the Sender interface each platform
+// implements, the console sink, and the dispatcher that drains the outbox.
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Alert is one story to show at one destination, with why it matched.
+type Alert struct {
+	// ID is the outbox row id; stable across retries.
+	ID int64
+	// Destination is "console", "telegram:CHAT", "discord:CHANNEL" or "discord-webhook:URL".
+	Destination string
+	// Nonce is unique per alert row and stable across retries (Discord enforce_nonce).
+	Nonce string
+
+	Title     string
+	Link      string
+	Feed      string
+	Published time.Time // zero if unknown
+	// Snippet is plain text with hits marked « and ».
+	Snippet string
+	Watches []WatchMatch
+}
+
+// WatchMatch is one watch that fired, and the terms that made it fire as
+// they should be shown (`APT29, as "Cozy Bear"`).
+type WatchMatch struct {
+	Name  string
+	Terms []string
+}
+
+// Sender delivers alerts to one platform. Send returns nil on delivery, a
+// *RetryAfterError when the platform asked us to wait, a *PermanentError when
+// the destination is gone or refuses us, and any other error for transient
+// failures worth retrying with backoff.
+type Sender interface {
+	Send(ctx context.Context, a Alert) error
+}
+
+// RetryAfterError says the platform rate-limited us: nothing more may go to
+// the destination (or, if Global, to the platform) before After has passed.
+type RetryAfterError struct {
+	After  time.Duration
+	Global bool
+	Err    error
+}
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("rate limited, retry after %s: %v", e.After, e.Err)
+}
+
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// PermanentError says the destination will never accept this alert (bot
+// blocked, chat deleted, missing access): park it and disable the destination.
+type PermanentError struct {
+	Err error
+	// MigrateTo, when set, names the destination that replaces this one
+	// (a Telegram group upgraded to a supergroup).
+	MigrateTo string
+}
+
+func (e *PermanentError) Error() string {
+	if e.MigrateTo != "" {
+		return fmt.Sprintf("destination moved to %s: %v", e.MigrateTo, e.Err)
+	}
+	return "permanent failure: " + e.Err.Error()
+}
+
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// IsPermanent reports whether err is, or wraps, a *PermanentError.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}
+
+// Platform returns the platform part of a destination ("telegram" for
+// "telegram:-100123"), or the whole string when it has no colon.
+func Platform(dest string) string {
+	p, _, _ := strings.Cut(dest, ":")
+	return p
+}
+
+// Rate is N events per Per.
+type Rate struct {
+	N   int
+	Per time.Duration
+}
+
+// Paced is implemented by Senders whose platform publishes rate limits. The
+// dispatcher paces each destination and the whole platform to these rates so
+// that 429s are rare rather than routine. A zero Rate means no limit.
+type Paced interface {
+	Limits(dest string) (perDest, platform Rate)
+}
