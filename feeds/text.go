@@ -17,7 +17,10 @@ import (
 // elements separated by a space, and runs of white space collapsed to one
 // space. Text without '<' or '&' is only white-space collapsed.
 func PlainText(s string) string {
-	if !strings.ContainsAny(s, "<&") {
+	if !strings.Contains(s, "<") {
+		if strings.Contains(s, "&") {
+			s = html.UnescapeString(s)
+		}
 		return collapseSpace(s)
 	}
 	var b strings.Builder
