@@ -111,7 +111,9 @@ type Response struct {
 
 // HTTPError is a non-success HTTP status.
 type HTTPError struct {
-	URL        string
+	// URL is the requested feed URL (password redacted).
+	URL string
+	// StatusCode and Status are the final response's, e.g. 410 and "410 Gone".
 	StatusCode int
 	Status     string
 	// RetryAfter is from the Retry-After header on 429 and 503, else 0.
