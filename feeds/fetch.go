@@ -357,11 +357,11 @@ func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
 		}
 		defer zr.Close()
 		body, err := readLimit(zr, limit, resp.ContentLength*4)
+		if wire.n > limit {
+			return nil, ErrTooLarge // the compressed stream alone is too big
+		}
 		if err != nil {
 			return nil, err
-		}
-		if wire.n > limit {
-			return nil, ErrTooLarge
 		}
 		return f.maybeGunzip(body)
 	}
