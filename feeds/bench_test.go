@@ -348,6 +348,7 @@ func benchGofeed(b *testing.B, noImageScan bool) {
 	var items atomic.Int64
 	b.SetBytes(int64(len(samples[0])))
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	b.RunParallel(func(pb *testing.PB) {
 		p := gofeed.NewParser()
 		if noImageScan {
@@ -365,6 +366,7 @@ func benchGofeed(b *testing.B, noImageScan bool) {
 		}
 	})
 	b.ReportMetric(float64(items.Load())/b.Elapsed().Seconds(), "items/s")
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu_µs/feed")
 }
 
 // BenchmarkParseOnlyNewshound is Parse (charset, gofeed, normalisation) on
@@ -374,6 +376,7 @@ func BenchmarkParseOnlyNewshound(b *testing.B) {
 	var items atomic.Int64
 	b.SetBytes(int64(len(samples[0])))
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	b.RunParallel(func(pb *testing.PB) {
 		k := 0
 		for pb.Next() {
@@ -387,6 +390,7 @@ func BenchmarkParseOnlyNewshound(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(items.Load())/b.Elapsed().Seconds(), "items/s")
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu_µs/feed")
 }
 
 // BenchmarkParseCorpus parses every shared corpus file once per iteration

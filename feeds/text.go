@@ -107,7 +107,23 @@ func collapseSpace(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
-	for _, r := range s {
+	i := 0
+	for ; i < len(s); i++ { // ASCII prefix, byte at a time
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			break
+		}
+		if c <= ' ' || c == 0x7f {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteByte(c)
+	}
+	for _, r := range s[i:] {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u200b' || r == '\ufeff' {
 			space = b.Len() > 0
 			continue
