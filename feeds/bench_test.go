@@ -55,35 +55,83 @@ ministry attack espionage APT29 Cozy Bear Midnight Blizzard embassy sanctions el
 energy grid outage phishing campaign malware botnet police arrest court ruling minister talks summit
 border drone strike port grain exports bank breach data leak vulnerability patch exploit zero-day`)
 
+// farmText holds pre-rendered item parts so that serving a feed costs the
+// farm little CPU (the server shares the process and the cores with the
+// fetcher being measured): headline words, link slug, author and categories,
+// description, and the optional full content.
+type farmText struct {
+	headline, slug, meta, description, content string
+}
+
+const farmTextVariants = 64
+
+var farmTexts = func() []farmText {
+	out := make([]farmText, farmTextVariants)
+	for t := range out {
+		w := func(n int) string { return farmWords[(t*13+n*31)%len(farmWords)] }
+		var d, c strings.Builder
+		d.WriteString("<description><![CDATA[<p>")
+		for s := range 3 {
+			fmt.Fprintf(&d, "%s %s %s the %s, officials said on %s. ", w(s+9), w(s+10), w(s+11), w(s+12), w(s+13))
+		}
+		d.WriteString(`</p><p><a href="https://farm.example/more">Read more</a></p>]]></description>` + "\n")
+		c.WriteString("<content:encoded><![CDATA[")
+		for s := range 10 {
+			fmt.Fprintf(&c, "<p>%s <b>%s</b> %s %s in %s; <i>%s</i> %s.</p>", w(s+20), w(s+21), w(s+22), w(s+23), w(s+24), w(s+25), w(s+26))
+		}
+		c.WriteString("<script>track()</script>]]></content:encoded>\n")
+		out[t] = farmText{
+			headline:    fmt.Sprintf("%s %s: %s &amp; %s report #", w(1), w(2), w(3), w(4)),
+			slug:        w(5) + "-" + w(6),
+			meta:        fmt.Sprintf("<dc:creator>Reporter %d</dc:creator>\n<category>%s</category><category>%s</category>\n", t%17, w(7), w(8)),
+			description: d.String(),
+			content:     c.String(),
+		}
+	}
+	return out
+}()
+
 // farmBody writes feed i at version v: 50 items, newest first, ~40 KB
 // (title, link with tracking parameters, GUID, date, author, two categories,
 // an HTML description of three sentences; every fifth item has a
-// content:encoded of ten paragraphs).
+// content:encoded of ten paragraphs). Titles, links and GUIDs carry the feed
+// and item numbers, so every feed and version is distinct.
 func farmBody(buf *bytes.Buffer, i, v int) {
+	var num [40]byte
+	n := func(x int) { buf.Write(strconv.AppendInt(num[:0], int64(x), 10)) }
 	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
 		`<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>` + "\n")
-	fmt.Fprintf(buf, "<title>Farm feed %d</title><link>https://farm%d.example/</link><description>Generated feed %d</description><ttl>15</ttl>\n", i, i, i)
+	buf.WriteString("<title>Farm feed ")
+	n(i)
+	buf.WriteString("</title><link>https://farm")
+	n(i)
+	buf.WriteString(".example/</link><description>Generated feed</description><ttl>15</ttl>\n")
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for k := range farmItems {
 		id := v + farmItems - k // newest first
-		w := func(n int) string { return farmWords[(i*7+id*13+n*31)%len(farmWords)] }
+		t := &farmTexts[(i*7+id*13)%farmTextVariants]
 		buf.WriteString("<item>\n<title>")
-		fmt.Fprintf(buf, "%s %s: %s &amp; %s report #%d from feed %d", w(1), w(2), w(3), w(4), id, i)
-		fmt.Fprintf(buf, "</title>\n<link>https://farm%d.example/news/%d/%s-%s?utm_source=rss&amp;utm_medium=feed</link>\n", i, id, w(5), w(6))
-		fmt.Fprintf(buf, "<guid isPermaLink=\"false\">farm-%d-item-%d</guid>\n", i, id)
-		fmt.Fprintf(buf, "<pubDate>%s</pubDate>\n<dc:creator>Reporter %d</dc:creator>\n", base.Add(time.Duration(id)*time.Minute).Format(time.RFC1123Z), id%17)
-		fmt.Fprintf(buf, "<category>%s</category><category>%s</category>\n", w(7), w(8))
-		buf.WriteString("<description><![CDATA[<p>")
-		for s := range 3 {
-			fmt.Fprintf(buf, "%s %s %s the %s, officials said on %s. ", w(s+9), w(s+10), w(s+11), w(s+12), w(s+13))
-		}
-		buf.WriteString(`</p><p><a href="https://farm.example/more">Read more</a></p>]]></description>` + "\n")
+		buf.WriteString(t.headline)
+		n(id)
+		buf.WriteString(" from feed ")
+		n(i)
+		buf.WriteString("</title>\n<link>https://farm")
+		n(i)
+		buf.WriteString(".example/news/")
+		n(id)
+		buf.WriteByte('/')
+		buf.WriteString(t.slug)
+		buf.WriteString("?utm_source=rss&amp;utm_medium=feed</link>\n<guid isPermaLink=\"false\">farm-")
+		n(i)
+		buf.WriteString("-item-")
+		n(id)
+		buf.WriteString("</guid>\n<pubDate>")
+		buf.Write(base.Add(time.Duration(id)*time.Minute).AppendFormat(num[:0], time.RFC1123Z))
+		buf.WriteString("</pubDate>\n")
+		buf.WriteString(t.meta)
+		buf.WriteString(t.description)
 		if id%5 == 0 { // every fifth item carries full content
-			buf.WriteString("<content:encoded><![CDATA[")
-			for s := range 10 {
-				fmt.Fprintf(buf, "<p>%s <b>%s</b> %s %s in %s; <i>%s</i> %s.</p>", w(s+20), w(s+21), w(s+22), w(s+23), w(s+24), w(s+25), w(s+26))
-			}
-			buf.WriteString("<script>track()</script>]]></content:encoded>\n")
+			buf.WriteString(t.content)
 		}
 		buf.WriteString("</item>\n")
 	}
