@@ -466,3 +466,72 @@ func BenchmarkParseCorpus(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEndToEndVsGofeed measures the ratio under the same
+// conditions: in every iteration, gofeed alone (default settings, and with
+// the image scan off) parses the exact bytes the farm serves, with the
+// farm's concurrency, then a cold Fetch+Parse cycle runs over the same feeds.
+// Interleaving keeps the shared machine's load drift out of the ratio.
+// Size: min(NEWSHOUND_FARM or 500, 1000) feeds.
+func BenchmarkEndToEndVsGofeed(b *testing.B) {
+	n := min(farmSize(), 1000)
+	fm := newFarm(b, n)
+	fe := NewFetcher(Options{})
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		var buf bytes.Buffer
+		farmBody(&buf, i, 0)
+		bodies[i] = buf.Bytes()
+	}
+	gofeedPass := func(noImageScan bool) (int64, time.Duration) {
+		var items atomic.Int64
+		var next atomic.Int64
+		start := time.Now()
+		var wg sync.WaitGroup
+		for range farmConcurrency {
+			wg.Go(func() {
+				p := gofeed.NewParser()
+				if noImageScan {
+					p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+				}
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= n {
+						return
+					}
+					f, err := p.Parse(bytes.NewReader(bodies[i]))
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					items.Add(int64(len(f.Items)))
+				}
+			})
+		}
+		wg.Wait()
+		return items.Load(), time.Since(start)
+	}
+	var gItems, g2Items, eItems int64
+	var gTime, g2Time, eTime time.Duration
+	b.ResetTimer()
+	for range b.N {
+		it, d := gofeedPass(false)
+		gItems, gTime = gItems+it, gTime+d
+		it, d = gofeedPass(true)
+		g2Items, g2Time = g2Items+it, g2Time+d
+		r := runCycle(fe, fm.urls, make([]feedState, n))
+		if r.errors > 0 {
+			b.Fatalf("cycle: %+v", r)
+		}
+		eItems, eTime = eItems+r.items, eTime+r.elapsed
+	}
+	b.StopTimer()
+	g := float64(gItems) / gTime.Seconds()
+	g2 := float64(g2Items) / g2Time.Seconds()
+	e := float64(eItems) / eTime.Seconds()
+	b.ReportMetric(g, "gofeed_items/s")
+	b.ReportMetric(g2, "gofeed_noimg_items/s")
+	b.ReportMetric(e, "e2e_items/s")
+	b.ReportMetric(e/g, "ratio")
+	b.ReportMetric(e/g2, "ratio_noimg")
+}
