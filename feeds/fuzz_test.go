@@ -114,3 +114,74 @@ func FuzzCanonicalLink(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlainTextFast checks the fast HTML-to-text path against the
+// tokenizer: whenever the fast path accepts an input, both must agree.
+func FuzzPlainTextFast(f *testing.F) {
+	for _, s := range []string{
+		"<p>Hello <b>world</b></p>", "a<script>x</script>b", "<style type='text/css'>p{}</style>x",
+		"<a href=\"x>y\" title='q'>link</a>", "<img src=x/>cap", "<br/>x<br />y", "<!-- c -->t", "<!--->t",
+		"x < y &amp; z", "<P CLASS=a>Up</P>", "<svg><text>t</text></svg>after", "<script>a</SCRIPT >b",
+		"<div\tclass=\"a\"\n>x</div>", "a &copy2024 &notit; &#x41;", "<object/>x", "<svg a=b/>x</svg>y",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := plainTextFast(s)
+		if !ok {
+			return
+		}
+		if want := plainTextTokenizer(s); fast != want {
+			t.Fatalf("plainTextFast(%q) = %q, tokenizer gives %q", s, fast, want)
+		}
+	})
+}
+
+// TestPlainTextFastMatchesTokenizerOnCorpus runs both paths over every
+// title, description and content of the shared corpus (real-world HTML).
+func TestPlainTextFastMatchesTokenizerOnCorpus(t *testing.T) {
+	files := sharedCorpusFiles()
+	if len(files) == 0 {
+		t.Skip("shared corpus absent")
+	}
+	accepted, total := 0, 0
+	for _, path := range files {
+		body, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if isGzip(body) {
+			if body, err = gunzipLimit(body, DefaultMaxBodySize); err != nil {
+				t.Fatal(err)
+			}
+		}
+		doc, _, err := toUTF8(body, "")
+		if err != nil {
+			continue
+		}
+		gf, _, err := parseLenient(doc)
+		if err != nil {
+			continue
+		}
+		for _, it := range gf.Items {
+			for _, s := range []string{it.Title, it.Description, it.Content} {
+				if !strings.Contains(s, "<") {
+					continue
+				}
+				total++
+				fast, ok := plainTextFast(s)
+				if !ok {
+					continue
+				}
+				accepted++
+				if want := plainTextTokenizer(s); fast != want {
+					t.Errorf("%s: fast path differs:\n got %.200q\nwant %.200q", filepath.Base(path), fast, want)
+				}
+			}
+		}
+	}
+	t.Logf("fast path took %d of %d HTML fields", accepted, total)
+	if total > 0 && accepted*2 < total {
+		t.Errorf("fast path accepted only %d of %d real HTML fields", accepted, total)
+	}
+}

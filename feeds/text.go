@@ -23,6 +23,15 @@ func PlainText(s string) string {
 		}
 		return collapseSpace(s)
 	}
+	if out, ok := plainTextFast(s); ok {
+		return out
+	}
+	return plainTextTokenizer(s)
+}
+
+// plainTextTokenizer is PlainText through the x/net/html tokenizer; it
+// handles any input.
+func plainTextTokenizer(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	z := html.NewTokenizer(strings.NewReader(s))
