@@ -30,15 +30,15 @@ func TestNormWords(t *testing.T) {
 		{"it's", []string{"it"}},
 		{"Café Zürich", []string{"cafe", "zurich"}},
 		{"ＡＰＴ２９", []string{"apt", "29"}}, // full width
-		{"ﬁnance", []string{"finance"}},       // ligature
+		{"ﬁnance", []string{"finance"}},  // ligature
 		{"Straße", []string{"strasse"}},
 		{"ΟΔΥΣΣΕΥΣ", []string{"οδυσσευσ"}}, // final sigma folds like sigma
 		{"Россия и Украина", []string{"россия", "и", "украина"}},
 		{"Київ, Харків", []string{"киів", "харків"}}, // ї loses its diaeresis: accents removed
 		{"Ёлка", []string{"елка"}},
 		{"Йошкар-Ола, бой", []string{"йошкар", "ола", "бой"}}, // й is a letter, not и with an accent
-		{"ｶﾀｶﾅ", []string{"カ", "タ", "カ", "ナ"}},              // half-width kana widen
-		{"مُحَمَّد", []string{"محمد"}}, // harakat removed
+		{"ｶﾀｶﾅ", []string{"カ", "タ", "カ", "ナ"}},                // half-width kana widen
+		{"مُحَمَّد", []string{"محمد"}},                        // harakat removed
 		{"روسيا وأوكرانيا", []string{"روسيا", "واوكرانيا"}},
 		{"東京で地震", []string{"東", "京", "で", "地", "震"}},
 		{"서울 날씨", []string{"서울", "날씨"}},

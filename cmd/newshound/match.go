@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
-	"golang.org/x/net/html"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/html"
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/matcher"
