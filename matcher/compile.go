@@ -92,6 +92,10 @@ type Compiled struct {
 	prefixes   map[string][]int32 // prefix -> one-word prefix patterns
 	prefixLens []int              // distinct byte lengths of prefixes, ascending
 	trig       [][]int32          // pattern -> watches it may trigger
+	// firstBits and prefixBits are bitsets over wordHash of the keys of
+	// first and prefixes: most words of a text are in neither, and the
+	// bitsets (16 KiB) say so without touching the maps.
+	firstBits, prefixBits *[filterWords]uint64
 	always     []int32            // watches to evaluate on every document
 	pool       sync.Pool
 }
@@ -325,6 +329,15 @@ func Compile(watches []Watch, reg *Registry, opts CompileOptions) (*Compiled, er
 			c.first[p.toks[0]] = append(c.first[p.toks[0]], int32(id))
 		}
 	}
+	c.firstBits, c.prefixBits = new([filterWords]uint64), new([filterWords]uint64)
+	for k := range c.first {
+		h := wordHash(k)
+		c.firstBits[h>>6%filterWords] |= 1 << (h & 63)
+	}
+	for k := range c.prefixes {
+		h := wordHash(k)
+		c.prefixBits[h>>6%filterWords] |= 1 << (h & 63)
+	}
 	for l := range lens {
 		c.prefixLens = append(c.prefixLens, l)
 	}
@@ -357,6 +370,24 @@ func Check(query string, reg *Registry, opts CompileOptions) error {
 
 // Len returns the number of compiled watches.
 func (c *Compiled) Len() int { return len(c.watches) }
+
+// filterWords is the size of the word bitsets in 64-bit words.
+const filterWords = 1024
+
+// FNV-1a constants.
+const (
+	fnvOffset = 2166136261
+	fnvPrime  = 16777619
+)
+
+// wordHash is FNV-1a of s.
+func wordHash(s string) uint32 {
+	h := uint32(fnvOffset)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * fnvPrime
+	}
+	return h
+}
 
 // sortInts sorts a small slice of ints in place.
 func sortInts(a []int) {

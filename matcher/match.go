@@ -43,6 +43,8 @@ type state struct {
 	stamp                    []uint32 // per watch: gen when made a candidate
 	gen                      uint32
 	cands                    []int32
+	marks                    []mark
+	spanBuf                  []span
 	feedDone                 bool
 	feedToks                 []string
 }
@@ -135,22 +137,22 @@ func (c *Compiled) scan(st *state, d Doc) {
 	}
 	for i := range st.toks {
 		w := st.arena[st.toks[i].ns:st.toks[i].ne]
-		if ids, ok := c.first[string(w)]; ok {
-			for _, p := range ids {
-				c.try(st, p, i)
+		h := uint32(fnvOffset)
+		pl := 0 // next prefix length to test
+		for j, b := range w {
+			h = (h ^ uint32(b)) * fnvPrime
+			if pl < len(c.prefixLens) && j+1 == c.prefixLens[pl] {
+				pl++
+				if c.prefixBits[h>>6%filterWords]&(1<<(h&63)) != 0 && (j+1 == len(w) || utf8.RuneStart(w[j+1])) {
+					for _, p := range c.prefixes[string(w[:j+1])] {
+						c.try(st, p, i)
+					}
+				}
 			}
 		}
-		for _, l := range c.prefixLens {
-			if l > len(w) {
-				break
-			}
-			if l < len(w) && !utf8.RuneStart(w[l]) {
-				continue
-			}
-			if ids, ok := c.prefixes[string(w[:l])]; ok {
-				for _, p := range ids {
-					c.try(st, p, i)
-				}
+		if c.firstBits[h>>6%filterWords]&(1<<(h&63)) != 0 {
+			for _, p := range c.first[string(w)] {
+				c.try(st, p, i)
 			}
 		}
 	}
@@ -233,6 +235,15 @@ func (c *Compiled) eval(st *state, n *node, d Doc) bool {
 	case nodeNear:
 		return len(c.spans(st, n, nil)) > 0
 	case nodeTerm, nodeActor:
+		if n.leaf.scope == fieldDefault {
+			// Every occurrence is in a default field.
+			for _, p := range n.leaf.pats {
+				if st.head[p] != 0 {
+					return true
+				}
+			}
+			return false
+		}
 		for _, p := range n.leaf.pats {
 			for o := st.head[p]; o != 0; o = st.occ[o-1].next {
 				if st.texts[st.toks[st.occ[o-1].tok].text].field&n.leaf.scope != 0 {
@@ -359,7 +370,8 @@ type mark struct {
 // explain builds the Hit for a watch that fired.
 func (c *Compiled) explain(st *state, w *cwatch, d Doc) Hit {
 	h := Hit{Watch: w.name, Index: w.index}
-	var marks []mark
+	marks := st.marks[:0]
+	defer func() { st.marks = marks[:0] }()
 	var walk func(n *node)
 	walk = func(n *node) {
 		switch n.kind {
@@ -371,7 +383,8 @@ func (c *Compiled) explain(st *state, w *cwatch, d Doc) Hit {
 			}
 		case nodeTerm, nodeActor:
 			var best mark
-			for i, sp := range c.spans(st, n, nil) {
+			st.spanBuf = c.spans(st, n, st.spanBuf[:0])
+			for i, sp := range st.spanBuf {
 				ft, lt := st.toks[sp.tok], st.toks[sp.last]
 				m := mark{text: ft.text, s: ft.s, e: lt.e}
 				marks = append(marks, m)
@@ -463,6 +476,7 @@ func snippet(texts []dtext, marks []mark) string {
 		}
 	}
 	var b strings.Builder
+	b.Grow(end - start + 16)
 	if start > 0 {
 		b.WriteString("…")
 	}
@@ -486,16 +500,30 @@ func snippet(texts []dtext, marks []mark) string {
 
 // writeCollapsed writes s with runs of white space as one space.
 func writeCollapsed(b *strings.Builder, s string) {
-	space := false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			if !space {
-				b.WriteByte(' ')
-			}
-			space = true
-			continue
+	from, space := 0, false
+	for i := 0; i < len(s); {
+		c := s[i]
+		var n int
+		var isSpace bool
+		if c < utf8.RuneSelf {
+			n, isSpace = 1, c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'
+		} else {
+			var r rune
+			r, n = utf8.DecodeRuneInString(s[i:])
+			isSpace = unicode.IsSpace(r)
 		}
-		space = false
-		b.WriteRune(r)
+		switch {
+		case isSpace && !space:
+			b.WriteString(s[from:i])
+			b.WriteByte(' ')
+			space = true
+		case !isSpace && space:
+			from = i
+			space = false
+		}
+		i += n
+	}
+	if !space {
+		b.WriteString(s[from:])
 	}
 }
