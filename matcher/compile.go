@@ -96,8 +96,8 @@ type Compiled struct {
 	// first and prefixes: most words of a text are in neither, and the
 	// bitsets (16 KiB) say so without touching the maps.
 	firstBits, prefixBits *[filterWords]uint64
-	always     []int32            // watches to evaluate on every document
-	pool       sync.Pool
+	always                []int32 // watches to evaluate on every document
+	pool                  sync.Pool
 }
 
 // builder assembles patterns shared by all watches of one compilation.
