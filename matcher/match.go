@@ -498,20 +498,18 @@ func snippet(texts []dtext, marks []mark) string {
 	return strings.TrimSpace(b.String())
 }
 
-// writeCollapsed writes s with runs of white space as one space.
+// writeCollapsed writes s with each run of ASCII white space as one space
+// (other spaces, such as no-break spaces, are kept as they are).
 func writeCollapsed(b *strings.Builder, s string) {
+	if strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\t') < 0 && strings.IndexByte(s, '\r') < 0 &&
+		strings.IndexByte(s, '\v') < 0 && strings.IndexByte(s, '\f') < 0 && !strings.Contains(s, "  ") {
+		b.WriteString(s)
+		return
+	}
 	from, space := 0, false
-	for i := 0; i < len(s); {
+	for i := 0; i < len(s); i++ {
 		c := s[i]
-		var n int
-		var isSpace bool
-		if c < utf8.RuneSelf {
-			n, isSpace = 1, c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'
-		} else {
-			var r rune
-			r, n = utf8.DecodeRuneInString(s[i:])
-			isSpace = unicode.IsSpace(r)
-		}
+		isSpace := c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'
 		switch {
 		case isSpace && !space:
 			b.WriteString(s[from:i])
@@ -521,7 +519,6 @@ func writeCollapsed(b *strings.Builder, s string) {
 			from = i
 			space = false
 		}
-		i += n
 	}
 	if !space {
 		b.WriteString(s[from:])
