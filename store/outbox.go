@@ -56,7 +56,7 @@ func (db *DB) DueDestinations(ctx context.Context, now time.Time) ([]string, err
 // (publication time, then queue order), stopping before the first one not
 // yet due, so that a retried alert keeps its place ahead of later ones.
 func (db *DB) NextAlerts(ctx context.Context, dest string, now time.Time, limit int) ([]notify.Alert, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, payload, next_attempt FROM outbox
+	rows, err := db.r.QueryContext(ctx, `SELECT id, payload, next_attempt, attempts FROM outbox
 		WHERE state = 'pending' AND destination = ? ORDER BY published, id LIMIT ?`, dest, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: next alerts for %s: %w", dest, err)
@@ -65,8 +65,9 @@ func (db *DB) NextAlerts(ctx context.Context, dest string, now time.Time, limit 
 	var out []notify.Alert
 	for rows.Next() {
 		var id, next int64
+		var attempts int
 		var payload string
-		if err := rows.Scan(&id, &payload, &next); err != nil {
+		if err := rows.Scan(&id, &payload, &next, &attempts); err != nil {
 			return nil, fmt.Errorf("store: next alerts for %s: %w", dest, err)
 		}
 		if next > now.UnixMilli() {
@@ -76,6 +77,7 @@ func (db *DB) NextAlerts(ctx context.Context, dest string, now time.Time, limit 
 		if err != nil {
 			return nil, err
 		}
+		a.Attempts = attempts
 		out = append(out, a)
 	}
 	return out, rows.Err()
