@@ -94,6 +94,11 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	return loadBytes(path, data)
+}
+
+// loadBytes is Load on data already read from path.
+func loadBytes(path string, data []byte) (*Config, error) {
 	cfg, err := ParseEnv(data, path, os.LookupEnv)
 	cfg.Path = path
 	dir := filepath.Dir(path)
