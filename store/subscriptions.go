@@ -55,7 +55,7 @@ const subIDLen = 6
 func newSubID() (string, error) {
 	var b [4]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("random subscription id: %w", err)
+		return "", fmt.Errorf("store: random subscription id: %w", err)
 	}
 	return subIDEncoding.EncodeToString(b[:])[:subIDLen], nil
 }
@@ -69,19 +69,19 @@ func (db *DB) AddSubscription(ctx context.Context, s Subscription) (Subscription
 	s.Watch = strings.TrimSpace(s.Watch)
 	s.Query = strings.TrimSpace(s.Query)
 	if s.Chat == "" {
-		return Subscription{}, errors.New("add subscription: empty chat")
+		return Subscription{}, errors.New("store: add subscription: empty chat")
 	}
 	if (s.Watch == "") == (s.Query == "") {
-		return Subscription{}, fmt.Errorf("add subscription for %s: exactly one of watch and query must be set", s.Chat)
+		return Subscription{}, fmt.Errorf("store: add subscription for %s: exactly one of watch and query must be set", s.Chat)
 	}
 	if s.CreatedAt.IsZero() {
-		s.CreatedAt = time.Now()
+		s.CreatedAt = db.now()
 	}
-	s.CreatedAt = s.CreatedAt.UTC()
+	s.CreatedAt = s.CreatedAt.Truncate(time.Millisecond)
 
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return Subscription{}, fmt.Errorf("add subscription for %s: begin: %w", s.Chat, err)
+		return Subscription{}, fmt.Errorf("store: add subscription for %s: begin: %w", s.Chat, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 
@@ -90,9 +90,9 @@ func (db *DB) AddSubscription(ctx context.Context, s Subscription) (Subscription
 	row := tx.QueryRowContext(ctx, `SELECT id, chat, watch, query, created_by, created_at
 		FROM subscriptions WHERE chat = ? AND watch = ? AND query = ?`, s.Chat, s.Watch, s.Query)
 	if old, err := scanSubscription(row); err == nil {
-		return old, fmt.Errorf("add subscription for %s: %w (id %s)", s.Chat, ErrSubscriptionExists, old.ID)
+		return old, fmt.Errorf("store: add subscription for %s: %w (id %s)", s.Chat, ErrSubscriptionExists, old.ID)
 	} else if !errors.Is(err, sql.ErrNoRows) {
-		return Subscription{}, fmt.Errorf("add subscription for %s: look up duplicate: %w", s.Chat, err)
+		return Subscription{}, fmt.Errorf("store: add subscription for %s: look up duplicate: %w", s.Chat, err)
 	}
 
 	for attempt := 0; ; attempt++ {
@@ -102,23 +102,23 @@ func (db *DB) AddSubscription(ctx context.Context, s Subscription) (Subscription
 		}
 		var taken int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM subscriptions WHERE id = ?`, id).Scan(&taken); err != nil {
-			return Subscription{}, fmt.Errorf("add subscription for %s: check id: %w", s.Chat, err)
+			return Subscription{}, fmt.Errorf("store: add subscription for %s: check id: %w", s.Chat, err)
 		}
 		if taken == 0 {
 			s.ID = id
 			break
 		}
 		if attempt >= 10 {
-			return Subscription{}, fmt.Errorf("add subscription for %s: no free id after %d attempts", s.Chat, attempt+1)
+			return Subscription{}, fmt.Errorf("store: add subscription for %s: no free id after %d attempts", s.Chat, attempt+1)
 		}
 	}
 
 	if _, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (id, chat, watch, query, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, s.ID, s.Chat, s.Watch, s.Query, s.CreatedBy, s.CreatedAt.UnixNano()); err != nil {
-		return Subscription{}, fmt.Errorf("add subscription for %s: insert: %w", s.Chat, err)
+		VALUES (?, ?, ?, ?, ?, ?)`, s.ID, s.Chat, s.Watch, s.Query, s.CreatedBy, ms(s.CreatedAt)); err != nil {
+		return Subscription{}, fmt.Errorf("store: add subscription for %s: insert: %w", s.Chat, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return Subscription{}, fmt.Errorf("add subscription for %s: commit: %w", s.Chat, err)
+		return Subscription{}, fmt.Errorf("store: add subscription for %s: commit: %w", s.Chat, err)
 	}
 	return s, nil
 }
@@ -134,7 +134,7 @@ func (db *DB) RemoveSubscription(ctx context.Context, chat, idOrWatch string) (i
 	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("remove subscription %q from %s: begin: %w", key, chat, err)
+		return 0, fmt.Errorf("store: remove subscription %q from %s: begin: %w", key, chat, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 
@@ -150,11 +150,11 @@ func (db *DB) RemoveSubscription(ctx context.Context, chat, idOrWatch string) (i
 	for _, st := range steps {
 		res, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE chat = ? AND `+st.where, chat, st.arg)
 		if err != nil {
-			return 0, fmt.Errorf("remove subscription %q from %s: %w", key, chat, err)
+			return 0, fmt.Errorf("store: remove subscription %q from %s: %w", key, chat, err)
 		}
 		n, err := res.RowsAffected()
 		if err != nil {
-			return 0, fmt.Errorf("remove subscription %q from %s: rows affected: %w", key, chat, err)
+			return 0, fmt.Errorf("store: remove subscription %q from %s: rows affected: %w", key, chat, err)
 		}
 		if n > 0 {
 			removed = int(n)
@@ -162,7 +162,7 @@ func (db *DB) RemoveSubscription(ctx context.Context, chat, idOrWatch string) (i
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("remove subscription %q from %s: commit: %w", key, chat, err)
+		return 0, fmt.Errorf("store: remove subscription %q from %s: commit: %w", key, chat, err)
 	}
 	return removed, nil
 }
@@ -182,19 +182,19 @@ func (db *DB) Subscriptions(ctx context.Context, chat string) ([]Subscription, e
 		rows, err = db.r.QueryContext(ctx, cols+` WHERE chat = ? ORDER BY created_at, id`, chat)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list subscriptions of %q: %w", chat, err)
+		return nil, fmt.Errorf("store: list subscriptions of %q: %w", chat, err)
 	}
 	defer rows.Close()
 	var out []Subscription
 	for rows.Next() {
 		s, err := scanSubscription(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list subscriptions of %q: %w", chat, err)
+			return nil, fmt.Errorf("store: list subscriptions of %q: %w", chat, err)
 		}
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list subscriptions of %q: %w", chat, err)
+		return nil, fmt.Errorf("store: list subscriptions of %q: %w", chat, err)
 	}
 	return out, nil
 }
@@ -207,23 +207,23 @@ func (db *DB) MoveChat(ctx context.Context, from, to string) error {
 		return nil
 	}
 	if from == "" || to == "" {
-		return fmt.Errorf("move chat %q to %q: empty chat", from, to)
+		return fmt.Errorf("store: move chat %q to %q: empty chat", from, to)
 	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("move chat %s to %s: begin: %w", from, to, err)
+		return fmt.Errorf("store: move chat %s to %s: begin: %w", from, to, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	if _, err := tx.ExecContext(ctx, `DELETE FROM subscriptions AS s WHERE s.chat = ? AND EXISTS (
 			SELECT 1 FROM subscriptions AS t WHERE t.chat = ? AND t.watch = s.watch AND t.query = s.query)`,
 		from, to); err != nil {
-		return fmt.Errorf("move chat %s to %s: drop duplicates: %w", from, to, err)
+		return fmt.Errorf("store: move chat %s to %s: drop duplicates: %w", from, to, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET chat = ? WHERE chat = ?`, to, from); err != nil {
-		return fmt.Errorf("move chat %s to %s: %w", from, to, err)
+		return fmt.Errorf("store: move chat %s to %s: %w", from, to, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("move chat %s to %s: commit: %w", from, to, err)
+		return fmt.Errorf("store: move chat %s to %s: commit: %w", from, to, err)
 	}
 	return nil
 }
@@ -233,10 +233,10 @@ func (db *DB) MoveChat(ctx context.Context, from, to string) error {
 func (db *DB) AddChatFeed(ctx context.Context, f ChatFeed) error {
 	f.URL = strings.TrimSpace(f.URL)
 	if f.URL == "" {
-		return errors.New("add chat feed: empty URL")
+		return errors.New("store: add chat feed: empty URL")
 	}
 	if f.AddedAt.IsZero() {
-		f.AddedAt = time.Now()
+		f.AddedAt = db.now()
 	}
 	tags := f.Tags
 	if tags == nil {
@@ -244,19 +244,19 @@ func (db *DB) AddChatFeed(ctx context.Context, f ChatFeed) error {
 	}
 	tagJSON, err := json.Marshal(tags)
 	if err != nil {
-		return fmt.Errorf("add chat feed %s: encode tags: %w", f.URL, err)
+		return fmt.Errorf("store: add chat feed %s: encode tags: %w", f.URL, err)
 	}
 	res, err := db.w.ExecContext(ctx, `INSERT INTO chat_feeds (url, tags, added_by, added_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (url) DO NOTHING`, f.URL, string(tagJSON), f.AddedBy, f.AddedAt.UTC().UnixNano())
+		ON CONFLICT (url) DO NOTHING`, f.URL, string(tagJSON), f.AddedBy, ms(f.AddedAt))
 	if err != nil {
-		return fmt.Errorf("add chat feed %s: %w", f.URL, err)
+		return fmt.Errorf("store: add chat feed %s: %w", f.URL, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("add chat feed %s: rows affected: %w", f.URL, err)
+		return fmt.Errorf("store: add chat feed %s: rows affected: %w", f.URL, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("add chat feed %s: %w", f.URL, ErrChatFeedExists)
+		return fmt.Errorf("store: add chat feed %s: %w", f.URL, ErrChatFeedExists)
 	}
 	return nil
 }
@@ -265,11 +265,11 @@ func (db *DB) AddChatFeed(ctx context.Context, f ChatFeed) error {
 func (db *DB) RemoveChatFeed(ctx context.Context, url string) (bool, error) {
 	res, err := db.w.ExecContext(ctx, `DELETE FROM chat_feeds WHERE url = ?`, strings.TrimSpace(url))
 	if err != nil {
-		return false, fmt.Errorf("remove chat feed %s: %w", url, err)
+		return false, fmt.Errorf("store: remove chat feed %s: %w", url, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("remove chat feed %s: rows affected: %w", url, err)
+		return false, fmt.Errorf("store: remove chat feed %s: rows affected: %w", url, err)
 	}
 	return n > 0, nil
 }
@@ -278,7 +278,7 @@ func (db *DB) RemoveChatFeed(ctx context.Context, url string) (bool, error) {
 func (db *DB) ChatFeeds(ctx context.Context) ([]ChatFeed, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT url, tags, added_by, added_at FROM chat_feeds ORDER BY added_at, url`)
 	if err != nil {
-		return nil, fmt.Errorf("list chat feeds: %w", err)
+		return nil, fmt.Errorf("store: list chat feeds: %w", err)
 	}
 	defer rows.Close()
 	var out []ChatFeed
@@ -289,16 +289,16 @@ func (db *DB) ChatFeeds(ctx context.Context) ([]ChatFeed, error) {
 			at      int64
 		)
 		if err := rows.Scan(&f.URL, &tagJSON, &f.AddedBy, &at); err != nil {
-			return nil, fmt.Errorf("list chat feeds: %w", err)
+			return nil, fmt.Errorf("store: list chat feeds: %w", err)
 		}
 		if err := json.Unmarshal([]byte(tagJSON), &f.Tags); err != nil {
-			return nil, fmt.Errorf("list chat feeds: tags of %s: %w", f.URL, err)
+			return nil, fmt.Errorf("store: list chat feeds: tags of %s: %w", f.URL, err)
 		}
-		f.AddedAt = time.Unix(0, at).UTC()
+		f.AddedAt = fromMS(at)
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list chat feeds: %w", err)
+		return nil, fmt.Errorf("store: list chat feeds: %w", err)
 	}
 	return out, nil
 }
@@ -316,6 +316,6 @@ func scanSubscription(r subScanner) (Subscription, error) {
 	if err := r.Scan(&s.ID, &s.Chat, &s.Watch, &s.Query, &s.CreatedBy, &at); err != nil {
 		return Subscription{}, err
 	}
-	s.CreatedAt = time.Unix(0, at).UTC()
+	s.CreatedAt = fromMS(at)
 	return s, nil
 }

@@ -231,7 +231,7 @@ func TestMoveChat(t *testing.T) {
 func TestChatFeedsRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	db := openSubsTestDB(t)
-	at := time.Date(2026, 11, 27, 1, 2, 3, 4, time.UTC)
+	at := time.Date(2026, 11, 27, 1, 2, 3, 4_000_000, time.UTC)
 	feeds := []ChatFeed{
 		{URL: "https://example.org/rss", Tags: []string{"ukraine", "osint"}, AddedBy: "7", AddedAt: at},
 		{URL: "https://example.net/atom.xml", AddedBy: "8", AddedAt: at.Add(time.Minute)},

@@ -8,7 +8,7 @@ CREATE TABLE subscriptions (
     watch      TEXT    NOT NULL DEFAULT '',
     query      TEXT    NOT NULL DEFAULT '',
     created_by TEXT    NOT NULL DEFAULT '',
-    created_at INTEGER NOT NULL, -- unix nanoseconds, UTC
+    created_at INTEGER NOT NULL, -- unix milliseconds
     CHECK ((watch = '') <> (query = ''))
 ) STRICT;
 
@@ -22,5 +22,5 @@ CREATE TABLE chat_feeds (
     url      TEXT    NOT NULL PRIMARY KEY,
     tags     TEXT    NOT NULL DEFAULT '[]', -- JSON array of strings
     added_by TEXT    NOT NULL DEFAULT '',
-    added_at INTEGER NOT NULL -- unix nanoseconds, UTC
+    added_at INTEGER NOT NULL -- unix milliseconds
 ) STRICT;
