@@ -188,7 +188,8 @@ func TestEscape(t *testing.T) {
 }
 
 func TestColourStable(t *testing.T) {
-	if Colour("apt29") != Colour("apt29") || Colour("apt29") == 0 {
+	first, again := Colour("apt29"), Colour(strings.ToLower("APT29"))
+	if first != again || first == 0 {
 		t.Fatal("colour not stable or zero")
 	}
 	seen := map[int]bool{}

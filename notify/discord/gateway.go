@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/newshound/newshound/bot"
+	"github.com/newshound/newshound/notify"
 )
 
 // chatAdminPerms are the permissions that let a member manage a channel's
@@ -75,7 +77,10 @@ func argDescription(c bot.Command) string {
 // Run opens the gateway, registers the slash commands (bulk overwrite, per
 // guild in Options.Guilds or globally), and hands every slash command to h
 // until ctx is done. It returns nil after a clean shutdown, once the
-// commands in flight have been answered.
+// commands in flight have been answered. A rejected bot token gives a
+// *notify.PermanentError; other errors (network, Discord down) are worth
+// another Run after a pause. discordgo reconnects and resumes the gateway
+// by itself while Run is running.
 func (d *Discord) Run(ctx context.Context, h bot.Handler) error {
 	if d.bot == nil {
 		return errors.New("discord: no bot token configured (discord.token); cannot receive commands")
@@ -113,6 +118,10 @@ func (d *Discord) Run(ctx context.Context, h bot.Handler) error {
 	defer removeIC()
 
 	if err := s.Open(); err != nil {
+		var rest *discordgo.RESTError
+		if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized {
+			return &notify.PermanentError{Err: errors.New("discord: open gateway: the bot token was rejected (401); check discord.token")}
+		}
 		return fmt.Errorf("discord: open gateway: %w", d.scrub(err))
 	}
 	defer func() {

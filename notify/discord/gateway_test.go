@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/newshound/newshound/bot"
+	"github.com/newshound/newshound/notify"
 )
 
 // recordingHandler is a stand-in command core: it records each request,
@@ -264,6 +265,9 @@ func TestRunRejectsBadToken(t *testing.T) {
 	err := d.Run(ctx, newRecordingHandler(func(bot.Request) string { return "" }))
 	if err == nil {
 		t.Fatal("Run with a bad token succeeded")
+	}
+	if !notify.IsPermanent(err) {
+		t.Errorf("a rejected token should be permanent, got %T %v", err, err)
 	}
 	if strings.Contains(err.Error(), "wrong-token-value") {
 		t.Errorf("error leaks the token: %v", err)

@@ -145,7 +145,9 @@ func TestNonceStableAcrossRetries(t *testing.T) {
 	a := sampleAlert("discord:100000000000000002")
 	b := a
 	b.Nonce = "alert-43"
-	if Nonce(a) != Nonce(a) || Nonce(a) == Nonce(b) {
+	retried := a
+	retried.Title = "edited title, same outbox row"
+	if Nonce(a) != Nonce(retried) || Nonce(a) == Nonce(b) {
 		t.Fatalf("nonce not stable/distinct: %q %q", Nonce(a), Nonce(b))
 	}
 	noNonce := a
