@@ -218,7 +218,12 @@ func (d *Discord) interaction(ctx context.Context, s *discordgo.Session, i *disc
 			req.UserID, req.UserName = i.Member.User.ID, i.Member.User.Username
 		}
 	case i.User != nil:
+		// A group DM (context PRIVATE_CHANNEL) has several people in it:
+		// a group nobody administers, not a private chat with the bot.
 		req.Kind = bot.ChatPrivate
+		if i.Context == discordgo.InteractionContextPrivateChannel {
+			req.Kind = bot.ChatGroup
+		}
 		req.UserID, req.UserName = i.User.ID, i.User.Username
 	}
 	req.IsChatAdmin = func(context.Context) (bool, error) {

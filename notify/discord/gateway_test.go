@@ -105,7 +105,7 @@ func TestSlashCommands(t *testing.T) {
 		}
 		return "Subscribed this chat to " + r.Args + " — ping <@1> @here"
 	})
-	d, _ := newTest(t, Options{Token: testToken, Guilds: []string{guild}}, "itokA", "itokB", "itokC", "itokD")
+	d, logs := newTest(t, Options{Token: testToken, Guilds: []string{guild}}, "itokA", "itokB", "itokC", "itokD", "itokE")
 	stop := startRun(t, d, h)
 
 	// Commands are bulk-overwritten in the configured guild, options typed.
@@ -166,6 +166,7 @@ func TestSlashCommands(t *testing.T) {
 		admin     bool
 		args      string
 		ephemeral bool
+		groupDM   bool
 	}{
 		{name: "manage channels member", id: "700000000000000001", token: "itokA", member: true, perms: "16",
 			user: "800000000000000001", command: "subscribe",
@@ -179,11 +180,19 @@ func TestSlashCommands(t *testing.T) {
 			user: "800000000000000003", command: "list", kind: bot.ChatGroup, admin: true, ephemeral: true},
 		{name: "direct message", id: "700000000000000004", token: "itokD", member: false,
 			user: "800000000000000004", command: "help", kind: bot.ChatPrivate},
+		{name: "group DM", id: "700000000000000005", token: "itokE", member: false, groupDM: true,
+			user: "800000000000000005", command: "mute",
+			options: []map[string]any{{"name": "duration", "type": 3, "value": "2h"}},
+			kind:    bot.ChatGroup, admin: false, args: "2h"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			channel := "610000000000000001"
-			fake.dispatch(t, "INTERACTION_CREATE", interactionPayload(tc.id, tc.token, guild, channel, tc.member, tc.user, tc.perms, tc.command, tc.options))
+			p := interactionPayload(tc.id, tc.token, guild, channel, tc.member, tc.user, tc.perms, tc.command, tc.options)
+			if tc.groupDM {
+				p["context"] = 2
+			}
+			fake.dispatch(t, "INTERACTION_CREATE", p)
 			r, admin := h.next(t)
 			if r.Platform != "discord" || r.Chat != "discord:"+channel || r.Kind != tc.kind ||
 				r.UserID != tc.user || r.Command != tc.command || r.Args != tc.args {
@@ -239,6 +248,28 @@ func TestSlashCommands(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("expired interaction", func(t *testing.T) {
+		const id, token = "700000000000000009", "itokEXPIRED"
+		fake.script("POST", "/api/v10/interactions/"+id+"/"+token+"/callback",
+			reply{Status: 404, Body: `{"message":"Unknown interaction","code":10062}`})
+		fake.dispatch(t, "INTERACTION_CREATE", interactionPayload(id, token, guild, "610000000000000001", true, "800000000000000009", "16", "status", nil))
+		deadline := time.Now().Add(5 * time.Second)
+		for !strings.Contains(logs.String(), "could not acknowledge") && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if !strings.Contains(logs.String(), "could not acknowledge") || !strings.Contains(logs.String(), "10062") {
+			t.Fatalf("failure to acknowledge not logged:\n%s", logs.String())
+		}
+		if strings.Contains(logs.String(), token) {
+			t.Errorf("log leaks the interaction token")
+		}
+		select {
+		case r := <-h.got:
+			t.Errorf("command ran although it could not be acknowledged: %+v", r)
+		case <-time.After(100 * time.Millisecond):
+		}
+	})
 
 	if err := stop(); err != nil {
 		t.Errorf("Run returned %v after cancel, want nil", err)

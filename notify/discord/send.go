@@ -63,7 +63,6 @@ type messagePayload struct {
 	AllowedMentions allowedMentions           `json:"allowed_mentions"`
 	Nonce           string                    `json:"nonce,omitempty"`
 	EnforceNonce    bool                      `json:"enforce_nonce,omitempty"`
-	Flags           int                       `json:"flags,omitempty"`
 }
 
 // allowedMentions with an empty (not null) parse list: nobody is pinged.
@@ -244,6 +243,7 @@ func (d *Discord) classify(ctx context.Context, key, what string, info *respInfo
 	d.limits.observe(key, info)
 	if info.status == http.StatusTooManyRequests {
 		after, global := retryAfter(info, err)
+		after = max(after, bucketReset(info))
 		return &notify.RetryAfterError{After: after, Global: global,
 			Err: fmt.Errorf("discord: %s: rate limited (HTTP 429%s)", what, scopeNote(global))}
 	}
@@ -362,6 +362,7 @@ func (l *limiter) observe(key string, info *respInfo) {
 	now := l.now()
 	if info.status == http.StatusTooManyRequests {
 		after, global := retryAfter(info, nil)
+		after = max(after, bucketReset(info))
 		if global {
 			l.globalT = now.Add(after)
 		} else {
@@ -369,9 +370,21 @@ func (l *limiter) observe(key string, info *respInfo) {
 		}
 		return
 	}
-	if info.header.Get("X-RateLimit-Remaining") == "0" {
-		if f, err := strconv.ParseFloat(info.header.Get("X-RateLimit-Reset-After"), 64); err == nil && f > 0 {
-			l.until[key] = now.Add(secs(f))
-		}
+	if wait := bucketReset(info); wait > 0 {
+		l.until[key] = now.Add(wait)
 	}
+}
+
+// bucketReset is how long the bucket stays empty, when the response says it
+// is (X-RateLimit-Remaining 0 with X-RateLimit-Reset-After); discordgo would
+// otherwise sleep that long, ignoring the context, on the next request.
+func bucketReset(info *respInfo) time.Duration {
+	if info.header == nil || info.header.Get("X-RateLimit-Remaining") != "0" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(info.header.Get("X-RateLimit-Reset-After"), 64)
+	if err != nil || f <= 0 {
+		return 0
+	}
+	return secs(f)
 }

@@ -289,6 +289,8 @@ func TestSendErrors(t *testing.T) {
 			Header: map[string]string{"X-RateLimit-Global": "true", "Retry-After": "1"}}}, want: retryAfter, after: 250 * time.Millisecond, global: true},
 		{name: "429 html body", replies: []reply{{Status: 429, Body: `<html>slow down</html>`,
 			Header: map[string]string{"Retry-After": "3", "Content-Type": "text/html"}}}, want: retryAfter, after: 3 * time.Second},
+		{name: "429 bucket reset later than retry_after", replies: []reply{{Status: 429, Body: `{"retry_after":1,"global":false}`,
+			Header: map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": "5"}}}, want: retryAfter, after: 5 * time.Second},
 		{name: "403 missing access", replies: []reply{{Status: 403, Body: `{"message":"Missing Access","code":50001}`}}, want: permanent, code: 50001},
 		{name: "403 missing permissions", replies: []reply{{Status: 403, Body: `{"message":"Missing Permissions","code":50013}`}}, want: permanent, code: 50013},
 		{name: "404 unknown channel", replies: []reply{{Status: 404, Body: `{"message":"Unknown Channel","code":10003}`}}, want: permanent, code: 10003},
