@@ -119,8 +119,16 @@ func (d *Discord) Run(ctx context.Context, h bot.Handler) error {
 
 	if err := s.Open(); err != nil {
 		var rest *discordgo.RESTError
-		if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized {
-			return &notify.PermanentError{Err: errors.New("discord: open gateway: the bot token was rejected (401); check discord.token")}
+		if errors.As(err, &rest) && rest.Response != nil {
+			// Never wrap a RESTError: it holds the request, token header included.
+			apiErr := &APIError{Status: rest.Response.StatusCode}
+			if rest.Message != nil {
+				apiErr.Code, apiErr.Message = rest.Message.Code, rest.Message.Message
+			}
+			if apiErr.Status == http.StatusUnauthorized {
+				return &notify.PermanentError{Err: fmt.Errorf("discord: open gateway: the bot token was rejected; check discord.token: %w", apiErr)}
+			}
+			return fmt.Errorf("discord: open gateway: %w", apiErr)
 		}
 		return fmt.Errorf("discord: open gateway: %w", d.scrub(err))
 	}
@@ -172,6 +180,7 @@ func (d *Discord) Run(ctx context.Context, h bot.Handler) error {
 }
 
 // registerCommands bulk-overwrites the slash commands, per guild or globally.
+// Only a rejected token stops it; other failures are logged.
 func (d *Discord) registerCommands(ctx context.Context, appID string) error {
 	cmds := ApplicationCommands(bot.Commands())
 	guilds := d.guilds
@@ -186,7 +195,13 @@ func (d *Discord) registerCommands(ctx context.Context, appID string) error {
 			where = "in guild " + g
 		}
 		if err = d.classify(rctx, "commands:"+g, "register commands "+where, info, err); err != nil {
-			return err
+			if info.status == http.StatusUnauthorized {
+				return err
+			}
+			// A guild the bot has left, or a Discord hiccup: the commands
+			// registered last time still work; keep serving the others.
+			d.log.Warn("discord: could not register slash commands", "where", where, "err", err)
+			continue
 		}
 		d.log.Info("discord: slash commands registered", "where", where, "count", len(cmds))
 	}

@@ -289,6 +289,26 @@ func TestRunRegistersGlobalCommands(t *testing.T) {
 	}
 }
 
+func TestRunSurvivesRegistrationFailure(t *testing.T) {
+	const gone, good = "600000000000000007", "600000000000000008"
+	fake.script("PUT", "/api/v10/applications/"+testAppID+"/guilds/"+gone+"/commands",
+		reply{Status: 403, Body: `{"message":"Missing Access","code":50001}`})
+	d, logs := newTest(t, Options{Token: testToken, Guilds: []string{gone, good}})
+	h := newRecordingHandler(func(bot.Request) string { return "pong" })
+	stop := startRun(t, d, h)
+	fake.waitFor(t, "PUT", "/api/v10/applications/"+testAppID+"/guilds/"+good+"/commands", 1)
+	fake.dispatch(t, "INTERACTION_CREATE", interactionPayload("700000000000000020", "itokF", good, "610000000000000002", true, "800000000000000020", "0", "help", nil))
+	if r, _ := h.next(t); r.Command != "help" {
+		t.Errorf("request = %+v", r)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if !strings.Contains(logs.String(), "could not register") || !strings.Contains(logs.String(), "50001") {
+		t.Errorf("registration failure not logged:\n%s", logs.String())
+	}
+}
+
 func TestRunRejectsBadToken(t *testing.T) {
 	d, _ := newTest(t, Options{Token: "wrong-token-value"}, "wrong-token-value")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
