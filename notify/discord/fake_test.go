@@ -70,6 +70,7 @@ type fakeDiscord struct {
 	conns      map[*gatewayConn]bool
 	seq        int64
 	notify     chan recorded // every request, for tests that wait
+	owner      *testing.T    // the test the records belong to
 }
 
 type gatewayConn struct {
@@ -163,6 +164,22 @@ func (f *fakeDiscord) record(next http.Handler) http.Handler {
 		r.Body = io.NopCloser(strings.NewReader(string(body)))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// resetFor forgets requests, scripts and nonces when a new test (or
+// subtest) starts using the fake, so -count=N runs see a clean fake; calls
+// from the same test keep what that test already did.
+func (f *fakeDiscord) resetFor(t *testing.T) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.owner == t {
+		return
+	}
+	f.owner = t
+	f.reqs = nil
+	f.scripts = map[string][]reply{}
+	f.nonces = map[string]string{}
+	f.heartbeats = 0
 }
 
 // script queues replies for METHOD path; a reply with Status 0 only sets

@@ -280,10 +280,12 @@ func TestSlashCommands(t *testing.T) {
 }
 
 func TestRunRegistersGlobalCommands(t *testing.T) {
-	before := len(fake.requests("PUT", "/api/v10/applications/"+testAppID+"/commands"))
 	d, _ := newTest(t, Options{Token: testToken})
 	stop := startRun(t, d, newRecordingHandler(func(bot.Request) string { return "ok" }))
-	fake.waitFor(t, "PUT", "/api/v10/applications/"+testAppID+"/commands", before+1)
+	fake.waitFor(t, "PUT", "/api/v10/applications/"+testAppID+"/commands", 1)
+	if n := len(fake.requests("PUT", "/api/v10/applications/"+testAppID+"/guilds/")); n != 0 {
+		t.Errorf("%d guild registrations without configured guilds", n)
+	}
 	if err := stop(); err != nil {
 		t.Errorf("Run: %v", err)
 	}
@@ -291,9 +293,9 @@ func TestRunRegistersGlobalCommands(t *testing.T) {
 
 func TestRunSurvivesRegistrationFailure(t *testing.T) {
 	const gone, good = "600000000000000007", "600000000000000008"
+	d, logs := newTest(t, Options{Token: testToken, Guilds: []string{gone, good}})
 	fake.script("PUT", "/api/v10/applications/"+testAppID+"/guilds/"+gone+"/commands",
 		reply{Status: 403, Body: `{"message":"Missing Access","code":50001}`})
-	d, logs := newTest(t, Options{Token: testToken, Guilds: []string{gone, good}})
 	h := newRecordingHandler(func(bot.Request) string { return "pong" })
 	stop := startRun(t, d, h)
 	fake.waitFor(t, "PUT", "/api/v10/applications/"+testAppID+"/guilds/"+good+"/commands", 1)

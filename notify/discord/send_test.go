@@ -41,6 +41,7 @@ func (s *syncBuffer) String() string {
 // end of the test the log must hold none of the given secrets.
 func newTest(t *testing.T, o Options, secrets ...string) (*Discord, *syncBuffer) {
 	t.Helper()
+	fake.resetFor(t)
 	logs := &syncBuffer{}
 	o.API = fake.api
 	o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
