@@ -15,6 +15,14 @@
 // a process; later calls must name the same API or New fails. The setting is
 // therefore process-wide: one Discord API base per process. Tests start one
 // fake Discord for the whole test binary (TestMain) for this reason.
+//
+// # Wiring
+//
+//	d, err := discord.New(discord.Options{Token: cfg.Discord.Token, API: cfg.Discord.API,
+//		Guilds: cfg.Discord.Guilds, Logger: logger})
+//	senders["discord"] = d          // discord:CHANNEL_ID
+//	senders["discord-webhook"] = d  // discord-webhook:URL
+//	go d.Run(ctx, core)             // slash commands, when a token is set
 package discord
 
 import (

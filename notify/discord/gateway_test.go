@@ -145,7 +145,18 @@ func TestSlashCommands(t *testing.T) {
 		}
 	}
 
-	// IDENTIFY carried the token; heartbeats were acknowledged.
+	// IDENTIFY carried the token and asked for no intents (interactions
+	// arrive regardless); heartbeats were acknowledged.
+	fake.mu.Lock()
+	ident := fake.identifies[len(fake.identifies)-1]
+	fake.mu.Unlock()
+	var idp struct {
+		Token   string `json:"token"`
+		Intents *int   `json:"intents"`
+	}
+	if err := json.Unmarshal(ident, &idp); err != nil || idp.Token != "Bot "+testToken || idp.Intents == nil || *idp.Intents != 0 {
+		t.Errorf("IDENTIFY token ok=%v intents=%v (%v)", idp.Token == "Bot "+testToken, idp.Intents, err)
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for fake.heartbeatCount() < 2 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
