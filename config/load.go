@@ -758,11 +758,6 @@ func (d *decoder) color(n *yaml.Node) (int, bool) {
 	return int(c), true
 }
 
-type routeRef struct {
-	name string
-	pos  Pos
-}
-
 func (d *decoder) routes(n *yaml.Node, cfg *Config) {
 	d.list(n, "routes", func(e *yaml.Node) {
 		r := Route{Pos: posOf(e)}
