@@ -319,10 +319,12 @@ func field(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// topValueEnd returns the last line (1-based) holding content of the value
-// of the top-level key at key node k: the line before the next top-level
-// key, minus trailing blank and comment lines (those belong to what follows).
-func (d *doc) topValueEnd(k *yaml.Node) int {
+// seqEnd returns the last line (1-based) of the block sequence seq, the
+// value of the top-level key k: the line before the next top-level key,
+// minus trailing blank lines and comment lines indented no deeper than the
+// sequence's "-" (a commented-out item or the next section's heading).
+// Comments indented deeper belong to the last item and stay with it.
+func (d *doc) seqEnd(k, seq *yaml.Node) int {
 	next := len(d.lines) + 1
 	for i := 0; i+1 < len(d.root.Content); i += 2 {
 		if d.root.Content[i] == k && i+2 < len(d.root.Content) {
@@ -330,15 +332,15 @@ func (d *doc) topValueEnd(k *yaml.Node) int {
 		}
 	}
 	end := next - 1
-	for end > k.Line && blankOrComment(d.lines[end-1]) {
+	for end > k.Line {
+		line := d.lines[end-1]
+		t := strings.TrimSpace(line)
+		if t != "" && !(strings.HasPrefix(t, "#") && indentOf(line) <= seq.Column-1) {
+			break
+		}
 		end--
 	}
 	return end
-}
-
-func blankOrComment(line string) bool {
-	t := strings.TrimSpace(line)
-	return t == "" || strings.HasPrefix(t, "#")
 }
 
 func indentOf(line string) int {
@@ -449,7 +451,7 @@ func (d *doc) appendItem(key string, fields []kv) ([]byte, error) {
 		}
 		return d.splice(k.Line, k.Line, head+"\n"+renderItem(keyIndent+"  ", keyIndent+"    ", fields)), nil
 	case v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0:
-		end := d.topValueEnd(k)
+		end := d.seqEnd(k, v)
 		dash := strings.Repeat(" ", v.Column-1)
 		itemKey := dash + "  "
 		if first := v.Content[0]; first.Kind == yaml.MappingNode && first.Style&yaml.FlowStyle == 0 {
@@ -506,7 +508,7 @@ func (d *doc) removeItem(key string, seq *yaml.Node, i int) ([]byte, error) {
 	if i+1 < len(seq.Content) {
 		to = d.headStart(seq, d.itemStart(seq, i+1)) - 1
 	} else {
-		to = d.topValueEnd(k)
+		to = d.seqEnd(k, seq)
 		if i > 0 { // drop the separator above the last item too
 			for from > 1 && strings.TrimSpace(d.lines[from-2]) == "" {
 				from--

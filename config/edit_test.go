@@ -282,3 +282,24 @@ func TestEditFile(t *testing.T) {
 		}
 	})
 }
+
+// TestTrailingComments: a comment indented like the item's fields belongs
+// to the last item; one at the "-" column (a commented-out item) does not.
+func TestTrailingComments(t *testing.T) {
+	src := "watches:\n  - name: a\n    query: x\n    # tags: [t]\n\n  # - name: old\n  #   query: y\nroutes: []\n"
+	out, err := AddWatch([]byte(src), Watch{Name: "b", Query: "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "watches:\n  - name: a\n    query: x\n    # tags: [t]\n  - name: b\n    query: 'y'\n\n  # - name: old\n  #   query: y\nroutes: []\n"
+	if string(out) != want {
+		t.Errorf("add:\n%q\nwant\n%q", out, want)
+	}
+	out, err = RemoveWatch([]byte(src), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "watches:\n\n  # - name: old\n  #   query: y\nroutes: []\n"; string(out) != want {
+		t.Errorf("remove:\n%q\nwant\n%q", out, want)
+	}
+}

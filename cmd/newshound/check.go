@@ -46,6 +46,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitInput
 	}
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintln(stderr, w.Error())
+	}
 	fmt.Fprintf(stdout, "%s: ok (%d feeds, %d watches, %d routes)\n", path, len(cfg.Feeds), len(cfg.Watches), len(cfg.Routes))
 	return exitOK
 }

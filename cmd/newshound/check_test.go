@@ -113,3 +113,12 @@ func TestResolvePathFromEnv(t *testing.T) {
 		t.Errorf("exit %d: %s %s", code, out, errs)
 	}
 }
+
+func TestCheckWarnsButPasses(t *testing.T) {
+	t.Setenv("TELEGRAM_BOT_TOKEN", "")
+	path := writeTemp(t, "c.yaml", "telegram:\n  token: ${TELEGRAM_BOT_TOKEN}\nwatches:\n  - {name: a, query: b}\nroutes:\n  - watches: [a]\n    to: [\"telegram:-100123\"]\n")
+	code, out, errs := runCLI("check", "--config", path)
+	if code != exitOK || !strings.Contains(out, "ok") || !strings.HasPrefix(errs, path+":7:10: warning: telegram:-100123: telegram.token is empty") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errs)
+	}
+}
