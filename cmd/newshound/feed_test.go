@@ -22,8 +22,8 @@ func TestFeedAddRm(t *testing.T) {
 		t.Errorf("after add:\n%s\nwant:\n%s", got, want)
 	}
 	for _, args := range [][]string{
-		{"feed", "add", "https://B.EXAMPLE/feed"},  // duplicate
-		{"feed", "add", "file:///etc/passwd"},      // not http
+		{"feed", "add", "https://B.EXAMPLE/feed"}, // duplicate
+		{"feed", "add", "file:///etc/passwd"},     // not http
 		{"feed", "add", "https://c.example/", "--interval", "-1m"},
 		{"feed", "rm", "https://nope.example/rss"}, // unknown
 	} {
