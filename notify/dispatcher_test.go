@@ -22,7 +22,6 @@ type fakeSender struct {
 	times  []time.Time
 	script func(a notify.Alert, attempt int) error
 	tries  map[int64]int
-	limits *[2]notify.Rate
 }
 
 func (f *fakeSender) Send(_ context.Context, a notify.Alert) error {
