@@ -1,15 +1,19 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/matcher"
+	"github.com/newshound/newshound/store"
 )
 
 const watchUsage = `usage: newshound watch add NAME QUERY [--tag T]... [--color "#RRGGBB"] [--config F]
@@ -41,8 +45,16 @@ func cmdWatch(args []string, stdout, stderr io.Writer) int {
 		return watchList(path, stdout, stderr)
 	case "rm":
 		name := a.pos[0]
-		err := config.EditFile(path, func(b []byte) ([]byte, error) { return config.RemoveWatch(b, name) }, nil)
-		return editExit(err, "watch rm", stdout, stderr, fmt.Sprintf("removed watch %q from %s", name, path))
+		var cfg *config.Config
+		err := config.EditFile(path, func(b []byte) ([]byte, error) { return config.RemoveWatch(b, name) },
+			func(c *config.Config) error { cfg = c; return nil })
+		code := editExit(err, "watch rm", stdout, stderr, fmt.Sprintf("removed watch %q from %s", name, path))
+		if code == exitOK {
+			if n := watchSubscribers(cfg.Store.Path)[name]; n > 0 {
+				fmt.Fprintf(stdout, "note: %d chat subscription(s) still name %q; they stay silent unless a watch of that name comes back\n", n, name)
+			}
+		}
+		return code
 	}
 	w := config.Watch{Name: a.pos[0], Query: a.pos[1], Tags: a.flags["tag"]}
 	if c := a.one("color"); c != "" {
@@ -77,10 +89,12 @@ func watchList(path string, stdout, stderr io.Writer) int {
 			routed[name] = append(routed[name], r.To...)
 		}
 	}
+	subs := watchSubscribers(cfg.Store.Path)
 	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tQUERY\tTAGS\tROUTES TO")
+	fmt.Fprintln(tw, "NAME\tQUERY\tTAGS\tROUTES TO\tCHATS")
 	for _, w := range cfg.Watches {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", w.Name, oneLine(w.Query, 72), dash(strings.Join(w.Tags, ",")), dash(strings.Join(scrubDests(routed[w.Name]), ",")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", w.Name, oneLine(w.Query, 72), dash(strings.Join(w.Tags, ",")),
+			dash(strings.Join(scrubDests(routed[w.Name]), ",")), subs[w.Name])
 	}
 	if err := tw.Flush(); err != nil {
 		fmt.Fprintf(stderr, "newshound: watch ls: %v\n", err)
@@ -112,4 +126,31 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// watchSubscribers counts the chat subscriptions naming each watch, from
+// the store when its database exists (empty otherwise: listing and editing
+// the config do not need the database).
+func watchSubscribers(dbPath string) map[string]int {
+	counts := map[string]int{}
+	if _, err := os.Stat(dbPath); err != nil {
+		return counts
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		return counts
+	}
+	defer db.Close()
+	subs, err := db.Subscriptions(ctx, "")
+	if err != nil {
+		return counts
+	}
+	for _, s := range subs {
+		if s.Watch != "" {
+			counts[s.Watch]++
+		}
+	}
+	return counts
 }

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/newshound/newshound/store"
 )
 
 const commentedConfig = `# My config.
@@ -104,5 +108,31 @@ func TestWatchAddDashQuery(t *testing.T) {
 	}
 	if !strings.Contains(readFile(t, path), "    query: '-Baku Azerbaijan'\n") {
 		t.Errorf("query not written:\n%s", readFile(t, path))
+	}
+}
+
+func TestWatchSubscribers(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "nh.db")
+	path := writeTemp(t, "config.yaml", "store:\n  path: "+dbPath+"\n"+commentedConfig)
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, chat := range []string{"telegram:1", "telegram:2"} {
+		if _, err := db.AddSubscription(ctx, store.Subscription{Chat: chat, Watch: "baku", CreatedBy: "u"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	code, out, _ := runCLI("watch", "ls", "--config", path)
+	lines := strings.Split(out, "\n")
+	if code != exitOK || !strings.HasSuffix(lines[0], "CHATS") || !strings.HasPrefix(lines[2], "baku") || !strings.HasSuffix(strings.TrimSpace(lines[2]), " 2") {
+		t.Errorf("ls: exit %d\n%s", code, out)
+	}
+	code, out, errs := runCLI("watch", "rm", "baku", "--config", path)
+	if code != exitOK || !strings.Contains(out, `note: 2 chat subscription(s) still name "baku"`) {
+		t.Errorf("rm: exit %d\n%s%s", code, out, errs)
 	}
 }
