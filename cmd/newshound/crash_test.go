@@ -101,6 +101,9 @@ routes:
 		b, _ := os.ReadFile(outPath)
 		perRun = append(perRun, bytes.Count(b, []byte("\n  matched ")))
 		all.Write(b)
+		if delivered(all.String(), stories) == stories {
+			break // nothing left in flight to kill
+		}
 	}
 	// Then let a clean pass finish what is left.
 	var out bytes.Buffer
@@ -124,4 +127,15 @@ routes:
 		t.Errorf("%d repeated alerts after %d kills; at most one repeat per crash", repeats, kills)
 	}
 	t.Logf("%d kills, %d repeats; alerts printed per killed run: %v", kills, repeats, perRun)
+}
+
+// delivered counts the distinct stories in out.
+func delivered(out string, stories int) int {
+	n := 0
+	for i := range stories {
+		if strings.Contains(out, fmt.Sprintf("APT29 story %03d\n", i)) {
+			n++
+		}
+	}
+	return n
 }
