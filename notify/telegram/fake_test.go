@@ -59,6 +59,7 @@ type fakeAPI struct {
 	failSend  map[string][]fakeReply // chat_id -> replies before success
 	failCalls map[string][]fakeReply // method -> replies before success
 	calls     map[string]int         // method -> count
+	callTimes map[string][]time.Time // method -> arrival times
 	polls     []time.Time            // getUpdates arrival times
 	lastOff   int                    // last getUpdates offset
 	badPaths  int
@@ -73,6 +74,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		failSend:  map[string][]fakeReply{},
 		failCalls: map[string][]fakeReply{},
 		calls:     map[string]int{},
+		callTimes: map[string][]time.Time{},
 	}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
@@ -145,6 +147,7 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	method := m[2]
 	f.mu.Lock()
 	f.calls[method]++
+	f.callTimes[method] = append(f.callTimes[method], time.Now())
 	if q := f.failCalls[method]; len(q) > 0 {
 		f.failCalls[method] = q[1:]
 		f.mu.Unlock()
