@@ -6,6 +6,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/net/idna"
+
 	"github.com/newshound/newshound/notify"
 )
 
@@ -109,7 +111,46 @@ func safeHref(link string) string {
 		return ""
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
-	return u.String()
+	if host := u.Hostname(); !isASCII(host) {
+		// Internationalised domain names go out as punycode.
+		ascii, err := idna.Lookup.ToASCII(host)
+		if err != nil {
+			return ""
+		}
+		if port := u.Port(); port != "" {
+			ascii += ":" + port
+		}
+		u.Host = ascii
+	}
+	return encodeUnsafe(u.String())
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// encodeUnsafe percent-encodes the bytes that have no place in a URL as
+// written (spaces, controls, quotes, angle brackets, non-ASCII), leaving
+// existing escapes alone, so an href is plain ASCII Telegram accepts.
+func encodeUnsafe(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= 0x20 || c >= 0x7f || strings.IndexByte("\"<>\\^`{|}", c) >= 0 {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // seg is one piece of a message: fixed visible text (prefix), markup around

@@ -37,8 +37,10 @@ func TestSafeHref(t *testing.T) {
 		{"/relative/path", ""},
 		{"https://user:pw@example.com/", ""},
 		{"", ""},
+		{"https://bad\u00a0host\u200b.com/", ""},
 		{"https://example.com/\"onmouseover=\"x", "https://example.com/%22onmouseover=%22x"},
-		{"https://example.com/?q=\"><script>", "https://example.com/?q=\"><script>"},
+		{"https://example.com/?q=\"><script>", "https://example.com/?q=%22%3E%3Cscript%3E"},
+		{"https://пример.рф/путь?q=a b", "https://xn--e1afmkfd.xn--p1ai/%D0%BF%D1%83%D1%82%D1%8C?q=a%20b"},
 	}
 	for _, tt := range tests {
 		if got := safeHref(tt.in); got != tt.want {
@@ -150,7 +152,7 @@ func TestRenderAlertHostile(t *testing.T) {
 			name:        "quotes in href",
 			a:           notify.Alert{Title: "T", Link: `https://e.com/?q="><script>alert(1)</script>&x='y'`, Feed: "F"},
 			wantVisible: []string{"T"},
-			wantHref:    `https://e.com/?q="><script>alert(1)</script>&x='y'`,
+			wantHref:    `https://e.com/?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E&x='y'`,
 		},
 		{
 			name:        "javascript link not linked",
