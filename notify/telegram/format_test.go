@@ -8,6 +8,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/notify/telegram/telegramtest"
 )
 
 func TestEscapeHTML(t *testing.T) {
@@ -178,7 +179,7 @@ func TestRenderAlertHostile(t *testing.T) {
 			if !ok {
 				t.Fatal("cannot fit")
 			}
-			vis, ents, err := parseTelegramHTML(html)
+			vis, ents, err := telegramtest.ParseHTML(html)
 			if err != nil {
 				t.Fatalf("Telegram would refuse %q: %v", html, err)
 			}
@@ -253,7 +254,7 @@ func TestRenderAlertLong(t *testing.T) {
 			if !ok {
 				t.Fatal("cannot fit")
 			}
-			vis, ents, err := parseTelegramHTML(html)
+			vis, ents, err := telegramtest.ParseHTML(html)
 			if err != nil {
 				t.Fatalf("markup broken by the cut: %v", err)
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/notify/telegram/telegramtest"
 )
 
 func TestNewGetMe(t *testing.T) {
@@ -20,11 +21,11 @@ func TestNewGetMe(t *testing.T) {
 	if b.UserName() != botName {
 		t.Errorf("UserName = %q, want %q", b.UserName(), botName)
 	}
-	if f.callCount("getMe") != 1 {
-		t.Errorf("getMe called %d times, want 1", f.callCount("getMe"))
+	if len(f.Calls("getMe")) != 1 {
+		t.Errorf("getMe called %d times, want 1", len(f.Calls("getMe")))
 	}
 	// A trailing slash on the API base must not break the endpoint.
-	if _, err := New(context.Background(), Options{Token: testToken, API: f.srv.URL + "/"}); err != nil {
+	if _, err := New(context.Background(), Options{Token: testToken, API: f.URL() + "/"}); err != nil {
 		t.Errorf("New with trailing slash: %v", err)
 	}
 }
@@ -43,11 +44,11 @@ func TestNewErrors(t *testing.T) {
 		o    Options
 		want string
 	}{
-		{"no token", Options{API: f.srv.URL}, "no bot token"},
+		{"no token", Options{API: f.URL()}, "no bot token"},
 		{"bad api", Options{Token: testToken, API: "ftp://x"}, "not an http(s) URL"},
-		{"wrong token", Options{Token: "999:" + testSecret, API: f.srv.URL}, "Unauthorized"},
+		{"wrong token", Options{Token: "999:" + testSecret, API: f.URL()}, "Unauthorized"},
 		{"unreachable", Options{Token: testToken, API: dead}, "telegram getMe"},
-		{"wrong path", Options{Token: testToken, API: f.srv.URL + "/nested"}, "Not Found"},
+		{"wrong path", Options{Token: testToken, API: f.URL() + "/nested"}, "Not Found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,7 +89,7 @@ func TestSendAlert(t *testing.T) {
 	if err := b.Send(context.Background(), a); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	sent := f.sentMessages()
+	sent := f.Sent()
 	if len(sent) != 1 {
 		t.Fatalf("sent %d messages, want 1", len(sent))
 	}
@@ -126,7 +127,7 @@ func TestSendHostileAndLong(t *testing.T) {
 			t.Fatalf("alert %d: Telegram refused it: %v", i, err)
 		}
 	}
-	sent := f.sentMessages()
+	sent := f.Sent()
 	if len(sent) != 2 {
 		t.Fatalf("sent %d, want 2", len(sent))
 	}
@@ -145,7 +146,7 @@ func TestSendErrors(t *testing.T) {
 	tests := []struct {
 		name      string
 		dest      string
-		replies   []fakeReply
+		replies   []telegramtest.Reply
 		retry     time.Duration // want *RetryAfterError with this After
 		permanent bool
 		migrate   string
@@ -155,56 +156,56 @@ func TestSendErrors(t *testing.T) {
 		{
 			name:    "429 retry_after",
 			dest:    "telegram:100",
-			replies: []fakeReply{{status: 429, body: `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}}`}},
+			replies: []telegramtest.Reply{{Status: 429, Body: `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}}`}},
 			retry:   7 * time.Second,
 		},
 		{
 			name:    "429 from a proxy with Retry-After header",
 			dest:    "telegram:100",
-			replies: []fakeReply{{status: 429, body: "slow down", header: map[string]string{"Retry-After": "3"}}},
+			replies: []telegramtest.Reply{{Status: 429, Body: "slow down", Header: map[string]string{"Retry-After": "3"}}},
 			retry:   3 * time.Second,
 		},
 		{
 			name:      "403 blocked",
 			dest:      "telegram:100",
-			replies:   []fakeReply{{status: 403, body: `{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}`}},
+			replies:   []telegramtest.Reply{{Status: 403, Body: `{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}`}},
 			permanent: true,
 		},
 		{
 			name:      "403 kicked from group",
 			dest:      "telegram:-100",
-			replies:   []fakeReply{{status: 403, body: `{"ok":false,"error_code":403,"description":"Forbidden: bot was kicked from the supergroup chat"}`}},
+			replies:   []telegramtest.Reply{{Status: 403, Body: `{"ok":false,"error_code":403,"description":"Forbidden: bot was kicked from the supergroup chat"}`}},
 			permanent: true,
 		},
 		{
 			name:      "400 chat not found",
 			dest:      "telegram:100",
-			replies:   []fakeReply{{status: 400, body: `{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}`}},
+			replies:   []telegramtest.Reply{{Status: 400, Body: `{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}`}},
 			permanent: true,
 		},
 		{
 			name:      "400 PEER_ID_INVALID",
 			dest:      "telegram:100",
-			replies:   []fakeReply{{status: 400, body: `{"ok":false,"error_code":400,"description":"Bad Request: PEER_ID_INVALID"}`}},
+			replies:   []telegramtest.Reply{{Status: 400, Body: `{"ok":false,"error_code":400,"description":"Bad Request: PEER_ID_INVALID"}`}},
 			permanent: true,
 		},
 		{
 			name:      "migrated to supergroup",
 			dest:      "telegram:-4242",
-			replies:   []fakeReply{{status: 400, body: `{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009999}}`}},
+			replies:   []telegramtest.Reply{{Status: 400, Body: `{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009999}}`}},
 			permanent: true,
 			migrate:   "telegram:-1009999",
 		},
 		{
 			name:      "500",
 			dest:      "telegram:100",
-			replies:   []fakeReply{{status: 500, body: `{"ok":false,"error_code":500,"description":"Internal Server Error"}`}},
+			replies:   []telegramtest.Reply{{Status: 500, Body: `{"ok":false,"error_code":500,"description":"Internal Server Error"}`}},
 			transient: true,
 		},
 		{
 			name:      "502 HTML from a proxy",
 			dest:      "telegram:100",
-			replies:   []fakeReply{{status: 502, body: "<html>Bad Gateway</html>"}},
+			replies:   []telegramtest.Reply{{Status: 502, Body: "<html>Bad Gateway</html>"}},
 			transient: true,
 		},
 		{
@@ -215,7 +216,7 @@ func TestSendErrors(t *testing.T) {
 		{
 			name:      "markup refused falls back to plain text",
 			dest:      "telegram:100",
-			replies:   []fakeReply{{status: 400, body: `{"ok":false,"error_code":400,"description":"Bad Request: can't parse entities: unsupported start tag"}`}},
+			replies:   []telegramtest.Reply{{Status: 400, Body: `{"ok":false,"error_code":400,"description":"Bad Request: can't parse entities: unsupported start tag"}`}},
 			sentAfter: 1,
 		},
 	}
@@ -225,7 +226,7 @@ func TestSendErrors(t *testing.T) {
 			var logs bytes.Buffer
 			b := f.newBot(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 			if c, err := parseDest(tt.dest); err == nil {
-				f.failSend[c.key()] = tt.replies
+				f.FailChat(c.key(), tt.replies...)
 			}
 			a := sampleAlert()
 			a.Destination = tt.dest
@@ -256,7 +257,7 @@ func TestSendErrors(t *testing.T) {
 			if strings.Contains(logs.String(), testSecret) {
 				t.Errorf("log leaks the token: %s", logs.String())
 			}
-			if got := len(f.sentMessages()); got != tt.sentAfter {
+			if got := len(f.Sent()); got != tt.sentAfter {
 				t.Errorf("fake accepted %d messages, want %d", got, tt.sentAfter)
 			}
 		})
@@ -266,19 +267,19 @@ func TestSendErrors(t *testing.T) {
 func TestSendHoldsChatAfter429(t *testing.T) {
 	f := newFakeAPI(t)
 	b := f.newBot(t, Options{})
-	f.failSend["100"] = []fakeReply{{status: 429, body: `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 30","parameters":{"retry_after":30}}`}}
+	f.FailChat("100", telegramtest.Reply{Status: 429, Body: `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 30","parameters":{"retry_after":30}}`})
 	a := sampleAlert()
 	a.Destination = "telegram:100"
 	if err := b.Send(context.Background(), a); !errors.As(err, new(*notify.RetryAfterError)) {
 		t.Fatalf("first send: %v, want RetryAfterError", err)
 	}
-	before := f.callCount("sendMessage")
+	before := len(f.Calls("sendMessage"))
 	err := b.Send(context.Background(), a)
 	var ra *notify.RetryAfterError
 	if !errors.As(err, &ra) || ra.After <= 0 || ra.After > 30*time.Second {
 		t.Fatalf("second send: %v, want RetryAfterError within 30s", err)
 	}
-	if f.callCount("sendMessage") != before {
+	if len(f.Calls("sendMessage")) != before {
 		t.Error("a request went to a chat still under retry_after")
 	}
 	// Other chats are not held.
@@ -299,7 +300,7 @@ func TestSendTextSplitsAndStaysPlain(t *testing.T) {
 	if err := b.SendText(context.Background(), 777, text); err != nil {
 		t.Fatalf("SendText: %v", err)
 	}
-	sent := f.sentMessages()
+	sent := f.Sent()
 	if len(sent) < 2 {
 		t.Fatalf("sent %d messages for %d units", len(sent), utf16Len(text))
 	}
@@ -318,7 +319,7 @@ func TestSendTextSplitsAndStaysPlain(t *testing.T) {
 func TestSendTextWaitsOutShortRetryAfter(t *testing.T) {
 	f := newFakeAPI(t)
 	b := f.newBot(t, Options{})
-	f.failSend["777"] = []fakeReply{{status: 429, body: `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}`}}
+	f.FailChat("777", telegramtest.Reply{Status: 429, Body: `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}`})
 	start := time.Now()
 	if err := b.SendText(context.Background(), 777, "notice"); err != nil {
 		t.Fatalf("SendText: %v", err)
@@ -326,7 +327,7 @@ func TestSendTextWaitsOutShortRetryAfter(t *testing.T) {
 	if time.Since(start) < time.Second {
 		t.Error("resent before retry_after had passed")
 	}
-	if n := len(f.sentMessages()); n != 1 {
+	if n := len(f.Sent()); n != 1 {
 		t.Errorf("sent %d, want 1", n)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/bot"
+	"github.com/newshound/newshound/notify/telegram/telegramtest"
 )
 
 // memStore is an in-memory OffsetStore that counts writes.
@@ -116,8 +117,8 @@ func runBot(t *testing.T, b *Bot, h bot.Handler, st OffsetStore) (stop func() er
 func TestRunCommands(t *testing.T) {
 	const group = -1001234
 	f := newFakeAPI(t)
-	f.members[fmt.Sprintf("%d/%d", group, 7)] = "administrator"
-	f.members[fmt.Sprintf("%d/%d", group, 9)] = "creator"
+	f.SetMember(group, 7, "administrator")
+	f.SetMember(group, 9, "creator")
 	var logs bytes.Buffer
 	b := f.newBot(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	core := &fakeCore{}
@@ -142,14 +143,14 @@ func TestRunCommands(t *testing.T) {
 	}
 	var lastID int
 	for _, m := range msgs {
-		lastID = f.push(m)
+		lastID = f.PushMessage(m)
 	}
 	stop := runBot(t, b, core, st)
 	waitFor(t, "the last command", func() bool {
 		h := core.handled()
 		return len(h) > 0 && h[len(h)-1].req.Command == "status"
 	})
-	waitFor(t, "the last reply", func() bool { return len(f.sentMessages()) == len(core.handled()) })
+	waitFor(t, "the last reply", func() bool { return len(f.Sent()) == len(core.handled()) })
 	if err := stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -189,12 +190,12 @@ func TestRunCommands(t *testing.T) {
 		}
 	}
 	// getChatMember asked for the group commands except the anonymous admin's.
-	if n := f.callCount("getChatMember"); n != 4 {
+	if n := len(f.Calls("getChatMember")); n != 4 {
 		t.Errorf("getChatMember called %d times, want 4", n)
 	}
 
 	// Replies: plain text, replying to the command.
-	sent := f.sentMessages()
+	sent := f.Sent()
 	for i, m := range sent {
 		if m.ParseMode != "" || m.ReplyTo == "" {
 			t.Errorf("reply %d: parse_mode %q reply_to %q", i, m.ParseMode, m.ReplyTo)
@@ -206,7 +207,7 @@ func TestRunCommands(t *testing.T) {
 
 	// setMyCommands got every command of the core.
 	var names []string
-	for _, c := range f.commands {
+	for _, c := range f.Commands() {
 		names = append(names, c["command"])
 	}
 	var wantNames []string
@@ -230,7 +231,7 @@ func TestRunRestartMidStream(t *testing.T) {
 	st := newMemStore()
 	var ids []int
 	for i := range 10 {
-		ids = append(ids, f.push(textMsg(5, 5, fmt.Sprintf("/test %d", i))))
+		ids = append(ids, f.PushMessage(textMsg(5, 5, fmt.Sprintf("/test %d", i))))
 	}
 
 	// First run: stop while handling the fourth command of a batch of ten.
@@ -258,7 +259,7 @@ func TestRunRestartMidStream(t *testing.T) {
 	stop := runBot(t, b2, second, st)
 	waitFor(t, "the remaining commands", func() bool { return len(second.handled()) >= 6 })
 	// Give a replay, if any, the chance to show up.
-	f.push(textMsg(5, 5, "/test sentinel"))
+	f.PushMessage(textMsg(5, 5, "/test sentinel"))
 	waitFor(t, "the sentinel", func() bool { return len(second.handled()) >= 7 })
 	if err := stop(); err != nil {
 		t.Fatalf("second Run: %v", err)
@@ -274,15 +275,13 @@ func TestRunRestartMidStream(t *testing.T) {
 
 func TestRunObeysRetryAfter(t *testing.T) {
 	f := newFakeAPI(t)
-	f.failCalls["getUpdates"] = []fakeReply{{status: 429, body: `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}`}}
-	f.push(textMsg(5, 5, "/help"))
+	f.FailCall("getUpdates", telegramtest.Reply{Status: 429, Body: `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}`})
+	f.PushMessage(textMsg(5, 5, "/help"))
 	core := &fakeCore{}
 	stop := runBot(t, f.newBot(t, Options{}), core, newMemStore())
 	waitFor(t, "the command", func() bool { return len(core.handled()) == 1 })
 	_ = stop()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	times := f.callTimes["getUpdates"]
+	times := f.Calls("getUpdates")
 	if len(times) < 2 {
 		t.Fatalf("getUpdates called %d times", len(times))
 	}
@@ -293,11 +292,11 @@ func TestRunObeysRetryAfter(t *testing.T) {
 
 func TestRunBacksOffAndRecovers(t *testing.T) {
 	f := newFakeAPI(t)
-	f.failCalls["getUpdates"] = []fakeReply{
-		{status: 500, body: `{"ok":false,"error_code":500,"description":"Internal Server Error"}`},
-		{status: 502, body: "<html>bad gateway</html>"},
-	}
-	f.push(textMsg(5, 5, "/help"))
+	f.FailCall("getUpdates",
+		telegramtest.Reply{Status: 500, Body: `{"ok":false,"error_code":500,"description":"Internal Server Error"}`},
+		telegramtest.Reply{Status: 502, Body: "<html>bad gateway</html>"},
+	)
+	f.PushMessage(textMsg(5, 5, "/help"))
 	var logs bytes.Buffer
 	core := &fakeCore{}
 	stop := runBot(t, f.newBot(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}), core, newMemStore())
@@ -316,7 +315,7 @@ func TestRunBacksOffAndRecovers(t *testing.T) {
 func TestRunStopsOnRevokedToken(t *testing.T) {
 	f := newFakeAPI(t)
 	b := f.newBot(t, Options{})
-	f.failCalls["getUpdates"] = []fakeReply{{status: 401, body: `{"ok":false,"error_code":401,"description":"Unauthorized"}`}}
+	f.FailCall("getUpdates", telegramtest.Reply{Status: 401, Body: `{"ok":false,"error_code":401,"description":"Unauthorized"}`})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := b.Run(ctx, &fakeCore{}, newMemStore())
@@ -330,8 +329,8 @@ func TestRunStopsOnRevokedToken(t *testing.T) {
 
 func TestRunSurvivesHandlerPanic(t *testing.T) {
 	f := newFakeAPI(t)
-	f.push(textMsg(5, 5, "/boom"))
-	last := f.push(textMsg(5, 5, "/help"))
+	f.PushMessage(textMsg(5, 5, "/boom"))
+	last := f.PushMessage(textMsg(5, 5, "/help"))
 	core := &fakeCore{hook: func(r bot.Request) {
 		if r.Command == "boom" {
 			panic("core bug")
@@ -347,21 +346,21 @@ func TestRunSurvivesHandlerPanic(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if n := len(f.sentMessages()); n != 1 {
+	if n := len(f.Sent()); n != 1 {
 		t.Errorf("sent %d replies, want 1 (none for the panicking command)", n)
 	}
 }
 
 func TestRunSplitsLongReplies(t *testing.T) {
 	f := newFakeAPI(t)
-	f.push(textMsg(5, 5, "/feeds"))
+	f.PushMessage(textMsg(5, 5, "/feeds"))
 	long := strings.Repeat("feed <b>x</b> & ok — Київ 🔥\n", 400)
 	core := &fakeCore{reply: func(bot.Request) string { return long }}
 	stop := runBot(t, f.newBot(t, Options{}), core, newMemStore())
-	waitFor(t, "the replies", func() bool { return len(f.sentMessages()) >= 2 })
+	waitFor(t, "the replies", func() bool { return len(f.Sent()) >= 2 })
 	_ = stop()
 	var parts []string
-	for i, m := range f.sentMessages() {
+	for i, m := range f.Sent() {
 		if m.VisibleLen > MaxMessageLen {
 			t.Errorf("part %d is %d units", i, m.VisibleLen)
 		}
