@@ -18,6 +18,12 @@ const (
 // fakeAPI is the loopback Bot API the real tgbotapi client talks to.
 type fakeAPI struct{ *telegramtest.Server }
 
+func newFakeAPIB(tb testing.TB) *fakeAPI {
+	s := telegramtest.NewServer(testToken)
+	tb.Cleanup(s.Close)
+	return &fakeAPI{s}
+}
+
 func newFakeAPI(t *testing.T) *fakeAPI {
 	s := telegramtest.NewServer(testToken)
 	t.Cleanup(s.Close)

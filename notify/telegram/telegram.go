@@ -98,6 +98,10 @@ func New(ctx context.Context, o Options) (*Bot, error) {
 	if b.pollTimeout <= 0 {
 		b.pollTimeout = DefaultPollTimeout
 	}
+	if t := b.client.Timeout; t > 0 && t < b.pollTimeout+5*time.Second {
+		// The client would cut every long poll short; poll shorter instead.
+		b.pollTimeout = t - 5*time.Second
+	}
 	if b.pollTimeout < time.Second {
 		b.pollTimeout = time.Second
 	}

@@ -236,6 +236,10 @@ func (b *Bot) request(m *tgbotapi.Message) (bot.Request, bool) {
 	if target != "" && !strings.EqualFold(target, b.self.UserName) {
 		return bot.Request{}, false
 	}
+	if cmd == "start" {
+		// Telegram sends /start when a user opens the bot; answer with help.
+		cmd = "help"
+	}
 	chatID, userID := m.Chat.ID, m.From.ID
 	kind := bot.ChatGroup
 	if m.Chat.Type == "private" {
@@ -309,8 +313,11 @@ func (b *Bot) SetCommands(ctx context.Context, cmds []bot.Command) error {
 			continue
 		}
 		desc := oneLine(c.Description)
-		if c.Arg != "" {
+		switch {
+		case c.Arg != "" && c.ArgRequired:
 			desc += " (" + c.Arg + ")"
+		case c.Arg != "":
+			desc += " (" + c.Arg + ", optional)"
 		}
 		if utf16Len(desc) < 3 {
 			desc = "/" + name

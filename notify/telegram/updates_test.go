@@ -139,6 +139,7 @@ func TestRunCommands(t *testing.T) {
 		textMsg(group, 8, "/watch\n\"cozy bear\" OR APT29"),
 		textMsg(group, 8, "/not-a-command"),
 		anon,
+		textMsg(6, 6, "/start"),
 		textMsg(5, 5, "/status"),
 	}
 	var lastID int
@@ -168,6 +169,7 @@ func TestRunCommands(t *testing.T) {
 		{g, "9", "list", "", bot.ChatGroup, true},
 		{g, "8", "watch", `"cozy bear" OR APT29`, bot.ChatGroup, false},
 		{g, "1087968824", "mute", "2h", bot.ChatGroup, true},
+		{"telegram:6", "6", "help", "", bot.ChatPrivate, false},
 		{"telegram:5", "5", "status", "", bot.ChatPrivate, false},
 	}
 	got := core.handled()
