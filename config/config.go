@@ -16,13 +16,16 @@ type Config struct {
 	Feeds      []Feed
 	Entities   map[string][]string
 	AliasFiles []string // MISP galaxy / ATT&CK STIX files imported into the actor registry
-	Watches    []Watch
-	Routes     []Route
-	Discord    Discord
-	Telegram   Telegram
-	Admins     Admins
-	Security   Security
-	Limits     Limits
+	// AliasFilePos is the position of each AliasFiles entry, for errors
+	// found when importing the file.
+	AliasFilePos []Pos
+	Watches      []Watch
+	Routes       []Route
+	Discord      Discord
+	Telegram     Telegram
+	Admins       Admins
+	Security     Security
+	Limits       Limits
 }
 
 // Poll configures the scheduler and the fetcher.
@@ -34,7 +37,7 @@ type Poll struct {
 	PerHost     int           // requests to one host at once; default 2
 	Backfill    int           // first poll of a new feed: alert on its newest N items; default 0
 	MaxBodySize int64         // bytes; default 10 MiB
-	UserAgent   string        // default "newshound/VERSION (+https://github.com/newshound/newshound)"
+	UserAgent   string        // empty (the default): the fetcher sends "newshound/VERSION (+https://github.com/newshound/newshound)"
 }
 
 // Store configures the embedded database.
@@ -71,6 +74,8 @@ type Watch struct {
 	Pos   Pos // position of the watch entry
 	// QueryPos is the position of the query value, for errors inside the query.
 	QueryPos Pos
+
+	queryCols []int // source column of each query rune (see QueryOffsetPos)
 }
 
 // Route sends alerts of some watches to some destinations.
@@ -78,6 +83,8 @@ type Route struct {
 	Watches []string
 	To      []string // "console", "telegram:ID", "discord:ID", "discord-webhook:URL"
 	Pos     Pos
+
+	watchPos []Pos // position of each Watches entry
 }
 
 // Discord configures the Discord bot. Empty Token: Discord is off

@@ -50,6 +50,9 @@ func (t Term) String() string {
 // Hit is one watch that fired on a Doc, with why.
 type Hit struct {
 	Watch string
+	// Index is the watch's position in the list given to Compile (names
+	// need not be unique).
+	Index int
 	Terms []Term
 	// Snippet is a short plain-text excerpt around the first hit, hits marked
 	// with the runes « and » so each platform can render them its own way.
