@@ -5,6 +5,22 @@
 // Bot API through github.com/go-telegram-bot-api/telegram-bot-api/v5, with
 // every request bound to a context and no error or log line ever holding the
 // bot token.
+//
+// Wiring (cmd/engine):
+//
+//	tg, err := telegram.New(ctx, telegram.Options{
+//		Token: cfg.Telegram.Token, API: cfg.Telegram.API, Logger: log,
+//	})
+//	if err != nil { ... }                  // the error never holds the token
+//	senders["telegram"] = tg               // notify.Sender and notify.Paced
+//	go tg.Run(ctx, core, db)               // db: store implementing OffsetStore
+//	tg.SendText(ctx, adminUserID, "...")   // plain-text admin notices
+//
+// Send maps Bot API failures to notify's kinds: 429 is a
+// *notify.RetryAfterError with Telegram's retry_after; 403 and 400 "chat not
+// found" (and similar) are a *notify.PermanentError; a group upgraded to a
+// supergroup is a *notify.PermanentError whose MigrateTo is the new
+// "telegram:ID"; anything else (5xx, timeouts) is a plain error to retry.
 package telegram
 
 import (
