@@ -85,7 +85,10 @@ func (b *Bot) Run(ctx context.Context, h bot.Handler, st OffsetStore) error {
 				return nil // the rest of the batch comes again after a restart
 			}
 			if u.UpdateID < offset {
-				continue // already handled (the server resent it)
+				// Telegram never returns updates below the offset it was
+				// given, except after a week without updates, when it
+				// restarts the ids at random: take the new sequence.
+				b.log.Info("telegram update ids restarted", "update_id", u.UpdateID, "offset", offset)
 			}
 			b.handleUpdate(ctx, h, u)
 			offset = u.UpdateID + 1

@@ -399,3 +399,34 @@ func TestParseCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestSetCommandsFitsTelegramRules(t *testing.T) {
+	f := newFakeAPI(t)
+	b := f.newBot(t, Options{})
+	cmds := []bot.Command{
+		{Name: "Help", Description: "Help"},
+		{Name: "bad-name", Description: "refused by Telegram"},
+		{Name: "x", Description: ""},
+		{Name: "long", Description: strings.Repeat("very long ", 40), Arg: "q", ArgRequired: true},
+		{Name: "retry", Description: "Resend", Arg: "id"},
+	}
+	if err := b.SetCommands(context.Background(), cmds); err != nil {
+		t.Fatalf("SetCommands: %v", err)
+	}
+	got := map[string]string{}
+	for _, c := range f.Commands() {
+		got[c["command"]] = c["description"]
+	}
+	if len(got) != 4 {
+		t.Errorf("registered %v, want help, x, long, retry", got)
+	}
+	if _, ok := got["bad-name"]; ok {
+		t.Error("registered a name Telegram refuses")
+	}
+	if got["x"] != "/x" || got["retry"] != "Resend (id, optional)" || got["help"] != "Help" {
+		t.Errorf("descriptions %q", got)
+	}
+	if n := utf16Len(got["long"]); n > 256 || !strings.HasSuffix(got["long"], ellipsis) {
+		t.Errorf("long description is %d units: %q", n, got["long"])
+	}
+}
