@@ -129,8 +129,8 @@ func AddWatch(data []byte, w Watch) ([]byte, error) {
 	}
 	if _, seq := d.top("watches"); seq != nil {
 		for _, it := range seq.Content {
-			if v := field(it, "name"); v != nil && v.Value == w.Name {
-				return nil, refusef("watch %q already exists (line %d)", w.Name, v.Line)
+			if v := field(it, "name"); v != nil && strings.EqualFold(v.Value, w.Name) {
+				return nil, refusef("watch %q already exists (line %d)", v.Value, v.Line)
 			}
 		}
 	}
