@@ -1147,3 +1147,11 @@ func (c *Config) Warnings() ErrorList {
 	ws.sort()
 	return ws
 }
+
+// QueryError returns a problem found by the query parser in watch w of c,
+// at rune offset (0-based) inside the query, as a positioned Error — so
+// that a reload or `newshound check` reports it as file:line:col like any
+// other config problem. msg should not repeat the offset.
+func (c *Config) QueryError(w Watch, offset int, msg string) *Error {
+	return &Error{File: c.file, Pos: w.QueryOffsetPos(offset), Msg: fmt.Sprintf("watch %q: query: %s", w.Name, msg)}
+}

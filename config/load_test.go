@@ -373,6 +373,9 @@ func TestQueryOffsetPos(t *testing.T) {
 			t.Errorf("%s offset %d: got %v, want %v", w.Name, tt.offset, got, tt.want)
 		}
 	}
+	if got, want := cfg.QueryError(cfg.Watches[1], 5, `unclosed "("`).Error(), `c.yaml:5:19: watch "single": query: unclosed "("`; got != want {
+		t.Errorf("QueryError: got %s, want %s", got, want)
+	}
 }
 
 func TestWarnings(t *testing.T) {
