@@ -113,7 +113,7 @@ func feedList(path string, stdout, stderr io.Writer) int {
 				}
 				lastErr := "-"
 				if st.LastError != "" {
-					lastErr = oneLine(st.LastError, 100) + " (" + ago(st.LastErrorAt, now) + ")"
+					lastErr = clip(st.LastError, 100) + " (" + ago(st.LastErrorAt, now) + ")"
 					if st.MovedTo != "" {
 						lastErr += "; moved to " + st.MovedTo
 					}
@@ -192,10 +192,3 @@ func roughDuration(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > max {
-		return string(r[:max-1]) + "…"
-	}
-	return s
-}

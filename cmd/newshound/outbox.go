@@ -109,11 +109,3 @@ func listOutbox(ctx context.Context, db *store.DB, state string) ([]store.Outbox
 	return out, nil
 }
 
-// clip shortens s to n runes for a table cell.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}

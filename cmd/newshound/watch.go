@@ -93,7 +93,7 @@ func watchList(path string, stdout, stderr io.Writer) int {
 	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tQUERY\tTAGS\tROUTES TO\tCHATS")
 	for _, w := range cfg.Watches {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", w.Name, oneLine(w.Query, 72), dash(strings.Join(w.Tags, ",")),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", w.Name, clip(w.Query, 72), dash(strings.Join(w.Tags, ",")),
 			dash(strings.Join(scrubDests(routed[w.Name]), ",")), subs[w.Name])
 	}
 	if err := tw.Flush(); err != nil {
