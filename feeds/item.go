@@ -30,10 +30,15 @@ type Item struct {
 
 // Feed is a parsed feed document.
 type Feed struct {
+	// Title is the feed's own title, plain text.
 	Title string
 	// Link is the site's home page, if the feed names one.
 	Link string
 	// TTL is the RSS <ttl> as a duration (0 when absent); a lower bound on the poll interval.
 	TTL   time.Duration
 	Items []Item
+	// Partial is true when the document was broken (cut off, not well
+	// formed) and Items holds only the items complete before the break. The
+	// store must not prune keys missing from a partial feed.
+	Partial bool
 }

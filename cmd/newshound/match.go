@@ -326,9 +326,6 @@ func matchJSONL(c *matcher.Compiled, in matchInput, stdout, stderr io.Writer) in
 	return code
 }
 
-// oneLine collapses white space for one-line display.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 // maxFeedBytes bounds a feed read by match.
 const maxFeedBytes = 10 << 20
 

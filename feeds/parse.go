@@ -1,0 +1,362 @@
+package feeds
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/rss"
+)
+
+// ErrNotAFeed reports a document that is not RSS, Atom or JSON Feed: most
+// often an HTML page (a login wall, a "moved" page, a site's home page)
+// served where a feed was expected. Fetch and Parse wrap it with the URL.
+var ErrNotAFeed = errors.New("not a feed")
+
+// ErrMalformed reports a feed document so broken that no item could be
+// recovered from it (for example one cut off before its first complete
+// item). Parse wraps it with the URL and the parser's message.
+var ErrMalformed = errors.New("malformed feed")
+
+// maxTTL caps the RSS <ttl> (and Cache-Control max-age) used as a lower bound
+// on the poll interval, so that a hostile or careless feed cannot stop us
+// polling it for a year.
+const maxTTL = 24 * time.Hour
+
+// Parse turns a feed document into a Feed of normalised items.
+//
+// body is the payload as served (after Content-Encoding, which Fetch undoes;
+// a gzip body without Content-Encoding is recognised by its magic bytes and
+// unpacked here too, up to DefaultMaxBodySize). Parse performs the one and
+// only charset conversion, using contentType's charset parameter, a BOM, the
+// XML declaration or a guess, in the order described in charset.go; callers
+// must therefore pass the bytes unconverted. feedURL (may be empty) is the
+// base for relative links.
+//
+// Broken documents: gofeed's XML decoder is lenient about bare "&" and
+// unknown entities. When the document is cut off or breaks mid-way, Parse
+// keeps the items that were complete before the break and sets
+// Feed.Partial; when no item was complete it returns an error wrapping
+// ErrMalformed. HTML and unknown documents give an error wrapping
+// ErrNotAFeed. Every error names feedURL.
+func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
+	where := redactURL(feedURL)
+	if where == "" {
+		where = "feed"
+	}
+	if isGzip(body) {
+		unz, err := gunzipLimit(body, DefaultMaxBodySize)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", where, err)
+		}
+		body = unz
+	}
+	doc, _, err := toUTF8(body, contentType)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", where, err)
+	}
+	if looksLikeHTML(doc) {
+		return nil, fmt.Errorf("parse %s: %w: got an HTML page", where, ErrNotAFeed)
+	}
+	gf, partial, err := parseLenient(doc)
+	if err != nil {
+		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+			if len(bytes.TrimSpace(doc)) == 0 {
+				return nil, fmt.Errorf("parse %s: %w: empty document", where, ErrNotAFeed)
+			}
+			return nil, fmt.Errorf("parse %s: %w: no RSS, Atom or JSON Feed root", where, ErrNotAFeed)
+		}
+		return nil, fmt.Errorf("parse %s: %w: %v", where, ErrMalformed, err)
+	}
+	f := convertFeed(gf, feedURL)
+	f.Partial = partial
+	return f, nil
+}
+
+// parseLenient runs gofeed, and on a syntax error retries once on the
+// document cut after its last complete item with the open elements closed.
+func parseLenient(doc []byte) (*gofeed.Feed, bool, error) {
+	p := gofeed.NewParser()
+	p.KeepOriginalFeed = true
+	gf, err := p.Parse(bytes.NewReader(doc))
+	if err == nil {
+		return gf, false, nil
+	}
+	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+		return nil, false, err
+	}
+	fixed, ok := salvage(doc)
+	if !ok {
+		return nil, false, err
+	}
+	gf2, err2 := p.Parse(bytes.NewReader(fixed))
+	if err2 != nil || len(gf2.Items) == 0 {
+		return nil, false, err
+	}
+	return gf2, true, nil
+}
+
+// salvage cuts doc after the last complete <item>/<entry> and closes the
+// elements still open there. It reports false when there is no complete item.
+func salvage(doc []byte) ([]byte, bool) {
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	d.Strict = false
+	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil } // already UTF-8
+	var stack []string
+	cut := -1
+	var closeAt []string
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			break
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			stack = append(stack, qname(t.Name))
+		case xml.EndElement:
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+			if l := strings.ToLower(t.Name.Local); l == "item" || l == "entry" {
+				cut = int(d.InputOffset())
+				closeAt = append(closeAt[:0], stack...)
+			}
+		}
+	}
+	if cut < 0 {
+		return nil, false
+	}
+	out := make([]byte, 0, cut+64)
+	out = append(out, doc[:cut]...)
+	for i := len(closeAt) - 1; i >= 0; i-- {
+		out = append(out, "</"...)
+		out = append(out, closeAt[i]...)
+		out = append(out, '>')
+	}
+	return out, true
+}
+
+func qname(n xml.Name) string {
+	if n.Space != "" {
+		return n.Space + ":" + n.Local
+	}
+	return n.Local
+}
+
+// convertFeed maps gofeed's universal feed to Feed.
+func convertFeed(gf *gofeed.Feed, feedURL string) *Feed {
+	base := feedURL
+	if b, err := url.Parse(base); err != nil || !b.IsAbs() {
+		base = ""
+	}
+	link := CanonicalLink(gf.Link, base)
+	if base == "" {
+		base = link
+	}
+	f := &Feed{
+		Title: fixMojibake(PlainText(gf.Title)),
+		Link:  link,
+		Items: make([]Item, 0, len(gf.Items)),
+	}
+	if rf, ok := gf.OriginalFeed().(*rss.Feed); ok && rf != nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(rf.TTL)); err == nil && n > 0 {
+			f.TTL = min(time.Duration(n)*time.Minute, maxTTL)
+		}
+	}
+	seen := make(map[string]struct{}, len(gf.Items))
+	for _, gi := range gf.Items {
+		if gi == nil {
+			continue
+		}
+		it := convertItem(gi, base)
+		if _, dup := seen[it.Key]; dup {
+			continue // first occurrence wins
+		}
+		seen[it.Key] = struct{}{}
+		f.Items = append(f.Items, it)
+	}
+	return f
+}
+
+func convertItem(gi *gofeed.Item, base string) Item {
+	it := Item{
+		GUID:    strings.TrimSpace(gi.GUID),
+		Title:   fixMojibake(PlainText(gi.Title)),
+		Summary: fixMojibake(PlainText(gi.Description)),
+		Content: fixMojibake(PlainText(gi.Content)),
+	}
+	raw := strings.TrimSpace(gi.Link)
+	if raw == "" {
+		for _, l := range gi.Links {
+			if l = strings.TrimSpace(l); l != "" {
+				raw = l
+				break
+			}
+		}
+	}
+	it.Link = CanonicalLink(raw, base)
+	if it.Link == "" && it.GUID != "" && (gi.Link == "" && len(gi.Links) == 0) {
+		// RSS guid isPermaLink: the GUID is the link.
+		if g := CanonicalLink(it.GUID, ""); g != "" {
+			it.Link = g
+		}
+	}
+	for _, c := range gi.Categories {
+		c = collapseSpace(c)
+		if c != "" && !contains(it.Categories, c) {
+			it.Categories = append(it.Categories, c)
+		}
+	}
+	authors := gi.Authors
+	if len(authors) == 0 && gi.Author != nil {
+		authors = []*gofeed.Person{gi.Author}
+	}
+	for _, a := range authors {
+		if a == nil {
+			continue
+		}
+		n := collapseSpace(a.Name)
+		if n == "" {
+			n = collapseSpace(a.Email)
+		}
+		if n != "" && !contains(it.Authors, n) {
+			it.Authors = append(it.Authors, n)
+		}
+	}
+	switch {
+	case gi.PublishedParsed != nil && !gi.PublishedParsed.IsZero():
+		it.Published = gi.PublishedParsed.UTC()
+	case gi.UpdatedParsed != nil && !gi.UpdatedParsed.IsZero():
+		it.Published = gi.UpdatedParsed.UTC()
+	}
+	it.Key = itemKey(it)
+	return it
+}
+
+// itemKey is the GUID, else the canonical link, else a hash of the title and
+// date (and, for untitled items, the text).
+func itemKey(it Item) string {
+	if it.GUID != "" {
+		return it.GUID
+	}
+	if it.Link != "" {
+		return it.Link
+	}
+	h := sha256.New()
+	io.WriteString(h, it.Title)
+	h.Write([]byte{0})
+	if !it.Published.IsZero() {
+		io.WriteString(h, it.Published.UTC().Format(time.RFC3339))
+	}
+	if it.Title == "" {
+		h.Write([]byte{0})
+		io.WriteString(h, it.Summary)
+		h.Write([]byte{0})
+		io.WriteString(h, it.Content)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// isGzip reports whether b starts with the gzip magic bytes.
+func isGzip(b []byte) bool {
+	return len(b) >= 3 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8
+}
+
+// gunzipLimit unpacks a gzip body, failing with ErrTooLarge beyond limit
+// bytes of output (decompression bombs).
+func gunzipLimit(b []byte, limit int64) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	defer zr.Close()
+	out, err := readLimit(zr, limit, int64(len(b))*4)
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	return out, nil
+}
+
+// readLimit reads r to the end, failing with ErrTooLarge once more than limit
+// bytes arrive. hint sizes the first buffer.
+func readLimit(r io.Reader, limit, hint int64) ([]byte, error) {
+	if hint <= 0 || hint > limit {
+		hint = min(limit, 64<<10)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, hint+1))
+	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, ErrTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
+// looksLikeHTML reports whether the first element of doc (after BOM, white
+// space, comments, processing instructions and doctype) is an HTML page.
+func looksLikeHTML(doc []byte) bool {
+	b := bytes.TrimPrefix(doc, []byte("\uFEFF"))
+	for range 64 {
+		b = bytes.TrimLeft(b, " \t\r\n")
+		switch {
+		case bytes.HasPrefix(b, []byte("<!--")):
+			i := bytes.Index(b, []byte("-->"))
+			if i < 0 {
+				return false
+			}
+			b = b[i+3:]
+		case bytes.HasPrefix(b, []byte("<?")):
+			i := bytes.Index(b, []byte("?>"))
+			if i < 0 {
+				return false
+			}
+			b = b[i+2:]
+		case len(b) >= 9 && bytes.EqualFold(b[:9], []byte("<!doctype")):
+			rest := bytes.TrimLeft(b[9:], " \t\r\n")
+			return len(rest) >= 4 && bytes.EqualFold(rest[:4], []byte("html"))
+		case len(b) > 1 && b[0] == '<':
+			end := 1
+			for end < len(b) && end < 16 && b[end] != '>' && b[end] != ' ' && b[end] != '\t' && b[end] != '\r' && b[end] != '\n' && b[end] != '/' {
+				end++
+			}
+			switch strings.ToLower(string(b[1:end])) {
+			case "html", "head", "body":
+				return true
+			}
+			return false
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// redactURL hides the password of a URL's user info for error messages.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}
