@@ -223,20 +223,12 @@ func (r *Registry) importSTIX(o stixObject) bool {
 	return true
 }
 
-// BuildRegistry returns the built-in table extended with alias files (MISP
-// galaxy or ATT&CK STIX; relative paths are taken from baseDir) and then
-// with the config's entities, in name order. Entities come last so that a
-// user's group can extend an imported one.
+// BuildRegistry returns the built-in table extended with the config's
+// entities (in name order) and then with alias files (MISP galaxy or ATT&CK
+// STIX; relative paths are taken from baseDir), the order the engine and
+// `newshound check` use.
 func BuildRegistry(entities map[string][]string, aliasFiles []string, baseDir string) (*Registry, error) {
 	r := NewRegistry()
-	for _, f := range aliasFiles {
-		if !filepath.IsAbs(f) && baseDir != "" {
-			f = filepath.Join(baseDir, f)
-		}
-		if err := r.ImportFile(f); err != nil {
-			return nil, err
-		}
-	}
 	names := make([]string, 0, len(entities))
 	for n := range entities {
 		names = append(names, n)
@@ -244,6 +236,14 @@ func BuildRegistry(entities map[string][]string, aliasFiles []string, baseDir st
 	sort.Strings(names)
 	for _, n := range names {
 		r.AddGroup(n, entities[n])
+	}
+	for _, f := range aliasFiles {
+		if !filepath.IsAbs(f) && baseDir != "" {
+			f = filepath.Join(baseDir, f)
+		}
+		if err := r.ImportFile(f); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }

@@ -116,7 +116,7 @@ func TestMatchUsageErrors(t *testing.T) {
 	}{
 		{[]string{"--config", cfgPath}, "exactly one of"},
 		{[]string{"--config", cfgPath, "--text", "a", "--jsonl", "b"}, "exactly one of"},
-		{[]string{"--config", bad, "--text", "x"}, `watch "broken": unclosed "(" at 0`},
+		{[]string{"--config", bad, "--text", "x"}, `config.yaml:3:13: watch "broken": query: unclosed "("`},
 		{[]string{"--config", filepath.Join(t.TempDir(), "none.yaml"), "--text", "x"}, "no such file"},
 		{[]string{"--config", cfgPath, "--text", "x", "extra"}, "unexpected argument"},
 	}
