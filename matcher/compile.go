@@ -195,9 +195,9 @@ func (b *builder) resolve(n *node, depth int) error {
 		pats, ok := b.actors[idx]
 		if !ok {
 			for _, a := range b.reg.entities[idx].aliases {
-				folded, cased := normWords(a)
+				folded, cased := normWords(a.text)
 				p := pattern{toks: folded}
-				if b.reg.caseSensitive(a) {
+				if a.caseSensitive {
 					p.cased = cased
 					if len(cased) > 1 {
 						p.upper = make([]string, len(cased))

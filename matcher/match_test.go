@@ -234,6 +234,10 @@ func TestEntities(t *testing.T) {
 	reg := NewRegistry()
 	reg.AddGroup("russia", []string{"Russia", "Russian", "Russians", "Kremlin", "Russian Federation"})
 	reg.AddGroup("APT29", []string{"Ursa Minor Test"}) // extends the built-in group
+	// "lead" is an alias of the built-in Winnti Group; the user's entity is a
+	// group of its own, and its everyday words match in any case.
+	reg.AddGroup("lead", []string{"lead poisoning", "Pb"})
+	reg.AddGroup("seagroup", []string{"SEA"})
 	tests := []struct {
 		query, title string
 		want         bool
@@ -245,6 +249,13 @@ func TestEntities(t *testing.T) {
 		{"actor:RUSSIA", "Russian Federation", true},
 		{"actor:APT29", "Ursa Minor Test", true},
 		{"actor:APT29", "Cozy Bear", true},
+		{"actor:lead", "Lead poisoning in Flint", true},
+		{"actor:lead", "LEAD POISONING", true},
+		{"actor:lead", "PB and J", true},
+		{"actor:lead", "LEAD targets gaming firms", true},
+		{"actor:Winnti", "lead poisoning", false},
+		{"actor:seagroup", "sea levels", false}, // a short acronym keeps its case
+		{"actor:seagroup", "SEA", true},
 		{"(actor:russia OR Moscow) AND (Azerbaijan OR Azerbaijani OR Baku)", "Kremlin summons Azerbaijani envoy", true},
 	}
 	for _, tt := range tests {

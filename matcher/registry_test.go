@@ -15,9 +15,10 @@ func TestImportMISP(t *testing.T) {
 	if err := reg.ImportFile("testdata/misp-small.json"); err != nil {
 		t.Fatal(err)
 	}
-	// Glass Heron, Bare Name Only and Lantern are new; UNC2452 joins APT29.
-	if got := reg.Len() - before; got != 3 {
-		t.Errorf("%d new groups, want 3", got)
+	// All four are new groups: UNC2452 was only an alias of the built-in
+	// APT29, and MISP keeps it as a cluster of its own.
+	if got := reg.Len() - before; got != 4 {
+		t.Errorf("%d new groups, want 4", got)
 	}
 	tests := []struct {
 		query, title string
@@ -28,8 +29,10 @@ func TestImportMISP(t *testing.T) {
 		{`actor:TA9999`, "Glass Heron spotted", true},
 		{`actor:"Bare Name Only"`, "bare name only", false}, // every word is everyday: own case only
 		{`actor:"Bare Name Only"`, "Bare Name Only", true},
-		{`actor:APT29`, "Solar Phoenix Test", true}, // merged through UNC2452, an APT29 alias
-		{`actor:UNC2452`, "Cozy Bear", true},
+		{`actor:UNC2452`, "Solar Phoenix Test", true},
+		{`actor:UNC2452`, "UNC 2452", true},
+		{`actor:APT29`, "Solar Phoenix Test", false}, // the MISP cluster is not merged into APT29
+		{`actor:APT29`, "UNC2452", true},             // but APT29 keeps its own alias
 		{`actor:Lantern`, "a lantern", false}, // single everyday word: own case only
 		{`actor:Lantern`, "the harbor", false},
 		{`actor:Lantern`, "Harbor", true},
