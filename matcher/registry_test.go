@@ -33,7 +33,7 @@ func TestImportMISP(t *testing.T) {
 		{`actor:UNC2452`, "UNC 2452", true},
 		{`actor:APT29`, "Solar Phoenix Test", false}, // the MISP cluster is not merged into APT29
 		{`actor:APT29`, "UNC2452", true},             // but APT29 keeps its own alias
-		{`actor:Lantern`, "a lantern", false}, // single everyday word: own case only
+		{`actor:Lantern`, "a lantern", false},        // single everyday word: own case only
 		{`actor:Lantern`, "the harbor", false},
 		{`actor:Lantern`, "Harbor", true},
 		{`actor:Lantern`, "Lantern", true},
