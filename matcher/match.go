@@ -457,8 +457,10 @@ func snippet(texts []dtext, marks []mark) string {
 	// Start up to 60 runes before the hit, at a word start.
 	start := int(first.s)
 	for back := 0; start > 0 && back < 60; back++ {
-		_, n := utf8.DecodeLastRuneInString(t[:start])
-		start -= n
+		start--
+		for start > 0 && !utf8.RuneStart(t[start]) {
+			start--
+		}
 	}
 	if start > 0 {
 		if i := strings.IndexFunc(t[start:first.s], unicode.IsSpace); i >= 0 {
@@ -467,8 +469,10 @@ func snippet(texts []dtext, marks []mark) string {
 	}
 	end := start
 	for n := 0; end < len(t) && (n < snippetRunes || end < int(first.e)); n++ {
-		_, w := utf8.DecodeRuneInString(t[end:])
-		end += w
+		end++
+		for end < len(t) && !utf8.RuneStart(t[end]) {
+			end++
+		}
 	}
 	if end < len(t) {
 		if i := strings.LastIndexFunc(t[int(first.e):end], unicode.IsSpace); i >= 0 {

@@ -515,3 +515,56 @@ func TestEmptyWatchlist(t *testing.T) {
 	}
 	var _ Matcher = c
 }
+
+func TestSnippetEdges(t *testing.T) {
+	tests := []struct {
+		name, query string
+		d           Doc
+		want        string
+	}{
+		{"cyrillic", "Москва Баку", Doc{Summary: "Вчера  Москва\nвызвала посла, сообщает Баку."}, "Вчера «Москва» вызвала посла, сообщает «Баку»."},
+		{"overlapping terms", `"cozy bear" bear`, Doc{Title: "Cozy Bear is back"}, "«Cozy Bear» is back"},
+		{"possessive", "russia", Doc{Title: "Russia's army"}, "«Russia»'s army"},
+		{"category", "category:europe", Doc{Title: "x", Categories: []string{"World", "Europe"}}, "«Europe»"},
+		{"cjk", "地震", Doc{Content: "東京で地震があった"}, "東京で«地震»があった"},
+		{"not terms unmarked", "kyiv -moscow", Doc{Title: "Kyiv news"}, "«Kyiv» news"},
+		{"feed only", "feed:wire", Doc{Title: "Kyiv news", Feed: "Wire"}, ""},
+		{"regex", `/\d+ drones/`, Doc{Summary: "Ukraine downed 40 drones overnight"}, "Ukraine downed «40 drones» overnight"},
+	}
+	for _, tt := range tests {
+		c, err := Compile([]Watch{{Name: "w", Query: tt.query}}, nil, CompileOptions{AllowRegex: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hits := c.Match(tt.d)
+		if len(hits) != 1 {
+			t.Errorf("%s: %d hits", tt.name, len(hits))
+			continue
+		}
+		if hits[0].Snippet != tt.want {
+			t.Errorf("%s: snippet %q, want %q", tt.name, hits[0].Snippet, tt.want)
+		}
+	}
+}
+
+func TestTermRendering(t *testing.T) {
+	c, err := Compile([]Watch{{Name: "w", Query: `actor:APT29 feed:wire /CVE-\d+/ title:kyiv`}}, nil, CompileOptions{AllowRegex: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := c.Match(Doc{Title: "KYIV: APT29 exploits CVE-2024", Feed: "Wire"})
+	if len(hits) != 1 {
+		t.Fatalf("hits = %v", hits)
+	}
+	var got []string
+	for _, term := range hits[0].Terms {
+		got = append(got, term.String())
+	}
+	want := []string{"APT29", "Wire", "CVE-2024", "KYIV"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("terms = %q, want %q", got, want)
+	}
+	if hits[0].Terms[1].Text != "feed:wire" || hits[0].Terms[2].Text != `/CVE-\d+/` || hits[0].Terms[3].Text != "title:kyiv" {
+		t.Errorf("term texts = %#v", hits[0].Terms)
+	}
+}
