@@ -44,6 +44,8 @@ type state struct {
 	gen                      uint32
 	cands                    []int32
 	marks                    []mark
+	hits                     []Hit
+	terms                    []Term
 	spanBuf                  []span
 	feedDone                 bool
 	feedToks                 []string
@@ -73,7 +75,8 @@ func (c *Compiled) Match(d Doc) []Hit {
 	c.scan(st, d)
 	st.cands = append(st.cands, c.always...)
 	slices.Sort(st.cands)
-	var hits []Hit
+	hits := st.hits[:0]
+	defer func() { clear(hits); st.hits = hits[:0] }()
 	for i, wi := range st.cands {
 		if i > 0 && st.cands[i-1] == wi {
 			continue
@@ -87,7 +90,10 @@ func (c *Compiled) Match(d Doc) []Hit {
 		}
 		hits = append(hits, c.explain(st, w, d))
 	}
-	return hits
+	if len(hits) == 0 {
+		return nil
+	}
+	return slices.Clone(hits)
 }
 
 // release resets st and returns it to the pool.
@@ -369,59 +375,61 @@ type mark struct {
 
 // explain builds the Hit for a watch that fired.
 func (c *Compiled) explain(st *state, w *cwatch, d Doc) Hit {
-	h := Hit{Watch: w.name, Index: w.index}
-	marks := st.marks[:0]
-	defer func() { st.marks = marks[:0] }()
-	var walk func(n *node)
-	walk = func(n *node) {
-		switch n.kind {
-		case nodeNot:
-			return
-		case nodeAnd, nodeOr, nodeNear:
-			for _, k := range n.kids {
-				walk(k)
+	st.terms, st.marks = st.terms[:0], st.marks[:0]
+	c.collect(st, w.root, d)
+	h := Hit{Watch: w.name, Index: w.index, Terms: slices.Clone(st.terms)}
+	h.Snippet = snippet(st.texts, st.marks)
+	clear(st.terms)
+	return h
+}
+
+// collect gathers into st.terms and st.marks what matched under n, leaving
+// out what is under NOT.
+func (c *Compiled) collect(st *state, n *node, d Doc) {
+	switch n.kind {
+	case nodeNot:
+		return
+	case nodeAnd, nodeOr, nodeNear:
+		for _, k := range n.kids {
+			c.collect(st, k, d)
+		}
+	case nodeTerm, nodeActor:
+		var best mark
+		st.spanBuf = c.spans(st, n, st.spanBuf[:0])
+		for i, sp := range st.spanBuf {
+			ft, lt := st.toks[sp.tok], st.toks[sp.last]
+			m := mark{text: ft.text, s: ft.s, e: lt.e}
+			st.marks = append(st.marks, m)
+			if i == 0 || m.text < best.text || m.text == best.text && m.s < best.s {
+				best = m
 			}
-		case nodeTerm, nodeActor:
-			var best mark
-			st.spanBuf = c.spans(st, n, st.spanBuf[:0])
-			for i, sp := range st.spanBuf {
-				ft, lt := st.toks[sp.tok], st.toks[sp.last]
-				m := mark{text: ft.text, s: ft.s, e: lt.e}
-				marks = append(marks, m)
-				if i == 0 || m.text < best.text || m.text == best.text && m.s < best.s {
-					best = m
-				}
+		}
+		if best.e > best.s {
+			seen := st.texts[best.text].s[best.s:best.e]
+			st.terms = addTerm(st.terms, Term{Text: n.leaf.text, Entity: n.leaf.entity, Seen: seen})
+		}
+	case nodeFeed:
+		if c.feedMatch(st, n.leaf, d) {
+			st.terms = addTerm(st.terms, Term{Text: n.leaf.text, Seen: d.Feed})
+		}
+	case nodeRegex:
+		first := true
+		for ti, t := range st.texts {
+			if t.field&n.leaf.scope == 0 {
+				continue
 			}
-			if best.e > best.s {
-				seen := st.texts[best.text].s[best.s:best.e]
-				h.Terms = addTerm(h.Terms, Term{Text: n.leaf.text, Entity: n.leaf.entity, Seen: seen})
-			}
-		case nodeFeed:
-			if c.feedMatch(st, n.leaf, d) {
-				h.Terms = addTerm(h.Terms, Term{Text: n.leaf.text, Seen: d.Feed})
-			}
-		case nodeRegex:
-			first := true
-			for ti, t := range st.texts {
-				if t.field&n.leaf.scope == 0 {
+			for _, loc := range n.leaf.re.FindAllStringIndex(t.s, 20) {
+				if loc[0] == loc[1] {
 					continue
 				}
-				for _, loc := range n.leaf.re.FindAllStringIndex(t.s, 20) {
-					if loc[0] == loc[1] {
-						continue
-					}
-					marks = append(marks, mark{text: int32(ti), s: int32(loc[0]), e: int32(loc[1])})
-					if first {
-						first = false
-						h.Terms = addTerm(h.Terms, Term{Text: n.leaf.text, Seen: t.s[loc[0]:loc[1]]})
-					}
+				st.marks = append(st.marks, mark{text: int32(ti), s: int32(loc[0]), e: int32(loc[1])})
+				if first {
+					first = false
+					st.terms = addTerm(st.terms, Term{Text: n.leaf.text, Seen: t.s[loc[0]:loc[1]]})
 				}
 			}
 		}
 	}
-	walk(w.root)
-	h.Snippet = snippet(st.texts, marks)
-	return h
 }
 
 // addTerm appends t unless an equal term is already listed.
