@@ -442,6 +442,17 @@ func addTerm(ts []Term, t Term) []Term {
 	return append(ts, t)
 }
 
+// markBefore orders marks by text, start, and longer first.
+func markBefore(a, b mark) bool {
+	if a.text != b.text {
+		return a.text < b.text
+	}
+	if a.s != b.s {
+		return a.s < b.s
+	}
+	return a.e > b.e
+}
+
 // snippetRunes is the target length of a snippet.
 const snippetRunes = 200
 
@@ -451,16 +462,12 @@ func snippet(texts []dtext, marks []mark) string {
 	if len(marks) == 0 {
 		return ""
 	}
-	slices.SortFunc(marks, func(a, b mark) int {
-		if a.text != b.text {
-			return int(a.text - b.text)
-		}
-		if a.s != b.s {
-			return int(a.s - b.s)
-		}
-		return int(b.e - a.e)
-	})
 	first := marks[0]
+	for _, m := range marks[1:] {
+		if markBefore(m, first) {
+			first = m
+		}
+	}
 	t := texts[first.text].s
 	// Start up to 60 runes before the hit, at a word start.
 	start := int(first.s)
@@ -487,6 +494,23 @@ func snippet(texts []dtext, marks []mark) string {
 			end = int(first.e) + i
 		}
 	}
+	// Keep the marks inside the window, in order (a text can hold many).
+	in := marks[:0]
+	for _, m := range marks {
+		if m.text == first.text && int(m.s) >= start && int(m.e) <= end {
+			in = append(in, m)
+		}
+	}
+	slices.SortFunc(in, func(a, b mark) int {
+		if markBefore(a, b) {
+			return -1
+		}
+		if markBefore(b, a) {
+			return 1
+		}
+		return 0
+	})
+	marks = in
 	var b strings.Builder
 	b.Grow(end - start + 16)
 	if start > 0 {
@@ -494,8 +518,8 @@ func snippet(texts []dtext, marks []mark) string {
 	}
 	at := start
 	for _, m := range marks {
-		if m.text != first.text || int(m.s) < at || int(m.e) > end {
-			continue
+		if int(m.s) < at {
+			continue // overlaps the previous mark
 		}
 		writeCollapsed(&b, t[at:m.s])
 		b.WriteString("«")

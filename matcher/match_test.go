@@ -568,3 +568,32 @@ func TestTermRendering(t *testing.T) {
 		t.Errorf("term texts = %#v", hits[0].Terms)
 	}
 }
+
+// TestLargeDocument runs queries that could go quadratic (NEAR chains over
+// words that occur everywhere) on a document of 200,000 words; a quadratic
+// step would make this test time out.
+func TestLargeDocument(t *testing.T) {
+	big := strings.Repeat("alpha beta gamma ", 200000/3)
+	c, err := Compile([]Watch{
+		{Name: "near", Query: "alpha NEAR/5 beta"},
+		{Name: "chain", Query: "(alpha OR beta) NEAR/3 (beta OR gamma) NEAR/3 alpha NEAR/2 gamma"},
+		{Name: "word", Query: "gamma"},
+		{Name: "prefix", Query: "al* -delta"},
+	}, nil, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := c.Match(Doc{Content: big})
+	if len(hits) != 4 {
+		t.Fatalf("%d hits, want 4", len(hits))
+	}
+	for _, h := range hits {
+		text := strings.NewReplacer("«", "", "»", "").Replace(h.Snippet)
+		if n := len([]rune(text)); n > 205 {
+			t.Errorf("%s: snippet of %d runes besides the marks", h.Watch, n)
+		}
+		if !strings.HasPrefix(h.Snippet, "«alpha»") && !strings.HasPrefix(h.Snippet, "alpha «beta»") && !strings.HasPrefix(h.Snippet, "alpha beta «gamma»") {
+			t.Errorf("%s: snippet %q", h.Watch, h.Snippet)
+		}
+	}
+}
