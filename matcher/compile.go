@@ -81,7 +81,8 @@ type cwatch struct {
 	index  int
 	tags   []string
 	root   *node
-	always bool // evaluated on every document (no term is required)
+	always bool  // evaluated on every document (no term is required)
+	canon  int32 // the first watch with the same query (itself if none)
 }
 
 // Compiled is a compiled watchlist. It is immutable and safe for concurrent use.
@@ -301,13 +302,26 @@ func Compile(watches []Watch, reg *Registry, opts CompileOptions) (*Compiled, er
 	b := newBuilder(reg, opts)
 	c := &Compiled{first: map[string][]int32{}, prefixes: map[string][]int32{}}
 	var errs []*WatchError
+	// Watches with the same query (many chats subscribing to "/watch
+	// ransomware") share one compiled query, evaluated once per document.
+	type compiled struct {
+		root  *node
+		err   error
+		canon int32
+	}
+	byQuery := map[string]compiled{}
 	for i, w := range watches {
-		root, err := b.compileQuery(w.Query)
-		if err != nil {
-			errs = append(errs, &WatchError{Index: i, Name: w.Name, Err: err})
+		q, seen := byQuery[w.Query]
+		if !seen {
+			q.root, q.err = b.compileQuery(w.Query)
+			q.canon = int32(len(c.watches))
+			byQuery[w.Query] = q
+		}
+		if q.err != nil {
+			errs = append(errs, &WatchError{Index: i, Name: w.Name, Err: q.err})
 			continue
 		}
-		cw := cwatch{name: w.Name, index: i, root: root}
+		cw := cwatch{name: w.Name, index: i, root: q.root, canon: q.canon}
 		for _, t := range w.Tags {
 			if t = strings.TrimSpace(t); t != "" {
 				cw.tags = append(cw.tags, t)

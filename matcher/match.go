@@ -41,6 +41,8 @@ type state struct {
 	head, tail               []int32 // per pattern: first / last occurrence + 1
 	touched                  []int32
 	stamp                    []uint32 // per watch: gen when made a candidate
+	memoGen                  []uint32 // per watch: gen when its query was evaluated
+	memoHit                  []int32  // per watch: index of its hit, -1 if it did not fire
 	gen                      uint32
 	cands                    []int32
 	marks                    []mark
@@ -53,9 +55,11 @@ type state struct {
 
 func (c *Compiled) newState() *state {
 	return &state{
-		head:  make([]int32, len(c.pats)),
-		tail:  make([]int32, len(c.pats)),
-		stamp: make([]uint32, len(c.watches)),
+		head:    make([]int32, len(c.pats)),
+		tail:    make([]int32, len(c.pats)),
+		stamp:   make([]uint32, len(c.watches)),
+		memoGen: make([]uint32, len(c.watches)),
+		memoHit: make([]int32, len(c.watches)),
 	}
 }
 
@@ -70,6 +74,7 @@ func (c *Compiled) Match(d Doc) []Hit {
 	st.gen++
 	if st.gen == 0 {
 		clear(st.stamp)
+		clear(st.memoGen)
 		st.gen = 1
 	}
 	c.scan(st, d)
@@ -85,9 +90,20 @@ func (c *Compiled) Match(d Doc) []Hit {
 		if len(w.tags) > 0 && !sharesTag(w.tags, d.FeedTags) {
 			continue
 		}
+		if st.memoGen[w.canon] == st.gen {
+			// Same query as a watch already evaluated on this document.
+			if r := st.memoHit[w.canon]; r >= 0 {
+				h := hits[r]
+				h.Watch, h.Index, h.Terms = w.name, w.index, slices.Clone(h.Terms)
+				hits = append(hits, h)
+			}
+			continue
+		}
+		st.memoGen[w.canon], st.memoHit[w.canon] = st.gen, -1
 		if !c.eval(st, w.root, d) {
 			continue
 		}
+		st.memoHit[w.canon] = int32(len(hits))
 		hits = append(hits, c.explain(st, w, d))
 	}
 	if len(hits) == 0 {

@@ -597,3 +597,40 @@ func TestLargeDocument(t *testing.T) {
 		}
 	}
 }
+
+func TestSameQueryManyWatches(t *testing.T) {
+	var ws []Watch
+	for i := 0; i < 5; i++ {
+		w := Watch{Name: fmt.Sprintf("chat%d", i), Query: "actor:APT29 -weather"}
+		if i == 0 {
+			w.Tags = []string{"finance"} // filtered out: its twins must still be evaluated
+		}
+		ws = append(ws, w)
+	}
+	ws = append(ws, Watch{Name: "bad1", Query: "(x"}, Watch{Name: "bad2", Query: "(x"})
+	_, err := Compile(ws, nil, CompileOptions{})
+	var ce *CompileErrors
+	if !errors.As(err, &ce) || len(ce.Errors) != 2 || ce.Errors[1].Name != "bad2" {
+		t.Fatalf("duplicate bad queries: %v", err)
+	}
+	c, err := Compile(ws[:5], nil, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := c.Match(Doc{Title: "Cozy Bear again", FeedTags: []string{"world"}})
+	if len(hits) != 4 {
+		t.Fatalf("%d hits, want 4", len(hits))
+	}
+	for i, h := range hits {
+		if h.Watch != fmt.Sprintf("chat%d", i+1) || h.Index != i+1 || len(h.Terms) != 1 || h.Terms[0].Seen != "Cozy Bear" || h.Snippet != "«Cozy Bear» again" {
+			t.Errorf("hit %d = %+v", i, h)
+		}
+	}
+	hits[0].Terms[0].Seen = "changed"
+	if hits[1].Terms[0].Seen != "Cozy Bear" {
+		t.Error("hits share their Terms")
+	}
+	if len(c.Match(Doc{Title: "Cozy Bear weather"})) != 0 {
+		t.Error("exclusion ignored for twins")
+	}
+}
