@@ -60,7 +60,7 @@ type pacedSender struct {
 
 func (p pacedSender) Limits(string) (notify.Rate, notify.Rate) { return p.perDest, p.platform }
 
-func openStore(t *testing.T) *store.DB {
+func openStore(t testing.TB) *store.DB {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "q.db"))
 	if err != nil {
