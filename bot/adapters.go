@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"slices"
 
+	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/matcher"
 )
@@ -20,6 +23,38 @@ type CompiledMatcher struct {
 }
 
 var _ Matcher = CompiledMatcher{}
+
+// NewConfigMatcher builds the registry (built-in actors, cfg.Entities, then
+// cfg.AliasFiles relative to the config file) and compiles cfg.Watches,
+// as the daemon does; regexes are allowed in config watches.
+func NewConfigMatcher(cfg *config.Config) (CompiledMatcher, error) {
+	reg := matcher.NewRegistry()
+	names := make([]string, 0, len(cfg.Entities))
+	for name := range cfg.Entities {
+		names = append(names, name)
+	}
+	slices.Sort(names) // deterministic when groups share an alias
+	for _, name := range names {
+		reg.AddGroup(name, cfg.Entities[name])
+	}
+	for _, f := range cfg.AliasFiles {
+		if !filepath.IsAbs(f) && cfg.Path != "" {
+			f = filepath.Join(filepath.Dir(cfg.Path), f)
+		}
+		if err := reg.ImportFile(f); err != nil {
+			return CompiledMatcher{}, err
+		}
+	}
+	ws := make([]matcher.Watch, len(cfg.Watches))
+	for i, w := range cfg.Watches {
+		ws[i] = matcher.Watch{Name: w.Name, Query: w.Query, Tags: w.Tags}
+	}
+	c, err := matcher.Compile(ws, reg, matcher.CompileOptions{AllowRegex: true})
+	if err != nil {
+		return CompiledMatcher{}, fmt.Errorf("compile watches: %w", err)
+	}
+	return CompiledMatcher{Watches: c, Registry: reg}, nil
+}
 
 // Check validates query against the registry.
 func (m CompiledMatcher) Check(query string, allowRegex bool) error {

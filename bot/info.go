@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
@@ -33,7 +35,7 @@ func (c *Core) cmdHelp(_ context.Context, r *call) string {
 	}
 	b.WriteString("\nQueries: words, \"exact phrases\", prefix*, -excluded, OR, parentheses, a NEAR/5 b, title:word, actor:APT29 (catches every alias).")
 	if r.Kind == ChatGroup {
-		b.WriteString("\nIn a group only its administrators may change subscriptions or mute.")
+		b.WriteString("\nIn groups, subscriptions and mutes are changed by the group's administrators.")
 	}
 	return b.String()
 }
@@ -46,7 +48,11 @@ func writeHelpLine(b *strings.Builder, cmd Command) {
 	case cmd.Arg != "":
 		b.WriteString(" [" + strings.ToUpper(cmd.Arg) + "]")
 	}
-	b.WriteString(" — " + strings.TrimPrefix(cmd.Description, "Admin: ") + "\n")
+	desc := strings.TrimPrefix(cmd.Description, "Admin: ")
+	if r, size := utf8.DecodeRuneInString(desc); size > 0 {
+		desc = string(unicode.ToUpper(r)) + desc[size:]
+	}
+	b.WriteString(" — " + desc + "\n")
 }
 
 // TextDoc is the document /test matches a piece of text as: the text serves

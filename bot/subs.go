@@ -64,7 +64,7 @@ func describeQueryError(q string, err error) string {
 	}
 	runes := []rune(q)
 	pos := min(max(se.Pos, 0), len(runes))
-	return fmt.Sprintf("That query has a problem at character %d: %s.\n%s ▶%s",
+	return fmt.Sprintf("That query has a problem at character %d: %s.\n%s▶%s",
 		pos+1, se.Msg, string(runes[:pos]), string(runes[pos:]))
 }
 
@@ -256,7 +256,7 @@ func (c *Core) cmdUnmute(ctx context.Context, r *call) string {
 	return "Unmuted: held alerts are on their way."
 }
 
-var durationPart = regexp.MustCompile(`^([0-9]+)(weeks?|w|days?|d|hours?|h|minutes?|mins?|m)`)
+var durationPart = regexp.MustCompile(`^([0-9]+)(weeks?|w|days?|d|hours?|h|minutes?|mins?|m|seconds?|secs?|s)`)
 
 // ParseMuteDuration reads a mute length such as "30m", "2h", "1d", "1w" or
 // "1d12h", between one minute and 30 days. Errors are meant for the user.
@@ -270,7 +270,7 @@ func ParseMuteDuration(s string) (time.Duration, error) {
 	for rest != "" {
 		m := durationPart.FindStringSubmatch(rest)
 		if m == nil {
-			return 0, fmt.Errorf("I can't read %q as a duration; write it like 30m, 2h, 1d or 1d12h", s)
+			return 0, fmt.Errorf("%q is not a duration I understand; write it like 30m, 2h, 1d or 1d12h", s)
 		}
 		n, err := strconv.Atoi(m[1])
 		if err != nil || n > 100000 {
@@ -286,6 +286,8 @@ func ParseMuteDuration(s string) (time.Duration, error) {
 			unit = time.Hour
 		case 'm':
 			unit = time.Minute
+		case 's':
+			unit = time.Second
 		}
 		total += time.Duration(n) * unit
 		rest = rest[len(m[0]):]
