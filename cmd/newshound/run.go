@@ -1,12 +1,118 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/engine"
+	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/store"
 )
 
-// cmdRun is a placeholder until its issue lands.
-func cmdRun(_ []string, _, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "newshound: run: not implemented yet")
-	return exitRuntime
+// cmdRun runs the daemon, or one poll-and-deliver pass with --once.
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "config file (default ./config.yaml, then $NEWSHOUND_CONFIG)")
+	once := fs.Bool("once", false, "poll every feed once, deliver what is due, and exit")
+	if err := fs.Parse(args); err != nil {
+		return exitInput
+	}
+	cfg, err := config.Load(config.ResolvePath(*configPath))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitInput
+	}
+	log := newLogger(cfg.Log, stderr)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	db, err := store.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		log.Error("cannot open the store", "err", err)
+		return exitRuntime
+	}
+	defer db.Close()
+
+	d, err := newDaemon(ctx, cfg, db, stdout, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "newshound:", err)
+		return exitInput
+	}
+	if *once {
+		if err := d.eng.RunOnce(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("run --once failed", "err", err)
+			return exitRuntime
+		}
+		return exitOK
+	}
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				if err := d.eng.ReloadFile(ctx); err != nil {
+					log.Error("reload on SIGHUP rejected; the old config stays in force", "err", err)
+				}
+			}
+		}
+	}()
+	if err := d.eng.Run(ctx); err != nil {
+		log.Error("newshound stopped on an error", "err", err)
+		return exitRuntime
+	}
+	return exitOK
+}
+
+// daemon holds what cmdRun wires together.
+type daemon struct {
+	eng *engine.Engine
+}
+
+// newDaemon wires the engine with its senders and services for cfg.
+func newDaemon(_ context.Context, cfg *config.Config, db *store.DB, stdout io.Writer, log *slog.Logger) (*daemon, error) {
+	senders := map[string]notify.Sender{"console": notify.NewConsole(stdout)}
+	eng, err := engine.New(engine.Options{
+		Config:  cfg,
+		Store:   db,
+		Senders: senders,
+		Logger:  log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &daemon{eng: eng}, nil
+}
+
+// newLogger builds the slog logger the config asks for.
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	switch strings.ToLower(c.Level) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn", "warning":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.ToLower(c.Format) == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
