@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
-	"slices"
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
@@ -24,27 +22,12 @@ type CompiledMatcher struct {
 
 var _ Matcher = CompiledMatcher{}
 
-// NewConfigMatcher builds the registry (built-in actors, cfg.Entities, then
-// cfg.AliasFiles relative to the config file) and compiles cfg.Watches,
-// as the daemon does; regexes are allowed in config watches.
-func NewConfigMatcher(cfg *config.Config) (CompiledMatcher, error) {
-	reg := matcher.NewRegistry()
-	names := make([]string, 0, len(cfg.Entities))
-	for name := range cfg.Entities {
-		names = append(names, name)
-	}
-	slices.Sort(names) // deterministic when groups share an alias
-	for _, name := range names {
-		reg.AddGroup(name, cfg.Entities[name])
-	}
-	for _, f := range cfg.AliasFiles {
-		if !filepath.IsAbs(f) && cfg.Path != "" {
-			f = filepath.Join(filepath.Dir(cfg.Path), f)
-		}
-		if err := reg.ImportFile(f); err != nil {
-			return CompiledMatcher{}, err
-		}
-	}
+// NewConfigMatcher compiles cfg.Watches against reg (build it with
+// engine.NewRegistry(cfg) so chat and engine resolve actors alike; nil: the
+// built-in table only), as the daemon does; regexes are allowed in config
+// watches. Call it again on every config reload and pass the result to
+// (*Core).SetMatcher.
+func NewConfigMatcher(cfg *config.Config, reg *matcher.Registry) (CompiledMatcher, error) {
 	ws := make([]matcher.Watch, len(cfg.Watches))
 	for i, w := range cfg.Watches {
 		ws[i] = matcher.Watch{Name: w.Name, Query: w.Query, Tags: w.Tags}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/matcher"
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/store"
 )
@@ -80,6 +81,16 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// testRegistry is the built-in actor table plus cfg's entities (what
+// engine.NewRegistry builds, without alias files).
+func testRegistry(cfg *config.Config) *matcher.Registry {
+	reg := matcher.NewRegistry()
+	for name, aliases := range cfg.Entities {
+		reg.AddGroup(name, aliases)
+	}
+	return reg
+}
+
 type harness struct {
 	t     *testing.T
 	core  *Core
@@ -105,7 +116,7 @@ func newHarness(t *testing.T, o opts) *harness {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	m, err := NewConfigMatcher(cfg)
+	m, err := NewConfigMatcher(cfg, testRegistry(cfg))
 	if err != nil {
 		t.Fatalf("matcher: %v", err)
 	}
@@ -799,7 +810,7 @@ func TestHotSwapUnderLoad(t *testing.T) {
 	h := newHarness(t, opts{})
 	cfg2 := *h.cfg
 	cfg2.Watches = append([]config.Watch{{Name: "odesa", Query: "Odesa"}}, h.cfg.Watches...)
-	m2, err := NewConfigMatcher(&cfg2)
+	m2, err := NewConfigMatcher(&cfg2, testRegistry(&cfg2))
 	if err != nil {
 		t.Fatal(err)
 	}
