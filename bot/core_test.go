@@ -272,6 +272,10 @@ func TestWatchSubscribeListUnsubscribe(t *testing.T) {
 	mustContain(t, got, "Unsubscribed")
 	got = do("unsubscribe", wid)
 	mustContain(t, got, "Nothing removed", wid)
+	// by the query itself, typed again with phone quotes
+	subID(t, do("watch", `"Kyiv" OR Kharkiv`))
+	got = do("unsubscribe", " \u201cKyiv\u201d   OR Kharkiv")
+	mustContain(t, got, "Unsubscribed")
 
 	subs, err := h.db.Subscriptions(context.Background(), chat.Chat)
 	if err != nil {

@@ -139,7 +139,8 @@ func (c *Core) cmdSubscribe(ctx context.Context, r *call) string {
 }
 
 func (c *Core) cmdUnsubscribe(ctx context.Context, r *call) string {
-	key := strings.TrimSpace(r.Args)
+	// an id, a watch name, or an ad-hoc query typed again (normalised as /watch stores it)
+	key := NormalizeQuery(r.Args)
 	n, err := c.store.RemoveSubscription(ctx, r.Chat, key)
 	if err != nil {
 		return c.storeFailed("remove the subscription", err)
