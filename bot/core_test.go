@@ -668,7 +668,7 @@ func TestFeedsAndStatus(t *testing.T) {
 	}
 	got = h.send(group(routedTG, tgUser, false, "status", ""))
 	mustContain(t, got, "Alerts waiting: 2", "Alerts parked after failing: 1 (admins: /failed, /retry)",
-		"Feeds: 2 — 1 ok, 1 failing, 0 not polled yet", "Failing: Trusted Wire", "This chat: 1 subscriptions, 1 config routes")
+		"Feeds: 2 — 1 ok, 1 failing, 0 not polled yet", "Failing: Trusted Wire", "This chat: 1 subscription, 1 watch routed here by config.yaml")
 }
 
 // queueAlerts records a new item of feed with the given alerts.

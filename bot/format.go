@@ -104,3 +104,14 @@ func displayFeedURL(raw string) string {
 	}
 	return clip(out, 120)
 }
+
+// plural renders "1 watch", "2 watches", "0 subscriptions".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "ch") || strings.HasSuffix(noun, "s") {
+		return fmt.Sprintf("%d %ses", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -365,7 +365,8 @@ func (c *Core) cmdStatus(ctx context.Context, r *call) string {
 	if err != nil {
 		return c.storeFailed("read this chat's subscriptions", err)
 	}
-	fmt.Fprintf(&b, "\nThis chat: %d subscriptions, %d config routes", len(subs), len(routedWatches(r.cfg, r.Chat)))
+	fmt.Fprintf(&b, "\nThis chat: %s, %s routed here by config.yaml",
+		plural(len(subs), "subscription"), plural(len(routedWatches(r.cfg, r.Chat)), "watch"))
 	if until, err := c.store.MuteUntil(ctx, r.Chat); err != nil {
 		return c.storeFailed("read this chat's mute", err)
 	} else if !until.IsZero() {
