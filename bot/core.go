@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/matcher"
 )
 
 // Defaults used when the config leaves a limit at zero.
@@ -66,6 +67,19 @@ func New(d Deps) *Core {
 // SetConfig swaps in a new config snapshot (at start and on every hot
 // reload). Commands in flight finish with the snapshot they started with.
 func (c *Core) SetConfig(cfg *config.Config) { c.cfg.Store(cfg) }
+
+// Reload compiles cfg's watches against reg (engine.NewRegistry(cfg)) and,
+// only when that succeeds, swaps in both the config and the matcher; on
+// error the old ones stay in force. Suits engine.Options.OnReload.
+func (c *Core) Reload(cfg *config.Config, reg *matcher.Registry) error {
+	m, err := NewConfigMatcher(cfg, reg)
+	if err != nil {
+		return fmt.Errorf("bot: reload: %w", err)
+	}
+	c.SetMatcher(m)
+	c.SetConfig(cfg)
+	return nil
+}
 
 // SetMatcher swaps in the matcher compiled from a new config.
 func (c *Core) SetMatcher(m Matcher) { c.matcher.Store(&matcherBox{m: m}) }

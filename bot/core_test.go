@@ -707,7 +707,7 @@ func TestFailedAndRetry(t *testing.T) {
 	}
 	got := h.send(private(tgAdmin, "failed", ""))
 	mustContain(t, got, "Parked alerts: 2", fmt.Sprint(rows[0].ID), fmt.Sprint(rows[1].ID),
-		"Webhook story", "Telegram story", "bot was blocked", "webhooks/123456/[token]", "/retry ID")
+		"Webhook story", "Telegram story", "bot was blocked", "to discord-webhook:<redacted>", "webhooks/123456/[token]", "/retry ID")
 	mustNotContain(t, got, "SECRET")
 
 	mustContain(t, h.send(private(tgAdmin, "retry", "abc")), "not an alert id")
@@ -873,4 +873,27 @@ func TestScrubSecrets(t *testing.T) {
 	if got := scrubSecrets("HTTP 503 at 12:30"); got != "HTTP 503 at 12:30" {
 		t.Errorf("harmless text changed: %q", got)
 	}
+}
+
+func TestReload(t *testing.T) {
+	h := newHarness(t, opts{})
+	good, err := config.Parse([]byte("watches:\n  - name: odesa\n    query: Odesa\n"), "new.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.core.Reload(good, nil); err != nil {
+		t.Fatalf("Reload: %v", err)
+	}
+	mustContain(t, h.send(private(tgUser, "watches", "")), "Configured watches (1)", "odesa: Odesa")
+	mustContain(t, h.send(private(tgUser, "test", "Odesa port")), "1 watch would fire", "odesa")
+
+	bad := *good
+	bad.Watches = []config.Watch{{Name: "broken", Query: "Kyiv AND ("}}
+	if err := h.core.Reload(&bad, nil); err == nil {
+		t.Fatal("Reload accepted a watch that does not compile")
+	}
+	// the old config and matcher stay in force
+	mustContain(t, h.send(private(tgUser, "watches", "")), "odesa: Odesa")
+	mustNotContain(t, h.send(private(tgUser, "watches", "")), "broken")
+	mustContain(t, h.send(private(tgUser, "test", "Odesa port")), "odesa")
 }

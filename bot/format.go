@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/newshound/newshound/notify"
 )
 
 // fmtTime renders an absolute time for chat: UTC, to the minute.
@@ -88,7 +90,7 @@ func scrubSecrets(s string) string {
 // displayDest renders a destination for chat without secrets: webhook URLs
 // lose their token.
 func displayDest(dest string) string {
-	return scrubSecrets(dest)
+	return scrubSecrets(notify.Redact(dest))
 }
 
 // displayFeedURL renders a config feed's URL without user info or query
