@@ -13,6 +13,8 @@ import (
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/matcher"
+	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/store"
 )
 
 // Defaults used when the config leaves a limit at zero.
@@ -213,16 +215,33 @@ func (c *Core) mayManage(ctx context.Context, r *call) string {
 // isConfigAdmin reports whether the sender is listed in the config's admins
 // for its platform.
 func isConfigAdmin(cfg *config.Config, r Request) bool {
-	if r.UserID == "" {
+	return IsAdmin(cfg, r.Platform, r.UserID)
+}
+
+// IsAdmin reports whether userID is one of cfg's admins on platform
+// ("telegram" or "discord").
+func IsAdmin(cfg *config.Config, platform, userID string) bool {
+	if cfg == nil || userID == "" {
 		return false
 	}
-	switch r.Platform {
+	switch platform {
 	case "telegram":
-		return slices.Contains(cfg.Admins.Telegram, r.UserID)
+		return slices.Contains(cfg.Admins.Telegram, userID)
 	case "discord":
-		return slices.Contains(cfg.Admins.Discord, r.UserID)
+		return slices.Contains(cfg.Admins.Discord, userID)
 	}
 	return false
+}
+
+// AllowsRegex reports whether s's ad-hoc query may use /regex/ terms under
+// cfg: when security.allow_chat_regex is on, or when a config admin of the
+// chat's platform created it — the rule /watch applied when it was added.
+// The engine should compile stored queries with the same rule.
+func AllowsRegex(cfg *config.Config, s store.Subscription) bool {
+	if cfg == nil {
+		return false
+	}
+	return cfg.Security.AllowChatRegex || IsAdmin(cfg, notify.Platform(s.Chat), s.CreatedBy)
 }
 
 func platformKey(p string) string {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -896,4 +897,49 @@ func TestReload(t *testing.T) {
 	mustContain(t, h.send(private(tgUser, "watches", "")), "odesa: Odesa")
 	mustNotContain(t, h.send(private(tgUser, "watches", "")), "broken")
 	mustContain(t, h.send(private(tgUser, "test", "Odesa port")), "odesa")
+}
+
+func TestInactiveSubscriptions(t *testing.T) {
+	h := newHarness(t, opts{allowRegex: true})
+	reID := subID(t, h.send(private(tgUser, "watch", "/Ky+iv/")))
+	kyivID := subID(t, h.send(private(tgUser, "subscribe", "kyiv")))
+	mustContain(t, h.send(private(tgUser, "test", "Kyyiv news")), "this chat's query "+reID)
+
+	// The admins turn chat regexes off and drop the kyiv watch.
+	cfg := *h.cfg
+	cfg.Security.AllowChatRegex = false
+	cfg.Watches = slices.DeleteFunc(slices.Clone(cfg.Watches), func(w config.Watch) bool { return w.Name == "kyiv" })
+	if err := h.core.Reload(&cfg, testRegistry(&cfg)); err != nil {
+		t.Fatal(err)
+	}
+	got := h.send(private(tgUser, "list", ""))
+	mustContain(t, got, reID+"  query /Ky+iv/ (INACTIVE: regular expressions are not allowed here)",
+		kyivID+"  watch kyiv (INACTIVE: no longer in config.yaml)")
+	mustContain(t, h.send(private(tgUser, "test", "Kyyiv news")), "No watch would fire")
+	// they can still be removed
+	mustContain(t, h.send(private(tgUser, "unsubscribe", "kyiv")), "Unsubscribed")
+}
+
+func TestAllowsRegex(t *testing.T) {
+	h := newHarness(t, opts{})
+	on := *h.cfg
+	on.Security.AllowChatRegex = true
+	tests := []struct {
+		name string
+		cfg  *config.Config
+		sub  store.Subscription
+		want bool
+	}{
+		{"chat user, regex off", h.cfg, store.Subscription{Chat: "telegram:3003", CreatedBy: tgUser}, false},
+		{"chat user, regex on", &on, store.Subscription{Chat: "telegram:3003", CreatedBy: tgUser}, true},
+		{"telegram admin in telegram", h.cfg, store.Subscription{Chat: "telegram:-1", CreatedBy: tgAdmin}, true},
+		{"telegram admin id in discord", h.cfg, store.Subscription{Chat: "discord:9", CreatedBy: tgAdmin}, false},
+		{"discord admin in discord", h.cfg, store.Subscription{Chat: "discord:9", CreatedBy: dcAdmin}, true},
+		{"no config", nil, store.Subscription{Chat: "telegram:-1", CreatedBy: tgAdmin}, false},
+	}
+	for _, tc := range tests {
+		if got := AllowsRegex(tc.cfg, tc.sub); got != tc.want {
+			t.Errorf("%s: AllowsRegex = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }

@@ -76,16 +76,17 @@ func ItemDoc(feedName string, feedTags []string, it feeds.Item) matcher.Doc {
 // adhocPrefix names a chat's own query in matcher hits: "#" + subscription id.
 const adhocPrefix = "#"
 
-// chatQueries returns the chat's ad-hoc queries as watches named #ID.
-func (c *Core) chatQueries(ctx context.Context, chat string) ([]matcher.Watch, map[string]string, error) {
-	subs, err := c.store.Subscriptions(ctx, chat)
+// chatQueries returns the chat's active ad-hoc queries as watches named #ID
+// (those that still compile under the rules the engine applies).
+func (c *Core) chatQueries(ctx context.Context, r *call) ([]matcher.Watch, map[string]string, error) {
+	subs, err := c.store.Subscriptions(ctx, r.Chat)
 	if err != nil {
 		return nil, nil, err
 	}
 	var ws []matcher.Watch
 	queries := map[string]string{}
 	for _, s := range subs {
-		if s.Query != "" {
+		if s.Query != "" && r.m.Check(s.Query, AllowsRegex(r.cfg, s)) == nil {
 			ws = append(ws, matcher.Watch{Name: adhocPrefix + s.ID, Query: s.Query})
 			queries[adhocPrefix+s.ID] = s.Query
 		}
@@ -97,7 +98,7 @@ func (c *Core) cmdTest(ctx context.Context, r *call) string {
 	if r.m == nil {
 		return "Matching is not available right now (the matcher is not loaded). Try again in a moment."
 	}
-	extra, queries, err := c.chatQueries(ctx, r.Chat)
+	extra, queries, err := c.chatQueries(ctx, r)
 	if err != nil {
 		return c.storeFailed("read this chat's queries", err)
 	}

@@ -56,6 +56,15 @@ func (c *Core) cmdWatch(ctx context.Context, r *call) string {
 	return fmt.Sprintf("Subscribed: this chat will be alerted on %s (id %s). Remove it with /unsubscribe %s.", q, s.ID, s.ID)
 }
 
+// queryErrorMsg is a query error's message without its position.
+func queryErrorMsg(err error) string {
+	var se *matcher.SyntaxError
+	if errors.As(err, &se) {
+		return se.Msg
+	}
+	return err.Error()
+}
+
 // describeQueryError explains a bad query, pointing at the problem.
 func describeQueryError(q string, err error) string {
 	var se *matcher.SyntaxError
@@ -178,9 +187,20 @@ func (c *Core) cmdList(ctx context.Context, r *call) string {
 		fmt.Fprintf(&b, "Subscriptions of this chat (%d):\n", len(subs))
 		for _, s := range subs {
 			if s.Watch != "" {
-				fmt.Fprintf(&b, "%s  watch %s\n", s.ID, s.Watch)
+				fmt.Fprintf(&b, "%s  watch %s", s.ID, s.Watch)
+				if _, ok := findWatch(r.cfg, s.Watch); !ok {
+					b.WriteString(" (INACTIVE: no longer in config.yaml)")
+				}
+				b.WriteByte('\n')
 			} else {
-				fmt.Fprintf(&b, "%s  query %s\n", s.ID, s.Query)
+				fmt.Fprintf(&b, "%s  query %s", s.ID, s.Query)
+				if r.m != nil {
+					if err := r.m.Check(s.Query, AllowsRegex(r.cfg, s)); err != nil {
+						// an actor removed from the config, or regexes turned off
+						fmt.Fprintf(&b, " (INACTIVE: %s)", clip(queryErrorMsg(err), 120))
+					}
+				}
+				b.WriteByte('\n')
 			}
 		}
 		b.WriteString("Remove one with /unsubscribe ID.")
