@@ -26,6 +26,8 @@ type Config struct {
 	Admins       Admins
 	Security     Security
 	Limits       Limits
+
+	file string // the name errors and warnings carry
 }
 
 // Poll configures the scheduler and the fetcher.
@@ -85,6 +87,7 @@ type Route struct {
 	Pos     Pos
 
 	watchPos []Pos // position of each Watches entry
+	toPos    []Pos // position of each To entry
 }
 
 // Discord configures the Discord bot. Empty Token: Discord is off

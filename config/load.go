@@ -135,6 +135,7 @@ func Parse(data []byte, filename string) (*Config, error) {
 func ParseEnv(data []byte, filename string, lookup LookupFunc) (*Config, error) {
 	d := &decoder{file: filename, lookup: lookup, lines: bytes.Split(data, []byte("\n"))}
 	cfg := Default()
+	cfg.file = filename
 	d.document(data, cfg)
 	d.validate(cfg)
 	d.errs.sort()
@@ -758,11 +759,6 @@ func (d *decoder) color(n *yaml.Node) (int, bool) {
 	return int(c), true
 }
 
-type routeRef struct {
-	name string
-	pos  Pos
-}
-
 func (d *decoder) routes(n *yaml.Node, cfg *Config) {
 	d.list(n, "routes", func(e *yaml.Node) {
 		r := Route{Pos: posOf(e)}
@@ -774,7 +770,7 @@ func (d *decoder) routes(n *yaml.Node, cfg *Config) {
 			},
 			"to": func(n *yaml.Node) {
 				hasTo = true
-				r.To, _ = d.strs(n, "route destinations", func(e *yaml.Node, v string) bool {
+				r.To, r.toPos = d.strs(n, "route destinations", func(e *yaml.Node, v string) bool {
 					if err := CheckDestination(v); err != nil {
 						d.errorf(posOf(e), "%v", err)
 						return false
@@ -1060,4 +1056,52 @@ func (w Watch) QueryOffsetPos(offset int) Pos {
 		offset = len(w.queryCols) - 1
 	}
 	return Pos{Line: w.QueryPos.Line, Col: w.queryCols[offset]}
+}
+
+// Warnings returns what is valid but probably not meant, in file order:
+// routes to a platform whose token is empty (those alerts wait in the
+// queue until a token is set), routes with no watches, and watch tags no
+// feed of the config carries (chat-added feeds might).
+func (c *Config) Warnings() ErrorList {
+	var ws ErrorList
+	warn := func(p Pos, format string, args ...any) {
+		ws = append(ws, &Error{File: c.file, Pos: p, Msg: "warning: " + fmt.Sprintf(format, args...)})
+	}
+	for _, r := range c.Routes {
+		if len(r.Watches) == 0 {
+			warn(r.Pos, "route has no watches, so it sends nothing")
+		}
+		for i, dest := range r.To {
+			p := r.Pos
+			if i < len(r.toPos) {
+				p = r.toPos[i]
+			}
+			switch {
+			case strings.HasPrefix(dest, "telegram:") && c.Telegram.Token == "":
+				warn(p, "%s: telegram.token is empty, so these alerts wait until it is set", dest)
+			case strings.HasPrefix(dest, "discord:") && c.Discord.Token == "":
+				warn(p, "%s: discord.token is empty, so these alerts wait until it is set", dest)
+			}
+		}
+	}
+	feedTags := map[string]bool{}
+	for _, f := range c.Feeds {
+		for _, t := range f.Tags {
+			feedTags[t] = true
+		}
+	}
+	for _, w := range c.Watches {
+		if len(w.Tags) == 0 {
+			continue
+		}
+		carried := false
+		for _, t := range w.Tags {
+			carried = carried || feedTags[t]
+		}
+		if !carried {
+			warn(w.Pos, "watch %q: no feed in the config has any of its tags %v", w.Name, w.Tags)
+		}
+	}
+	ws.sort()
+	return ws
 }

@@ -135,6 +135,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Default()
+	want.file = "c.yaml"
 	want.Feeds = []Feed{{URL: "https://a.example/rss", Pos: Pos{2, 5}}}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)
@@ -173,7 +174,9 @@ func TestEmptyFileIsDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", src, err)
 		}
-		if !reflect.DeepEqual(cfg, Default()) {
+		want := Default()
+		want.file = "c.yaml"
+		if !reflect.DeepEqual(cfg, want) {
 			t.Errorf("%q: got %+v", src, cfg)
 		}
 	}
@@ -366,5 +369,35 @@ func TestQueryOffsetPos(t *testing.T) {
 		if got := w.QueryOffsetPos(tt.offset); got != tt.want {
 			t.Errorf("%s offset %d: got %v, want %v", w.Name, tt.offset, got, tt.want)
 		}
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	src := "feeds:\n  - url: https://a.example/\n    tags: [x]\n" +
+		"watches:\n  - name: a\n    query: q\n    tags: [y, z]\n  - name: b\n    query: q\n    tags: [x]\n" +
+		"routes:\n  - watches: [a]\n    to: [console, \"telegram:1\", \"discord:2\"]\n  - watches: []\n    to: [console]\n"
+	cfg, err := ParseEnv([]byte(src), "c.yaml", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"c.yaml:5:5: warning: watch \"a\": no feed in the config has any of its tags [y z]",
+		"c.yaml:13:19: warning: telegram:1: telegram.token is empty",
+		"c.yaml:13:33: warning: discord:2: discord.token is empty",
+		"c.yaml:14:5: warning: route has no watches",
+	}
+	got := cfg.Warnings()
+	if len(got) != len(want) {
+		t.Fatalf("got %v", got)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i].Error(), want[i]) {
+			t.Errorf("got  %s\nwant %s", got[i], want[i])
+		}
+	}
+	cfg, _ = ParseEnv([]byte(src), "c.yaml", env(map[string]string{}))
+	cfg.Telegram.Token, cfg.Discord.Token = "t", "d"
+	if n := len(cfg.Warnings()); n != 2 {
+		t.Errorf("with tokens: %d warnings, want 2", n)
 	}
 }

@@ -31,10 +31,26 @@ const watchDebounce = 250 * time.Millisecond
 //
 // (It is WatchFile rather than Watch because Watch is the watch-entry type.)
 func WatchFile(ctx context.Context, path string, onChange func(*Config, error)) error {
-	return watch(ctx, path, watchDebounce, onChange)
+	return WatchFileWith(ctx, path, WatchOptions{}, onChange)
 }
 
-func watch(ctx context.Context, path string, debounce time.Duration, onChange func(*Config, error)) error {
+// WatchOptions tune WatchFileWith.
+type WatchOptions struct {
+	// Debounce is the quiet time after a change before the file is read;
+	// default 250ms.
+	Debounce time.Duration
+	// Reload, when set, forces a reload each time it receives (wire it to
+	// SIGHUP with signal.Notify): onChange is called even when the file's
+	// bytes did not change, since alias files may have.
+	Reload <-chan os.Signal
+}
+
+// WatchFileWith is WatchFile with options.
+func WatchFileWith(ctx context.Context, path string, opts WatchOptions, onChange func(*Config, error)) error {
+	debounce := opts.Debounce
+	if debounce <= 0 {
+		debounce = watchDebounce
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return fmt.Errorf("config: watch %s: %w", path, err)
@@ -59,17 +75,17 @@ func watch(ctx context.Context, path string, debounce time.Duration, onChange fu
 	last, _ := os.ReadFile(abs) // what the caller most likely loaded
 	missing := last == nil
 
-	reload := func() {
+	reload := func(force bool) {
 		data, err := os.ReadFile(abs)
 		if err != nil {
-			if !missing {
+			if !missing || force {
 				missing = true
 				last = nil
 				onChange(nil, fmt.Errorf("config: %w", err))
 			}
 			return
 		}
-		if !missing && bytes.Equal(data, last) {
+		if !force && !missing && bytes.Equal(data, last) {
 			return
 		}
 		missing = false
@@ -106,7 +122,9 @@ func watch(ctx context.Context, path string, debounce time.Duration, onChange fu
 			}
 			return fmt.Errorf("config: watch %s: %w", dir, err)
 		case <-timer.C:
-			reload()
+			reload(false)
+		case <-opts.Reload:
+			reload(true)
 		}
 	}
 }

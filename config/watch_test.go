@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -47,9 +48,10 @@ func TestWatchFile(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan reload, 10)
+	hup := make(chan os.Signal, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- watch(ctx, path, 20*time.Millisecond, func(c *Config, err error) { ch <- reload{c, err} })
+		done <- WatchFileWith(ctx, path, WatchOptions{Debounce: 20 * time.Millisecond, Reload: hup}, func(c *Config, err error) { ch <- reload{c, err} })
 	}()
 	time.Sleep(100 * time.Millisecond) // let the watcher start
 
@@ -87,6 +89,13 @@ func TestWatchFile(t *testing.T) {
 	case r := <-ch:
 		t.Fatalf("unexpected extra reload: %+v", r)
 	case <-time.After(100 * time.Millisecond):
+	}
+
+	// SIGHUP reloads even unchanged bytes.
+	hup <- syscall.SIGHUP
+	r = nextReload(t, ch)
+	if r.err != nil || len(r.cfg.Watches) != 1 {
+		t.Fatalf("SIGHUP reload: cfg %+v err %v", r.cfg, r.err)
 	}
 
 	cancel()

@@ -255,7 +255,14 @@ func (e *Engine) Run(ctx context.Context) error {
 		return err
 	}
 	sched.Start()
-	go tick() // do not wait for the first tick to poll
+	// Do not wait for the first tick to poll. Cron waits for its own jobs
+	// on Stop; this one is waited for through ticks.
+	var ticks sync.WaitGroup
+	ticks.Add(1)
+	go func() {
+		defer ticks.Done()
+		tick()
+	}()
 	e.log.Info("newshound running", "feeds", len(e.Config().Feeds), "watches", len(e.Config().Watches), "schedule", e.Config().Poll.Schedule)
 
 	var err error
@@ -265,8 +272,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	cancel()
 	<-sched.Stop().Done()
-	e.cycleMu.Lock() // wait for a running cycle to end
-	e.cycleMu.Unlock()
+	ticks.Wait()
 	wg.Wait()
 	e.log.Info("newshound stopped")
 	return err

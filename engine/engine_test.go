@@ -195,3 +195,51 @@ func TestFailingFeedKeepsErrorAndBacksOff(t *testing.T) {
 		t.Fatalf("next poll only %v after a second failure", wait)
 	}
 }
+
+// failingStore makes Ingest fail like a full disk while failing is set.
+type failingStore struct {
+	*store.DB
+	failing bool
+}
+
+func (f *failingStore) Ingest(ctx context.Context, st store.FeedState, present []string, items []store.NewItem) (store.IngestResult, error) {
+	if f.failing {
+		return store.IngestResult{}, fmt.Errorf("store: ingest %s: database or disk is full", st.URL)
+	}
+	return f.DB.Ingest(ctx, st, present, items)
+}
+
+func TestStoreFailureLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	fs := newFeedServer(t, "g1|Old news|https://n/1")
+	cfg := testConfig(t, fs.srv.URL, filepath.Join(t.TempDir(), "nh.db"), 0)
+	db, err := store.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fst := &failingStore{DB: db}
+	var out bytes.Buffer
+	eng, err := engine.New(engine.Options{Config: cfg, Store: fst, Senders: map[string]notify.Sender{"console": notify.NewConsole(&out)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fs.add("g2|APT29 breaks into a ministry|https://n/2")
+	fst.failing = true
+	if err := eng.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if alertsIn(out.String()) != 0 {
+		t.Fatalf("alerted although nothing could be recorded:\n%s", out.String())
+	}
+	fst.failing = false
+	if err := eng.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if alertsIn(out.String()) != 1 || !strings.Contains(out.String(), "APT29 breaks into a ministry") {
+		t.Fatalf("after the store recovered, want the one alert, got:\n%s", out.String())
+	}
+}

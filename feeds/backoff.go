@@ -18,12 +18,11 @@ func Backoff(failures int, rnd func() float64) time.Duration {
 	if failures <= 0 {
 		return 0
 	}
-	d := BackoffCap
-	if failures <= 30 {
-		if e := BackoffBase << (failures - 1); e < BackoffCap {
-			d = e
-		}
+	d := BackoffBase
+	for i := 1; i < failures && d < BackoffCap; i++ {
+		d *= 2
 	}
+	d = min(d, BackoffCap)
 	return d/2 + time.Duration(clamp01(rnd())*float64(d/2))
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -142,6 +143,12 @@ var ErrTooManyRedirects = errors.New("too many redirects")
 
 // NewFetcher returns a Fetcher with o's zero fields defaulted.
 func NewFetcher(o Options) *Fetcher {
+	return newFetcher(o, IsPublicAddr)
+}
+
+// newFetcher is NewFetcher with the SSRF guard's address policy injectable
+// (tests allow one loopback address and refuse another).
+func newFetcher(o Options, allowed func(netip.Addr) bool) *Fetcher {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
@@ -160,19 +167,21 @@ func NewFetcher(o Options) *Fetcher {
 	f := &Fetcher{opts: o, hosts: newHostLimiter(o.PerHost)}
 	trustedRT, guardedRT := o.Transport, o.Transport
 	if o.Transport == nil {
-		trustedRT = newTransport(o.PerHost, false)
-		guardedRT = newTransport(o.PerHost, true)
+		trustedRT = newTransport(o.PerHost, nil)
+		guardedRT = newTransport(o.PerHost, allowed)
 	}
 	f.trusted = &http.Client{Transport: trustedRT, CheckRedirect: f.checkRedirect}
 	f.guarded = &http.Client{Transport: guardedRT, CheckRedirect: f.checkRedirect}
 	return f
 }
 
-func newTransport(perHost int, guard bool) *http.Transport {
+// newTransport builds a transport; with allowed non-nil every dialled
+// address must satisfy it (the SSRF guard).
+func newTransport(perHost int, allowed func(netip.Addr) bool) *http.Transport {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	proxy := http.ProxyFromEnvironment
-	if guard {
-		d.Control = guardControl
+	if allowed != nil {
+		d.Control = guardControl(allowed)
 		proxy = nil // a proxy would hide the real destination from the guard
 	}
 	return &http.Transport{

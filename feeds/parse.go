@@ -164,7 +164,7 @@ func convertFeed(gf *gofeed.Feed, feedURL string) *Feed {
 		base = link
 	}
 	f := &Feed{
-		Title: PlainText(gf.Title),
+		Title: fixMojibake(PlainText(gf.Title)),
 		Link:  link,
 		Items: make([]Item, 0, len(gf.Items)),
 	}
@@ -191,9 +191,9 @@ func convertFeed(gf *gofeed.Feed, feedURL string) *Feed {
 func convertItem(gi *gofeed.Item, base string) Item {
 	it := Item{
 		GUID:    strings.TrimSpace(gi.GUID),
-		Title:   PlainText(gi.Title),
-		Summary: PlainText(gi.Description),
-		Content: PlainText(gi.Content),
+		Title:   fixMojibake(PlainText(gi.Title)),
+		Summary: fixMojibake(PlainText(gi.Description)),
+		Content: fixMojibake(PlainText(gi.Content)),
 	}
 	raw := strings.TrimSpace(gi.Link)
 	if raw == "" {

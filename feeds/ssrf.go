@@ -24,9 +24,16 @@ func (e *BlockedAddressError) Error() string {
 	return fmt.Sprintf("fetch %s: refused to connect to non-public address %s (feed added from chat; see security.allow_private_feeds)", e.URL, e.Addr)
 }
 
-// guardControl is the net.Dialer Control hook of the guarded transport: it
-// sees the address actually being dialled, after DNS resolution.
-func guardControl(network, address string, _ syscall.RawConn) error {
+// guardControl returns the net.Dialer Control hook of the guarded transport:
+// it sees the address actually being dialled, after DNS resolution, and
+// refuses it unless allowed says yes.
+func guardControl(allowed func(netip.Addr) bool) func(network, address string, _ syscall.RawConn) error {
+	return func(_, address string, _ syscall.RawConn) error {
+		return checkDialAddr(address, allowed)
+	}
+}
+
+func checkDialAddr(address string, allowed func(netip.Addr) bool) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		host, _, serr := net.SplitHostPort(address)
@@ -39,7 +46,7 @@ func guardControl(network, address string, _ syscall.RawConn) error {
 		}
 		ap = netip.AddrPortFrom(a, 0)
 	}
-	if !IsPublicAddr(ap.Addr()) {
+	if !allowed(ap.Addr()) {
 		return &BlockedAddressError{Addr: ap.Addr().String()}
 	}
 	return nil

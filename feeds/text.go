@@ -132,6 +132,7 @@ var trackingParams = map[string]bool{
 	"ncid": true, "cmpid": true, "ito": true, "_ga": true, "_gl": true, "spm": true,
 	"at_medium": true, "at_campaign": true, "at_custom1": true, "at_custom2": true,
 	"at_custom3": true, "at_custom4": true, "sr_share": true, "__twitter_impression": true,
+	"wt_mc": true, "wt_zmc": true, "wt_cc1": true, "wt_cc2": true, "ocid": true, "icid": true,
 }
 
 func isTrackingParam(k string) bool {

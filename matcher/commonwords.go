@@ -46,6 +46,69 @@ cuba conti royal play dune mask machete scimitar trident strider summit superman
 amoeba antlion axiom basin blackjack cardinal castle cleaver dogfish longhorn moonlight nitro
 packrat pickaxe pioneer polaris popeye pupa rancor scarab siesta swallowtail vermin alibaba lexus
 kairos indra nazar
+about above across act add after again against age ago agree air all allow almost alone along already also
+always among amount ancient anger animal answer any appear area arm around arrive art ask attempt aunt
+average away baby bad bag bake balance bar bare base basic basket beach bean beat beauty bed before begin
+behind bell belt bench bend beside better between beyond bike bill bird bit bite blade blank blanket blast
+blind block bloom blow board boat body boil bold bolt bomb bond border born boss both bottle bottom bounce
+bow bowl box boy brain branch brand bread break breath brick bride brief bring broad broken brother brush
+build bullet burn burst bush busy butter button buy cabin cable call camera camp can canal candle cap captain
+car card care carpet carry case cash cast catch cause cave cell center centre chain chair chalk chance change
+channel chapter charge charm chase cheap check cheek chest chief chip choice circle citizen claim class clean
+clear clever cliff climb clock close cloth coach coast coat code coin collar color colour column comb come
+common company compass control cook copy corn corner cost cotton couch count cover crack craft crash cream
+create crisis cross crowd crown cruel crush cry cup curve cut cycle damage dance danger dare data date dawn
+dead deal dear death debt decide degree delay deliver depth design desk detail device dial diamond die diet
+dig dinner direct dirt dish distance dive divide doctor dollar domain dot doubt down draft drag drain draw
+dream dress drift drill drink drive drop drum duty eager early east easy eat edge effect egg elbow element
+empire empty end enemy engine enjoy enter entry equal error escape even event ever exact example exit expert
+extra fabric fact factor fade fail faint fair faith fame fan far farm fashion fat father fault fear feast
+feather feel fence fever few fiber fiction figure file fill film final find fine finger finish firm fit fix
+flag flash flat fleet flesh flight float flood floor flour flow flower fluid focus fold folk follow food fool
+form fortune forward frame fresh friend front fruit fuel full fun fund fur future gain gallery gap gas gather
+gear general gentle gift girl give glad glance glass globe glory glove glow glue go grace grade grain grand
+grant grass grave gravity grease grid grip ground grow guess guest guide gulf gun habit half hall hammer hang
+harbor harbour harm harvest hat hate have health hear heat heaven height hello help herd hero hide hint hit
+hold hole hollow honest hook hope horn host hour huge human humor hunt hurry hurt idea image impact inch index
+ink inner input insect inside iron issue item jacket jam jar jaw jewel job join joint joke journey joy judge
+juice jump junior just keen keep kettle key kick kid kill kind kiss kit kitchen knee knife knock knot know
+label labor lace ladder lady lamp lane language lantern large laser late laugh launch layer lazy leaf lean
+learn least leather leave left lens lesson level lever liberty library lid lie life lift like limb limit line
+link lip liquid list listen live load loan local lock logic lone look loop loose lose lost lot love lunch
+machine mad main major make manner map marble march mark marsh master mat material matter meal mean measure
+meat medal media meet melt member memory mental menu merchant mercy mere merit mess metal middle mild mile
+mill mind mine minor minute mirror miss mist mix mobile model modern moment money month mood more most mother
+motion motor mount mouth move mud mule murder muscle music must myth nail name narrow native nature near neat
+neck need needle nerve nest net never noise none noon normal north nose notice novel now number nurse nut
+object ocean odd offer oil only open opera opinion option orbit organ origin other outer output oven over own
+pace pack pad pain paint pair palace palm pan panel panic parent part pass past paste patch path patient
+pattern pause pay pearl pen pencil penny perfect period pet phone photo piano pick picture piece pile pilot
+pin pipe pitch place plain plan plane plant plate plenty plot plug pocket poem poet point poison pole police
+polish pond pool poor pop port pose post pot pound pour powder praise pray press pretty price pride print
+prison prize problem profit program project proof proper public pull pulse pump punch pupil pure push puzzle
+quarter quick quiet quite race rack rail raise range rank rapid rare rate raw reach read ready reason record
+reed relief remote rent repair rest result return reward rhythm rice rich ride ridge rifle right ring riot
+rise risk rival road roast robe robot rocket role roll roof root rope rose round route row rubber rude rug
+ruin rumor run rural rush rust sack sad safe sail salad same sample sauce save saw say scale scene scheme
+scope scout scrap screen screw script sea search season seat second section seed seek select self sell send
+sense series serve service set settle shade shake shape share shave shelf shell shield shift shine ship shirt
+shock shoe shoot shore shot shoulder shout show shower shut side sign signal simple sing sink sister site
+size skate sketch ski skill skirt skull slave sleep slice slide slip slope slot smart smell smile snap soap
+social sock solid solution song sort soul sound soup source south space spare speak special speed spell
+spend spice spike spin spirit spit split spoon spot spray spread square stable staff stage stair stake stamp
+stand start station stay steam stem step stick still sting stock stomach stop straw stream strike string
+strip stroke student study stuff style subject success suit supply support sure surface surge survey swamp
+swear sweat sweep swift swim swing switch sword symbol system table tail tale talent talk tank tap tape
+target task taste tax teach tear teeth temple tent term test text thank theory thick thin thing thought
+thread threat throat throne throw thumb ticket tide tie tight timber time tiny tip tire title toe token tone
+tongue tool tooth topic torch total touch tough tour toward towel toy trace track trade traffic trail train
+trap travel tray treat tree trend trial trick trip trouble truck trust try tube tune tunnel twin twist type
+ugly uncle under union unit upper urban urge use usual vacuum value van vapor vast vault vehicle velvet
+verse vessel victim view vine visit vital voice volume vote wage wagon wait walk want wash waste watch wax
+way wealth weapon wear weather web wedding week weight well west wheel whip whisper whole wide width wife
+wing wire wise wish witch witness wonder wood wool word work worry wrap wreck wrist write yard year young
+youth zone
+only bare name cool
 void laundry ember cadet seashell aqua forest gothic keyhole stone granite dynamite emissary linen
 violet judgment kryptonite wicked brass earth vanguard silk murky charcoal alloy override canvas
 refined peach helix hazel mint newscaster mango pink cotton imperial crimson rattlesnake razor

@@ -250,7 +250,7 @@ func termPattern(text string, pos int, quoted bool) (pattern, error) {
 		}
 	}
 	if !quoted && strings.Contains(body, "*") {
-		return pattern{}, &SyntaxError{Pos: pos + strings.Index(text, "*"), Msg: "* is allowed only at the end of a word"}
+		return pattern{}, &SyntaxError{Pos: pos + utf8.RuneCountInString(text[:strings.Index(text, "*")]), Msg: "* is allowed only at the end of a word"}
 	}
 	folded, _ := normWords(body)
 	if len(folded) == 0 {

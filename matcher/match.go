@@ -254,6 +254,10 @@ func (c *Compiled) eval(st *state, n *node, d Doc) bool {
 	return false
 }
 
+// maxSpans bounds the spans a NEAR collects, so that hostile queries
+// cannot make matching quadratic.
+const maxSpans = 4096
+
 // span is a run of words [from, to] matched by a term or a NEAR.
 type span struct {
 	from, to int32 // word positions
@@ -285,8 +289,21 @@ func (c *Compiled) spans(st *state, n *node, out []span) []span {
 			return out
 		}
 		right := c.spans(st, n.kids[1], nil)
+		if len(right) == 0 {
+			return out
+		}
+		slices.SortFunc(right, func(a, b span) int { return int(a.from - b.from) })
+		maxLen := int32(0)
+		for _, b := range right {
+			maxLen = max(maxLen, b.to-b.from)
+		}
+		d := int32(n.near)
 		for _, a := range left {
-			for _, b := range right {
+			// Candidates start no earlier than a.from-d-1-maxLen and no later than a.to+d+1.
+			lo := a.from - d - 1 - maxLen
+			i, _ := slices.BinarySearchFunc(right, lo, func(b span, x int32) int { return int(b.from - x) })
+			for ; i < len(right) && right[i].from <= a.to+d+1; i++ {
+				b := right[i]
 				var gap int32
 				switch {
 				case a.to < b.from:
@@ -296,9 +313,11 @@ func (c *Compiled) spans(st *state, n *node, out []span) []span {
 				default:
 					continue // overlapping: the same words
 				}
-				if gap <= int32(n.near) {
-					s := span{from: min(a.from, b.from), to: max(a.to, b.to), tok: min(a.tok, b.tok), last: max(a.last, b.last)}
-					out = append(out, s)
+				if gap <= d {
+					out = append(out, span{from: min(a.from, b.from), to: max(a.to, b.to), tok: min(a.tok, b.tok), last: max(a.last, b.last)})
+					if len(out) >= maxSpans {
+						return out
+					}
 				}
 			}
 		}
@@ -351,24 +370,18 @@ func (c *Compiled) explain(st *state, w *cwatch, d Doc) Hit {
 				walk(k)
 			}
 		case nodeTerm, nodeActor:
-			first := true
-			for _, sp := range c.spans(st, n, nil) {
+			var best mark
+			for i, sp := range c.spans(st, n, nil) {
 				ft, lt := st.toks[sp.tok], st.toks[sp.last]
 				m := mark{text: ft.text, s: ft.s, e: lt.e}
 				marks = append(marks, m)
-				if first {
-					first = false
-					// Report the earliest occurrence of this term.
-					best := m
-					for _, sp2 := range c.spans(st, n, nil) {
-						t2 := st.toks[sp2.tok]
-						if t2.text < best.text || t2.text == best.text && t2.s < best.s {
-							best = mark{text: t2.text, s: t2.s, e: st.toks[sp2.last].e}
-						}
-					}
-					seen := st.texts[best.text].s[best.s:best.e]
-					h.Terms = addTerm(h.Terms, Term{Text: n.leaf.text, Entity: n.leaf.entity, Seen: seen})
+				if i == 0 || m.text < best.text || m.text == best.text && m.s < best.s {
+					best = m
 				}
+			}
+			if best.e > best.s {
+				seen := st.texts[best.text].s[best.s:best.e]
+				h.Terms = addTerm(h.Terms, Term{Text: n.leaf.text, Entity: n.leaf.entity, Seen: seen})
 			}
 		case nodeFeed:
 			if c.feedMatch(st, n.leaf, d) {

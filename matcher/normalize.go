@@ -160,12 +160,14 @@ func appendNorm(dst, scratch []byte, w string, fold bool) ([]byte, []byte) {
 	scratch = norm.NFKD.AppendString(scratch[:0], w)
 	start := len(dst)
 	composed := true
+	prev := rune(0)
 	for i := 0; i < len(scratch); {
 		r, n := utf8.DecodeRune(scratch[i:])
 		i += n
-		if r == '\u0640' || unicode.Is(unicode.Mn, r) {
+		if isAccent(r, prev) {
 			continue
 		}
+		prev = r
 		if fold {
 			switch r {
 			case 'ß', 'ẞ':
@@ -184,6 +186,23 @@ func appendNorm(dst, scratch []byte, w string, fold bool) ([]byte, []byte) {
 		dst = norm.NFC.Append(dst[:start], scratch...)
 	}
 	return dst, scratch
+}
+
+// isAccent reports whether the decomposed mark r (after base rune prev) is
+// an accent to drop: Latin, Greek and Cyrillic diacritics (but not the breve
+// of Cyrillic й, a letter of its own), Arabic harakat, Hebrew points and the
+// Arabic tatweel. Marks that make letters in other scripts (kana voicing,
+// Indic vowel signs) are kept.
+func isAccent(r, prev rune) bool {
+	switch {
+	case r >= 0x300 && r <= 0x36f:
+		return !(r == 0x306 && (prev == 'и' || prev == 'И'))
+	case r >= 0x64b && r <= 0x65f, r == 0x670, r == 0x640:
+		return true
+	case r >= 0x591 && r <= 0x5c7:
+		return unicode.Is(unicode.Mn, r)
+	}
+	return false
 }
 
 // normWords splits s into words and returns their folded normal forms and

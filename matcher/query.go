@@ -189,8 +189,18 @@ func lex(q string) ([]qtoken, error) {
 //	unary  := ("NOT" | "-") unary | primary
 //	primary:= "(" or ")" | [scope ":"] (word | "phrase" | /regex/ | "(" or ")")
 type parser struct {
-	toks []qtoken
-	i    int
+	toks  []qtoken
+	i     int
+	depth int // nesting of parentheses and NOTs
+}
+
+// enter counts one level of nesting at pos and refuses too deep a query.
+func (p *parser) enter(pos int) error {
+	p.depth++
+	if p.depth > maxDepth {
+		return &SyntaxError{Pos: pos, Msg: "query nested too deeply"}
+	}
+	return nil
 }
 
 func (p *parser) peek() qtoken { return p.toks[p.i] }
@@ -347,7 +357,11 @@ func (p *parser) parseUnary(scope string) (*node, error) {
 	t := p.peek()
 	if t.kind == tNot || t.kind == tMinus {
 		p.next()
+		if err := p.enter(t.pos); err != nil {
+			return nil, err
+		}
 		k, err := p.parseUnary(scope)
+		p.depth--
 		if err != nil {
 			return nil, err
 		}
@@ -360,7 +374,11 @@ func (p *parser) parsePrimary(scope string) (*node, error) {
 	t := p.next()
 	switch t.kind {
 	case tLParen:
+		if err := p.enter(t.pos); err != nil {
+			return nil, err
+		}
 		n, err := p.parseOr(scope)
+		p.depth--
 		if err != nil {
 			return nil, err
 		}

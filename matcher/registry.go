@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"unicode"
 )
@@ -194,16 +196,16 @@ func (r *Registry) ImportData(data []byte) (int, error) {
 				n++
 			}
 		}
-	case f.Type == "intrusion-set" || f.Type == "threat-actor":
-		if r.importSTIX(f.stixObject) {
-			n++
-		}
 	case f.Values != nil:
 		for _, v := range f.Values {
 			if strings.TrimSpace(v.Value) == "" {
 				continue
 			}
 			r.AddGroup(v.Value, v.Meta.Synonyms)
+			n++
+		}
+	case f.Type == "intrusion-set" || f.Type == "threat-actor":
+		if r.importSTIX(f.stixObject) {
 			n++
 		}
 	default:
@@ -219,4 +221,29 @@ func (r *Registry) importSTIX(o stixObject) bool {
 	}
 	r.AddGroup(o.Name, o.Aliases)
 	return true
+}
+
+// BuildRegistry returns the built-in table extended with alias files (MISP
+// galaxy or ATT&CK STIX; relative paths are taken from baseDir) and then
+// with the config's entities, in name order. Entities come last so that a
+// user's group can extend an imported one.
+func BuildRegistry(entities map[string][]string, aliasFiles []string, baseDir string) (*Registry, error) {
+	r := NewRegistry()
+	for _, f := range aliasFiles {
+		if !filepath.IsAbs(f) && baseDir != "" {
+			f = filepath.Join(baseDir, f)
+		}
+		if err := r.ImportFile(f); err != nil {
+			return nil, err
+		}
+	}
+	names := make([]string, 0, len(entities))
+	for n := range entities {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		r.AddGroup(n, entities[n])
+	}
+	return r, nil
 }

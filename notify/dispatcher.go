@@ -238,16 +238,33 @@ func (d *Dispatcher) lane(ctx context.Context, dest string, s *destState) {
 			return
 		}
 		for _, a := range batch {
-			// Book a slot that fits both the chat's and the platform's window.
-			at := platform.reserve(s.win.earliest(d.o.Now()))
-			s.win.reserve(at)
-			if !sleepUntil(ctx, at, d.o.Now) {
+			if !d.waitTurn(ctx, s.win, platform) {
 				return
 			}
 			if !d.deliver(ctx, dest, s, platform, a) {
 				return
 			}
 		}
+	}
+}
+
+// waitTurn waits until a send fits both the destination's and the
+// platform's window and records it in both; false if ctx ended first.
+// Only this lane uses its destination window, so once the shared platform
+// window is taken the destination's is free too.
+func (d *Dispatcher) waitTurn(ctx context.Context, dest, platform *window) bool {
+	for {
+		now := d.o.Now()
+		at := platform.earliest(dest.earliest(now))
+		if !sleepUntil(ctx, at, d.o.Now) {
+			return false
+		}
+		now = d.o.Now()
+		if dest.earliest(now).After(now) || !platform.take(now) {
+			continue // another lane took the platform slot first
+		}
+		dest.take(now)
+		return true
 	}
 }
 

@@ -8,13 +8,13 @@ import (
 // window is an exact sliding-window limiter: at most Rate.N events in any
 // span of Rate.Per. Platforms state their limits this way ("20 messages per
 // minute"), and a token bucket would allow twice the burst at a window edge.
-// Reservations are handed out in non-decreasing time order, so concurrent
-// lanes never overbook a window.
+// Events are recorded at the moment they really happen (take), not when
+// they were planned, so a late send never squeezes the next window.
 type window struct {
-	mu    sync.Mutex
-	rate  Rate
-	slots []time.Time // the last N reserved times, oldest first
-	last  time.Time
+	mu      sync.Mutex
+	rate    Rate
+	events  []time.Time // the last N events, oldest first
+	blocked time.Time   // nothing before this (retry_after)
 }
 
 // newWindow returns a limiter for r; a zero Rate limits nothing but still
@@ -23,9 +23,9 @@ func newWindow(r Rate) *window {
 	if r.N <= 0 || r.Per <= 0 {
 		return &window{}
 	}
-	// A small margin absorbs clock and network jitter between our count and
-	// the platform's, so pacing does not graze the limit.
-	r.Per += r.Per / 50
+	// A small margin absorbs scheduling and network jitter between our
+	// count and the platform's, so pacing does not graze the limit.
+	r.Per += r.Per/50 + 5*time.Millisecond
 	return &window{rate: r}
 }
 
@@ -37,38 +37,38 @@ func (w *window) earliest(t time.Time) time.Time {
 }
 
 func (w *window) earliestLocked(t time.Time) time.Time {
-	if t.Before(w.last) {
-		t = w.last
+	if t.Before(w.blocked) {
+		t = w.blocked
 	}
-	if w.rate.N > 0 && len(w.slots) >= w.rate.N {
-		if free := w.slots[len(w.slots)-w.rate.N].Add(w.rate.Per); t.Before(free) {
+	if w.rate.N > 0 && len(w.events) >= w.rate.N {
+		if free := w.events[len(w.events)-w.rate.N].Add(w.rate.Per); t.Before(free) {
 			t = free
 		}
 	}
 	return t
 }
 
-// reserve books the first slot at or after t and returns it.
-func (w *window) reserve(t time.Time) time.Time {
+// take records an event at t if one fits then, reporting whether it did.
+func (w *window) take(t time.Time) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	t = w.earliestLocked(t)
-	if w.rate.N == 0 {
-		return t
+	if w.earliestLocked(t).After(t) {
+		return false
 	}
-	w.slots = append(w.slots, t)
-	if len(w.slots) > w.rate.N {
-		w.slots = append(w.slots[:0], w.slots[len(w.slots)-w.rate.N:]...)
+	if w.rate.N > 0 {
+		w.events = append(w.events, t)
+		if len(w.events) > w.rate.N {
+			w.events = append(w.events[:0], w.events[len(w.events)-w.rate.N:]...)
+		}
 	}
-	w.last = t
-	return t
+	return true
 }
 
 // block forbids any event before t (a platform's retry_after).
 func (w *window) block(t time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if t.After(w.last) {
-		w.last = t
+	if t.After(w.blocked) {
+		w.blocked = t
 	}
 }

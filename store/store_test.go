@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -234,5 +235,26 @@ func TestState(t *testing.T) {
 	}
 	if err := db.Ping(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestReadOnlyStoreFailsLoudly(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	if _, err := db.w.ExecContext(ctx, `PRAGMA query_only = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(ctx); err == nil || !strings.Contains(err.Error(), "write check") {
+		t.Fatalf("Ping on a read-only store = %v, want a write-check error", err)
+	}
+	_, err := db.Ingest(ctx, FeedState{URL: "http://a"}, nil, []NewItem{{Key: "1", Alerts: []notify.Alert{alertTo("console", "x")}}})
+	if err == nil || !strings.Contains(err.Error(), "http://a") {
+		t.Fatalf("Ingest on a read-only store = %v, want an error naming the feed", err)
+	}
+	if _, err := db.w.ExecContext(ctx, `PRAGMA query_only = 0`); err != nil {
+		t.Fatal(err)
+	}
+	if seen, _ := db.SeenKeys(ctx, "http://a", []string{"1"}); seen["1"] {
+		t.Fatal("a failed ingest left the item marked seen: its alert would be lost")
 	}
 }

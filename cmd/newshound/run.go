@@ -11,9 +11,11 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/engine"
+	"github.com/newshound/newshound/internal/metrics"
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/store"
 )
@@ -86,17 +88,43 @@ type daemon struct {
 
 // newDaemon wires the engine with its senders and services for cfg.
 func newDaemon(_ context.Context, cfg *config.Config, db *store.DB, stdout io.Writer, log *slog.Logger) (*daemon, error) {
+	d := &daemon{}
 	senders := map[string]notify.Sender{"console": notify.NewConsole(stdout)}
+	m := metrics.New(db)
+	var services []func(context.Context) error
+	if cfg.HTTP.Listen != "" {
+		started := time.Now()
+		maxAge := maxCycleAge(cfg)
+		services = append(services, func(ctx context.Context) error {
+			return metrics.Serve(ctx, cfg.HTTP.Listen, m.Handler(db, d.eng, started, maxAge))
+		})
+	}
 	eng, err := engine.New(engine.Options{
-		Config:  cfg,
-		Store:   db,
-		Senders: senders,
-		Logger:  log,
+		Config:   cfg,
+		Store:    db,
+		Senders:  senders,
+		Logger:   log,
+		Observer: m,
+		Services: services,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &daemon{eng: eng}, nil
+	d.eng = eng
+	return d, nil
+}
+
+// maxCycleAge is how long /readyz tolerates no finished poll cycle: three
+// scheduler periods plus a request timeout, at least two minutes.
+func maxCycleAge(cfg *config.Config) time.Duration {
+	const floor = 2 * time.Minute
+	sched, err := config.CronParser().Parse(cfg.Poll.Schedule)
+	if err != nil {
+		return floor
+	}
+	next := sched.Next(time.Now())
+	period := sched.Next(next).Sub(next)
+	return max(floor, 3*period+cfg.Poll.Timeout)
 }
 
 // newLogger builds the slog logger the config asks for.
