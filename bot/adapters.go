@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
@@ -16,27 +17,51 @@ import (
 type CompiledMatcher struct {
 	// Watches is the compiled config watchlist (nil: no config watches).
 	Watches *matcher.Compiled
+	// Untagged is the same watchlist with the watches' feed tags dropped,
+	// for input that comes from no configured feed (nil: use Watches).
+	Untagged *matcher.Compiled
 	// Registry resolves actor: names (nil: the built-in table only).
 	Registry *matcher.Registry
 }
 
 var _ Matcher = CompiledMatcher{}
 
-// NewConfigMatcher compiles cfg.Watches against reg (build it with
-// engine.NewRegistry(cfg) so chat and engine resolve actors alike; nil: the
-// built-in table only), as the daemon does; regexes are allowed in config
-// watches. Call it again on every config reload and pass the result to
-// (*Core).SetMatcher.
+// NewConfigMatcher compiles cfg.Watches against reg, with and without their
+// feed tags, regexes allowed (config watches are trusted). Pass the engine's
+// registry (engine.NewRegistry(cfg)) so chat and alerts resolve actors alike;
+// nil builds one with matcher.BuildRegistry as `newshound match` does. Call
+// it again on every config reload (see (*Core).Reload).
 func NewConfigMatcher(cfg *config.Config, reg *matcher.Registry) (CompiledMatcher, error) {
-	ws := make([]matcher.Watch, len(cfg.Watches))
-	for i, w := range cfg.Watches {
-		ws[i] = matcher.Watch{Name: w.Name, Query: w.Query, Tags: w.Tags}
+	if reg == nil {
+		base := ""
+		if cfg.Path != "" {
+			base = filepath.Dir(cfg.Path)
+		}
+		var err error
+		if reg, err = matcher.BuildRegistry(cfg.Entities, cfg.AliasFiles, base); err != nil {
+			return CompiledMatcher{}, fmt.Errorf("actor registry: %w", err)
+		}
 	}
-	c, err := matcher.Compile(ws, reg, matcher.CompileOptions{AllowRegex: true})
+	tagged := make([]matcher.Watch, len(cfg.Watches))
+	untagged := make([]matcher.Watch, len(cfg.Watches))
+	hasTags := false
+	for i, w := range cfg.Watches {
+		tagged[i] = matcher.Watch{Name: w.Name, Query: w.Query, Tags: w.Tags}
+		untagged[i] = matcher.Watch{Name: w.Name, Query: w.Query}
+		hasTags = hasTags || len(w.Tags) > 0
+	}
+	opts := matcher.CompileOptions{AllowRegex: true}
+	c, err := matcher.Compile(tagged, reg, opts)
 	if err != nil {
 		return CompiledMatcher{}, fmt.Errorf("compile watches: %w", err)
 	}
-	return CompiledMatcher{Watches: c, Registry: reg}, nil
+	m := CompiledMatcher{Watches: c, Untagged: c, Registry: reg}
+	if hasTags {
+		if m.Untagged, err = matcher.Compile(untagged, reg, opts); err != nil {
+			return CompiledMatcher{}, fmt.Errorf("compile watches: %w", err)
+		}
+	}
+	return m, nil
 }
 
 // Check validates query against the registry.
@@ -44,13 +69,18 @@ func (m CompiledMatcher) Check(query string, allowRegex bool) error {
 	return matcher.Check(query, m.Registry, matcher.CompileOptions{AllowRegex: allowRegex})
 }
 
-// Match runs the config watches, then extra compiled for this call. Stored
-// queries were checked when they were added, so regexes are allowed in them;
-// one that no longer compiles (an actor removed from the config) is skipped.
-func (m CompiledMatcher) Match(d matcher.Doc, extra []matcher.Watch) []matcher.Hit {
+// Match runs the config watches (ignoring their feed tags unless keepTags),
+// then extra compiled for this call. Callers pass only extra queries that
+// pass Check under AllowsRegex, so regexes are allowed here; one that does not
+// compile is skipped.
+func (m CompiledMatcher) Match(d matcher.Doc, extra []matcher.Watch, keepTags bool) []matcher.Hit {
 	var hits []matcher.Hit
-	if m.Watches != nil {
-		hits = m.Watches.Match(d)
+	watches := m.Watches
+	if !keepTags && m.Untagged != nil {
+		watches = m.Untagged
+	}
+	if watches != nil {
+		hits = watches.Match(d)
 	}
 	if len(extra) == 0 {
 		return hits

@@ -32,13 +32,16 @@ const (
 )
 
 // testConfig is a config with two routed/unrouted watches, one trusted feed
-// and tight limits; %v/%v/%d: allow_private_feeds, allow_chat_regex,
-// commands_per_minute.
+// and tight limits; %s/%v/%v/%d: a config feed tagged "other" on the test
+// server, allow_private_feeds, allow_chat_regex, commands_per_minute.
 const testConfig = `
 feeds:
   - url: https://trusted.example/rss
     name: Trusted Wire
     tags: [ukraine]
+  - url: %s
+    name: Tagged Wire
+    tags: [other]
 entities:
   russia: [Russia, Russian, Kremlin]
 watches:
@@ -113,19 +116,6 @@ func newHarness(t *testing.T, o opts) *harness {
 	if o.perMinute == 0 {
 		o.perMinute = 1000
 	}
-	cfg, err := config.Parse([]byte(fmt.Sprintf(testConfig, o.allowPrivate, o.allowRegex, o.perMinute)), "test.yaml")
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	m, err := NewConfigMatcher(cfg, testRegistry(cfg))
-	if err != nil {
-		t.Fatalf("matcher: %v", err)
-	}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "bot.db"))
-	if err != nil {
-		t.Fatalf("store: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
 	body, err := os.ReadFile(filepath.Join("testdata", "feed.xml"))
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +131,19 @@ func newHarness(t *testing.T, o opts) *harness {
 	}))
 	t.Cleanup(srv.Close)
 
+	cfg, err := config.Parse([]byte(fmt.Sprintf(testConfig, srv.URL+"/tagged.xml", o.allowPrivate, o.allowRegex, o.perMinute)), "test.yaml")
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	m, err := NewConfigMatcher(cfg, testRegistry(cfg))
+	if err != nil {
+		t.Fatalf("matcher: %v", err)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "bot.db"))
+	if err != nil {
+		t.Fatalf("store: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
 	var st Store = db
 	if o.store != nil {
 		st = o.store
@@ -594,6 +597,10 @@ func TestTestText(t *testing.T) {
 	got = h.send(group(routedTG, tgUser, false, "test", "Cozy Bear hits Baku, Moscow says"))
 	mustContain(t, got, "2 watches would fire", "apt29 (routed here)", "russia-azerbaijan", "Moscow", "Baku")
 
+	// text comes from no feed: tagged watches fire too, as in `newshound match --text`
+	got = h.send(private(tgUser, "test", "Kyiv metro reopens"))
+	mustContain(t, got, "1 watch would fire", "• kyiv — Kyiv")
+
 	got = h.send(private(tgUser, "test", "a quiet day"))
 	mustContain(t, got, "No watch would fire")
 
@@ -611,12 +618,21 @@ func TestTestURL(t *testing.T) {
 		got := h.send(private(tgUser, "test", h.feedURL))
 		mustContain(t, got, "Could not read that URL", "non-public address")
 	})
+	t.Run("config feed is trusted and keeps its tags", func(t *testing.T) {
+		h := newHarness(t, opts{})
+		tagged := strings.Replace(h.feedURL, "/feed.xml", "/tagged.xml", 1)
+		got := h.send(private(tgUser, "test", tagged))
+		// the feed is tagged "other": the kyiv watch (tagged ukraine) does not see it
+		mustContain(t, got, `4 items, 2 would fire a watch.`, "apt29", "russia-azerbaijan")
+		mustNotContain(t, got, "Kyiv metro", "non-public")
+	})
 	t.Run("private feeds allowed", func(t *testing.T) {
 		h := newHarness(t, opts{allowPrivate: true})
 		got := h.send(private(tgUser, "test", h.feedURL))
-		mustContain(t, got, `Fetched "Test Wire": 3 items, 2 would fire a watch.`,
+		// an unknown feed: the watches' feed tags are ignored, as in `newshound match`
+		mustContain(t, got, `Fetched "Test Wire": 4 items, 3 would fire a watch.`,
 			"Cozy Bear phishing wave", "https://wire.example/cozy-bear\n", `APT29, as "Cozy Bear"`,
-			"Moscow and Baku trade accusations", "russia-azerbaijan")
+			"Moscow and Baku trade accusations", "russia-azerbaijan", "Kyiv metro reopens", "• kyiv — Kyiv")
 		mustNotContain(t, got, "bakery", "utm_source")
 		got = h.send(private(tgUser, "test", strings.Replace(h.feedURL, "/feed.xml", "/html", 1)))
 		mustContain(t, got, "Could not read that URL as a feed")
@@ -629,7 +645,7 @@ func TestFeedsAndStatus(t *testing.T) {
 	now := h.clock.Now()
 
 	got := h.send(private(tgUser, "feeds", ""))
-	mustContain(t, got, "Feeds (1)", "Trusted Wire (https://trusted.example/rss)", "not polled yet")
+	mustContain(t, got, "Feeds (2)", "Trusted Wire (https://trusted.example/rss)", "Tagged Wire (", "not polled yet")
 
 	mustContain(t, h.send(private(tgAdmin, "addfeed", h.feedURL+" osint")), "Added")
 
@@ -648,7 +664,7 @@ func TestFeedsAndStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = h.send(private(tgUser, "feeds", ""))
-	mustContain(t, got, "Feeds (2)",
+	mustContain(t, got, "Feeds (3)",
 		"FAILING (4 in a row): fetch https://trusted.example/rss: HTTP 503 Service Unavailable, 1m ago", "last success 3h ago", "next poll in 10m",
 		"Test Wire ("+h.feedURL+") [added from chat]", "ok, last success 2m ago; next poll in 3m")
 
@@ -669,7 +685,7 @@ func TestFeedsAndStatus(t *testing.T) {
 	}
 	got = h.send(group(routedTG, tgUser, false, "status", ""))
 	mustContain(t, got, "Alerts waiting: 2", "Alerts parked after failing: 1 (admins: /failed, /retry)",
-		"Feeds: 2 — 1 ok, 1 failing, 0 not polled yet", "Failing: Trusted Wire", "This chat: 1 subscription, 1 watch routed here by config.yaml")
+		"Feeds: 3 — 1 ok, 1 failing, 1 not polled yet", "Failing: Trusted Wire", "This chat: 1 subscription, 1 watch routed here by config.yaml")
 }
 
 // queueAlerts records a new item of feed with the given alerts.
@@ -743,7 +759,7 @@ func TestAddFeedAndRmFeed(t *testing.T) {
 		{"https://Trusted.Example:443/rss", `already in config.yaml as "Trusted Wire"`},
 		{h.feedURL + " ok bad!tag", `"bad!tag" is not a valid tag`},
 		{strings.Replace(h.feedURL, "/feed.xml", "/html", 1), "fetched it once to check it and that failed"},
-		{h.feedURL + " OSINT,#wire osint", `Added "Test Wire" (3 items now)`},
+		{h.feedURL + " OSINT,#wire osint", `Added "Test Wire" (4 items now)`},
 		{h.feedURL, "already added from chat"},
 	}
 	for _, tc := range tests {

@@ -40,7 +40,9 @@ type Matcher interface {
 	Check(query string, allowRegex bool) error
 	// Match returns the config watches that fire on d, followed by those of
 	// extra (ad-hoc queries, compiled for the call; a bad one is skipped).
-	Match(d matcher.Doc, extra []matcher.Watch) []matcher.Hit
+	// keepTags false ignores the watches' feed tags, for input from no
+	// configured feed (text, an unknown URL), as `newshound match` does.
+	Match(d matcher.Doc, extra []matcher.Watch, keepTags bool) []matcher.Hit
 }
 
 // Fetcher fetches and parses one feed for /addfeed and /test. allowPrivate

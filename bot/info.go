@@ -55,10 +55,10 @@ func writeHelpLine(b *strings.Builder, cmd Command) {
 	b.WriteString(" — " + desc + "\n")
 }
 
-// TextDoc is the document /test matches a piece of text as: the text serves
-// as the title and the summary, so both title: scoped and unscoped terms see it.
+// TextDoc is the document /test matches a piece of text as: the title, as
+// `newshound match --text` does.
 func TextDoc(text string) matcher.Doc {
-	return matcher.Doc{Title: text, Summary: text}
+	return matcher.Doc{Title: text}
 }
 
 // ItemDoc is the document a feed item is matched as.
@@ -106,7 +106,7 @@ func (c *Core) cmdTest(ctx context.Context, r *call) string {
 	if isWebURL(arg) {
 		return c.testURL(ctx, r, arg, extra, queries)
 	}
-	hits := r.m.Match(TextDoc(arg), extra)
+	hits := r.m.Match(TextDoc(arg), extra, false)
 	if len(hits) == 0 {
 		return "No watch would fire on that text (this chat's own queries included)."
 	}
@@ -171,7 +171,7 @@ func (c *Core) testURL(ctx context.Context, r *call, raw string, extra []matcher
 	var b strings.Builder
 	shown, matched := 0, 0
 	for _, it := range feed.Items {
-		hits := r.m.Match(ItemDoc(name, tags, it), extra)
+		hits := r.m.Match(ItemDoc(name, tags, it), extra, trusted)
 		if len(hits) == 0 {
 			continue
 		}

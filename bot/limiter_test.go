@@ -61,7 +61,7 @@ func TestCompiledMatcherSkipsBadExtraQueries(t *testing.T) {
 		{Name: "#good", Query: "shelled"},
 		{Name: "#re", Query: "/shel+ed/"},
 	}
-	hits := m.Match(matcher.Doc{Title: "Kyiv shelled overnight"}, extra)
+	hits := m.Match(matcher.Doc{Title: "Kyiv shelled overnight"}, extra, true)
 	var names []string
 	for _, h := range hits {
 		names = append(names, h.Watch)
@@ -75,7 +75,7 @@ func TestCompiledMatcherSkipsBadExtraQueries(t *testing.T) {
 	if err := m.Check("/x/", true); err != nil {
 		t.Errorf("regex refused with allowRegex: %v", err)
 	}
-	if hits := (CompiledMatcher{}).Match(matcher.Doc{Title: "Kyiv"}, nil); len(hits) != 0 {
+	if hits := (CompiledMatcher{}).Match(matcher.Doc{Title: "Kyiv"}, nil, false); len(hits) != 0 {
 		t.Errorf("empty matcher hits: %v", hits)
 	}
 }
