@@ -652,7 +652,7 @@ func TestFeedsAndStatus(t *testing.T) {
 	if err := h.db.SaveFeedState(ctx, store.FeedState{
 		URL: "https://trusted.example/rss", Name: "Trusted Wire",
 		LastPoll: now.Add(-time.Minute), LastSuccess: now.Add(-3 * time.Hour),
-		LastError: "fetch https://trusted.example/rss: HTTP 503 Service Unavailable", LastErrorAt: now.Add(-time.Minute),
+		LastError: "fetch https://trusted.example/rss?key=SECRET: HTTP 503 Service Unavailable", LastErrorAt: now.Add(-time.Minute),
 		Failures: 4, NextPoll: now.Add(10 * time.Minute),
 	}); err != nil {
 		t.Fatal(err)
@@ -665,7 +665,7 @@ func TestFeedsAndStatus(t *testing.T) {
 	}
 	got = h.send(private(tgUser, "feeds", ""))
 	mustContain(t, got, "Feeds (3)",
-		"FAILING (4 in a row): fetch https://trusted.example/rss: HTTP 503 Service Unavailable, 1m ago", "last success 3h ago", "next poll in 10m",
+		"FAILING (4 in a row): fetch https://trusted.example/rss?…: HTTP 503 Service Unavailable, 1m ago", "last success 3h ago", "next poll in 10m",
 		"Test Wire ("+h.feedURL+") [added from chat]", "ok, last success 2m ago; next poll in 3m")
 
 	// two alerts queued, one parked
@@ -886,6 +886,9 @@ func TestScrubSecrets(t *testing.T) {
 		if got := scrubSecrets(tc.in); strings.Contains(got, tc.bad) || !strings.Contains(got, "[token]") {
 			t.Errorf("scrubSecrets(%q) = %q", tc.in, got)
 		}
+	}
+	if got := hideURLQueries(`fetch "https://x.example/rss?api_key=SECRET&x=1": 503; see https://y.example/a`); got != `fetch "https://x.example/rss?…": 503; see https://y.example/a` {
+		t.Errorf("hideURLQueries = %q", got)
 	}
 	if got := scrubSecrets("HTTP 503 at 12:30"); got != "HTTP 503 at 12:30" {
 		t.Errorf("harmless text changed: %q", got)

@@ -87,6 +87,20 @@ func scrubSecrets(s string) string {
 	return s
 }
 
+// urlQueryRE matches the query string of a URL inside free text.
+var urlQueryRE = regexp.MustCompile(`(https?://[^\s?#"'<>]+)\?[^\s"'<>]*`)
+
+// hideURLQueries drops the query strings of URLs inside text (a config
+// feed's URL may carry an API key in its query; errors quote the URL).
+func hideURLQueries(s string) string {
+	return urlQueryRE.ReplaceAllStringFunc(s, func(m string) string {
+		base, query, _ := strings.Cut(m, "?")
+		// punctuation that ends the sentence is not part of the URL
+		trail := query[len(strings.TrimRight(query, ".,:;!)")):]
+		return base + "?…" + trail
+	})
+}
+
 // displayDest renders a destination for chat without secrets: webhook URLs
 // lose their token.
 func displayDest(dest string) string {

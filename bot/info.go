@@ -308,7 +308,7 @@ func feedHealth(st store.FeedState, polled bool, now time.Time) string {
 	var parts []string
 	if st.Failures > 0 {
 		parts = append(parts, fmt.Sprintf("FAILING (%d in a row): %s, %s", st.Failures,
-			clip(scrubSecrets(nonEmpty(st.LastError, "unknown error")), 160), relTime(st.LastErrorAt, now)))
+			clip(hideURLQueries(scrubSecrets(nonEmpty(st.LastError, "unknown error"))), 160), relTime(st.LastErrorAt, now)))
 		parts = append(parts, "last success "+relTime(st.LastSuccess, now))
 	} else {
 		parts = append(parts, "ok, last success "+relTime(st.LastSuccess, now))
@@ -317,7 +317,7 @@ func feedHealth(st store.FeedState, polled bool, now time.Time) string {
 		parts = append(parts, "next poll "+relTime(st.NextPoll, now))
 	}
 	if st.MovedTo != "" {
-		parts = append(parts, "moved permanently to "+clip(st.MovedTo, 100))
+		parts = append(parts, "moved permanently to "+displayFeedURL(st.MovedTo))
 	}
 	return strings.Join(parts, "; ")
 }
