@@ -1,5 +1,22 @@
 // Package config loads and validates config.yaml, reporting every problem
 // with its file:line:col, and edits it in place keeping comments and order.
+//
+// Loading is strict: unknown or duplicate keys, wrong types, bad durations
+// or cron specs, negative numbers, invalid URLs and destinations, duplicate
+// feed URLs or watch names (ignoring case) and routes to unknown watches are
+// all errors, collected into one ErrorList. Queries are not checked here
+// (that needs the matcher); `newshound check` does it, placing errors
+// inside the query with Watch.QueryOffsetPos.
+//
+// ${VAR} in any scalar value (not in keys) is replaced by the environment
+// variable VAR. An unset variable expands to the empty string, so
+// "token: ${TELEGRAM_BOT_TOKEN}" turns the platform off when the variable is
+// missing; ${VAR:-default} gives a fallback; "$${" is a literal "${"; a "$"
+// not followed by "{" is left alone. YAML anchors, aliases and merge keys
+// ("<<: *defaults") work.
+//
+// Editing (AddWatch, RemoveWatch, AddFeed, RemoveFeed, EditFile) changes
+// only the lines of the entry concerned; WatchFile reloads on change.
 package config
 
 import "time"

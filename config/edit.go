@@ -129,8 +129,8 @@ func AddWatch(data []byte, w Watch) ([]byte, error) {
 	}
 	if _, seq := d.top("watches"); seq != nil {
 		for _, it := range seq.Content {
-			if v := field(it, "name"); v != nil && v.Value == w.Name {
-				return nil, refusef("watch %q already exists (line %d)", w.Name, v.Line)
+			if v := field(it, "name"); v != nil && strings.EqualFold(v.Value, w.Name) {
+				return nil, refusef("watch %q already exists (line %d)", v.Value, v.Line)
 			}
 		}
 	}
@@ -268,6 +268,7 @@ type doc struct {
 	lines []string // without their "\n"
 	node  *yaml.Node
 	root  *yaml.Node // the top-level mapping, nil for an empty file
+	crlf  bool       // the file's lines end in "\r\n"
 }
 
 func parseDoc(data []byte) (*doc, error) {
@@ -275,7 +276,7 @@ func parseDoc(data []byte) (*doc, error) {
 	if err := yaml.Unmarshal(data, &n); err != nil {
 		return nil, refusef("the config is not valid YAML: %v", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	d := &doc{data: data, lines: strings.Split(string(data), "\n"), node: &n}
+	d := &doc{data: data, lines: strings.Split(string(data), "\n"), node: &n, crlf: bytes.Contains(data, []byte("\r\n"))}
 	if len(n.Content) > 0 {
 		r := n.Content[0]
 		if isNull(r) {
@@ -367,11 +368,34 @@ func (d *doc) splice(from, to int, text string) []byte {
 	var b bytes.Buffer
 	b.Write(d.data[:start])
 	if start > 0 && d.data[start-1] != '\n' {
-		b.WriteByte('\n')
+		b.WriteString(d.nl("\n"))
 	}
-	b.WriteString(text)
+	b.WriteString(d.nl(text))
 	b.Write(d.data[end:])
 	return b.Bytes()
+}
+
+// appendText adds text at the end of the file, after a blank line when
+// blank and the file is not empty.
+func (d *doc) appendText(text string, blank bool) []byte {
+	var b bytes.Buffer
+	b.Write(d.data)
+	if len(d.data) > 0 && !bytes.HasSuffix(d.data, []byte("\n")) {
+		b.WriteString(d.nl("\n"))
+	}
+	if blank && len(bytes.TrimSpace(d.data)) > 0 {
+		b.WriteString(d.nl("\n"))
+	}
+	b.WriteString(d.nl(text))
+	return b.Bytes()
+}
+
+// nl converts the line ends of text to the file's own (CRLF files stay CRLF).
+func (d *doc) nl(text string) string {
+	if d.crlf {
+		return strings.ReplaceAll(text, "\n", "\r\n")
+	}
+	return text
 }
 
 func renderItem(dash, key string, fields []kv) string {
@@ -394,13 +418,7 @@ func (d *doc) appendItem(key string, fields []kv) ([]byte, error) {
 		if d.root != nil {
 			return d.reencodeAppend(key, fields)
 		}
-		var b bytes.Buffer
-		b.Write(d.data)
-		if len(d.data) > 0 && !bytes.HasSuffix(d.data, []byte("\n")) {
-			b.WriteByte('\n')
-		}
-		b.WriteString(key + ":\n" + renderItem("  ", "    ", fields))
-		return b.Bytes(), nil
+		return d.appendText(key+":\n"+renderItem("  ", "    ", fields), false), nil
 	}
 	var k, v *yaml.Node
 	for i := 0; i+1 < len(d.root.Content); i += 2 {
@@ -411,16 +429,7 @@ func (d *doc) appendItem(key string, fields []kv) ([]byte, error) {
 	keyIndent := strings.Repeat(" ", d.root.Column-1)
 	switch {
 	case k == nil: // no such list: add it at the end
-		var b bytes.Buffer
-		b.Write(d.data)
-		if len(d.data) > 0 && !bytes.HasSuffix(d.data, []byte("\n")) {
-			b.WriteByte('\n')
-		}
-		if len(d.data) > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(keyIndent + key + ":\n" + renderItem(keyIndent+"  ", keyIndent+"    ", fields))
-		return b.Bytes(), nil
+		return d.appendText(keyIndent+key+":\n"+renderItem(keyIndent+"  ", keyIndent+"    ", fields), true), nil
 	case v.Line == k.Line && (isNull(v) || (v.Kind == yaml.SequenceNode && len(v.Content) == 0)):
 		// "key:", "key: ~" or "key: []", maybe with a comment: drop the
 		// empty value and put the items below.

@@ -303,3 +303,23 @@ func TestTrailingComments(t *testing.T) {
 		t.Errorf("remove:\n%q\nwant\n%q", out, want)
 	}
 }
+
+func TestCRLFStaysCRLF(t *testing.T) {
+	src := "# c\r\nwatches:\r\n  - name: a\r\n    query: x\r\n\r\n  - name: b\r\n    query: y\r\nroutes: []\r\n"
+	out, err := AddWatch([]byte(src), Watch{Name: "n", Query: "q"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# c\r\nwatches:\r\n  - name: a\r\n    query: x\r\n\r\n  - name: b\r\n    query: y\r\n\r\n  - name: n\r\n    query: 'q'\r\nroutes: []\r\n"
+	if string(out) != want {
+		t.Errorf("got %q\nwant %q", out, want)
+	}
+	out, err = RemoveWatch(out, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "# c\r\nwatches:\r\n  - name: a\r\n    query: x\r\n\r\n  - name: n\r\n    query: 'q'\r\nroutes: []\r\n"
+	if string(out) != want {
+		t.Errorf("after rm got %q\nwant %q", out, want)
+	}
+}

@@ -251,18 +251,8 @@ func (d *decoder) mapping(n *yaml.Node, section string, handlers map[string]func
 		d.errorf(posOf(n), "%s must be a mapping of keys to values, got %s", section, kindName(n))
 		return
 	}
-	seen := map[string]Pos{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := deref(n.Content[i]), deref(n.Content[i+1])
-		if k.Kind != yaml.ScalarNode {
-			d.errorf(posOf(k), "keys in %s must be plain words, got %s", section, kindName(k))
-			continue
-		}
-		if first, dup := seen[k.Value]; dup {
-			d.errorf(posOf(k), "duplicate key %q in %s (first at line %d)", k.Value, section, first.Line)
-			continue
-		}
-		seen[k.Value] = posOf(k)
+	for _, p := range d.pairs(n, section, 0) {
+		k, v := p[0], p[1]
 		h, ok := handlers[k.Value]
 		if !ok {
 			known := make([]string, 0, len(handlers))
@@ -278,6 +268,49 @@ func (d *decoder) mapping(n *yaml.Node, section string, handlers map[string]func
 		}
 		h(v)
 	}
+}
+
+// pairs returns the key/value pairs of a mapping, reporting non-scalar and
+// duplicate keys, with YAML merge keys ("<<: *defaults") resolved: keys
+// written in the mapping win over merged ones, earlier merges over later.
+func (d *decoder) pairs(n *yaml.Node, section string, depth int) [][2]*yaml.Node {
+	var own, merged [][2]*yaml.Node
+	seen := map[string]Pos{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			d.errorf(posOf(k), "keys in %s must be plain words, got %s", section, kindName(k))
+			continue
+		}
+		if k.ShortTag() == "!!merge" {
+			srcs := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				srcs = v.Content
+			}
+			for _, m := range srcs {
+				m = deref(m)
+				if m.Kind != yaml.MappingNode || depth > 10 {
+					d.errorf(posOf(m), "<< in %s must merge a mapping (like <<: *defaults)", section)
+					continue
+				}
+				merged = append(merged, d.pairs(m, section, depth+1)...)
+			}
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			d.errorf(posOf(k), "duplicate key %q in %s (first at line %d)", k.Value, section, first.Line)
+			continue
+		}
+		seen[k.Value] = posOf(k)
+		own = append(own, [2]*yaml.Node{k, v})
+	}
+	for _, p := range merged {
+		if _, taken := seen[p[0].Value]; !taken {
+			seen[p[0].Value] = posOf(p[0])
+			own = append(own, p)
+		}
+	}
+	return own
 }
 
 // scalar returns the ${VAR}-expanded text of a scalar node.
@@ -676,8 +709,13 @@ func (d *decoder) aliasFiles(n *yaml.Node, cfg *Config) {
 // (/subscribe NAME) and on the command line.
 var watchNameRE = regexp.MustCompile(`^[\p{L}\p{N}_.\-]+$`)
 
+type namePos struct {
+	name string
+	pos  Pos
+}
+
 func (d *decoder) watches(n *yaml.Node, cfg *Config) {
-	seen := map[string]Pos{}
+	seen := map[string]namePos{}
 	d.list(n, "watches", func(e *yaml.Node) {
 		w := Watch{Pos: posOf(e)}
 		var nameNode, queryNode *yaml.Node
@@ -720,11 +758,15 @@ func (d *decoder) watches(n *yaml.Node, cfg *Config) {
 			d.errorf(posOf(nameNode), "watch name %q may only contain letters, digits, '-', '_' and '.'", w.Name)
 			ok = false
 		default:
-			if first, dup := seen[w.Name]; dup {
-				d.errorf(posOf(nameNode), "duplicate watch name %q (first at line %d)", w.Name, first.Line)
+			if first, dup := seen[strings.ToLower(w.Name)]; dup {
+				note := ""
+				if first.name != w.Name {
+					note = fmt.Sprintf(", as %q; names are compared ignoring case", first.name)
+				}
+				d.errorf(posOf(nameNode), "duplicate watch name %q (first at line %d%s)", w.Name, first.pos.Line, note)
 				return
 			}
-			seen[w.Name] = posOf(nameNode)
+			seen[strings.ToLower(w.Name)] = namePos{w.Name, posOf(nameNode)}
 		}
 		switch {
 		case queryNode == nil:
@@ -1104,4 +1146,12 @@ func (c *Config) Warnings() ErrorList {
 	}
 	ws.sort()
 	return ws
+}
+
+// QueryError returns a problem found by the query parser in watch w of c,
+// at rune offset (0-based) inside the query, as a positioned Error — so
+// that a reload or `newshound check` reports it as file:line:col like any
+// other config problem. msg should not repeat the offset.
+func (c *Config) QueryError(w Watch, offset int, msg string) *Error {
+	return &Error{File: c.file, Pos: w.QueryOffsetPos(offset), Msg: fmt.Sprintf("watch %q: query: %s", w.Name, msg)}
 }

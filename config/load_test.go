@@ -60,6 +60,9 @@ func TestErrorPositions(t *testing.T) {
 		{"missing feed url", "feeds:\n  - name: x\n", "c.yaml:2:5: feed has no url"},
 		{"invalid feed url", "feeds:\n  - url: a.example/rss\n", "c.yaml:2:10: feed URL \"a.example/rss\" must start with http:// or https://"},
 		{"duplicate watch", "watches:\n  - name: a\n    query: x\n  - {name: a, query: y}\n", "c.yaml:4:12: duplicate watch name \"a\" (first at line 2)"},
+		{"duplicate watch ignoring case", "watches:\n  - {name: APT29, query: x}\n  - {name: apt29, query: y}\n", "c.yaml:3:12: duplicate watch name \"apt29\" (first at line 2, as \"APT29\"; names are compared ignoring case)"},
+		{"bad merge", "poll:\n  <<: [1]\n", "c.yaml:2:8: << in poll must merge a mapping"},
+		{"unknown key via merge", "x: &d {intervall: 5m}\n", "c.yaml:1:1: unknown key \"x\" in the config"},
 		{"watch without query", "watches:\n  - name: a\n", "c.yaml:2:5: watch \"a\" has no query"},
 		{"bad watch name", "watches:\n  - name: two words\n    query: x\n", "c.yaml:2:11: watch name \"two words\" may only contain"},
 		{"bad color", "watches:\n  - name: a\n    query: x\n    color: red\n", "c.yaml:4:12: watch color must be a colour"},
@@ -370,6 +373,9 @@ func TestQueryOffsetPos(t *testing.T) {
 			t.Errorf("%s offset %d: got %v, want %v", w.Name, tt.offset, got, tt.want)
 		}
 	}
+	if got, want := cfg.QueryError(cfg.Watches[1], 5, `unclosed "("`).Error(), `c.yaml:5:19: watch "single": query: unclosed "("`; got != want {
+		t.Errorf("QueryError: got %s, want %s", got, want)
+	}
 }
 
 func TestWarnings(t *testing.T) {
@@ -399,5 +405,29 @@ func TestWarnings(t *testing.T) {
 	cfg.Telegram.Token, cfg.Discord.Token = "t", "d"
 	if n := len(cfg.Warnings()); n != 2 {
 		t.Errorf("with tokens: %d warnings, want 2", n)
+	}
+}
+
+func TestMergeKeys(t *testing.T) {
+	src := `
+feeds:
+  - &cyber
+    url: https://a.example/rss
+    tags: [cyber, news]
+    interval: 15m
+  - <<: *cyber
+    url: https://b.example/rss
+    interval: 2m
+`
+	cfg, err := ParseEnv([]byte(src), "c.yaml", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := cfg.Feeds[1]
+	if b.URL != "https://b.example/rss" || b.Interval != 2*time.Minute || !reflect.DeepEqual(b.Tags, []string{"cyber", "news"}) {
+		t.Errorf("merged feed = %+v", b)
+	}
+	if errs := parseErrs(t, "poll: &p {interval: 5m}\nstore:\n  <<: *p\n"); len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), "c.yaml:1:11: unknown key \"interval\" in store") {
+		t.Errorf("merged unknown key: %v", errs)
 	}
 }

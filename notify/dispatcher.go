@@ -238,10 +238,13 @@ func (d *Dispatcher) lane(ctx context.Context, dest string, s *destState) {
 			return
 		}
 		for _, a := range batch {
-			if !d.waitTurn(ctx, s.win, platform) {
+			finish, ok := d.waitTurn(ctx, s.win, platform)
+			if !ok {
 				return
 			}
-			if !d.deliver(ctx, dest, s, platform, a) {
+			cont := d.deliver(ctx, dest, s, platform, a)
+			finish(d.o.Now())
+			if !cont {
 				return
 			}
 		}
@@ -249,22 +252,27 @@ func (d *Dispatcher) lane(ctx context.Context, dest string, s *destState) {
 }
 
 // waitTurn waits until a send fits both the destination's and the
-// platform's window and records it in both; false if ctx ended first.
-// Only this lane uses its destination window, so once the shared platform
-// window is taken the destination's is free too.
-func (d *Dispatcher) waitTurn(ctx context.Context, dest, platform *window) bool {
+// platform's window and records it in both; false if ctx ended first. The
+// returned function records when the send ended. Only this lane uses its
+// destination window, so once the shared platform window is taken the
+// destination's is free too.
+func (d *Dispatcher) waitTurn(ctx context.Context, dest, platform *window) (finish func(time.Time), ok bool) {
 	for {
 		now := d.o.Now()
 		at := platform.earliest(dest.earliest(now))
 		if !sleepUntil(ctx, at, d.o.Now) {
-			return false
+			return nil, false
 		}
 		now = d.o.Now()
-		if dest.earliest(now).After(now) || !platform.take(now) {
+		if dest.earliest(now).After(now) {
+			continue
+		}
+		endPlatform := platform.take(now)
+		if endPlatform == nil {
 			continue // another lane took the platform slot first
 		}
-		dest.take(now)
-		return true
+		endDest := dest.take(now)
+		return func(end time.Time) { endPlatform(end); endDest(end) }, true
 	}
 }
 

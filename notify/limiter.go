@@ -1,21 +1,28 @@
 package notify
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
 
-// window is an exact sliding-window limiter: at most Rate.N events in any
-// span of Rate.Per. Platforms state their limits this way ("20 messages per
+// window is a sliding-window limiter: at most Rate.N events in any span of
+// Rate.Per. Platforms state their limits this way ("20 messages per
 // minute"), and a token bucket would allow twice the burst at a window edge.
-// Events are recorded at the moment they really happen (take), not when
-// they were planned, so a late send never squeezes the next window.
+//
+// The platform counts a message when it arrives, which is somewhere between
+// our send starting and its answer. An event is therefore taken at the
+// start of a send and moved to the send's end when it finishes: spacing the
+// next one from there guarantees the arrivals are spaced too, whatever the
+// network did to the first request.
 type window struct {
 	mu      sync.Mutex
 	rate    Rate
-	events  []time.Time // the last N events, oldest first
-	blocked time.Time   // nothing before this (retry_after)
+	events  []*event  // the latest events, at most N kept
+	blocked time.Time // nothing before this (retry_after)
 }
+
+type event struct{ at time.Time }
 
 // newWindow returns a limiter for r; a zero Rate limits nothing but still
 // honours block.
@@ -23,9 +30,9 @@ func newWindow(r Rate) *window {
 	if r.N <= 0 || r.Per <= 0 {
 		return &window{}
 	}
-	// A small margin absorbs scheduling and network jitter between our
-	// count and the platform's, so pacing does not graze the limit.
-	r.Per += r.Per/50 + 5*time.Millisecond
+	// A small margin absorbs clock differences between our count and the
+	// platform's, so pacing does not graze the limit.
+	r.Per += r.Per/100 + 2*time.Millisecond
 	return &window{rate: r}
 }
 
@@ -41,27 +48,44 @@ func (w *window) earliestLocked(t time.Time) time.Time {
 		t = w.blocked
 	}
 	if w.rate.N > 0 && len(w.events) >= w.rate.N {
-		if free := w.events[len(w.events)-w.rate.N].Add(w.rate.Per); t.Before(free) {
+		// Events finish out of order across lanes: the window is full
+		// until the N-th latest of them is Per old.
+		w.sortLocked()
+		if free := w.events[len(w.events)-w.rate.N].at.Add(w.rate.Per); t.Before(free) {
 			t = free
 		}
 	}
 	return t
 }
 
-// take records an event at t if one fits then, reporting whether it did.
-func (w *window) take(t time.Time) bool {
+func (w *window) sortLocked() {
+	slices.SortFunc(w.events, func(a, b *event) int { return a.at.Compare(b.at) })
+}
+
+// take records an event starting at t if one fits then. It returns the
+// function to call with the time the event ended, or nil when it does not fit.
+func (w *window) take(t time.Time) (finish func(time.Time)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.earliestLocked(t).After(t) {
-		return false
+		return nil
 	}
-	if w.rate.N > 0 {
-		w.events = append(w.events, t)
-		if len(w.events) > w.rate.N {
-			w.events = append(w.events[:0], w.events[len(w.events)-w.rate.N:]...)
+	if w.rate.N == 0 {
+		return func(time.Time) {}
+	}
+	e := &event{at: t}
+	w.events = append(w.events, e)
+	if len(w.events) > w.rate.N {
+		w.sortLocked()
+		w.events = append(w.events[:0], w.events[len(w.events)-w.rate.N:]...)
+	}
+	return func(end time.Time) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if end.After(e.at) {
+			e.at = end
 		}
 	}
-	return true
 }
 
 // block forbids any event before t (a platform's retry_after).

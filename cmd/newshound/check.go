@@ -94,20 +94,17 @@ func checkWatchQueries(cfg *config.Config, only func(config.Watch) bool) config.
 		if only != nil && !only(w) {
 			continue
 		}
-		if err := matcher.Check(w.Query, reg, matcher.CompileOptions{AllowRegex: true}); err != nil {
-			errs = append(errs, queryError(cfg.Path, w, err))
+		err := matcher.Check(w.Query, reg, matcher.CompileOptions{AllowRegex: true})
+		var se *matcher.SyntaxError
+		switch {
+		case err == nil:
+		case errors.As(err, &se):
+			errs = append(errs, cfg.QueryError(w, se.Pos, se.Msg))
+		default:
+			errs = append(errs, cfg.QueryError(w, 0, err.Error()))
 		}
 	}
 	return errs
-}
-
-// queryError places a matcher error inside the watch's query value.
-func queryError(file string, w config.Watch, err error) *config.Error {
-	var se *matcher.SyntaxError
-	if errors.As(err, &se) {
-		return &config.Error{File: file, Pos: w.QueryOffsetPos(se.Pos), Msg: fmt.Sprintf("watch %q: query: %s", w.Name, se.Msg)}
-	}
-	return &config.Error{File: file, Pos: w.QueryPos, Msg: fmt.Sprintf("watch %q: query: %v", w.Name, err)}
 }
 
 // showQueryError renders a query problem for the command line, with a

@@ -326,7 +326,6 @@ func matchJSONL(c *matcher.Compiled, in matchInput, stdout, stderr io.Writer) in
 	return code
 }
 
-
 // maxFeedBytes bounds a feed read by match.
 const maxFeedBytes = 10 << 20
 

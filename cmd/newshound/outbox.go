@@ -108,4 +108,3 @@ func listOutbox(ctx context.Context, db *store.DB, state string) ([]store.Outbox
 	}
 	return out, nil
 }
-
