@@ -411,8 +411,9 @@ func TestPermissions(t *testing.T) {
 		{"unmute", "", "Unmuted"},
 	}
 	adminCmds := []struct{ cmd, args string }{
-		{"addfeed", "https://feeds.example/rss"},
-		{"rmfeed", "https://feeds.example/rss"},
+		// config feeds: refused after the permission check, before any fetch
+		{"addfeed", "https://trusted.example/rss"},
+		{"rmfeed", "https://trusted.example/rss"},
 		{"failed", ""},
 		{"retry", ""},
 	}
