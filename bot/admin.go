@@ -227,6 +227,9 @@ func (c *Core) cmdRetry(ctx context.Context, r *call) string {
 	if err != nil {
 		return c.storeFailed("re-queue the parked alerts", err)
 	}
+	if n > 0 {
+		c.wake()
+	}
 	switch {
 	case n == 0 && id != 0:
 		return fmt.Sprintf("Nothing resent: there is no parked alert with id %d. /failed lists them.", id)

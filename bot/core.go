@@ -40,6 +40,7 @@ type Core struct {
 	fetcher Fetcher
 	now     func() time.Time
 	log     *slog.Logger
+	wake    func()
 
 	cfg     atomic.Pointer[config.Config]
 	matcher atomic.Pointer[matcherBox]
@@ -53,7 +54,10 @@ var _ Handler = (*Core)(nil)
 
 // New returns a command core. It answers "not ready" until SetConfig is called.
 func New(d Deps) *Core {
-	c := &Core{store: d.Store, fetcher: d.Fetcher, now: d.Now, log: d.Log, limits: newLimiter()}
+	c := &Core{store: d.Store, fetcher: d.Fetcher, now: d.Now, log: d.Log, wake: d.Wake, limits: newLimiter()}
+	if c.wake == nil {
+		c.wake = func() {}
+	}
 	if c.now == nil {
 		c.now = time.Now
 	}

@@ -411,8 +411,9 @@ func TestPermissions(t *testing.T) {
 		{"unmute", "", "Unmuted"},
 	}
 	adminCmds := []struct{ cmd, args string }{
-		{"addfeed", "https://feeds.example/rss"},
-		{"rmfeed", "https://feeds.example/rss"},
+		// config feeds: refused after the permission check, before any fetch
+		{"addfeed", "https://trusted.example/rss"},
+		{"rmfeed", "https://trusted.example/rss"},
 		{"failed", ""},
 		{"retry", ""},
 	}
@@ -727,6 +728,8 @@ func TestFailedAndRetry(t *testing.T) {
 		"Webhook story", "Telegram story", "bot was blocked", "to discord-webhook:<redacted>", "webhooks/123456/[token]", "/retry ID")
 	mustNotContain(t, got, "SECRET")
 
+	var woken int
+	h.core.wake = func() { woken++ }
 	mustContain(t, h.send(private(tgAdmin, "retry", "abc")), "not an alert id")
 	mustContain(t, h.send(private(tgAdmin, "retry", "999999")), "no parked alert with id 999999")
 	mustContain(t, h.send(private(tgAdmin, "retry", fmt.Sprint(rows[1].ID))), "1 alert re-queued")
@@ -738,6 +741,9 @@ func TestFailedAndRetry(t *testing.T) {
 		t.Errorf("after /retry all: %+v", st)
 	}
 	mustContain(t, h.send(private(tgAdmin, "failed", "")), "No parked alerts")
+	if woken != 2 {
+		t.Errorf("dispatcher woken %d times, want 2 (one per /retry that re-queued)", woken)
+	}
 }
 
 func TestAddFeedAndRmFeed(t *testing.T) {

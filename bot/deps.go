@@ -62,4 +62,8 @@ type Deps struct {
 	Now func() time.Time
 	// Log receives internal errors (never shown raw to chat users); nil discards.
 	Log *slog.Logger
+	// Wake, if set, is called after /retry re-queued alerts or /unmute
+	// released held ones, so delivery starts now rather than at the next
+	// dispatcher tick (wire it to (*notify.Dispatcher).Wake).
+	Wake func()
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -128,7 +129,9 @@ admins:
 	if err != nil {
 		t.Fatal(err)
 	}
-	core := bot.New(bot.Deps{Store: db, Fetcher: bot.FeedFetcher{F: feeds.NewFetcher(feeds.Options{})}})
+	var wakes atomic.Int32
+	core := bot.New(bot.Deps{Store: db, Fetcher: bot.FeedFetcher{F: feeds.NewFetcher(feeds.Options{})},
+		Wake: func() { wakes.Add(1); eng.Dispatcher().Wake() }})
 	reg, err := engine.NewRegistry(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -191,6 +194,9 @@ admins:
 	}
 	if got := say(bob, bot.ChatPrivate, "4004", "unmute", ""); !strings.Contains(got, "Unmuted") {
 		t.Fatal(got)
+	}
+	if wakes.Load() != 1 {
+		t.Errorf("/unmute woke the dispatcher %d times, want 1", wakes.Load())
 	}
 	if err := eng.Dispatcher().Drain(ctx); err != nil {
 		t.Fatal(err)

@@ -274,6 +274,7 @@ func (c *Core) cmdUnmute(ctx context.Context, r *call) string {
 	if err := c.store.SetMute(ctx, r.Chat, time.Time{}); err != nil {
 		return c.storeFailed("unmute this chat", err)
 	}
+	c.wake()
 	return "Unmuted: held alerts are on their way."
 }
 
