@@ -243,3 +243,20 @@ func TestStoreFailureLosesNothing(t *testing.T) {
 		t.Fatalf("after the store recovered, want the one alert, got:\n%s", out.String())
 	}
 }
+
+func TestBadQueryReportsFilePosition(t *testing.T) {
+	yaml := "watches:\n  - name: broken\n    query: 'APT29 AND (Cozy'\nroutes:\n  - watches: [broken]\n    to: [console]\n"
+	cfg, err := config.Parse([]byte(yaml), "bad.yaml")
+	if err != nil {
+		t.Fatalf("config itself is valid: %v", err)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "nh.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = engine.New(engine.Options{Config: cfg, Store: db})
+	if err == nil || !strings.HasPrefix(err.Error(), "bad.yaml:3:") {
+		t.Fatalf("engine.New = %v, want an error at bad.yaml:3:col", err)
+	}
+}
