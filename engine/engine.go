@@ -55,8 +55,9 @@ type Options struct {
 	// Services run beside the loop until the context ends (bot transports,
 	// the HTTP listener).
 	Services []func(ctx context.Context) error
-	// OnReload is told of every config successfully reloaded (the bot core).
-	OnReload func(cfg *config.Config)
+	// OnReload is told of every config successfully reloaded, with the
+	// actor registry built for it (the bot core matches with the same).
+	OnReload func(cfg *config.Config, reg *matcher.Registry)
 	// Observer, if set, gets poll and delivery events (metrics).
 	Observer Observer
 	// Now is the clock; default time.Now.
@@ -141,10 +142,47 @@ func (e *Engine) compile(ctx context.Context, cfg *config.Config) (*runtime, err
 	}
 	wl, err := loadWatchlist(ctx, cfg, reg, e.st, nil, e.log)
 	if err != nil {
-		return nil, fmt.Errorf("watchlist: %w", err)
+		return nil, queryErrors(cfg, err)
 	}
 	return &runtime{cfg: cfg, reg: reg, wl: wl}, nil
 }
+
+// NewRegistry builds the actor registry of cfg: the built-in table, the
+// alias files it imports and its entities (alias file paths are already
+// resolved by config.Load).
+func NewRegistry(cfg *config.Config) (*matcher.Registry, error) {
+	reg, err := matcher.BuildRegistry(cfg.Entities, cfg.AliasFiles, "")
+	if err != nil {
+		return nil, fmt.Errorf("actor registry: %w", err)
+	}
+	return reg, nil
+}
+
+// queryErrors turns the matcher's errors about config watches into
+// file:line:col problems pointing into the query.
+func queryErrors(cfg *config.Config, err error) error {
+	var ce *matcher.CompileErrors
+	if !errors.As(err, &ce) {
+		return fmt.Errorf("watchlist: %w", err)
+	}
+	var list config.ErrorList
+	for _, we := range ce.Errors {
+		if we.Index >= len(cfg.Watches) {
+			return fmt.Errorf("watchlist: %w", err)
+		}
+		w := cfg.Watches[we.Index]
+		var se *matcher.SyntaxError
+		if errors.As(we.Err, &se) {
+			list = append(list, cfg.QueryError(w, se.Pos, se.Msg))
+		} else {
+			list = append(list, cfg.QueryError(w, 0, we.Err.Error()))
+		}
+	}
+	return list
+}
+
+// Registry returns the actor registry of the config in force.
+func (e *Engine) Registry() *matcher.Registry { return e.rt.Load().reg }
 
 // Config returns the config in force.
 func (e *Engine) Config() *config.Config { return e.rt.Load().cfg }
@@ -162,7 +200,7 @@ func (e *Engine) Reload(ctx context.Context, cfg *config.Config) error {
 	}
 	e.rt.Store(rt)
 	if e.o.OnReload != nil {
-		e.o.OnReload(cfg)
+		e.o.OnReload(cfg, rt.reg)
 	}
 	e.log.Info("config reloaded", "feeds", len(cfg.Feeds), "watches", len(cfg.Watches))
 	return nil

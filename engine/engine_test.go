@@ -243,3 +243,83 @@ func TestStoreFailureLosesNothing(t *testing.T) {
 		t.Fatalf("after the store recovered, want the one alert, got:\n%s", out.String())
 	}
 }
+
+func TestBadQueryReportsFilePosition(t *testing.T) {
+	yaml := "watches:\n  - name: broken\n    query: 'APT29 AND (Cozy'\nroutes:\n  - watches: [broken]\n    to: [console]\n"
+	cfg, err := config.Parse([]byte(yaml), "bad.yaml")
+	if err != nil {
+		t.Fatalf("config itself is valid: %v", err)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "nh.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = engine.New(engine.Options{Config: cfg, Store: db})
+	if err == nil || !strings.HasPrefix(err.Error(), "bad.yaml:3:") {
+		t.Fatalf("engine.New = %v, want an error at bad.yaml:3:col", err)
+	}
+}
+
+func TestAdminsToldOfLongFailureAndGoneFeed(t *testing.T) {
+	ctx := context.Background()
+	status := http.StatusInternalServerError
+	var mu sync.Mutex
+	polls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		polls++
+		http.Error(w, "nope", status)
+	}))
+	defer srv.Close()
+	cfg := testConfig(t, srv.URL, filepath.Join(t.TempDir(), "nh.db"), 0)
+	db, err := store.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	clock := time.Now()
+	var notices []string
+	eng, err := engine.New(engine.Options{Config: cfg, Store: db, Now: func() time.Time { return clock },
+		Notice: func(_ context.Context, text string) { notices = append(notices, text) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(d time.Duration) {
+		clock = clock.Add(d)
+		if err := eng.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(0)
+	step(time.Hour)
+	if len(notices) != 0 {
+		t.Fatalf("told after an hour: %v", notices)
+	}
+	step(engine.FailureNotice)
+	step(time.Hour)
+	if len(notices) != 1 || !strings.Contains(notices[0], srv.URL) || !strings.Contains(notices[0], "500") {
+		t.Fatalf("after a day of failures want one notice naming the feed and error, got %q", notices)
+	}
+	mu.Lock()
+	status = http.StatusGone
+	mu.Unlock()
+	step(time.Hour)
+	if len(notices) != 2 || !strings.Contains(notices[1], "410") {
+		t.Fatalf("want a notice that the feed is gone, got %q", notices)
+	}
+	mu.Lock()
+	before := polls
+	mu.Unlock()
+	step(time.Hour)
+	mu.Lock()
+	defer mu.Unlock()
+	if polls != before {
+		t.Fatal("a feed that answered 410 Gone is still polled")
+	}
+	st, _, _ := db.FeedState(ctx, srv.URL)
+	if !st.Gone || !strings.Contains(st.LastError, "410") {
+		t.Fatalf("gone feed state = %+v", st)
+	}
+}

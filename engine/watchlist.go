@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/newshound/newshound/bot"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/matcher"
@@ -31,26 +32,6 @@ type watchlist struct {
 	subsKey string
 }
 
-// NewRegistry builds the actor registry of cfg: the built-in table, the
-// config's entities and its imported alias files.
-func NewRegistry(cfg *config.Config) (*matcher.Registry, error) {
-	reg := matcher.NewRegistry()
-	names := make([]string, 0, len(cfg.Entities))
-	for name := range cfg.Entities {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		reg.AddGroup(name, cfg.Entities[name])
-	}
-	for _, path := range cfg.AliasFiles {
-		if err := reg.ImportFile(path); err != nil {
-			return nil, fmt.Errorf("alias file %s: %w", path, err)
-		}
-	}
-	return reg, nil
-}
-
 // buildWatchlist compiles the config's watches and the chats' ad-hoc queries
 // and joins routes and subscriptions. A config watch that does not compile
 // is an error (the config is refused); a subscription that no longer
@@ -67,8 +48,10 @@ func buildWatchlist(cfg *config.Config, reg *matcher.Registry, subs []store.Subs
 			wl.dests[w] = appendUnique(wl.dests[w], r.To...)
 		}
 	}
-	chatOpts := matcher.CompileOptions{AllowRegex: cfg.Security.AllowChatRegex}
 	for _, s := range subs {
+		// The rule /watch applied when the query was added: regexes only
+		// when chat regexes are on or a config admin added it.
+		chatOpts := matcher.CompileOptions{AllowRegex: bot.AllowsRegex(cfg, s)}
 		switch {
 		case s.Watch != "":
 			wl.dests[s.Watch] = appendUnique(wl.dests[s.Watch], s.Chat)

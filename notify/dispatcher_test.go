@@ -60,7 +60,7 @@ type pacedSender struct {
 
 func (p pacedSender) Limits(string) (notify.Rate, notify.Rate) { return p.perDest, p.platform }
 
-func openStore(t *testing.T) *store.DB {
+func openStore(t testing.TB) *store.DB {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "q.db"))
 	if err != nil {
@@ -314,3 +314,40 @@ func TestFormatTextIsOneParagraph(t *testing.T) {
 		t.Fatalf("FormatText =\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestShutdownFinishesInFlightSendAndKeepsTheRest(t *testing.T) {
+	db := openStore(t)
+	release := make(chan struct{})
+	started := make(chan struct{}, 10)
+	rec := &fakeSender{}
+	slow := senderFunc(func(ctx context.Context, a notify.Alert) error {
+		started <- struct{}{}
+		<-release
+		return rec.Send(ctx, a)
+	})
+	queue(t, db, []string{"telegram:1"}, "a", "b", "c")
+	d := notify.NewDispatcher(db, notify.DispatcherOptions{Senders: map[string]notify.Sender{"telegram": slow}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	<-started
+	cancel() // shutdown while "a" is in flight
+	select {
+	case <-done:
+		t.Fatal("Run returned before the in-flight send ended")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	<-done
+	if got := strings.Join(rec.titles(""), ""); got != "a" {
+		t.Fatalf("delivered %q during shutdown, want only the in-flight a", got)
+	}
+	pending, _ := db.ListOutbox(context.Background(), store.StatePending, "", 0)
+	if len(pending) != 2 {
+		t.Fatalf("%d alerts left queued, want b and c", len(pending))
+	}
+}
+
+type senderFunc func(context.Context, notify.Alert) error
+
+func (f senderFunc) Send(ctx context.Context, a notify.Alert) error { return f(ctx, a) }
