@@ -210,3 +210,18 @@ func TestMatchRealFeed(t *testing.T) {
 		t.Errorf("russia fired on %d of 15 items", fired)
 	}
 }
+
+func TestMatchJSONLStdin(t *testing.T) {
+	cfg := &config.Config{Watches: []config.Watch{{Name: "kyiv", Query: `Kyiv OR Київ`}, {Name: "grid", Query: `"power grid" NEAR/3 attack*`}}}
+	in := strings.NewReader(`{"title":"Київ під атакою"}` + "\n" + `{"summary":"Attackers hit the power grid","categories":["Kyiv"]}` + "\n")
+	var out, errb bytes.Buffer
+	if code := runMatch(cfg, matchInput{jsonl: "-", stdin: in}, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	want := `{"watches":[{"name":"kyiv","terms":["Київ"]}]}
+{"watches":[{"name":"kyiv","terms":["Kyiv"]},{"name":"grid","terms":["power grid","Attackers"]}]}
+`
+	if out.String() != want {
+		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
