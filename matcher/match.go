@@ -472,15 +472,31 @@ func markBefore(a, b mark) bool {
 // snippetRunes is the target length of a snippet.
 const snippetRunes = 200
 
-// snippet cuts about snippetRunes runes of the text holding the first mark,
-// around it, with every mark inside wrapped in « and ».
+// snippetRank orders the fields a snippet is taken from: the story's body
+// first (an alert shows the title anyway), then the title, then categories.
+func snippetRank(field int) int {
+	switch field {
+	case fieldSummary:
+		return 0
+	case fieldContent:
+		return 1
+	case fieldTitle:
+		return 2
+	}
+	return 3
+}
+
+// snippet cuts about snippetRunes runes around the first mark (in the
+// summary, else the content, else the title, else a category), with every
+// mark inside wrapped in « and ».
 func snippet(texts []dtext, marks []mark) string {
 	if len(marks) == 0 {
 		return ""
 	}
 	first := marks[0]
 	for _, m := range marks[1:] {
-		if markBefore(m, first) {
+		rm, rf := snippetRank(texts[m.text].field), snippetRank(texts[first.text].field)
+		if rm < rf || rm == rf && markBefore(m, first) {
 			first = m
 		}
 	}

@@ -439,9 +439,18 @@ func TestExplanation(t *testing.T) {
 	if got := h.Terms[0].String(); got != `APT29, as "Midnight Blizzard"` {
 		t.Errorf("term string = %q", got)
 	}
-	// The first hit is "ministry" in the title.
-	if h.Snippet != "Breach at the «ministry»" {
+	// The snippet comes from the summary (the body), not the title, which
+	// the alert shows anyway; every hit inside it is marked.
+	if !strings.HasPrefix(h.Snippet, "…") || !strings.Contains(h.Snippet, "said «Midnight Blizzard», also called «Cozy Bear», breached the foreign «ministry»'s mail.") {
 		t.Errorf("snippet = %q", h.Snippet)
+	}
+	// A hit in the summary wins over an earlier one in the title; with hits
+	// only in the title, the title is the snippet.
+	if got := c.Match(Doc{Title: "Breach at the ministry", Summary: "Cozy Bear did it"}); len(got) != 1 || got[0].Snippet != "«Cozy Bear» did it" {
+		t.Errorf("hits = %+v", got)
+	}
+	if got := c.Match(Doc{Title: "Cozy Bear hits ministry", Summary: "Nothing to see"}); len(got) != 1 || got[0].Snippet != "«Cozy Bear» hits «ministry»" {
+		t.Errorf("hits = %+v", got)
 	}
 	h = hits[1]
 	if want := []Term{{Text: "hack*", Seen: "Hackers"}, {Text: `"power grid"`, Seen: "power grid"}}; !reflect.DeepEqual(h.Terms, want) {

@@ -106,8 +106,11 @@ type Hit struct {
 	// need not be unique).
 	Index int
 	Terms []Term
-	// Snippet is a short plain-text excerpt around the first hit, hits marked
-	// with the runes « and » so each platform can render them its own way.
+	// Snippet is a short (about 200 runes) plain-text excerpt around the
+	// first hit, hits marked with the runes « and » so each platform can
+	// render them its own way. It comes from the summary when a hit is
+	// there, else from the content, else the title, else a category (an
+	// alert shows the title anyway).
 	Snippet string
 }
 
