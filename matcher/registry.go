@@ -86,8 +86,8 @@ func (r *Registry) addGroup(name string, aliases []string, src int) {
 	if key == "" {
 		return
 	}
-	idx, ok := r.byKey[key]
-	if !ok || !r.canon[key] {
+	idx := r.groupFor(key, aliases, src)
+	if idx < 0 {
 		idx = len(r.entities)
 		r.entities = append(r.entities, &entity{name: name, seen: map[string]bool{}})
 		r.byKey[key] = idx
@@ -98,6 +98,42 @@ func (r *Registry) addGroup(name string, aliases []string, src int) {
 	for _, a := range aliases {
 		r.addAlias(idx, e, a, src)
 	}
+}
+
+// groupFor returns the existing entity a group named key (with aliases)
+// belongs to, or -1 for a new one. Any group joins the entity of the same
+// canonical name. A group of the built-in table or an imported file also
+// joins the entity one of its aliases is the canonical name of (ATT&CK's
+// "menuPass" lists "APT10"), or the entity that already knows its name and
+// at least one more of its aliases (MISP's "UNC2452" with "NOBELIUM" and
+// "Midnight Blizzard" joins APT29). A single shared alias is not enough:
+// vendors reuse names.
+func (r *Registry) groupFor(key string, aliases []string, src int) int {
+	if idx, ok := r.byKey[key]; ok && r.canon[key] {
+		return idx
+	}
+	if src == fromUser {
+		return -1
+	}
+	keys := make([]string, 0, len(aliases))
+	for _, a := range aliases {
+		if k := NormalizeName(a); k != "" && k != key {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		if idx, ok := r.byKey[k]; ok && r.canon[k] {
+			return idx
+		}
+	}
+	if idx, ok := r.byKey[key]; ok {
+		for _, k := range keys {
+			if other, ok := r.byKey[k]; ok && other == idx {
+				return idx
+			}
+		}
+	}
+	return -1
 }
 
 // addAlias records alias a for entity e (index idx).

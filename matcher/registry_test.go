@@ -15,8 +15,10 @@ func TestImportMISP(t *testing.T) {
 	if err := reg.ImportFile("testdata/misp-small.json"); err != nil {
 		t.Fatal(err)
 	}
-	// All four are new groups: UNC2452 was only an alias of the built-in
-	// APT29, and MISP keeps it as a cluster of its own.
+	// Four new groups: UNC2452 shares only its name with the built-in APT29
+	// (too little to merge); "Dark Halo" shares its name and NOBELIUM with
+	// APT29 and joins it; "Cobalt Test Group" lists FIN7, a canonical name,
+	// and joins FIN7.
 	if got := reg.Len() - before; got != 4 {
 		t.Errorf("%d new groups, want 4", got)
 	}
@@ -33,7 +35,10 @@ func TestImportMISP(t *testing.T) {
 		{`actor:UNC2452`, "UNC 2452", true},
 		{`actor:APT29`, "Solar Phoenix Test", false}, // the MISP cluster is not merged into APT29
 		{`actor:APT29`, "UNC2452", true},             // but APT29 keeps its own alias
-		{`actor:Lantern`, "a lantern", false},        // single everyday word: own case only
+		{`actor:APT29`, "Halo Unique Test", true},
+		{`actor:FIN7`, "Cobalt Test Alias", true},
+		{`actor:"Cobalt Test Group"`, "Carbon Spider", true},
+		{`actor:Lantern`, "a lantern", false}, // single everyday word: own case only
 		{`actor:Lantern`, "the harbor", false},
 		{`actor:Lantern`, "Harbor", true},
 		{`actor:Lantern`, "Lantern", true},
@@ -119,6 +124,9 @@ func TestImportRealFiles(t *testing.T) {
 		{"actor:APT29", "Midnight Blizzard phishes diplomats", true},
 		{"actor:APT29", "IRON RITUAL", true},
 		{"actor:APT29", "Grizzly Steppe", true}, // MISP synonym
+		{"actor:APT29", "Solar Phoenix", true},  // MISP UNC2452 shares several names with APT29
+		{"actor:APT10", "Cloud Hopper", true},   // MISP APT10
+		{"actor:menuPass", "Stone Panda", true}, // ATT&CK menuPass lists APT10
 		{"actor:APT29", "A teddy bear", false},
 		{"actor:APT38", "Sapphire Sleet", true},
 		{"actor:G0016", "Cozy Bear", true},
