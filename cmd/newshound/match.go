@@ -39,7 +39,15 @@ func cmdMatch(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&in.feed, "feed", "", "feed file or URL whose items to match")
 	fs.StringVar(&in.jsonl, "jsonl", "", `file of JSON objects, one per line ("title", "summary", "content", "link", "categories"); "-" reads standard input`)
 	fs.BoolVar(&in.json, "json", false, "print JSON lines instead of text")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: newshound match [--config F] (--text T | --feed FILE_OR_URL | --jsonl FILE) [--json]")
+		fmt.Fprintln(stderr, "Shows which watches fire on the input and why; nothing is stored or sent.")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
 		return exitInput
 	}
 	if fs.NArg() > 0 {
