@@ -9,10 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
@@ -297,10 +295,10 @@ func matchJSONL(c *matcher.Compiled, in matchInput, stdout, stderr io.Writer) in
 	return code
 }
 
-// maxFeedBytes bounds a feed read by match.
-const maxFeedBytes = 10 << 20
-
-// readFeed reads a feed from a file or an http(s) URL.
+// readFeed reads a feed from a file or fetches it from an http(s) URL with
+// the feeds fetcher (its size and redirect limits, gzip, and error messages
+// that keep credentials out). The address is trusted, as on the command
+// line any feed is.
 func readFeed(src string) (body []byte, contentType string, err error) {
 	if !isURL(src) {
 		b, err := os.ReadFile(src)
@@ -309,29 +307,14 @@ func readFeed(src string) (body []byte, contentType string, err error) {
 		}
 		return b, "", nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	f := feeds.NewFetcher(feeds.Options{UserAgent: "newshound/" + version})
+	ctx, cancel := context.WithTimeout(context.Background(), feeds.DefaultTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
+	resp, err := f.Fetch(ctx, feeds.Request{URL: src, AllowPrivate: true})
 	if err != nil {
-		return nil, "", fmt.Errorf("fetch %s: %w", src, err)
+		return nil, "", err
 	}
-	req.Header.Set("User-Agent", "newshound/"+version)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, "", fmt.Errorf("fetch: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, "", fmt.Errorf("fetch %s: HTTP %s", src, resp.Status)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxFeedBytes+1))
-	if err != nil {
-		return nil, "", fmt.Errorf("fetch %s: %w", src, err)
-	}
-	if len(b) > maxFeedBytes {
-		return nil, "", fmt.Errorf("fetch %s: feed larger than %d bytes", src, maxFeedBytes)
-	}
-	return b, resp.Header.Get("Content-Type"), nil
+	return resp.Body, resp.ContentType, nil
 }
 
 // isURL reports whether src names an http(s) URL rather than a file.

@@ -225,3 +225,17 @@ func TestMatchJSONLStdin(t *testing.T) {
 		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
+
+func TestMatchFeedFetchError(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	u := strings.Replace(srv.URL, "http://", "http://user:s3cret@", 1) + "/feed"
+	cfg := &config.Config{Watches: []config.Watch{{Name: "x", Query: "x"}}}
+	var out, errb bytes.Buffer
+	if code := runMatch(cfg, matchInput{feed: u}, &out, &errb); code != exitRuntime {
+		t.Errorf("exit %d, want %d", code, exitRuntime)
+	}
+	if !strings.Contains(errb.String(), "404") || strings.Contains(errb.String(), "s3cret") {
+		t.Errorf("stderr = %q", errb.String())
+	}
+}
