@@ -392,22 +392,39 @@ type mark struct {
 // explain builds the Hit for a watch that fired.
 func (c *Compiled) explain(st *state, w *cwatch, d Doc) Hit {
 	st.terms, st.marks = st.terms[:0], st.marks[:0]
-	c.collect(st, w.root, d)
+	c.collect(st, w.root, d, true)
 	h := Hit{Watch: w.name, Index: w.index, Terms: slices.Clone(st.terms)}
 	h.Snippet = snippet(st.texts, st.marks)
 	clear(st.terms)
 	return h
 }
 
-// collect gathers into st.terms and st.marks what matched under n, leaving
-// out what is under NOT.
-func (c *Compiled) collect(st *state, n *node, d Doc) {
+// collect gathers into st.terms (and, with marks, st.marks) what matched
+// under n, leaving out what is under NOT. A NEAR marks the runs of words
+// where its sides are close, not every occurrence of each side.
+func (c *Compiled) collect(st *state, n *node, d Doc, marks bool) {
 	switch n.kind {
 	case nodeNot:
 		return
-	case nodeAnd, nodeOr, nodeNear:
+	case nodeAnd, nodeOr:
 		for _, k := range n.kids {
-			c.collect(st, k, d)
+			c.collect(st, k, d, marks)
+		}
+	case nodeNear:
+		if marks {
+			near := c.spans(st, n, nil)
+			slices.SortFunc(near, func(a, b span) int { return int(a.from - b.from) })
+			maxTo := make([]int32, len(near))
+			for i, sp := range near {
+				maxTo[i] = sp.to
+				if i > 0 && maxTo[i-1] > sp.to {
+					maxTo[i] = maxTo[i-1]
+				}
+			}
+			c.markInside(st, n, near, maxTo)
+		}
+		for _, k := range n.kids {
+			c.collect(st, k, d, false)
 		}
 	case nodeTerm, nodeActor:
 		var best mark
@@ -415,7 +432,9 @@ func (c *Compiled) collect(st *state, n *node, d Doc) {
 		for i, sp := range st.spanBuf {
 			ft, lt := st.toks[sp.tok], st.toks[sp.last]
 			m := mark{text: ft.text, s: ft.s, e: lt.e}
-			st.marks = append(st.marks, m)
+			if marks {
+				st.marks = append(st.marks, m)
+			}
 			if i == 0 || m.text < best.text || m.text == best.text && m.s < best.s {
 				best = m
 			}
@@ -443,6 +462,34 @@ func (c *Compiled) collect(st *state, n *node, d Doc) {
 					first = false
 					st.terms = addTerm(st.terms, Term{Text: n.leaf.text, Seen: t.s[loc[0]:loc[1]]})
 				}
+			}
+		}
+	}
+}
+
+// markInside marks the occurrences of the terms under n (a NEAR or OR of
+// terms) that lie inside one of the spans near (sorted by start; maxTo[i] is
+// the largest end among near[:i+1]).
+func (c *Compiled) markInside(st *state, n *node, near []span, maxTo []int32) {
+	switch n.kind {
+	case nodeOr, nodeNear:
+		for _, k := range n.kids {
+			c.markInside(st, k, near, maxTo)
+		}
+	case nodeTerm, nodeActor:
+		for _, sp := range c.spans(st, n, nil) {
+			// The last near span starting at or before sp.from.
+			i, found := slices.BinarySearchFunc(near, sp.from, func(a span, x int32) int { return int(a.from - x) })
+			if !found {
+				i--
+			} else {
+				for i+1 < len(near) && near[i+1].from == sp.from {
+					i++
+				}
+			}
+			if i >= 0 && maxTo[i] >= sp.to {
+				ft, lt := st.toks[sp.tok], st.toks[sp.last]
+				st.marks = append(st.marks, mark{text: ft.text, s: ft.s, e: lt.e})
 			}
 		}
 	}

@@ -643,3 +643,22 @@ func TestSameQueryManyWatches(t *testing.T) {
 		t.Error("exclusion ignored for twins")
 	}
 }
+
+func TestNearMarksOnlyCloseWords(t *testing.T) {
+	c, err := Compile([]Watch{{Name: "w", Query: "drone NEAR/2 (strike OR strikes)"}}, nil, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Doc{Summary: "A drone was seen. " + strings.Repeat("filler ", 10) + "Then a drone strike hit. Strikes continued."}
+	hits := c.Match(d)
+	if len(hits) != 1 {
+		t.Fatalf("hits = %v", hits)
+	}
+	sn := hits[0].Snippet
+	if !strings.Contains(sn, "a «drone» «strike» hit. «Strikes» continued.") || strings.Contains(sn, "A «drone»") {
+		t.Errorf("snippet = %q", sn)
+	}
+	if want := []Term{{Text: "drone", Seen: "drone"}, {Text: "strike", Seen: "strike"}, {Text: "strikes", Seen: "Strikes"}}; !reflect.DeepEqual(hits[0].Terms, want) {
+		t.Errorf("terms = %#v", hits[0].Terms)
+	}
+}
