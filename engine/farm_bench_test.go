@@ -109,6 +109,9 @@ func farmConfig(tb testing.TB, f *farm, feeds int) *config.Config {
 	}
 	cfg.Store.Path = filepath.Join(tb.TempDir(), "farm.db")
 	cfg.Poll.Concurrency = 16
+	if v, _ := strconv.Atoi(os.Getenv("NEWSHOUND_FARM_CONCURRENCY")); v > 0 {
+		cfg.Poll.Concurrency = v
+	}
 	return cfg
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -23,19 +24,25 @@ const maxParams = 500
 // SeenKeys returns the subset of keys already recorded for the feed.
 func (db *DB) SeenKeys(ctx context.Context, feedURL string, keys []string) (map[string]bool, error) {
 	seen := make(map[string]bool)
+	byHash := make(map[int64][]string, len(keys))
+	for _, k := range keys {
+		byHash[keyHash(k)] = append(byHash[keyHash(k)], k)
+	}
 	err := inChunks(keys, func(chunk []any) error {
-		rows, err := db.r.QueryContext(ctx, `SELECT item_key FROM items WHERE feed_url = ? AND item_key IN (`+placeholders(len(chunk))+`)`,
-			append([]any{feedURL}, chunk...)...)
+		rows, err := db.r.QueryContext(ctx, `SELECT item FROM items WHERE feed = ? AND item IN (`+placeholders(len(chunk))+`)`,
+			append([]any{keyHash(feedURL)}, chunk...)...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var k string
-			if err := rows.Scan(&k); err != nil {
+			var h int64
+			if err := rows.Scan(&h); err != nil {
 				return err
 			}
-			seen[k] = true
+			for _, k := range byHash[h] {
+				seen[k] = true
+			}
 		}
 		return rows.Err()
 	})
@@ -80,8 +87,8 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 			return err
 		}
 		if err := inChunks(present, func(keys []any) error {
-			_, err := tx.ExecContext(ctx, `UPDATE items SET last_seen = ? WHERE feed_url = ? AND item_key IN (`+placeholders(len(keys))+`)`,
-				append([]any{now.UnixMilli(), f.URL}, keys...)...)
+			_, err := tx.ExecContext(ctx, `UPDATE items SET last_seen = ? WHERE feed = ? AND item IN (`+placeholders(len(keys))+`)`,
+				append([]any{now.UnixMilli(), keyHash(f.URL)}, keys...)...)
 			return err
 		}); err != nil {
 			return fmt.Errorf("mark present: %w", err)
@@ -96,20 +103,22 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 				titles = append(titles, it.TitleKey)
 			}
 		}
-		// The repeated "!= ''" lets SQLite use the partial indexes.
-		knownLinks, err := knownKeys(ctx, tx, `SELECT link_key FROM items WHERE link_key != '' AND link_key IN (%s)`, links)
+		// The repeated "!= 0" lets SQLite use the partial indexes.
+		knownLinks, err := knownKeys(ctx, tx, `SELECT link FROM items WHERE link != 0 AND link IN (%s)`, links)
 		if err != nil {
 			return err
 		}
-		knownTitles, err := knownKeys(ctx, tx, `SELECT title_key FROM items WHERE title_key != '' AND first_seen >= ? AND title_key IN (%s)`,
+		knownTitles, err := knownKeys(ctx, tx, `SELECT title FROM items WHERE title != 0 AND first_seen >= ? AND title IN (%s)`,
 			titles, now.Add(-TitleWindow).UnixMilli())
 		if err != nil {
 			return err
 		}
+		feed := keyHash(f.URL)
 		insert := tx.StmtContext(ctx, db.insertItem)
 		queue := tx.StmtContext(ctx, db.queueAlert)
 		for _, it := range items {
-			r, err := insert.ExecContext(ctx, f.URL, it.Key, it.LinkKey, it.TitleKey, ms(it.Published), now.UnixMilli(), now.UnixMilli())
+			link, title := keyHash(it.LinkKey), keyHash(it.TitleKey)
+			r, err := insert.ExecContext(ctx, feed, keyHash(it.Key), link, title, ms(it.Published), now.UnixMilli(), now.UnixMilli())
 			if err != nil {
 				return fmt.Errorf("record item %q: %w", it.Key, err)
 			}
@@ -117,8 +126,8 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 				continue // already recorded under this key
 			}
 			res.New++
-			dup := (it.LinkKey != "" && knownLinks[it.LinkKey]) || (it.TitleKey != "" && knownTitles[it.TitleKey])
-			knownLinks[it.LinkKey], knownTitles[it.TitleKey] = true, true
+			dup := (link != 0 && knownLinks[link]) || (title != 0 && knownTitles[title])
+			knownLinks[link], knownTitles[title] = true, true
 			if dup {
 				res.Duplicates++
 				continue
@@ -142,9 +151,9 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 }
 
 // knownKeys runs query (with %s standing for the IN list, and args before
-// it) over keys in chunks and returns the keys it found.
-func knownKeys(ctx context.Context, tx *sql.Tx, query string, keys []string, args ...any) (map[string]bool, error) {
-	found := make(map[string]bool)
+// it) over the hashes of keys in chunks and returns the hashes it found.
+func knownKeys(ctx context.Context, tx *sql.Tx, query string, keys []string, args ...any) (map[int64]bool, error) {
+	found := make(map[int64]bool)
 	err := inChunks(keys, func(chunk []any) error {
 		rows, err := tx.QueryContext(ctx, fmt.Sprintf(query, placeholders(len(chunk))), append(args, chunk...)...)
 		if err != nil {
@@ -152,11 +161,11 @@ func knownKeys(ctx context.Context, tx *sql.Tx, query string, keys []string, arg
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var k string
-			if err := rows.Scan(&k); err != nil {
+			var h int64
+			if err := rows.Scan(&h); err != nil {
 				return err
 			}
-			found[k] = true
+			found[h] = true
 		}
 		return rows.Err()
 	})
@@ -166,13 +175,14 @@ func knownKeys(ctx context.Context, tx *sql.Tx, query string, keys []string, arg
 	return found, nil
 }
 
-// inChunks calls fn with keys in chunks of at most maxParams, as []any.
+// inChunks calls fn with the hashes of keys in chunks of at most
+// maxParams, as []any.
 func inChunks(keys []string, fn func([]any) error) error {
 	for len(keys) > 0 {
 		n := min(len(keys), maxParams)
 		chunk := make([]any, n)
 		for i, k := range keys[:n] {
-			chunk[i] = k
+			chunk[i] = keyHash(k)
 		}
 		if err := fn(chunk); err != nil {
 			return err
@@ -183,7 +193,7 @@ func inChunks(keys []string, fn func([]any) error) error {
 }
 
 const (
-	insertItemSQL = `INSERT INTO items (feed_url, item_key, link_key, title_key, published, first_seen, last_seen)
+	insertItemSQL = `INSERT INTO items (feed, item, link, title, published, first_seen, last_seen)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	queueAlertSQL = `INSERT INTO outbox (story, destination, payload, nonce, published, created_at, next_attempt)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (story, destination) DO NOTHING`
@@ -225,13 +235,37 @@ func newNonce() string {
 // refreshed at every parse, and an item is only a candidate once a later
 // parse no longer listed it. Returns the number of items forgotten.
 func (db *DB) PruneItems(ctx context.Context, keep time.Duration) (int64, error) {
-	cutoff := db.now().Add(-keep).UnixMilli()
-	r, err := db.w.ExecContext(ctx, `DELETE FROM items WHERE last_seen < ?
-		AND last_seen < (SELECT last_parsed FROM feeds WHERE feeds.url = items.feed_url)`, cutoff)
+	feeds, err := db.FeedStates(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("store: prune items: %w", err)
+		return 0, err
 	}
-	return r.RowsAffected()
+	cutoff := db.now().Add(-keep).UnixMilli()
+	var total int64
+	for _, f := range feeds {
+		r, err := db.w.ExecContext(ctx, `DELETE FROM items WHERE feed = ? AND last_seen < ? AND last_seen < ?`,
+			keyHash(f.URL), cutoff, ms(f.LastParsed))
+		if err != nil {
+			return total, fmt.Errorf("store: prune items of %s: %w", f.URL, err)
+		}
+		n, _ := r.RowsAffected()
+		total += n
+	}
+	return total, nil
+}
+
+// keyHash is the stored form of a dedup key: 64-bit FNV-1a, 0 for none.
+// At 64 bits, ten million keys collide with a chance of about 3 in a
+// million; a collision would only make two stories look like one.
+func keyHash(k string) int64 {
+	if k == "" {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(k))
+	if v := int64(h.Sum64()); v != 0 {
+		return v
+	}
+	return 1
 }
 
 func placeholders(n int) string {

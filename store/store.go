@@ -60,6 +60,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Add("_pragma", "foreign_keys(ON)")
+		// Savepoints (one per feed in a group commit) journal to a temp
+		// file otherwise: a write syscall per touched page.
+		q.Add("_pragma", "temp_store(MEMORY)")
 		q.Set("_txlock", "immediate")
 		return "file:" + abs + "?" + q.Encode() + extra
 	}
