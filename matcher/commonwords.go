@@ -109,6 +109,8 @@ way wealth weapon wear weather web wedding week weight well west wheel whip whis
 wing wire wise wish witch witness wonder wood wool word work worry wrap wreck wrist write yard year young
 youth zone
 only bare name cool
+groundbait lurid slingshot snowglobe wraith hoodoo voyeur grayling thrip whitefly sowbug billbug
+jewelbug greenbug osmium polonium tantalum neodymium cerium terbium
 void laundry ember cadet seashell aqua forest gothic keyhole stone granite dynamite emissary linen
 violet judgment kryptonite wicked brass earth vanguard silk murky charcoal alloy override canvas
 refined peach helix hazel mint newscaster mango pink cotton imperial crimson rattlesnake razor

@@ -81,7 +81,8 @@ type cwatch struct {
 	index  int
 	tags   []string
 	root   *node
-	always bool // evaluated on every document (no term is required)
+	always bool  // evaluated on every document (no term is required)
+	canon  int32 // the first watch with the same query (itself if none)
 }
 
 // Compiled is a compiled watchlist. It is immutable and safe for concurrent use.
@@ -92,8 +93,12 @@ type Compiled struct {
 	prefixes   map[string][]int32 // prefix -> one-word prefix patterns
 	prefixLens []int              // distinct byte lengths of prefixes, ascending
 	trig       [][]int32          // pattern -> watches it may trigger
-	always     []int32            // watches to evaluate on every document
-	pool       sync.Pool
+	// firstBits and prefixBits are bitsets over wordHash of the keys of
+	// first and prefixes: most words of a text are in neither, and the
+	// bitsets (16 KiB) say so without touching the maps.
+	firstBits, prefixBits *[filterWords]uint64
+	always                []int32 // watches to evaluate on every document
+	pool                  sync.Pool
 }
 
 // builder assembles patterns shared by all watches of one compilation.
@@ -191,9 +196,9 @@ func (b *builder) resolve(n *node, depth int) error {
 		pats, ok := b.actors[idx]
 		if !ok {
 			for _, a := range b.reg.entities[idx].aliases {
-				folded, cased := normWords(a)
+				folded, cased := normWords(a.text)
 				p := pattern{toks: folded}
-				if b.reg.caseSensitive(a) {
+				if a.caseSensitive {
 					p.cased = cased
 					if len(cased) > 1 {
 						p.upper = make([]string, len(cased))
@@ -297,13 +302,26 @@ func Compile(watches []Watch, reg *Registry, opts CompileOptions) (*Compiled, er
 	b := newBuilder(reg, opts)
 	c := &Compiled{first: map[string][]int32{}, prefixes: map[string][]int32{}}
 	var errs []*WatchError
+	// Watches with the same query (many chats subscribing to "/watch
+	// ransomware") share one compiled query, evaluated once per document.
+	type compiled struct {
+		root  *node
+		err   error
+		canon int32
+	}
+	byQuery := map[string]compiled{}
 	for i, w := range watches {
-		root, err := b.compileQuery(w.Query)
-		if err != nil {
-			errs = append(errs, &WatchError{Index: i, Name: w.Name, Err: err})
+		q, seen := byQuery[w.Query]
+		if !seen {
+			q.root, q.err = b.compileQuery(w.Query)
+			q.canon = int32(len(c.watches))
+			byQuery[w.Query] = q
+		}
+		if q.err != nil {
+			errs = append(errs, &WatchError{Index: i, Name: w.Name, Err: q.err})
 			continue
 		}
-		cw := cwatch{name: w.Name, index: i, root: root}
+		cw := cwatch{name: w.Name, index: i, root: q.root, canon: q.canon}
 		for _, t := range w.Tags {
 			if t = strings.TrimSpace(t); t != "" {
 				cw.tags = append(cw.tags, t)
@@ -324,6 +342,15 @@ func Compile(watches []Watch, reg *Registry, opts CompileOptions) (*Compiled, er
 		} else {
 			c.first[p.toks[0]] = append(c.first[p.toks[0]], int32(id))
 		}
+	}
+	c.firstBits, c.prefixBits = new([filterWords]uint64), new([filterWords]uint64)
+	for k := range c.first {
+		h := wordHash(k)
+		c.firstBits[h>>6%filterWords] |= 1 << (h & 63)
+	}
+	for k := range c.prefixes {
+		h := wordHash(k)
+		c.prefixBits[h>>6%filterWords] |= 1 << (h & 63)
 	}
 	for l := range lens {
 		c.prefixLens = append(c.prefixLens, l)
@@ -357,6 +384,24 @@ func Check(query string, reg *Registry, opts CompileOptions) error {
 
 // Len returns the number of compiled watches.
 func (c *Compiled) Len() int { return len(c.watches) }
+
+// filterWords is the size of the word bitsets in 64-bit words.
+const filterWords = 1024
+
+// FNV-1a constants.
+const (
+	fnvOffset = 2166136261
+	fnvPrime  = 16777619
+)
+
+// wordHash is FNV-1a of s.
+func wordHash(s string) uint32 {
+	h := uint32(fnvOffset)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * fnvPrime
+	}
+	return h
+}
 
 // sortInts sorts a small slice of ints in place.
 func sortInts(a []int) {

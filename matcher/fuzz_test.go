@@ -57,3 +57,34 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+// FuzzMatchText checks the scanner and normaliser on arbitrary text: a
+// phrase made of a text always matches that text, and snippets stay valid.
+func FuzzMatchText(f *testing.F) {
+	for _, s := range []string{"Cozy Bear's APT-29", "Россия и Украина", "東京で地震", "مُحَمَّد", "ＡＰＴ２９", "Straße ﬁ", "a\u0301\u0302b", "x'y's"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) || utf8.RuneCountInString(s) > 2000 {
+			return
+		}
+		q := `"` + strings.ReplaceAll(s, `"`, " ") + `"`
+		c, err := Compile([]Watch{{Name: "self", Query: q}, {Name: "apt29", Query: "actor:APT29"}}, nil, CompileOptions{})
+		if err != nil {
+			var ce *CompileErrors
+			if !errors.As(err, &ce) || len(words(strings.TrimSuffix(strings.ReplaceAll(s, `"`, " "), "*"))) > 0 && !strings.Contains(err.Error(), "*") {
+				t.Fatalf("Compile(%q): %v", q, err)
+			}
+			return
+		}
+		hits := c.Match(Doc{Title: s, Summary: s})
+		if len(hits) == 0 || hits[0].Watch != "self" {
+			t.Fatalf("phrase %q does not match its own text", q)
+		}
+		for _, h := range hits {
+			if !utf8.ValidString(h.Snippet) {
+				t.Fatalf("invalid snippet %q", h.Snippet)
+			}
+		}
+	})
+}

@@ -41,17 +41,25 @@ type state struct {
 	head, tail               []int32 // per pattern: first / last occurrence + 1
 	touched                  []int32
 	stamp                    []uint32 // per watch: gen when made a candidate
+	memoGen                  []uint32 // per watch: gen when its query was evaluated
+	memoHit                  []int32  // per watch: index of its hit, -1 if it did not fire
 	gen                      uint32
 	cands                    []int32
+	marks                    []mark
+	hits                     []Hit
+	terms                    []Term
+	spanBuf                  []span
 	feedDone                 bool
 	feedToks                 []string
 }
 
 func (c *Compiled) newState() *state {
 	return &state{
-		head:  make([]int32, len(c.pats)),
-		tail:  make([]int32, len(c.pats)),
-		stamp: make([]uint32, len(c.watches)),
+		head:    make([]int32, len(c.pats)),
+		tail:    make([]int32, len(c.pats)),
+		stamp:   make([]uint32, len(c.watches)),
+		memoGen: make([]uint32, len(c.watches)),
+		memoHit: make([]int32, len(c.watches)),
 	}
 }
 
@@ -66,12 +74,14 @@ func (c *Compiled) Match(d Doc) []Hit {
 	st.gen++
 	if st.gen == 0 {
 		clear(st.stamp)
+		clear(st.memoGen)
 		st.gen = 1
 	}
 	c.scan(st, d)
 	st.cands = append(st.cands, c.always...)
 	slices.Sort(st.cands)
-	var hits []Hit
+	hits := st.hits[:0]
+	defer func() { clear(hits); st.hits = hits[:0] }()
 	for i, wi := range st.cands {
 		if i > 0 && st.cands[i-1] == wi {
 			continue
@@ -80,12 +90,26 @@ func (c *Compiled) Match(d Doc) []Hit {
 		if len(w.tags) > 0 && !sharesTag(w.tags, d.FeedTags) {
 			continue
 		}
+		if st.memoGen[w.canon] == st.gen {
+			// Same query as a watch already evaluated on this document.
+			if r := st.memoHit[w.canon]; r >= 0 {
+				h := hits[r]
+				h.Watch, h.Index, h.Terms = w.name, w.index, slices.Clone(h.Terms)
+				hits = append(hits, h)
+			}
+			continue
+		}
+		st.memoGen[w.canon], st.memoHit[w.canon] = st.gen, -1
 		if !c.eval(st, w.root, d) {
 			continue
 		}
+		st.memoHit[w.canon] = int32(len(hits))
 		hits = append(hits, c.explain(st, w, d))
 	}
-	return hits
+	if len(hits) == 0 {
+		return nil
+	}
+	return slices.Clone(hits)
 }
 
 // release resets st and returns it to the pool.
@@ -135,22 +159,22 @@ func (c *Compiled) scan(st *state, d Doc) {
 	}
 	for i := range st.toks {
 		w := st.arena[st.toks[i].ns:st.toks[i].ne]
-		if ids, ok := c.first[string(w)]; ok {
-			for _, p := range ids {
-				c.try(st, p, i)
+		h := uint32(fnvOffset)
+		pl := 0 // next prefix length to test
+		for j, b := range w {
+			h = (h ^ uint32(b)) * fnvPrime
+			if pl < len(c.prefixLens) && j+1 == c.prefixLens[pl] {
+				pl++
+				if c.prefixBits[h>>6%filterWords]&(1<<(h&63)) != 0 && (j+1 == len(w) || utf8.RuneStart(w[j+1])) {
+					for _, p := range c.prefixes[string(w[:j+1])] {
+						c.try(st, p, i)
+					}
+				}
 			}
 		}
-		for _, l := range c.prefixLens {
-			if l > len(w) {
-				break
-			}
-			if l < len(w) && !utf8.RuneStart(w[l]) {
-				continue
-			}
-			if ids, ok := c.prefixes[string(w[:l])]; ok {
-				for _, p := range ids {
-					c.try(st, p, i)
-				}
+		if c.firstBits[h>>6%filterWords]&(1<<(h&63)) != 0 {
+			for _, p := range c.first[string(w)] {
+				c.try(st, p, i)
 			}
 		}
 	}
@@ -233,6 +257,15 @@ func (c *Compiled) eval(st *state, n *node, d Doc) bool {
 	case nodeNear:
 		return len(c.spans(st, n, nil)) > 0
 	case nodeTerm, nodeActor:
+		if n.leaf.scope == fieldDefault {
+			// Every occurrence is in a default field.
+			for _, p := range n.leaf.pats {
+				if st.head[p] != 0 {
+					return true
+				}
+			}
+			return false
+		}
 		for _, p := range n.leaf.pats {
 			for o := st.head[p]; o != 0; o = st.occ[o-1].next {
 				if st.texts[st.toks[st.occ[o-1].tok].text].field&n.leaf.scope != 0 {
@@ -358,57 +391,61 @@ type mark struct {
 
 // explain builds the Hit for a watch that fired.
 func (c *Compiled) explain(st *state, w *cwatch, d Doc) Hit {
-	h := Hit{Watch: w.name, Index: w.index}
-	var marks []mark
-	var walk func(n *node)
-	walk = func(n *node) {
-		switch n.kind {
-		case nodeNot:
-			return
-		case nodeAnd, nodeOr, nodeNear:
-			for _, k := range n.kids {
-				walk(k)
+	st.terms, st.marks = st.terms[:0], st.marks[:0]
+	c.collect(st, w.root, d)
+	h := Hit{Watch: w.name, Index: w.index, Terms: slices.Clone(st.terms)}
+	h.Snippet = snippet(st.texts, st.marks)
+	clear(st.terms)
+	return h
+}
+
+// collect gathers into st.terms and st.marks what matched under n, leaving
+// out what is under NOT.
+func (c *Compiled) collect(st *state, n *node, d Doc) {
+	switch n.kind {
+	case nodeNot:
+		return
+	case nodeAnd, nodeOr, nodeNear:
+		for _, k := range n.kids {
+			c.collect(st, k, d)
+		}
+	case nodeTerm, nodeActor:
+		var best mark
+		st.spanBuf = c.spans(st, n, st.spanBuf[:0])
+		for i, sp := range st.spanBuf {
+			ft, lt := st.toks[sp.tok], st.toks[sp.last]
+			m := mark{text: ft.text, s: ft.s, e: lt.e}
+			st.marks = append(st.marks, m)
+			if i == 0 || m.text < best.text || m.text == best.text && m.s < best.s {
+				best = m
 			}
-		case nodeTerm, nodeActor:
-			var best mark
-			for i, sp := range c.spans(st, n, nil) {
-				ft, lt := st.toks[sp.tok], st.toks[sp.last]
-				m := mark{text: ft.text, s: ft.s, e: lt.e}
-				marks = append(marks, m)
-				if i == 0 || m.text < best.text || m.text == best.text && m.s < best.s {
-					best = m
-				}
+		}
+		if best.e > best.s {
+			seen := st.texts[best.text].s[best.s:best.e]
+			st.terms = addTerm(st.terms, Term{Text: n.leaf.text, Entity: n.leaf.entity, Seen: seen})
+		}
+	case nodeFeed:
+		if c.feedMatch(st, n.leaf, d) {
+			st.terms = addTerm(st.terms, Term{Text: n.leaf.text, Seen: d.Feed})
+		}
+	case nodeRegex:
+		first := true
+		for ti, t := range st.texts {
+			if t.field&n.leaf.scope == 0 {
+				continue
 			}
-			if best.e > best.s {
-				seen := st.texts[best.text].s[best.s:best.e]
-				h.Terms = addTerm(h.Terms, Term{Text: n.leaf.text, Entity: n.leaf.entity, Seen: seen})
-			}
-		case nodeFeed:
-			if c.feedMatch(st, n.leaf, d) {
-				h.Terms = addTerm(h.Terms, Term{Text: n.leaf.text, Seen: d.Feed})
-			}
-		case nodeRegex:
-			first := true
-			for ti, t := range st.texts {
-				if t.field&n.leaf.scope == 0 {
+			for _, loc := range n.leaf.re.FindAllStringIndex(t.s, 20) {
+				if loc[0] == loc[1] {
 					continue
 				}
-				for _, loc := range n.leaf.re.FindAllStringIndex(t.s, 20) {
-					if loc[0] == loc[1] {
-						continue
-					}
-					marks = append(marks, mark{text: int32(ti), s: int32(loc[0]), e: int32(loc[1])})
-					if first {
-						first = false
-						h.Terms = addTerm(h.Terms, Term{Text: n.leaf.text, Seen: t.s[loc[0]:loc[1]]})
-					}
+				st.marks = append(st.marks, mark{text: int32(ti), s: int32(loc[0]), e: int32(loc[1])})
+				if first {
+					first = false
+					st.terms = addTerm(st.terms, Term{Text: n.leaf.text, Seen: t.s[loc[0]:loc[1]]})
 				}
 			}
 		}
 	}
-	walk(w.root)
-	h.Snippet = snippet(st.texts, marks)
-	return h
 }
 
 // addTerm appends t unless an equal term is already listed.
@@ -421,31 +458,56 @@ func addTerm(ts []Term, t Term) []Term {
 	return append(ts, t)
 }
 
+// markBefore orders marks by text, start, and longer first.
+func markBefore(a, b mark) bool {
+	if a.text != b.text {
+		return a.text < b.text
+	}
+	if a.s != b.s {
+		return a.s < b.s
+	}
+	return a.e > b.e
+}
+
 // snippetRunes is the target length of a snippet.
 const snippetRunes = 200
 
-// snippet cuts about snippetRunes runes of the text holding the first mark,
-// around it, with every mark inside wrapped in « and ».
+// snippetRank orders the fields a snippet is taken from: the story's body
+// first (an alert shows the title anyway), then the title, then categories.
+func snippetRank(field int) int {
+	switch field {
+	case fieldSummary:
+		return 0
+	case fieldContent:
+		return 1
+	case fieldTitle:
+		return 2
+	}
+	return 3
+}
+
+// snippet cuts about snippetRunes runes around the first mark (in the
+// summary, else the content, else the title, else a category), with every
+// mark inside wrapped in « and ».
 func snippet(texts []dtext, marks []mark) string {
 	if len(marks) == 0 {
 		return ""
 	}
-	slices.SortFunc(marks, func(a, b mark) int {
-		if a.text != b.text {
-			return int(a.text - b.text)
-		}
-		if a.s != b.s {
-			return int(a.s - b.s)
-		}
-		return int(b.e - a.e)
-	})
 	first := marks[0]
+	for _, m := range marks[1:] {
+		rm, rf := snippetRank(texts[m.text].field), snippetRank(texts[first.text].field)
+		if rm < rf || rm == rf && markBefore(m, first) {
+			first = m
+		}
+	}
 	t := texts[first.text].s
 	// Start up to 60 runes before the hit, at a word start.
 	start := int(first.s)
 	for back := 0; start > 0 && back < 60; back++ {
-		_, n := utf8.DecodeLastRuneInString(t[:start])
-		start -= n
+		start--
+		for start > 0 && !utf8.RuneStart(t[start]) {
+			start--
+		}
 	}
 	if start > 0 {
 		if i := strings.IndexFunc(t[start:first.s], unicode.IsSpace); i >= 0 {
@@ -454,22 +516,42 @@ func snippet(texts []dtext, marks []mark) string {
 	}
 	end := start
 	for n := 0; end < len(t) && (n < snippetRunes || end < int(first.e)); n++ {
-		_, w := utf8.DecodeRuneInString(t[end:])
-		end += w
+		end++
+		for end < len(t) && !utf8.RuneStart(t[end]) {
+			end++
+		}
 	}
 	if end < len(t) {
 		if i := strings.LastIndexFunc(t[int(first.e):end], unicode.IsSpace); i >= 0 {
 			end = int(first.e) + i
 		}
 	}
+	// Keep the marks inside the window, in order (a text can hold many).
+	in := marks[:0]
+	for _, m := range marks {
+		if m.text == first.text && int(m.s) >= start && int(m.e) <= end {
+			in = append(in, m)
+		}
+	}
+	slices.SortFunc(in, func(a, b mark) int {
+		if markBefore(a, b) {
+			return -1
+		}
+		if markBefore(b, a) {
+			return 1
+		}
+		return 0
+	})
+	marks = in
 	var b strings.Builder
+	b.Grow(end - start + 16)
 	if start > 0 {
 		b.WriteString("…")
 	}
 	at := start
 	for _, m := range marks {
-		if m.text != first.text || int(m.s) < at || int(m.e) > end {
-			continue
+		if int(m.s) < at {
+			continue // overlaps the previous mark
 		}
 		writeCollapsed(&b, t[at:m.s])
 		b.WriteString("«")
@@ -484,18 +566,29 @@ func snippet(texts []dtext, marks []mark) string {
 	return strings.TrimSpace(b.String())
 }
 
-// writeCollapsed writes s with runs of white space as one space.
+// writeCollapsed writes s with each run of ASCII white space as one space
+// (other spaces, such as no-break spaces, are kept as they are).
 func writeCollapsed(b *strings.Builder, s string) {
-	space := false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			if !space {
-				b.WriteByte(' ')
-			}
+	if strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\t') < 0 && strings.IndexByte(s, '\r') < 0 &&
+		strings.IndexByte(s, '\v') < 0 && strings.IndexByte(s, '\f') < 0 && !strings.Contains(s, "  ") {
+		b.WriteString(s)
+		return
+	}
+	from, space := 0, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		isSpace := c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'
+		switch {
+		case isSpace && !space:
+			b.WriteString(s[from:i])
+			b.WriteByte(' ')
 			space = true
-			continue
+		case !isSpace && space:
+			from = i
+			space = false
 		}
-		space = false
-		b.WriteRune(r)
+	}
+	if !space {
+		b.WriteString(s[from:])
 	}
 }

@@ -234,6 +234,10 @@ func TestEntities(t *testing.T) {
 	reg := NewRegistry()
 	reg.AddGroup("russia", []string{"Russia", "Russian", "Russians", "Kremlin", "Russian Federation"})
 	reg.AddGroup("APT29", []string{"Ursa Minor Test"}) // extends the built-in group
+	// "lead" is an alias of the built-in Winnti Group; the user's entity is a
+	// group of its own, and its everyday words match in any case.
+	reg.AddGroup("lead", []string{"lead poisoning", "Pb"})
+	reg.AddGroup("seagroup", []string{"SEA"})
 	tests := []struct {
 		query, title string
 		want         bool
@@ -245,6 +249,13 @@ func TestEntities(t *testing.T) {
 		{"actor:RUSSIA", "Russian Federation", true},
 		{"actor:APT29", "Ursa Minor Test", true},
 		{"actor:APT29", "Cozy Bear", true},
+		{"actor:lead", "Lead poisoning in Flint", true},
+		{"actor:lead", "LEAD POISONING", true},
+		{"actor:lead", "PB and J", true},
+		{"actor:lead", "LEAD targets gaming firms", true},
+		{"actor:Winnti", "lead poisoning", false},
+		{"actor:seagroup", "sea levels", false}, // a short acronym keeps its case
+		{"actor:seagroup", "SEA", true},
 		{"(actor:russia OR Moscow) AND (Azerbaijan OR Azerbaijani OR Baku)", "Kremlin summons Azerbaijani envoy", true},
 	}
 	for _, tt := range tests {
@@ -428,9 +439,18 @@ func TestExplanation(t *testing.T) {
 	if got := h.Terms[0].String(); got != `APT29, as "Midnight Blizzard"` {
 		t.Errorf("term string = %q", got)
 	}
-	// The first hit is "ministry" in the title.
-	if h.Snippet != "Breach at the «ministry»" {
+	// The snippet comes from the summary (the body), not the title, which
+	// the alert shows anyway; every hit inside it is marked.
+	if !strings.HasPrefix(h.Snippet, "…") || !strings.Contains(h.Snippet, "said «Midnight Blizzard», also called «Cozy Bear», breached the foreign «ministry»'s mail.") {
 		t.Errorf("snippet = %q", h.Snippet)
+	}
+	// A hit in the summary wins over an earlier one in the title; with hits
+	// only in the title, the title is the snippet.
+	if got := c.Match(Doc{Title: "Breach at the ministry", Summary: "Cozy Bear did it"}); len(got) != 1 || got[0].Snippet != "«Cozy Bear» did it" {
+		t.Errorf("hits = %+v", got)
+	}
+	if got := c.Match(Doc{Title: "Cozy Bear hits ministry", Summary: "Nothing to see"}); len(got) != 1 || got[0].Snippet != "«Cozy Bear» hits «ministry»" {
+		t.Errorf("hits = %+v", got)
 	}
 	h = hits[1]
 	if want := []Term{{Text: "hack*", Seen: "Hackers"}, {Text: `"power grid"`, Seen: "power grid"}}; !reflect.DeepEqual(h.Terms, want) {
@@ -503,4 +523,123 @@ func TestEmptyWatchlist(t *testing.T) {
 		t.Errorf("hits = %v", h)
 	}
 	var _ Matcher = c
+}
+
+func TestSnippetEdges(t *testing.T) {
+	tests := []struct {
+		name, query string
+		d           Doc
+		want        string
+	}{
+		{"cyrillic", "Москва Баку", Doc{Summary: "Вчера  Москва\nвызвала посла, сообщает Баку."}, "Вчера «Москва» вызвала посла, сообщает «Баку»."},
+		{"overlapping terms", `"cozy bear" bear`, Doc{Title: "Cozy Bear is back"}, "«Cozy Bear» is back"},
+		{"possessive", "russia", Doc{Title: "Russia's army"}, "«Russia»'s army"},
+		{"category", "category:europe", Doc{Title: "x", Categories: []string{"World", "Europe"}}, "«Europe»"},
+		{"cjk", "地震", Doc{Content: "東京で地震があった"}, "東京で«地震»があった"},
+		{"not terms unmarked", "kyiv -moscow", Doc{Title: "Kyiv news"}, "«Kyiv» news"},
+		{"feed only", "feed:wire", Doc{Title: "Kyiv news", Feed: "Wire"}, ""},
+		{"regex", `/\d+ drones/`, Doc{Summary: "Ukraine downed 40 drones overnight"}, "Ukraine downed «40 drones» overnight"},
+	}
+	for _, tt := range tests {
+		c, err := Compile([]Watch{{Name: "w", Query: tt.query}}, nil, CompileOptions{AllowRegex: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hits := c.Match(tt.d)
+		if len(hits) != 1 {
+			t.Errorf("%s: %d hits", tt.name, len(hits))
+			continue
+		}
+		if hits[0].Snippet != tt.want {
+			t.Errorf("%s: snippet %q, want %q", tt.name, hits[0].Snippet, tt.want)
+		}
+	}
+}
+
+func TestTermRendering(t *testing.T) {
+	c, err := Compile([]Watch{{Name: "w", Query: `actor:APT29 feed:wire /CVE-\d+/ title:kyiv`}}, nil, CompileOptions{AllowRegex: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := c.Match(Doc{Title: "KYIV: APT29 exploits CVE-2024", Feed: "Wire"})
+	if len(hits) != 1 {
+		t.Fatalf("hits = %v", hits)
+	}
+	var got []string
+	for _, term := range hits[0].Terms {
+		got = append(got, term.String())
+	}
+	want := []string{"APT29", "Wire", "CVE-2024", "KYIV"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("terms = %q, want %q", got, want)
+	}
+	if hits[0].Terms[1].Text != "feed:wire" || hits[0].Terms[2].Text != `/CVE-\d+/` || hits[0].Terms[3].Text != "title:kyiv" {
+		t.Errorf("term texts = %#v", hits[0].Terms)
+	}
+}
+
+// TestLargeDocument runs queries that could go quadratic (NEAR chains over
+// words that occur everywhere) on a document of 200,000 words; a quadratic
+// step would make this test time out.
+func TestLargeDocument(t *testing.T) {
+	big := strings.Repeat("alpha beta gamma ", 200000/3)
+	c, err := Compile([]Watch{
+		{Name: "near", Query: "alpha NEAR/5 beta"},
+		{Name: "chain", Query: "(alpha OR beta) NEAR/3 (beta OR gamma) NEAR/3 alpha NEAR/2 gamma"},
+		{Name: "word", Query: "gamma"},
+		{Name: "prefix", Query: "al* -delta"},
+	}, nil, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := c.Match(Doc{Content: big})
+	if len(hits) != 4 {
+		t.Fatalf("%d hits, want 4", len(hits))
+	}
+	for _, h := range hits {
+		text := strings.NewReplacer("«", "", "»", "").Replace(h.Snippet)
+		if n := len([]rune(text)); n > 205 {
+			t.Errorf("%s: snippet of %d runes besides the marks", h.Watch, n)
+		}
+		if !strings.HasPrefix(h.Snippet, "«alpha»") && !strings.HasPrefix(h.Snippet, "alpha «beta»") && !strings.HasPrefix(h.Snippet, "alpha beta «gamma»") {
+			t.Errorf("%s: snippet %q", h.Watch, h.Snippet)
+		}
+	}
+}
+
+func TestSameQueryManyWatches(t *testing.T) {
+	var ws []Watch
+	for i := 0; i < 5; i++ {
+		w := Watch{Name: fmt.Sprintf("chat%d", i), Query: "actor:APT29 -weather"}
+		if i == 0 {
+			w.Tags = []string{"finance"} // filtered out: its twins must still be evaluated
+		}
+		ws = append(ws, w)
+	}
+	ws = append(ws, Watch{Name: "bad1", Query: "(x"}, Watch{Name: "bad2", Query: "(x"})
+	_, err := Compile(ws, nil, CompileOptions{})
+	var ce *CompileErrors
+	if !errors.As(err, &ce) || len(ce.Errors) != 2 || ce.Errors[1].Name != "bad2" {
+		t.Fatalf("duplicate bad queries: %v", err)
+	}
+	c, err := Compile(ws[:5], nil, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := c.Match(Doc{Title: "Cozy Bear again", FeedTags: []string{"world"}})
+	if len(hits) != 4 {
+		t.Fatalf("%d hits, want 4", len(hits))
+	}
+	for i, h := range hits {
+		if h.Watch != fmt.Sprintf("chat%d", i+1) || h.Index != i+1 || len(h.Terms) != 1 || h.Terms[0].Seen != "Cozy Bear" || h.Snippet != "«Cozy Bear» again" {
+			t.Errorf("hit %d = %+v", i, h)
+		}
+	}
+	hits[0].Terms[0].Seen = "changed"
+	if hits[1].Terms[0].Seen != "Cozy Bear" {
+		t.Error("hits share their Terms")
+	}
+	if len(c.Match(Doc{Title: "Cozy Bear weather"})) != 0 {
+		t.Error("exclusion ignored for twins")
+	}
 }

@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -38,6 +39,14 @@ func runeClass(r rune) uint8 {
 	if r < utf8.RuneSelf {
 		return asciiClass[r]
 	}
+	if r < 0x10000 {
+		return uint8(bmp.entry(r) >> 16 & 0xf)
+	}
+	return slowClass(r)
+}
+
+// slowClass classifies r from the Unicode tables.
+func slowClass(r rune) uint8 {
 	switch r {
 	case '\u2019', '\u2018', '\u02bc', '\u00b4', '\u2032', '\uff07', '\u02b9':
 		return clsApos
@@ -55,6 +64,62 @@ func runeClass(r rune) uint8 {
 		return clsDigit
 	}
 	return clsNone
+}
+
+// bmpPlain marks, in the bmp table, a rune whose normal form is one BMP
+// rune found by case folding alone (no decomposition, not a mark).
+const bmpPlain = 1 << 20
+
+// bmpPage is 256 entries of the BMP rune table: bits 0-15 the folded rune
+// (when bmpPlain is set), bits 16-19 the class.
+type bmpPage struct {
+	once sync.Once
+	t    [256]uint32
+}
+
+// runeTable is the memo of bmpInfo, one page of 256 runes built on first use
+// (a script's text touches few pages) and read-only after.
+type runeTable [256]bmpPage
+
+// entry returns the table entry of BMP rune r.
+func (rt *runeTable) entry(r rune) uint32 {
+	p := &rt[r>>8]
+	p.once.Do(func() {
+		base := r &^ 0xff
+		for i := range p.t {
+			p.t[i] = bmpInfo(base + rune(i))
+		}
+	})
+	return p.t[r&0xff]
+}
+
+// bmp is the process-wide memo of bmpInfo; it holds only values derived
+// from the Unicode tables, so sharing it is safe.
+var bmp = new(runeTable)
+
+// bmpInfo computes the table entry of BMP rune r.
+func bmpInfo(r rune) uint32 {
+	c := uint32(slowClass(r))
+	if r < utf8.RuneSelf {
+		c = uint32(asciiClass[r])
+	}
+	e := c << 16
+	if r >= 0xd800 && r <= 0xdfff {
+		return e
+	}
+	var buf [8]byte
+	f := unicode.ToLower(unicode.ToUpper(r))
+	n := utf8.EncodeRune(buf[:], r)
+	plain := !unicode.IsMark(r) && r != '\u0640' && r != 'ß' && r != 'ẞ' && !(r >= 0x1100 && r <= 0x11ff) &&
+		f < 0x10000 && norm.NFKD.IsNormal(buf[:n])
+	if plain {
+		n = utf8.EncodeRune(buf[:], f)
+		plain = !unicode.IsMark(f) && norm.NFKD.IsNormal(buf[:n]) && norm.NFC.IsNormal(buf[:n])
+	}
+	if plain {
+		e |= bmpPlain | uint32(f)
+	}
+	return e
 }
 
 // decode returns the rune at t[i] and its width.
@@ -75,6 +140,14 @@ func decode(t string, i int) (rune, int) {
 func nextWord(t string, i int) (s, e, next int) {
 	var c uint8
 	for i < len(t) {
+		if b := t[i]; b < utf8.RuneSelf {
+			// ASCII fast path.
+			if c = asciiClass[b]; c == clsLetter || c == clsDigit {
+				break
+			}
+			i++
+			continue
+		}
 		r, n := decode(t, i)
 		c = runeClass(r)
 		if c == clsLetter || c == clsDigit || c == clsIdeo {
@@ -99,6 +172,10 @@ func nextWord(t string, i int) (s, e, next int) {
 		return s, i, i
 	}
 	for i < len(t) {
+		if b := t[i]; b < utf8.RuneSelf && asciiClass[b] == c {
+			i++ // ASCII fast path
+			continue
+		}
 		r, n := decode(t, i)
 		c2 := runeClass(r)
 		switch {
@@ -157,6 +234,25 @@ func appendNorm(dst, scratch []byte, w string, fold bool) ([]byte, []byte) {
 		}
 		return dst, scratch
 	}
+	// Fast path: every rune is plain (most Cyrillic, Greek, Arabic, CJK).
+	start0 := len(dst)
+	for _, r := range w {
+		if r >= 0x10000 {
+			dst = dst[:start0]
+			goto slow
+		}
+		e := bmp.entry(r)
+		if e&bmpPlain == 0 {
+			dst = dst[:start0]
+			goto slow
+		}
+		if fold {
+			r = rune(e & 0xffff)
+		}
+		dst = utf8.AppendRune(dst, r)
+	}
+	return dst, scratch
+slow:
 	scratch = norm.NFKD.AppendString(scratch[:0], w)
 	start := len(dst)
 	composed := true

@@ -33,11 +33,10 @@ const (
 	nodeOr
 	nodeNot
 	nodeNear
-	nodeTerm   // word, phrase or prefix, in a field scope
-	nodeActor  // actor:NAME
-	nodeFeed   // feed:NAME
-	nodeRegex  // /regex/
-	nodeAlways // matches everything (never produced by the parser; reserved)
+	nodeTerm  // word, phrase or prefix, in a field scope
+	nodeActor // actor:NAME
+	nodeFeed  // feed:NAME
+	nodeRegex // /regex/
 )
 
 // maxNear bounds NEAR/n.
@@ -60,7 +59,6 @@ type qtoken struct {
 	kind  int
 	pos   int
 	text  string
-	scope string // "title", "category", "feed", "actor" when the term carried one
 	quote bool
 	near  int
 }

@@ -15,9 +15,12 @@ func TestImportMISP(t *testing.T) {
 	if err := reg.ImportFile("testdata/misp-small.json"); err != nil {
 		t.Fatal(err)
 	}
-	// Glass Heron, Bare Name Only and Lantern are new; UNC2452 joins APT29.
-	if got := reg.Len() - before; got != 3 {
-		t.Errorf("%d new groups, want 3", got)
+	// Four new groups: UNC2452 shares only its name with the built-in APT29
+	// (too little to merge); "Dark Halo" shares its name and NOBELIUM with
+	// APT29 and joins it; "Cobalt Test Group" lists FIN7, a canonical name,
+	// and joins FIN7.
+	if got := reg.Len() - before; got != 4 {
+		t.Errorf("%d new groups, want 4", got)
 	}
 	tests := []struct {
 		query, title string
@@ -28,8 +31,13 @@ func TestImportMISP(t *testing.T) {
 		{`actor:TA9999`, "Glass Heron spotted", true},
 		{`actor:"Bare Name Only"`, "bare name only", false}, // every word is everyday: own case only
 		{`actor:"Bare Name Only"`, "Bare Name Only", true},
-		{`actor:APT29`, "Solar Phoenix Test", true}, // merged through UNC2452, an APT29 alias
-		{`actor:UNC2452`, "Cozy Bear", true},
+		{`actor:UNC2452`, "Solar Phoenix Test", true},
+		{`actor:UNC2452`, "UNC 2452", true},
+		{`actor:APT29`, "Solar Phoenix Test", false}, // the MISP cluster is not merged into APT29
+		{`actor:APT29`, "UNC2452", true},             // but APT29 keeps its own alias
+		{`actor:APT29`, "Halo Unique Test", true},
+		{`actor:FIN7`, "Cobalt Test Alias", true},
+		{`actor:"Cobalt Test Group"`, "Carbon Spider", true},
 		{`actor:Lantern`, "a lantern", false}, // single everyday word: own case only
 		{`actor:Lantern`, "the harbor", false},
 		{`actor:Lantern`, "Harbor", true},
@@ -116,6 +124,9 @@ func TestImportRealFiles(t *testing.T) {
 		{"actor:APT29", "Midnight Blizzard phishes diplomats", true},
 		{"actor:APT29", "IRON RITUAL", true},
 		{"actor:APT29", "Grizzly Steppe", true}, // MISP synonym
+		{"actor:APT29", "Solar Phoenix", true},  // MISP UNC2452 shares several names with APT29
+		{"actor:APT10", "Cloud Hopper", true},   // MISP APT10
+		{"actor:menuPass", "Stone Panda", true}, // ATT&CK menuPass lists APT10
 		{"actor:APT29", "A teddy bear", false},
 		{"actor:APT38", "Sapphire Sleet", true},
 		{"actor:G0016", "Cozy Bear", true},

@@ -9,17 +9,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
-	"time"
-
-	"github.com/mmcdole/gofeed"
-	"go.yaml.in/yaml/v3"
-	"golang.org/x/net/html"
 
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/matcher"
 )
 
@@ -43,7 +37,15 @@ func cmdMatch(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&in.feed, "feed", "", "feed file or URL whose items to match")
 	fs.StringVar(&in.jsonl, "jsonl", "", `file of JSON objects, one per line ("title", "summary", "content", "link", "categories"); "-" reads standard input`)
 	fs.BoolVar(&in.json, "json", false, "print JSON lines instead of text")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: newshound match [--config F] (--text T | --feed FILE_OR_URL | --jsonl FILE) [--json]")
+		fmt.Fprintln(stderr, "Shows which watches fire on the input and why; nothing is stored or sent.")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
 		return exitInput
 	}
 	if fs.NArg() > 0 {
@@ -60,69 +62,20 @@ func cmdMatch(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "newshound: match: give exactly one of --text, --feed or --jsonl")
 		return exitInput
 	}
-	path, err := configPath(*cfgPath)
+	cfg, err := config.Load(config.ResolvePath(*cfgPath))
 	if err != nil {
-		fmt.Fprintf(stderr, "newshound: match: %v\n", err)
-		return exitInput
-	}
-	cfg, err := loadConfig(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "newshound: match: %v\n", err)
+		var list config.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				fmt.Fprintln(stderr, e.Error())
+			}
+		} else {
+			fmt.Fprintf(stderr, "newshound: match: %v\n", err)
+		}
 		return exitInput
 	}
 	in.stdin = os.Stdin
 	return runMatch(cfg, in, stdout, stderr)
-}
-
-// configPath picks the config file: the flag, else ./config.yaml if it
-// exists, else $NEWSHOUND_CONFIG.
-func configPath(flagValue string) (string, error) {
-	if flagValue != "" {
-		return flagValue, nil
-	}
-	if _, err := os.Stat("config.yaml"); err == nil {
-		return "config.yaml", nil
-	}
-	if env := os.Getenv("NEWSHOUND_CONFIG"); env != "" {
-		return env, nil
-	}
-	return "", errors.New("no config: ./config.yaml does not exist and $NEWSHOUND_CONFIG is not set (use --config)")
-}
-
-// loadConfig reads the parts of the config that match needs.
-//
-// TODO(matcher): switch to config.Load once it lands on main; this reads
-// only watches, entities, alias_files and feeds.
-func loadConfig(path string) (*config.Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	var raw struct {
-		Feeds []struct {
-			URL  string   `yaml:"url"`
-			Name string   `yaml:"name"`
-			Tags []string `yaml:"tags"`
-		} `yaml:"feeds"`
-		Entities   map[string][]string `yaml:"entities"`
-		AliasFiles []string            `yaml:"alias_files"`
-		Watches    []struct {
-			Name  string   `yaml:"name"`
-			Query string   `yaml:"query"`
-			Tags  []string `yaml:"tags"`
-		} `yaml:"watches"`
-	}
-	if err := yaml.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	cfg := &config.Config{Path: path, Entities: raw.Entities, AliasFiles: raw.AliasFiles}
-	for _, f := range raw.Feeds {
-		cfg.Feeds = append(cfg.Feeds, config.Feed{URL: f.URL, Name: f.Name, Tags: f.Tags})
-	}
-	for _, w := range raw.Watches {
-		cfg.Watches = append(cfg.Watches, config.Watch{Name: w.Name, Query: w.Query, Tags: w.Tags})
-	}
-	return cfg, nil
 }
 
 // matchResult is one output line of --jsonl (and, with more fields, of --json).
@@ -140,16 +93,17 @@ type watchMatch struct {
 	Snippet string   `json:"snippet,omitempty"`
 }
 
-// compileConfig builds the registry and compiles the config's watches. With
-// keepTags false the watches' feed tags are dropped (inputs without a feed).
-func compileConfig(cfg *config.Config, keepTags bool) (*matcher.Compiled, error) {
-	base := ""
-	if cfg.Path != "" {
-		base = filepath.Dir(cfg.Path)
-	}
-	reg, err := matcher.BuildRegistry(cfg.Entities, cfg.AliasFiles, base)
-	if err != nil {
-		return nil, err
+// compileConfig builds the registry (built-in table, entities:,
+// alias_files:) and compiles the config's watches. With keepTags false the
+// watches' feed tags are dropped (inputs without a feed). Problems are
+// printed to stderr, in file:line:col form when the config has positions.
+func compileConfig(cfg *config.Config, keepTags bool, stderr io.Writer) (*matcher.Compiled, bool) {
+	reg, errs := configRegistry(cfg)
+	if len(errs) > 0 {
+		for _, e := range errs {
+			fmt.Fprintln(stderr, e.Error())
+		}
+		return nil, false
 	}
 	ws := make([]matcher.Watch, len(cfg.Watches))
 	for i, w := range cfg.Watches {
@@ -158,7 +112,20 @@ func compileConfig(cfg *config.Config, keepTags bool) (*matcher.Compiled, error)
 			ws[i].Tags = w.Tags
 		}
 	}
-	return matcher.Compile(ws, reg, matcher.CompileOptions{AllowRegex: true})
+	c, err := matcher.Compile(ws, reg, matcher.CompileOptions{AllowRegex: true})
+	if err != nil {
+		if cfg.Path != "" {
+			if list := checkWatchQueries(cfg, nil); len(list) > 0 {
+				for _, e := range list {
+					fmt.Fprintln(stderr, e.Error())
+				}
+				return nil, false
+			}
+		}
+		fmt.Fprintf(stderr, "newshound: match: %v\n", err)
+		return nil, false
+	}
+	return c, true
 }
 
 // runMatch is the core of `newshound match` on a loaded config.
@@ -168,9 +135,8 @@ func runMatch(cfg *config.Config, in matchInput, stdout, stderr io.Writer) int {
 	keepTags := false
 	switch {
 	case in.jsonl != "":
-		c, err := compileConfig(cfg, false)
-		if err != nil {
-			fmt.Fprintf(stderr, "newshound: match: %v\n", err)
+		c, ok := compileConfig(cfg, false, stderr)
+		if !ok {
 			return exitInput
 		}
 		return matchJSONL(c, in, stdout, stderr)
@@ -183,7 +149,11 @@ func runMatch(cfg *config.Config, in matchInput, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "newshound: match: %v\n", err)
 			return exitRuntime
 		}
-		f, err := parseFeed(body, ctype)
+		url := ""
+		if isURL(in.feed) {
+			url = in.feed
+		}
+		f, err := feeds.Parse(body, ctype, url)
 		if err != nil {
 			fmt.Fprintf(stderr, "newshound: match: %s: %v\n", in.feed, err)
 			return exitInput
@@ -199,13 +169,12 @@ func runMatch(cfg *config.Config, in matchInput, stdout, stderr io.Writer) int {
 			}
 		}
 		for _, it := range f.Items {
-			docs = append(docs, matcher.Doc{Title: it.title, Summary: it.summary, Content: it.content, Categories: it.categories, Feed: name, FeedTags: tags})
-			meta = append(meta, matchResult{Title: it.title, Link: it.link})
+			docs = append(docs, matcher.Doc{Title: it.Title, Summary: it.Summary, Content: it.Content, Categories: it.Categories, Feed: name, FeedTags: tags})
+			meta = append(meta, matchResult{Title: it.Title, Link: it.Link})
 		}
 	}
-	c, err := compileConfig(cfg, keepTags)
-	if err != nil {
-		fmt.Fprintf(stderr, "newshound: match: %v\n", err)
+	c, ok := compileConfig(cfg, keepTags, stderr)
+	if !ok {
 		return exitInput
 	}
 	bw := bufio.NewWriter(stdout)
@@ -326,112 +295,29 @@ func matchJSONL(c *matcher.Compiled, in matchInput, stdout, stderr io.Writer) in
 	return code
 }
 
-// maxFeedBytes bounds a feed read by match.
-const maxFeedBytes = 10 << 20
-
-// readFeed reads a feed from a file or an http(s) URL.
+// readFeed reads a feed from a file or fetches it from an http(s) URL with
+// the feeds fetcher (its size and redirect limits, gzip, and error messages
+// that keep credentials out). The address is trusted, as on the command
+// line any feed is.
 func readFeed(src string) (body []byte, contentType string, err error) {
-	if !strings.HasPrefix(src, "http://") && !strings.HasPrefix(src, "https://") {
+	if !isURL(src) {
 		b, err := os.ReadFile(src)
 		if err != nil {
 			return nil, "", err
 		}
 		return b, "", nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	f := feeds.NewFetcher(feeds.Options{UserAgent: "newshound/" + version})
+	ctx, cancel := context.WithTimeout(context.Background(), feeds.DefaultTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
+	resp, err := f.Fetch(ctx, feeds.Request{URL: src, AllowPrivate: true})
 	if err != nil {
-		return nil, "", fmt.Errorf("fetch %s: %w", src, err)
+		return nil, "", err
 	}
-	req.Header.Set("User-Agent", "newshound/"+version)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, "", fmt.Errorf("fetch: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, "", fmt.Errorf("fetch %s: HTTP %s", src, resp.Status)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxFeedBytes+1))
-	if err != nil {
-		return nil, "", fmt.Errorf("fetch %s: %w", src, err)
-	}
-	if len(b) > maxFeedBytes {
-		return nil, "", fmt.Errorf("fetch %s: feed larger than %d bytes", src, maxFeedBytes)
-	}
-	return b, resp.Header.Get("Content-Type"), nil
+	return resp.Body, resp.ContentType, nil
 }
 
-// parsedFeed is the little of a feed that match needs.
-type parsedFeed struct {
-	Title string
-	Items []parsedItem
-}
-
-type parsedItem struct {
-	title, summary, content, link string
-	categories                    []string
-}
-
-// parseFeed parses RSS, Atom or JSON Feed into plain text items.
-//
-// TODO(matcher): use feeds.Parse once it lands on main.
-func parseFeed(body []byte, _ string) (*parsedFeed, error) {
-	f, err := gofeed.NewParser().Parse(bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	out := &parsedFeed{Title: oneLine(f.Title)}
-	for _, it := range f.Items {
-		if it == nil {
-			continue
-		}
-		out.Items = append(out.Items, parsedItem{
-			title:      oneLine(htmlText(it.Title)),
-			summary:    htmlText(it.Description),
-			content:    htmlText(it.Content),
-			link:       strings.TrimSpace(it.Link),
-			categories: it.Categories,
-		})
-	}
-	return out, nil
-}
-
-// htmlText returns the text of an HTML fragment.
-func htmlText(s string) string {
-	if !strings.ContainsAny(s, "<&") {
-		return s
-	}
-	var b strings.Builder
-	z := html.NewTokenizer(strings.NewReader(s))
-	skip := 0
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return strings.TrimSpace(b.String())
-		case html.TextToken:
-			if skip == 0 {
-				b.Write(z.Text())
-			}
-		case html.StartTagToken:
-			name, _ := z.TagName()
-			switch string(name) {
-			case "script", "style":
-				skip++
-			case "p", "br", "div", "li", "h1", "h2", "h3", "h4", "tr":
-				b.WriteByte(' ')
-			}
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			switch string(name) {
-			case "script", "style":
-				if skip > 0 {
-					skip--
-				}
-			case "p", "div", "li", "h1", "h2", "h3", "h4", "tr":
-				b.WriteByte(' ')
-			}
-		}
-	}
+// isURL reports whether src names an http(s) URL rather than a file.
+func isURL(src string) bool {
+	return strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://")
 }

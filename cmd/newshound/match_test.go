@@ -116,7 +116,7 @@ func TestMatchUsageErrors(t *testing.T) {
 	}{
 		{[]string{"--config", cfgPath}, "exactly one of"},
 		{[]string{"--config", cfgPath, "--text", "a", "--jsonl", "b"}, "exactly one of"},
-		{[]string{"--config", bad, "--text", "x"}, `watch "broken": unclosed "(" at 0`},
+		{[]string{"--config", bad, "--text", "x"}, `config.yaml:3:13: watch "broken": query: unclosed "("`},
 		{[]string{"--config", filepath.Join(t.TempDir(), "none.yaml"), "--text", "x"}, "no such file"},
 		{[]string{"--config", cfgPath, "--text", "x", "extra"}, "unexpected argument"},
 	}
@@ -208,5 +208,34 @@ func TestMatchRealFeed(t *testing.T) {
 	// The corpus notes say Russia/Ukraine is in every item of this feed.
 	if fired < 10 {
 		t.Errorf("russia fired on %d of 15 items", fired)
+	}
+}
+
+func TestMatchJSONLStdin(t *testing.T) {
+	cfg := &config.Config{Watches: []config.Watch{{Name: "kyiv", Query: `Kyiv OR Київ`}, {Name: "grid", Query: `"power grid" NEAR/3 attack*`}}}
+	in := strings.NewReader(`{"title":"Київ під атакою"}` + "\n" + `{"summary":"Attackers hit the power grid","categories":["Kyiv"]}` + "\n")
+	var out, errb bytes.Buffer
+	if code := runMatch(cfg, matchInput{jsonl: "-", stdin: in}, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	want := `{"watches":[{"name":"kyiv","terms":["Київ"]}]}
+{"watches":[{"name":"kyiv","terms":["Kyiv"]},{"name":"grid","terms":["power grid","Attackers"]}]}
+`
+	if out.String() != want {
+		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
+func TestMatchFeedFetchError(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	u := strings.Replace(srv.URL, "http://", "http://user:s3cret@", 1) + "/feed"
+	cfg := &config.Config{Watches: []config.Watch{{Name: "x", Query: "x"}}}
+	var out, errb bytes.Buffer
+	if code := runMatch(cfg, matchInput{feed: u}, &out, &errb); code != exitRuntime {
+		t.Errorf("exit %d, want %d", code, exitRuntime)
+	}
+	if !strings.Contains(errb.String(), "404") || strings.Contains(errb.String(), "s3cret") {
+		t.Errorf("stderr = %q", errb.String())
 	}
 }
