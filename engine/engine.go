@@ -25,7 +25,6 @@ import (
 // it is kept this narrow so a shared PostgreSQL backend can follow.
 type Store interface {
 	notify.Queue
-	FeedState(ctx context.Context, url string) (store.FeedState, bool, error)
 	FeedStates(ctx context.Context) ([]store.FeedState, error)
 	SaveFeedState(ctx context.Context, f store.FeedState) error
 	SeenKeys(ctx context.Context, feedURL string, keys []string) (map[string]bool, error)

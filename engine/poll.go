@@ -93,6 +93,15 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 	if err != nil {
 		return fmt.Errorf("list feeds: %w", err)
 	}
+	// One read of every feed's state per cycle, not one query per feed.
+	states0, err := e.st.FeedStates(ctx)
+	if err != nil {
+		return fmt.Errorf("read feed states: %w", err)
+	}
+	states := make(map[string]store.FeedState, len(states0))
+	for _, st := range states0 {
+		states[st.URL] = st
+	}
 	now := e.o.Now()
 	jobs := make(chan feedSpec)
 	var wg sync.WaitGroup
@@ -101,7 +110,11 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 		go func() {
 			defer wg.Done()
 			for f := range jobs {
-				e.pollFeed(ctx, rt, f, all, now)
+				st, ok := states[f.url]
+				if !ok {
+					st = store.FeedState{URL: f.url}
+				}
+				e.pollFeed(ctx, rt, f, st, all, now)
 			}
 		}()
 	}
@@ -126,12 +139,7 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 // pollFeed polls f if it is due, records the outcome and queues alerts.
 // Errors are recorded in the feed's state, never returned: one bad feed
 // harms nothing else.
-func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, all bool, cycleStart time.Time) {
-	st, _, err := e.st.FeedState(ctx, f.url)
-	if err != nil {
-		e.log.Error("reading feed state failed", "feed", f.url, "err", err)
-		return
-	}
+func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st store.FeedState, all bool, cycleStart time.Time) {
 	if st.Gone || (!all && st.NextPoll.After(cycleStart)) {
 		return
 	}

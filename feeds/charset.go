@@ -254,7 +254,9 @@ func cp1252Byte(r rune) (byte, bool) {
 // that form valid UTF-8 with at least one multi-byte sequence, which
 // ordinary text ("SÃO PAULO", "Âge") does not.
 func fixMojibake(s string) string {
-	if !strings.ContainsAny(s, "ÂÃâÐÑÎÏ") {
+	// Every marker (Â Ã â Î Ï Ð Ñ) is encoded as 0xC3 followed by a byte;
+	// the byte search is vectorised, the rune search is not.
+	if strings.IndexByte(s, 0xC3) < 0 || !strings.ContainsAny(s, "ÂÃâÐÑÎÏ") {
 		return s
 	}
 	b := make([]byte, 0, len(s))

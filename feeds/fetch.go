@@ -111,7 +111,9 @@ type Response struct {
 
 // HTTPError is a non-success HTTP status.
 type HTTPError struct {
-	URL        string
+	// URL is the requested feed URL (password redacted).
+	URL string
+	// StatusCode and Status are the final response's, e.g. 410 and "410 Gone".
 	StatusCode int
 	Status     string
 	// RetryAfter is from the Retry-After header on 429 and 503, else 0.
@@ -355,11 +357,11 @@ func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
 		}
 		defer zr.Close()
 		body, err := readLimit(zr, limit, resp.ContentLength*4)
+		if wire.n > limit {
+			return nil, ErrTooLarge // the compressed stream alone is too big
+		}
 		if err != nil {
 			return nil, err
-		}
-		if wire.n > limit {
-			return nil, ErrTooLarge
 		}
 		return f.maybeGunzip(body)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -211,10 +212,17 @@ func TestFetchLimits(t *testing.T) {
 	mux.HandleFunc("/bomb-undeclared", func(w http.ResponseWriter, r *http.Request) {
 		w.Write(bomb)
 	})
+	mux.HandleFunc("/huge-gzip-wire", func(w http.ResponseWriter, r *http.Request) {
+		// Incompressible bytes: the compressed stream itself exceeds the limit.
+		w.Header().Set("Content-Encoding", "gzip")
+		noise := make([]byte, 2*limit)
+		rand.Read(noise)
+		w.Write(gz(t, noise))
+	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	f := trustedFetcher(Options{MaxBodySize: limit})
-	for _, p := range []string{"/huge", "/endless", "/bomb", "/bomb-undeclared"} {
+	for _, p := range []string{"/huge", "/endless", "/bomb", "/bomb-undeclared", "/huge-gzip-wire"} {
 		t.Run(p, func(t *testing.T) {
 			start := time.Now()
 			_, err := fetchErr(t, f, srv.URL+p)

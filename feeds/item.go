@@ -35,7 +35,9 @@ type Feed struct {
 	// Link is the site's home page, if the feed names one.
 	Link string
 	// TTL is the RSS <ttl> as a duration (0 when absent); a lower bound on the poll interval.
-	TTL   time.Duration
+	TTL time.Duration
+	// Items are the stories in document order; of items sharing a Key only
+	// the first is kept.
 	Items []Item
 	// Partial is true when the document was broken (cut off, not well
 	// formed) and Items holds only the items complete before the break. The

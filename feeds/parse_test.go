@@ -257,6 +257,10 @@ func TestParseBrokenDocuments(t *testing.T) {
 		{"html doctype", "<!DOCTYPE html>\n<html><body>hi</body></html>", nil, false, ErrNotAFeed},
 		{"html after comment and BOM", "\uFEFF<!-- x -->\n<HTML lang=en><body>hi</body></HTML>", nil, false, ErrNotAFeed},
 		{"bare head", "<head><title>Moved</title></head>", nil, false, ErrNotAFeed},
+		{"JSON API error", `{"error":"rate limited","retry":60}`, nil, false, ErrNotAFeed},
+		{"JSON array", `[1,2,3]`, nil, false, ErrNotAFeed},
+		{"broken JSON", `{"version":"https://jsonfeed.org/version/1","items":[{"id":"1"`, nil, false, ErrMalformed},
+		{"JSON feed without version", `{"title":"t","items":[{"id":"1","title":"only item"}]}`, []string{"only item"}, false, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,7 +17,10 @@ import (
 // elements separated by a space, and runs of white space collapsed to one
 // space. Text without '<' or '&' is only white-space collapsed.
 func PlainText(s string) string {
-	if !strings.ContainsAny(s, "<&") {
+	if !strings.Contains(s, "<") {
+		if strings.Contains(s, "&") {
+			s = html.UnescapeString(s)
+		}
 		return collapseSpace(s)
 	}
 	var b strings.Builder
@@ -104,7 +107,23 @@ func collapseSpace(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
-	for _, r := range s {
+	i := 0
+	for ; i < len(s); i++ { // ASCII prefix, byte at a time
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			break
+		}
+		if c <= ' ' || c == 0x7f {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteByte(c)
+	}
+	for _, r := range s[i:] {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u200b' || r == '\ufeff' {
 			space = b.Len() > 0
 			continue
@@ -171,6 +190,9 @@ func CanonicalLink(link, base string) string {
 	}
 	host := strings.ToLower(u.Hostname())
 	host = strings.TrimSuffix(host, ".")
+	if host == "" {
+		return ""
+	}
 	port := u.Port()
 	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
 		port = ""

@@ -77,9 +77,10 @@ func (db *DB) FeedStates(ctx context.Context) ([]FeedState, error) {
 	return out, rows.Err()
 }
 
-// SaveFeedState writes the state of one feed.
+// SaveFeedState writes the state of one feed. Concurrent calls share a
+// commit (a cycle of 304s is thousands of them).
 func (db *DB) SaveFeedState(ctx context.Context, f FeedState) error {
-	return db.tx(ctx, func(tx *sql.Tx) error { return saveFeed(ctx, tx, f) })
+	return db.batch(ctx, func(tx *sql.Tx) error { return saveFeed(ctx, tx, f) })
 }
 
 func saveFeed(ctx context.Context, tx *sql.Tx, f FeedState) error {

@@ -6,8 +6,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -24,30 +24,30 @@ const maxParams = 500
 // SeenKeys returns the subset of keys already recorded for the feed.
 func (db *DB) SeenKeys(ctx context.Context, feedURL string, keys []string) (map[string]bool, error) {
 	seen := make(map[string]bool)
-	for len(keys) > 0 {
-		n := min(len(keys), maxParams)
-		args := make([]any, 0, n+1)
-		args = append(args, feedURL)
-		for _, k := range keys[:n] {
-			args = append(args, k)
-		}
-		rows, err := db.r.QueryContext(ctx, `SELECT item_key FROM items WHERE feed_url = ? AND item_key IN (`+placeholders(n)+`)`, args...)
+	byHash := make(map[int64][]string, len(keys))
+	for _, k := range keys {
+		byHash[keyHash(k)] = append(byHash[keyHash(k)], k)
+	}
+	err := inChunks(keys, func(chunk []any) error {
+		rows, err := db.r.QueryContext(ctx, `SELECT item FROM items WHERE feed = ? AND item IN (`+placeholders(len(chunk))+`)`,
+			append([]any{keyHash(feedURL)}, chunk...)...)
 		if err != nil {
-			return nil, fmt.Errorf("store: seen keys of %s: %w", feedURL, err)
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
-			var k string
-			if err := rows.Scan(&k); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: seen keys of %s: %w", feedURL, err)
+			var h int64
+			if err := rows.Scan(&h); err != nil {
+				return err
 			}
-			seen[k] = true
+			for _, k := range byHash[h] {
+				seen[k] = true
+			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("store: seen keys of %s: %w", feedURL, err)
-		}
-		keys = keys[n:]
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: seen keys of %s: %w", feedURL, err)
 	}
 	return seen, nil
 }
@@ -74,44 +74,66 @@ type IngestResult struct {
 // them), records each new item with its dedup keys and queues its alerts.
 // An item whose key is already recorded is skipped; an item whose canonical
 // link, or normalised title within TitleWindow, is already recorded under
-// another key (GUID change, same story in another feed) is remembered without
-// alerts. Either the whole parse is recorded with its alerts, or nothing is.
-// f.LastParsed is set to the store's clock.
+// another key (GUID change, same story in another feed, or earlier in this
+// batch) is remembered without alerts. Either the whole parse is recorded
+// with its alerts, or nothing is. f.LastParsed is set to the store's clock.
 func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items []NewItem) (IngestResult, error) {
 	var res IngestResult
 	now := db.now()
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.batch(ctx, func(tx *sql.Tx) error {
 		res = IngestResult{}
 		f.LastParsed = now
 		if err := saveFeed(ctx, tx, f); err != nil {
 			return err
 		}
-		for keys := present; len(keys) > 0; {
-			n := min(len(keys), maxParams)
-			args := []any{now.UnixMilli(), f.URL}
-			for _, k := range keys[:n] {
-				args = append(args, k)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE items SET last_seen = ? WHERE feed_url = ? AND item_key IN (`+placeholders(n)+`)`, args...); err != nil {
-				return fmt.Errorf("mark present: %w", err)
-			}
-			keys = keys[n:]
+		if err := inChunks(present, func(keys []any) error {
+			_, err := tx.ExecContext(ctx, `UPDATE items SET last_seen = ? WHERE feed = ? AND item IN (`+placeholders(len(keys))+`)`,
+				append([]any{now.UnixMilli(), keyHash(f.URL)}, keys...)...)
+			return err
+		}); err != nil {
+			return fmt.Errorf("mark present: %w", err)
 		}
+		// One lookup per key kind for the whole batch, not two per item.
+		var links, titles []string
 		for _, it := range items {
-			inserted, dup, err := insertItem(ctx, tx, f.URL, it, now)
-			if err != nil {
-				return err
+			if it.LinkKey != "" {
+				links = append(links, it.LinkKey)
 			}
-			if !inserted {
-				continue
+			if it.TitleKey != "" {
+				titles = append(titles, it.TitleKey)
+			}
+		}
+		// The repeated "!= 0" lets SQLite use the partial indexes.
+		knownLinks, err := knownKeys(ctx, tx, `SELECT link FROM items WHERE link != 0 AND link IN (%s)`, links)
+		if err != nil {
+			return err
+		}
+		knownTitles, err := knownKeys(ctx, tx, `SELECT title FROM items WHERE title != 0 AND first_seen >= ? AND title IN (%s)`,
+			titles, now.Add(-TitleWindow).UnixMilli())
+		if err != nil {
+			return err
+		}
+		feed := keyHash(f.URL)
+		insert := tx.StmtContext(ctx, db.insertItem)
+		queue := tx.StmtContext(ctx, db.queueAlert)
+		for _, it := range items {
+			link, title := keyHash(it.LinkKey), keyHash(it.TitleKey)
+			r, err := insert.ExecContext(ctx, feed, keyHash(it.Key), link, title, ms(it.Published), now.UnixMilli(), now.UnixMilli())
+			if err != nil {
+				return fmt.Errorf("record item %q: %w", it.Key, err)
+			}
+			if n, err := r.RowsAffected(); err != nil || n == 0 {
+				continue // already recorded under this key
 			}
 			res.New++
+			dup := (link != 0 && knownLinks[link]) || (title != 0 && knownTitles[title])
+			knownLinks[link], knownTitles[title] = true, true
 			if dup {
 				res.Duplicates++
 				continue
 			}
 			for _, a := range it.Alerts {
-				ok, err := queueAlert(ctx, tx, f.URL+"\x00"+it.Key, a, it.Published, now)
+				ok, err := queueAlert(ctx, queue, f.URL+"\x00"+it.Key, a, it.Published, now)
 				if err != nil {
 					return err
 				}
@@ -128,50 +150,58 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 	return res, nil
 }
 
-// insertItem records it unless its key is known; dup reports a story already
-// known under another key.
-func insertItem(ctx context.Context, tx *sql.Tx, feedURL string, it NewItem, now time.Time) (inserted, dup bool, err error) {
-	if it.LinkKey != "" {
-		dup, err = exists(ctx, tx, `SELECT 1 FROM items WHERE link_key = ? LIMIT 1`, it.LinkKey)
+// knownKeys runs query (with %s standing for the IN list, and args before
+// it) over the hashes of keys in chunks and returns the hashes it found.
+func knownKeys(ctx context.Context, tx *sql.Tx, query string, keys []string, args ...any) (map[int64]bool, error) {
+	found := make(map[int64]bool)
+	err := inChunks(keys, func(chunk []any) error {
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf(query, placeholders(len(chunk))), append(args, chunk...)...)
 		if err != nil {
-			return false, false, err
+			return err
 		}
-	}
-	if !dup && it.TitleKey != "" {
-		dup, err = exists(ctx, tx, `SELECT 1 FROM items WHERE title_key = ? AND first_seen >= ? LIMIT 1`,
-			it.TitleKey, now.Add(-TitleWindow).UnixMilli())
-		if err != nil {
-			return false, false, err
+		defer rows.Close()
+		for rows.Next() {
+			var h int64
+			if err := rows.Scan(&h); err != nil {
+				return err
+			}
+			found[h] = true
 		}
-	}
-	r, err := tx.ExecContext(ctx, `INSERT INTO items (feed_url, item_key, link_key, title_key, published, first_seen, last_seen)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		feedURL, it.Key, it.LinkKey, it.TitleKey, ms(it.Published), now.UnixMilli(), now.UnixMilli())
+		return rows.Err()
+	})
 	if err != nil {
-		return false, false, fmt.Errorf("record item %q: %w", it.Key, err)
+		return nil, fmt.Errorf("dedup lookup: %w", err)
 	}
-	n, err := r.RowsAffected()
-	if err != nil {
-		return false, false, err
-	}
-	return n == 1, dup, nil
+	return found, nil
 }
 
-func exists(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, error) {
-	var one int
-	err := tx.QueryRowContext(ctx, query, args...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+// inChunks calls fn with the hashes of keys in chunks of at most
+// maxParams, as []any.
+func inChunks(keys []string, fn func([]any) error) error {
+	for len(keys) > 0 {
+		n := min(len(keys), maxParams)
+		chunk := make([]any, n)
+		for i, k := range keys[:n] {
+			chunk[i] = keyHash(k)
+		}
+		if err := fn(chunk); err != nil {
+			return err
+		}
+		keys = keys[n:]
 	}
-	if err != nil {
-		return false, fmt.Errorf("dedup lookup: %w", err)
-	}
-	return true, nil
+	return nil
 }
 
-// queueAlert inserts one outbox row; false when the story was already queued
-// for that destination.
-func queueAlert(ctx context.Context, tx *sql.Tx, story string, a notify.Alert, published, now time.Time) (bool, error) {
+const (
+	insertItemSQL = `INSERT INTO items (feed, item, link, title, published, first_seen, last_seen)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	queueAlertSQL = `INSERT INTO outbox (story, destination, payload, nonce, published, created_at, next_attempt)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (story, destination) DO NOTHING`
+)
+
+// queueAlert inserts one outbox row with the prepared queueAlertSQL; false
+// when the story was already queued for that destination.
+func queueAlert(ctx context.Context, stmt *sql.Stmt, story string, a notify.Alert, published, now time.Time) (bool, error) {
 	if a.Nonce == "" {
 		a.Nonce = newNonce()
 	}
@@ -184,9 +214,7 @@ func queueAlert(ctx context.Context, tx *sql.Tx, story string, a notify.Alert, p
 	if order.IsZero() || order.After(now) {
 		order = now
 	}
-	r, err := tx.ExecContext(ctx, `INSERT INTO outbox (story, destination, payload, nonce, published, created_at, next_attempt)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (story, destination) DO NOTHING`,
-		story, a.Destination, string(payload), a.Nonce, order.UnixMilli(), now.UnixMilli(), now.UnixMilli())
+	r, err := stmt.ExecContext(ctx, story, a.Destination, string(payload), a.Nonce, order.UnixMilli(), now.UnixMilli(), now.UnixMilli())
 	if err != nil {
 		return false, fmt.Errorf("queue alert for %s: %w", a.Destination, err)
 	}
@@ -207,13 +235,37 @@ func newNonce() string {
 // refreshed at every parse, and an item is only a candidate once a later
 // parse no longer listed it. Returns the number of items forgotten.
 func (db *DB) PruneItems(ctx context.Context, keep time.Duration) (int64, error) {
-	cutoff := db.now().Add(-keep).UnixMilli()
-	r, err := db.w.ExecContext(ctx, `DELETE FROM items WHERE last_seen < ?
-		AND last_seen < (SELECT last_parsed FROM feeds WHERE feeds.url = items.feed_url)`, cutoff)
+	feeds, err := db.FeedStates(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("store: prune items: %w", err)
+		return 0, err
 	}
-	return r.RowsAffected()
+	cutoff := db.now().Add(-keep).UnixMilli()
+	var total int64
+	for _, f := range feeds {
+		r, err := db.w.ExecContext(ctx, `DELETE FROM items WHERE feed = ? AND last_seen < ? AND last_seen < ?`,
+			keyHash(f.URL), cutoff, ms(f.LastParsed))
+		if err != nil {
+			return total, fmt.Errorf("store: prune items of %s: %w", f.URL, err)
+		}
+		n, _ := r.RowsAffected()
+		total += n
+	}
+	return total, nil
+}
+
+// keyHash is the stored form of a dedup key: 64-bit FNV-1a, 0 for none.
+// At 64 bits, ten million keys collide with a chance of about 3 in a
+// million; a collision would only make two stories look like one.
+func keyHash(k string) int64 {
+	if k == "" {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(k))
+	if v := int64(h.Sum64()); v != 0 {
+		return v
+	}
+	return 1
 }
 
 func placeholders(n int) string {

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -31,6 +32,14 @@ var migrations embed.FS
 type DB struct {
 	w *sql.DB // the single writer
 	r *sql.DB // readers
+	// Statements prepared once on the writer: the driver would otherwise
+	// parse the SQL again on every call, on the hottest path.
+	insertItem, queueAlert *sql.Stmt
+	// batches feeds the group-commit writer (see batch).
+	batches   chan *batchReq
+	writerOut chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 	// now is the clock, replaceable in tests.
 	now func() time.Time
 }
@@ -51,6 +60,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Add("_pragma", "foreign_keys(ON)")
+		// Savepoints (one per feed in a group commit) journal to a temp
+		// file otherwise: a write syscall per touched page.
+		q.Add("_pragma", "temp_store(MEMORY)")
 		q.Set("_txlock", "immediate")
 		return "file:" + abs + "?" + q.Encode() + extra
 	}
@@ -65,6 +77,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
+	if db.insertItem, err = w.PrepareContext(ctx, insertItemSQL); err == nil {
+		db.queueAlert, err = w.PrepareContext(ctx, queueAlertSQL)
+	}
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: %s: prepare: %w", path, err)
+	}
 	r, err := sql.Open("sqlite", dsn("&mode=ro"))
 	if err != nil {
 		w.Close()
@@ -72,12 +91,98 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(4)
 	db.r = r
+	db.batches = make(chan *batchReq)
+	db.writerOut = make(chan struct{})
+	go db.groupWriter()
 	return db, nil
 }
 
-// Close closes the database.
+// Close closes the database; later calls return the first call's result.
+// No Ingest may be in progress or start afterwards.
 func (db *DB) Close() error {
-	return errors.Join(db.r.Close(), db.w.Close())
+	db.closeOnce.Do(func() {
+		close(db.batches)
+		<-db.writerOut
+		db.closeErr = errors.Join(db.r.Close(), db.w.Close())
+	})
+	return db.closeErr
+}
+
+// batchReq is one transaction's work handed to the group-commit writer.
+type batchReq struct {
+	ctx  context.Context
+	fn   func(*sql.Tx) error
+	done chan error
+}
+
+// maxGroup bounds how many requests share one commit.
+const maxGroup = 64
+
+// batch runs fn atomically like tx, but lets concurrent callers share one
+// commit: a commit writes the WAL and costs far more than a feed's inserts,
+// and with many feeds parsed at once it dominated the poll cycle. Each fn
+// runs inside its own savepoint, so one failing fn rolls back only its own
+// work; fn returns only after its work is committed (or failed).
+func (db *DB) batch(ctx context.Context, fn func(*sql.Tx) error) error {
+	req := &batchReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case db.batches <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-req.done
+}
+
+// groupWriter serves batch: it takes the requests waiting, runs them in one
+// transaction, each in a savepoint, and commits once.
+func (db *DB) groupWriter() {
+	defer close(db.writerOut)
+	for first := range db.batches {
+		group := []*batchReq{first}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case req, ok := <-db.batches:
+				if !ok {
+					break more
+				}
+				group = append(group, req)
+			default:
+				break more
+			}
+		}
+		db.runGroup(group)
+	}
+}
+
+func (db *DB) runGroup(group []*batchReq) {
+	errs := make([]error, len(group))
+	err := db.tx(context.Background(), func(tx *sql.Tx) error {
+		for i, req := range group {
+			if errs[i] = req.ctx.Err(); errs[i] != nil {
+				continue
+			}
+			if _, err := tx.Exec(`SAVEPOINT batch`); err != nil {
+				return err
+			}
+			if errs[i] = req.fn(tx); errs[i] != nil {
+				if _, err := tx.Exec(`ROLLBACK TO batch`); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.Exec(`RELEASE batch`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i, req := range group {
+		if err != nil {
+			req.done <- err
+		} else {
+			req.done <- errs[i]
+		}
+	}
 }
 
 // migrate applies, in name order, every embedded migration not yet applied.

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -256,5 +259,38 @@ func TestReadOnlyStoreFailsLoudly(t *testing.T) {
 	}
 	if seen, _ := db.SeenKeys(ctx, "http://a", []string{"1"}); seen["1"] {
 		t.Fatal("a failed ingest left the item marked seen: its alert would be lost")
+	}
+}
+
+func TestGroupCommitIsolatesFailures(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	const n = 40
+	errc := make(chan error, n)
+	for i := range n {
+		go func() {
+			errc <- db.batch(ctx, func(tx *sql.Tx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO state (key, value) VALUES (?, 'x')`, fmt.Sprint("k", i)); err != nil {
+					return err
+				}
+				if i%4 == 0 {
+					return errors.New("this one fails after writing")
+				}
+				return nil
+			})
+		}()
+	}
+	failed := 0
+	for range n {
+		if err := <-errc; err != nil {
+			failed++
+		}
+	}
+	var rows int
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM state WHERE key LIKE 'k%'`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if failed != n/4 || rows != n-n/4 {
+		t.Fatalf("%d failed, %d rows kept; want %d failed and their writes rolled back (%d rows)", failed, rows, n/4, n-n/4)
 	}
 }

@@ -28,7 +28,11 @@ func TestRunExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			code := run([]string{"run", "--once", "--config", writeConfig(t, tt.config)}, &out, &errOut)
+			cfg := tt.config
+			if !strings.Contains(cfg, "store:") {
+				cfg += fmt.Sprintf("store:\n  path: %s\n", filepath.Join(t.TempDir(), "nh.db"))
+			}
+			code := run([]string{"run", "--once", "--config", writeConfig(t, cfg)}, &out, &errOut)
 			if code != tt.want || !strings.Contains(errOut.String(), tt.stderr) {
 				t.Fatalf("exit %d, stderr %q; want exit %d mentioning %q", code, errOut.String(), tt.want, tt.stderr)
 			}

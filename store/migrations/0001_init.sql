@@ -20,19 +20,22 @@ CREATE TABLE feeds (
 );
 
 -- Items seen, with their dedup keys. An item is recorded here in the same
--- transaction that queues its alerts.
+-- transaction that queues its alerts. Keys are stored as 64-bit FNV-1a
+-- hashes (see store.keyHash): the indexes stay several times smaller than
+-- with URLs and titles as text, which is what a poll cycle of thousands of
+-- feeds spends its writes on. 0 means "no such key".
 CREATE TABLE items (
-    feed_url   TEXT    NOT NULL,
-    item_key   TEXT    NOT NULL,
-    link_key   TEXT    NOT NULL DEFAULT '',
-    title_key  TEXT    NOT NULL DEFAULT '',
+    feed       INTEGER NOT NULL, -- hash of the feed URL
+    item       INTEGER NOT NULL, -- hash of the item key (GUID, link, ...)
+    link       INTEGER NOT NULL DEFAULT 0, -- hash of the canonical link
+    title      INTEGER NOT NULL DEFAULT 0, -- hash of the normalised title
     published  INTEGER NOT NULL DEFAULT 0,
     first_seen INTEGER NOT NULL,
     last_seen  INTEGER NOT NULL, -- last parse that still listed the item
-    PRIMARY KEY (feed_url, item_key)
+    PRIMARY KEY (feed, item)
 ) WITHOUT ROWID;
-CREATE INDEX items_link ON items (link_key) WHERE link_key != '';
-CREATE INDEX items_title ON items (title_key, first_seen) WHERE title_key != '';
+CREATE INDEX items_link ON items (link) WHERE link != 0;
+CREATE INDEX items_title ON items (title, first_seen) WHERE title != 0;
 
 -- The outbox: one row per (story, destination).
 CREATE TABLE outbox (
