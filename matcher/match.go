@@ -138,6 +138,12 @@ func sharesTag(a, b []string) bool {
 
 // scan splits the document into words and records every pattern found.
 func (c *Compiled) scan(st *state, d Doc) {
+	c.tokenize(st, d)
+	c.find(st)
+}
+
+// tokenize fills st.texts and st.toks from d.
+func (c *Compiled) tokenize(st *state, d Doc) {
 	st.texts = append(st.texts, dtext{d.Title, fieldTitle}, dtext{d.Summary, fieldSummary}, dtext{d.Content, fieldContent})
 	for _, cat := range d.Categories {
 		st.texts = append(st.texts, dtext{cat, fieldCategory})
@@ -157,6 +163,10 @@ func (c *Compiled) scan(st *state, d Doc) {
 			pos++
 		}
 	}
+}
+
+// find records every pattern occurring in the tokenized document.
+func (c *Compiled) find(st *state) {
 	for i := range st.toks {
 		w := st.arena[st.toks[i].ns:st.toks[i].ne]
 		h := uint32(fnvOffset)
