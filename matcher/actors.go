@@ -44,7 +44,7 @@ Winnti Group: Winnti | Blackfly | LEAD | G0044
 Mustang Panda: BRONZE PRESIDENT | TA416 | RedDelta | Earth Preta | HoneyMyte | Stately Taurus | Camaro Dragon | Twill Typhoon | G0129
 Volt Typhoon: Vanguard Panda | BRONZE SILHOUETTE | DEV-0391 | UNC3236 | VOLTZITE | Insidious Taurus | G1017
 Salt Typhoon: GhostEmperor | FamousSparrow | Earth Estries | UNC2286 | Operator Panda | RedMike
-Flax Typhoon: Ethereal Panda | RedJuliett | Storm-0919
+Flax Typhoon: Ethereal Panda | RedJuliett
 Silk Typhoon: HAFNIUM | Murky Panda | G0125
 Storm-0558: Storm 0558
 Aquatic Panda: Charcoal Typhoon | CHROMIUM | ControlX | RedHotel | Earth Lusca | TAG-22 | BRONZE UNIVERSITY
@@ -77,7 +77,7 @@ Molerats: Gaza Cybergang | Extreme Jackal | TA402 | G0021
 Arid Viper: APT-C-23 | Desert Falcon | Desert Falcons | G1028
 FIN7: Carbon Spider | GOLD NIAGARA | ITG14 | ELBRUS | Sangria Tempest | G0046
 Carbanak: Anunak | G0008
-FIN6: Skeleton Spider | ITG08 | Magecart Group 6 | White Giant | GOLD FRANKLIN | G0037
+FIN6: Skeleton Spider | ITG08 | Magecart Group 6 | GOLD FRANKLIN | G0037
 FIN8: Syssphinx | G0061
 Cobalt Group: Cobalt Gang | Cobalt Spider | GOLD KINGSWOOD | G0080
 Silence: Whisper Spider | G0091
