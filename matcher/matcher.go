@@ -54,6 +54,8 @@
 // true without any, such as "-sports" or feed: only, are evaluated always).
 package matcher
 
+import "strings"
+
 // Doc is the text of one story as the matcher sees it.
 type Doc struct {
 	Title      string
@@ -88,7 +90,8 @@ type Term struct {
 // seen under an alias, else the seen text.
 func (t Term) String() string {
 	if t.Entity != "" {
-		if t.Seen != "" && t.Seen != t.Entity {
+		// "APT29, as \"apt29\"" would only repeat the name.
+		if t.Seen != "" && !strings.EqualFold(t.Seen, t.Entity) {
 			return t.Entity + ", as \"" + t.Seen + "\""
 		}
 		return t.Entity
