@@ -72,7 +72,7 @@ type Dispatcher struct {
 
 	mu        sync.Mutex
 	dests     map[string]*destState
-	platforms map[string]*window
+	platforms map[string]*fairWindow
 	lanes     sync.WaitGroup
 }
 
@@ -105,7 +105,7 @@ func NewDispatcher(q Queue, o DispatcherOptions) *Dispatcher {
 		q: q, o: o, log: o.Logger,
 		wake:      make(chan struct{}, 1),
 		dests:     make(map[string]*destState),
-		platforms: make(map[string]*window),
+		platforms: make(map[string]*fairWindow),
 	}
 }
 
@@ -204,13 +204,13 @@ func (d *Dispatcher) limits(dest string, platform bool) Rate {
 	return perDest
 }
 
-func (d *Dispatcher) platformWindow(dest string) *window {
+func (d *Dispatcher) platformWindow(dest string) *fairWindow {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	p := Platform(dest)
 	w := d.platforms[p]
 	if w == nil {
-		w = newWindow(d.limits(dest, true))
+		w = newFairWindow(d.limits(dest, true))
 		d.platforms[p] = w
 	}
 	return w
@@ -251,33 +251,28 @@ func (d *Dispatcher) lane(ctx context.Context, dest string, s *destState) {
 	}
 }
 
-// waitTurn waits until a send fits both the destination's and the
-// platform's window and records it in both; false if ctx ended first. The
-// returned function records when the send ended. Only this lane uses its
-// destination window, so once the shared platform window is taken the
-// destination's is free too.
-func (d *Dispatcher) waitTurn(ctx context.Context, dest, platform *window) (finish func(time.Time), ok bool) {
-	for {
-		now := d.o.Now()
-		at := platform.earliest(dest.earliest(now))
-		if !sleepUntil(ctx, at, d.o.Now) {
-			return nil, false
-		}
-		now = d.o.Now()
-		if dest.earliest(now).After(now) {
-			continue
-		}
-		endPlatform := platform.take(now)
-		if endPlatform == nil {
-			continue // another lane took the platform slot first
-		}
-		endDest := dest.take(now)
-		return func(end time.Time) { endPlatform(end); endDest(end) }, true
+// waitTurn waits until a send fits the destination's window, then for
+// this lane's turn at the platform's window, and records the send in both;
+// false if ctx ended first. The returned function records when the send
+// ended. Only this lane uses its destination window, so it is still free
+// when the platform's turn comes.
+func (d *Dispatcher) waitTurn(ctx context.Context, dest *window, platform *fairWindow) (finish func(time.Time), ok bool) {
+	if !sleepUntil(ctx, dest.earliest(d.o.Now()), d.o.Now) {
+		return nil, false
 	}
+	endPlatform, ok := platform.acquire(ctx, d.o.Now)
+	if !ok {
+		return nil, false
+	}
+	endDest := dest.take(d.o.Now())
+	if endDest == nil {
+		endDest = func(time.Time) {} // blocked meanwhile by a retry_after: the send will learn it
+	}
+	return func(end time.Time) { endPlatform(end); endDest(end) }, true
 }
 
 // deliver makes one attempt and records its outcome; false stops the lane.
-func (d *Dispatcher) deliver(ctx context.Context, dest string, s *destState, platform *window, a Alert) bool {
+func (d *Dispatcher) deliver(ctx context.Context, dest string, s *destState, platform *fairWindow, a Alert) bool {
 	plat := Platform(dest)
 	sender := d.o.Senders[plat]
 	// The attempt outlives a shutdown signal (bounded by SendTimeout) so

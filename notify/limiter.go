@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"time"
@@ -95,4 +96,78 @@ func (w *window) block(t time.Time) {
 	if t.After(w.blocked) {
 		w.blocked = t
 	}
+}
+
+// fairWindow is a window shared by many lanes (a whole platform) that
+// grants its slots in the order lanes asked for them. Racing for each free
+// slot let some chats fall behind; at the end of a burst those few chats,
+// each paced to its own limit, left the platform's capacity idle.
+type fairWindow struct {
+	*window
+	mu        sync.Mutex
+	next      uint64          // next ticket to hand out
+	serving   uint64          // ticket whose turn it is
+	abandoned map[uint64]bool // tickets whose lane gave up
+	turn      chan struct{}   // closed when serving advances
+}
+
+func newFairWindow(r Rate) *fairWindow {
+	return &fairWindow{window: newWindow(r), abandoned: make(map[uint64]bool), turn: make(chan struct{})}
+}
+
+// acquire waits for this caller's turn and a free slot, takes it and
+// returns the function to call with the time the event ended; false if
+// ctx ended first.
+func (f *fairWindow) acquire(ctx context.Context, now func() time.Time) (finish func(time.Time), ok bool) {
+	f.mu.Lock()
+	ticket := f.next
+	f.next++
+	f.mu.Unlock()
+	for {
+		f.mu.Lock()
+		mine, turn := f.serving == ticket, f.turn
+		f.mu.Unlock()
+		if !mine {
+			select {
+			case <-turn:
+				continue
+			case <-ctx.Done():
+				f.abandon(ticket)
+				return nil, false
+			}
+		}
+		if !sleepUntil(ctx, f.earliest(now()), now) {
+			f.abandon(ticket)
+			return nil, false
+		}
+		if finish = f.take(now()); finish != nil {
+			f.advance()
+			return finish, true
+		}
+	}
+}
+
+// advance passes the turn to the next ticket not abandoned. Called by the
+// ticket being served.
+func (f *fairWindow) advance() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.serving++
+	for f.abandoned[f.serving] {
+		delete(f.abandoned, f.serving)
+		f.serving++
+	}
+	close(f.turn)
+	f.turn = make(chan struct{})
+}
+
+func (f *fairWindow) abandon(ticket uint64) {
+	f.mu.Lock()
+	if f.serving != ticket {
+		f.abandoned[ticket] = true
+		f.mu.Unlock()
+		return
+	}
+	f.mu.Unlock()
+	f.advance()
 }
