@@ -18,6 +18,10 @@ import (
 // across feeds: the same headline a week later is probably a new story.
 const TitleWindow = 72 * time.Hour
 
+// PresentRefresh is how stale an item's "still in its feed" mark may get
+// before a parse refreshes it. PruneItems must keep items much longer.
+const PresentRefresh = 24 * time.Hour
+
 // maxParams bounds the variables in one statement (SQLite's default limit is 32766).
 const maxParams = 500
 
@@ -87,8 +91,10 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 			return err
 		}
 		if err := inChunks(present, func(keys []any) error {
-			_, err := tx.ExecContext(ctx, `UPDATE items SET last_seen = ? WHERE feed = ? AND item IN (`+placeholders(len(keys))+`)`,
-				append([]any{now.UnixMilli(), keyHash(f.URL)}, keys...)...)
+			// Refreshing a day-old mark is enough for pruning (which waits
+			// months) and spares rewriting every row at every parse.
+			_, err := tx.ExecContext(ctx, `UPDATE items SET last_seen = ? WHERE feed = ? AND last_seen < ? AND item IN (`+placeholders(len(keys))+`)`,
+				append([]any{now.UnixMilli(), keyHash(f.URL), now.Add(-PresentRefresh).UnixMilli()}, keys...)...)
 			return err
 		}); err != nil {
 			return fmt.Errorf("mark present: %w", err)
@@ -235,15 +241,20 @@ func newNonce() string {
 // refreshed at every parse, and an item is only a candidate once a later
 // parse no longer listed it. Returns the number of items forgotten.
 func (db *DB) PruneItems(ctx context.Context, keep time.Duration) (int64, error) {
+	if keep <= 2*PresentRefresh {
+		return 0, fmt.Errorf("store: prune items: keep %s is too short (more than %s needed)", keep, 2*PresentRefresh)
+	}
 	feeds, err := db.FeedStates(ctx)
 	if err != nil {
 		return 0, err
 	}
 	cutoff := db.now().Add(-keep).UnixMilli()
 	var total int64
+	// An item still listed has last_seen within PresentRefresh of the last
+	// parse; one that left the feed falls behind it from then on.
 	for _, f := range feeds {
 		r, err := db.w.ExecContext(ctx, `DELETE FROM items WHERE feed = ? AND last_seen < ? AND last_seen < ?`,
-			keyHash(f.URL), cutoff, ms(f.LastParsed))
+			keyHash(f.URL), cutoff, ms(f.LastParsed.Add(-PresentRefresh)))
 		if err != nil {
 			return total, fmt.Errorf("store: prune items of %s: %w", f.URL, err)
 		}
