@@ -1,5 +1,22 @@
 // Package config loads and validates config.yaml, reporting every problem
 // with its file:line:col, and edits it in place keeping comments and order.
+//
+// Loading is strict: unknown or duplicate keys, wrong types, bad durations
+// or cron specs, negative numbers, invalid URLs and destinations, duplicate
+// feed URLs or watch names (ignoring case) and routes to unknown watches are
+// all errors, collected into one ErrorList. Queries are not checked here
+// (that needs the matcher); `newshound check` does it, placing errors
+// inside the query with Watch.QueryOffsetPos.
+//
+// ${VAR} in any scalar value (not in keys) is replaced by the environment
+// variable VAR. An unset variable expands to the empty string, so
+// "token: ${TELEGRAM_BOT_TOKEN}" turns the platform off when the variable is
+// missing; ${VAR:-default} gives a fallback; "$${" is a literal "${"; a "$"
+// not followed by "{" is left alone. YAML anchors, aliases and merge keys
+// ("<<: *defaults") work.
+//
+// Editing (AddWatch, RemoveWatch, AddFeed, RemoveFeed, EditFile) changes
+// only the lines of the entry concerned; WatchFile reloads on change.
 package config
 
 import "time"
@@ -16,13 +33,18 @@ type Config struct {
 	Feeds      []Feed
 	Entities   map[string][]string
 	AliasFiles []string // MISP galaxy / ATT&CK STIX files imported into the actor registry
-	Watches    []Watch
-	Routes     []Route
-	Discord    Discord
-	Telegram   Telegram
-	Admins     Admins
-	Security   Security
-	Limits     Limits
+	// AliasFilePos is the position of each AliasFiles entry, for errors
+	// found when importing the file.
+	AliasFilePos []Pos
+	Watches      []Watch
+	Routes       []Route
+	Discord      Discord
+	Telegram     Telegram
+	Admins       Admins
+	Security     Security
+	Limits       Limits
+
+	file string // the name errors and warnings carry
 }
 
 // Poll configures the scheduler and the fetcher.
@@ -34,7 +56,7 @@ type Poll struct {
 	PerHost     int           // requests to one host at once; default 2
 	Backfill    int           // first poll of a new feed: alert on its newest N items; default 0
 	MaxBodySize int64         // bytes; default 10 MiB
-	UserAgent   string        // default "newshound/VERSION (+https://github.com/newshound/newshound)"
+	UserAgent   string        // empty (the default): the fetcher sends "newshound/VERSION (+https://github.com/newshound/newshound)"
 }
 
 // Store configures the embedded database.
@@ -71,6 +93,8 @@ type Watch struct {
 	Pos   Pos // position of the watch entry
 	// QueryPos is the position of the query value, for errors inside the query.
 	QueryPos Pos
+
+	queryCols []int // source column of each query rune (see QueryOffsetPos)
 }
 
 // Route sends alerts of some watches to some destinations.
@@ -78,6 +102,9 @@ type Route struct {
 	Watches []string
 	To      []string // "console", "telegram:ID", "discord:ID", "discord-webhook:URL"
 	Pos     Pos
+
+	watchPos []Pos // position of each Watches entry
+	toPos    []Pos // position of each To entry
 }
 
 // Discord configures the Discord bot. Empty Token: Discord is off

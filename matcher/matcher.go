@@ -1,6 +1,60 @@
 // Package matcher decides whether a story concerns a watch: it parses the
 // query language, resolves actor aliases, and explains each match.
+//
+// # Query language
+//
+//	word             whole word, any case, accents and width ignored
+//	"two words"      phrase: the words in a row (punctuation between them is ignored)
+//	hack*            prefix ("hack", "hackers"); "cozy bea*" in a phrase too
+//	-word, NOT word  exclusion; -(a OR b) works
+//	a b, a AND b     both; AND binds tighter than OR: "a b OR c" is "(a b) OR c"
+//	a OR b           either
+//	( )              grouping
+//	a NEAR/5 b       a and b in the same text with at most 5 words between them,
+//	                 in either order (NEAR alone is NEAR/5); each side a word,
+//	                 phrase, prefix, actor, an OR of those, or another NEAR
+//	title:x          x in the title; category:x in a category; both take a
+//	                 group: title:(a OR b). Default: title, summary, content
+//	                 and categories
+//	feed:name        the feed's name contains these words
+//	actor:NAME       any alias of the entity NAME (actor:"Cozy Bear" also works)
+//	/regex/          RE2 over the raw text (\/ for a slash); only with
+//	                 CompileOptions.AllowRegex
+//
+// AND, OR, NOT and NEAR are operators only in capitals. Errors are
+// *SyntaxError values with a 0-based rune position.
+//
+// # Words
+//
+// Text and queries are split into words the same way: runs of letters or of
+// digits (a change between letters and digits splits, so "APT29", "APT 29"
+// and "APT-29" are all "apt" "29" and "APT290" is not "APT29"); each Han
+// ideograph and kana is a word of its own (CJK has no spaces); dashes,
+// apostrophes and punctuation separate words, and a possessive "'s" is
+// dropped ("Russia's" is "Russia"). Words are compared after NFKC
+// compatibility mapping (full-width forms, ligatures), case folding and
+// removal of Latin, Greek and Cyrillic diacritics and Arabic harakat ("ё" is
+// "е"; "й" stays a letter of its own).
+//
+// # Actors
+//
+// A Registry holds the built-in threat-actor table, the config's entities
+// and imported MISP galaxy or ATT&CK STIX files. Aliases of the table and of
+// imported files that are everyday words ("Lead", "Tick", "Snake"), short
+// all-capital acronyms ("SEA") or phrases of everyday words ("Cozy Bear",
+// "The Dukes") match only as written (phrases also in all capitals), so
+// "lead pipes" and "a teddy bear" do not fire.
+//
+// # Matching
+//
+// Compile indexes every pattern of every watch by its first word (and
+// prefixes by their bytes); Match normalises each text once, looks each word
+// up behind a small bitset, records where patterns occur, and evaluates only
+// the watches one of whose required patterns occurred (watches that can be
+// true without any, such as "-sports" or feed: only, are evaluated always).
 package matcher
+
+import "strings"
 
 // Doc is the text of one story as the matcher sees it.
 type Doc struct {
@@ -36,7 +90,8 @@ type Term struct {
 // seen under an alias, else the seen text.
 func (t Term) String() string {
 	if t.Entity != "" {
-		if t.Seen != "" && t.Seen != t.Entity {
+		// "APT29, as \"apt29\"" would only repeat the name.
+		if t.Seen != "" && !strings.EqualFold(t.Seen, t.Entity) {
 			return t.Entity + ", as \"" + t.Seen + "\""
 		}
 		return t.Entity
@@ -50,9 +105,15 @@ func (t Term) String() string {
 // Hit is one watch that fired on a Doc, with why.
 type Hit struct {
 	Watch string
+	// Index is the watch's position in the list given to Compile (names
+	// need not be unique).
+	Index int
 	Terms []Term
-	// Snippet is a short plain-text excerpt around the first hit, hits marked
-	// with the runes « and » so each platform can render them its own way.
+	// Snippet is a short (about 200 runes) plain-text excerpt around the
+	// first hit, hits marked with the runes « and » so each platform can
+	// render them its own way. It comes from the summary when a hit is
+	// there, else from the content, else the title, else a category (an
+	// alert shows the title anyway).
 	Snippet string
 }
 

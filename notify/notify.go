@@ -18,6 +18,8 @@ type Alert struct {
 	Destination string
 	// Nonce is unique per alert row and stable across retries (Discord enforce_nonce).
 	Nonce string
+	// Attempts counts earlier failed deliveries (set by the queue, not stored in the payload).
+	Attempts int `json:"-"`
 
 	Title     string
 	Link      string

@@ -1,12 +1,193 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/store"
 )
 
-// cmdFeed is a placeholder until its issue lands.
-func cmdFeed(_ []string, _, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "newshound: feed: not implemented yet")
-	return exitRuntime
+const feedUsage = `usage: newshound feed add URL [--tag T]... [--name N] [--interval D] [--config F]
+       newshound feed rm URL [--config F]
+       newshound feed ls [--config F]`
+
+// cmdFeed lists and edits the feeds: of the config file, keeping its
+// comments and order; "feed ls" adds each feed's health from the store.
+func cmdFeed(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, feedUsage)
+		return exitInput
+	}
+	sub := args[0]
+	a, err := parseCLIArgs(args[1:], map[string]bool{"config": false, "tag": true, "name": false, "interval": false})
+	if err != nil {
+		fmt.Fprintf(stderr, "newshound: feed %s: %v\n%s\n", sub, err, feedUsage)
+		return exitInput
+	}
+	path := config.ResolvePath(a.one("config"))
+	wantArgs := map[string]int{"add": 1, "rm": 1, "ls": 0}
+	n, ok := wantArgs[sub]
+	if !ok || len(a.pos) != n || (sub != "add" && len(a.flags) > len(a.flags["config"])) {
+		fmt.Fprintln(stderr, feedUsage)
+		return exitInput
+	}
+	switch sub {
+	case "ls":
+		return feedList(path, stdout, stderr)
+	case "rm":
+		u := a.pos[0]
+		err := config.EditFile(path, func(b []byte) ([]byte, error) { return config.RemoveFeed(b, u) }, nil)
+		return editExit(err, "feed rm", stdout, stderr, fmt.Sprintf("removed feed %s from %s", u, path))
+	}
+	f := config.Feed{URL: a.pos[0], Name: a.one("name"), Tags: a.flags["tag"]}
+	if iv := a.one("interval"); iv != "" {
+		d, err := time.ParseDuration(iv)
+		if err != nil || d <= 0 {
+			fmt.Fprintf(stderr, "newshound: feed add: --interval %q is not a duration like 5m\n", iv)
+			return exitInput
+		}
+		f.Interval = d
+	}
+	err = config.EditFile(path, func(b []byte) ([]byte, error) { return config.AddFeed(b, f) }, nil)
+	return editExit(err, "feed add", stdout, stderr, fmt.Sprintf("added feed %s to %s", f.URL, path))
+}
+
+// feedRow is one line of "feed ls".
+type feedRow struct {
+	url, name, tags, source string
+}
+
+func feedList(path string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "newshound: feed ls: %v\n", err)
+		return exitInput
+	}
+	var rows []feedRow
+	for _, f := range cfg.Feeds {
+		rows = append(rows, feedRow{f.URL, f.Name, strings.Join(f.Tags, ","), "config"})
+	}
+
+	code := exitOK
+	states := map[string]store.FeedState{}
+	haveStore := false
+	if _, err := os.Stat(cfg.Store.Path); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := readFeedHealth(ctx, cfg.Store.Path, &rows, states); err != nil {
+			fmt.Fprintf(stderr, "newshound: feed ls: feed health unavailable: %v\n", err)
+			code = exitRuntime
+		} else {
+			haveStore = true
+		}
+	}
+
+	now := time.Now()
+	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
+	if haveStore {
+		fmt.Fprintln(tw, "URL\tNAME\tTAGS\tFROM\tLAST OK\tNEXT POLL\tFAILURES\tLAST ERROR")
+	} else {
+		fmt.Fprintln(tw, "URL\tNAME\tTAGS\tFROM")
+	}
+	for _, r := range rows {
+		st, ok := states[r.url]
+		name := r.name
+		if name == "" && ok {
+			name = st.Name
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s", r.url, dash(name), dash(r.tags), r.source)
+		if haveStore {
+			switch {
+			case !ok:
+				fmt.Fprint(tw, "\tnever polled\t-\t-\t-")
+			default:
+				next := ago(st.NextPoll, now)
+				if st.Gone {
+					next = "never (410 Gone)"
+				}
+				lastErr := "-"
+				if st.LastError != "" {
+					lastErr = clip(st.LastError, 100) + " (" + ago(st.LastErrorAt, now) + ")"
+					if st.MovedTo != "" {
+						lastErr += "; moved to " + st.MovedTo
+					}
+				}
+				fmt.Fprintf(tw, "\t%s\t%s\t%d\t%s", ago(st.LastSuccess, now), next, st.Failures, lastErr)
+			}
+		}
+		fmt.Fprintln(tw)
+	}
+	if err := tw.Flush(); err != nil {
+		fmt.Fprintf(stderr, "newshound: feed ls: %v\n", err)
+		return exitRuntime
+	}
+	if !haveStore && code == exitOK {
+		fmt.Fprintf(stderr, "(no database at %s yet: feed health appears once the daemon has run)\n", cfg.Store.Path)
+	}
+	return code
+}
+
+// readFeedHealth adds the store's feed states and its chat-added feeds.
+func readFeedHealth(ctx context.Context, dbPath string, rows *[]feedRow, states map[string]store.FeedState) error {
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	all, err := db.FeedStates(ctx)
+	if err != nil {
+		return err
+	}
+	for _, st := range all {
+		states[st.URL] = st
+	}
+	chat, err := db.ChatFeeds(ctx)
+	if err != nil {
+		return err
+	}
+	inConfig := map[string]bool{}
+	for _, r := range *rows {
+		inConfig[r.url] = true
+	}
+	for _, f := range chat {
+		if !inConfig[f.URL] {
+			*rows = append(*rows, feedRow{f.URL, "", strings.Join(f.Tags, ","), "chat"})
+		}
+	}
+	return nil
+}
+
+// ago renders t relative to now: "3m ago", "in 2m", "-" for zero.
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	d := now.Sub(t)
+	suffix := " ago"
+	if d < 0 {
+		d, suffix = -d, ""
+		if d >= time.Second {
+			return "in " + roughDuration(d)
+		}
+		return "now"
+	}
+	return roughDuration(d) + suffix
+}
+
+func roughDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }

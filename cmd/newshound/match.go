@@ -1,12 +1,323 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/matcher"
 )
 
-// cmdMatch is a placeholder until its issue lands.
-func cmdMatch(_ []string, _, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "newshound: match: not implemented yet")
-	return exitRuntime
+// matchInput is what `newshound match` reads: exactly one of the fields.
+type matchInput struct {
+	text  string
+	feed  string // file or http(s) URL
+	jsonl string // file, "-" for standard input
+	json  bool   // JSON output for --text and --feed
+	stdin io.Reader
+}
+
+// cmdMatch implements `newshound match`: which watches fire on some input,
+// and why, without storing or sending anything.
+func cmdMatch(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("match", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "config file (default ./config.yaml, then $NEWSHOUND_CONFIG)")
+	var in matchInput
+	fs.StringVar(&in.text, "text", "", "text to match")
+	fs.StringVar(&in.feed, "feed", "", "feed file or URL whose items to match")
+	fs.StringVar(&in.jsonl, "jsonl", "", `file of JSON objects, one per line ("title", "summary", "content", "link", "categories"); "-" reads standard input`)
+	fs.BoolVar(&in.json, "json", false, "print JSON lines instead of text")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: newshound match [--config F] (--text T | --feed FILE_OR_URL | --jsonl FILE) [--json]")
+		fmt.Fprintln(stderr, "Shows which watches fire on the input and why; nothing is stored or sent.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitInput
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "newshound: match: unexpected argument %q\n", fs.Arg(0))
+		return exitInput
+	}
+	n := 0
+	for _, s := range []string{in.text, in.feed, in.jsonl} {
+		if s != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		fmt.Fprintln(stderr, "newshound: match: give exactly one of --text, --feed or --jsonl")
+		return exitInput
+	}
+	cfg, err := config.Load(config.ResolvePath(*cfgPath))
+	if err != nil {
+		var list config.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				fmt.Fprintln(stderr, e.Error())
+			}
+		} else {
+			fmt.Fprintf(stderr, "newshound: match: %v\n", err)
+		}
+		return exitInput
+	}
+	in.stdin = os.Stdin
+	return runMatch(cfg, in, stdout, stderr)
+}
+
+// matchResult is one output line of --jsonl (and, with more fields, of --json).
+type matchResult struct {
+	Title   string       `json:"title,omitempty"`
+	Link    string       `json:"link,omitempty"`
+	Watches []watchMatch `json:"watches"`
+	Error   string       `json:"error,omitempty"`
+}
+
+// watchMatch is one watch that fired.
+type watchMatch struct {
+	Name    string   `json:"name"`
+	Terms   []string `json:"terms"`
+	Snippet string   `json:"snippet,omitempty"`
+}
+
+// compileConfig builds the registry (built-in table, entities:,
+// alias_files:) and compiles the config's watches. With keepTags false the
+// watches' feed tags are dropped (inputs without a feed). Problems are
+// printed to stderr, in file:line:col form when the config has positions.
+func compileConfig(cfg *config.Config, keepTags bool, stderr io.Writer) (*matcher.Compiled, bool) {
+	reg, errs := configRegistry(cfg)
+	if len(errs) > 0 {
+		for _, e := range errs {
+			fmt.Fprintln(stderr, e.Error())
+		}
+		return nil, false
+	}
+	ws := make([]matcher.Watch, len(cfg.Watches))
+	for i, w := range cfg.Watches {
+		ws[i] = matcher.Watch{Name: w.Name, Query: w.Query}
+		if keepTags {
+			ws[i].Tags = w.Tags
+		}
+	}
+	c, err := matcher.Compile(ws, reg, matcher.CompileOptions{AllowRegex: true})
+	if err != nil {
+		if cfg.Path != "" {
+			if list := checkWatchQueries(cfg, nil); len(list) > 0 {
+				for _, e := range list {
+					fmt.Fprintln(stderr, e.Error())
+				}
+				return nil, false
+			}
+		}
+		fmt.Fprintf(stderr, "newshound: match: %v\n", err)
+		return nil, false
+	}
+	return c, true
+}
+
+// runMatch is the core of `newshound match` on a loaded config.
+func runMatch(cfg *config.Config, in matchInput, stdout, stderr io.Writer) int {
+	var docs []matcher.Doc
+	var meta []matchResult
+	keepTags := false
+	switch {
+	case in.jsonl != "":
+		c, ok := compileConfig(cfg, false, stderr)
+		if !ok {
+			return exitInput
+		}
+		return matchJSONL(c, in, stdout, stderr)
+	case in.text != "":
+		docs = []matcher.Doc{{Title: in.text}}
+		meta = []matchResult{{}}
+	case in.feed != "":
+		body, ctype, err := readFeed(in.feed)
+		if err != nil {
+			fmt.Fprintf(stderr, "newshound: match: %v\n", err)
+			return exitRuntime
+		}
+		url := ""
+		if isURL(in.feed) {
+			url = in.feed
+		}
+		f, err := feeds.Parse(body, ctype, url)
+		if err != nil {
+			fmt.Fprintf(stderr, "newshound: match: %s: %v\n", in.feed, err)
+			return exitInput
+		}
+		name, tags := f.Title, []string(nil)
+		for _, cf := range cfg.Feeds {
+			if cf.URL == in.feed {
+				keepTags = true
+				tags = cf.Tags
+				if cf.Name != "" {
+					name = cf.Name
+				}
+			}
+		}
+		for _, it := range f.Items {
+			docs = append(docs, matcher.Doc{Title: it.Title, Summary: it.Summary, Content: it.Content, Categories: it.Categories, Feed: name, FeedTags: tags})
+			meta = append(meta, matchResult{Title: it.Title, Link: it.Link})
+		}
+	}
+	c, ok := compileConfig(cfg, keepTags, stderr)
+	if !ok {
+		return exitInput
+	}
+	bw := bufio.NewWriter(stdout)
+	defer bw.Flush()
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	fired := 0
+	for i, d := range docs {
+		hits := c.Match(d)
+		if len(hits) > 0 {
+			fired++
+		}
+		res := meta[i]
+		res.Watches = toWatchMatches(hits, true)
+		if in.json {
+			if err := enc.Encode(res); err != nil {
+				fmt.Fprintf(stderr, "newshound: match: %v\n", err)
+				return exitRuntime
+			}
+			continue
+		}
+		if in.feed != "" {
+			fmt.Fprintf(bw, "%s\n", oneLine(res.Title))
+			if res.Link != "" {
+				fmt.Fprintf(bw, "  %s\n", res.Link)
+			}
+		}
+		if len(hits) == 0 {
+			fmt.Fprintln(bw, "  no watch matched")
+			continue
+		}
+		for _, w := range res.Watches {
+			fmt.Fprintf(bw, "  %s: %s\n", w.Name, strings.Join(w.Terms, "; "))
+			if w.Snippet != "" {
+				fmt.Fprintf(bw, "    %s\n", w.Snippet)
+			}
+		}
+	}
+	if !in.json && in.feed != "" {
+		fmt.Fprintf(bw, "%d of %d items matched\n", fired, len(docs))
+	}
+	return exitOK
+}
+
+// toWatchMatches converts hits for output.
+func toWatchMatches(hits []matcher.Hit, snippets bool) []watchMatch {
+	out := make([]watchMatch, 0, len(hits))
+	for _, h := range hits {
+		w := watchMatch{Name: h.Watch, Terms: make([]string, 0, len(h.Terms))}
+		for _, t := range h.Terms {
+			w.Terms = append(w.Terms, t.String())
+		}
+		if snippets {
+			w.Snippet = h.Snippet
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// jsonlItem is one input line of --jsonl.
+type jsonlItem struct {
+	Title      string   `json:"title"`
+	Summary    string   `json:"summary"`
+	Content    string   `json:"content"`
+	Link       string   `json:"link"`
+	Categories []string `json:"categories"`
+}
+
+// matchJSONL writes one {"watches":[...]} line per input line, in order.
+// A line that is not a JSON object gets an "error" field; the exit code is
+// then exitInput, after all lines.
+func matchJSONL(c *matcher.Compiled, in matchInput, stdout, stderr io.Writer) int {
+	var r io.Reader
+	if in.jsonl == "-" {
+		r = in.stdin
+	} else {
+		f, err := os.Open(in.jsonl)
+		if err != nil {
+			fmt.Fprintf(stderr, "newshound: match: %v\n", err)
+			return exitInput
+		}
+		defer f.Close()
+		r = f
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 64<<20)
+	bw := bufio.NewWriter(stdout)
+	defer bw.Flush()
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	code := exitOK
+	line := 0
+	for sc.Scan() {
+		line++
+		res := matchResult{Watches: []watchMatch{}}
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) > 0 {
+			var it jsonlItem
+			if err := json.Unmarshal(b, &it); err != nil {
+				res.Error = fmt.Sprintf("line %d: %v", line, err)
+				fmt.Fprintf(stderr, "newshound: match: %s: %s\n", in.jsonl, res.Error)
+				code = exitInput
+			} else {
+				hits := c.Match(matcher.Doc{Title: it.Title, Summary: it.Summary, Content: it.Content, Categories: it.Categories})
+				res.Watches = toWatchMatches(hits, false)
+			}
+		}
+		if err := enc.Encode(res); err != nil {
+			fmt.Fprintf(stderr, "newshound: match: %v\n", err)
+			return exitRuntime
+		}
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintf(stderr, "newshound: match: %s: %v\n", in.jsonl, err)
+		return exitInput
+	}
+	return code
+}
+
+// readFeed reads a feed from a file or fetches it from an http(s) URL with
+// the feeds fetcher (its size and redirect limits, gzip, and error messages
+// that keep credentials out). The address is trusted, as on the command
+// line any feed is.
+func readFeed(src string) (body []byte, contentType string, err error) {
+	if !isURL(src) {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			return nil, "", err
+		}
+		return b, "", nil
+	}
+	f := feeds.NewFetcher(feeds.Options{UserAgent: "newshound/" + version})
+	ctx, cancel := context.WithTimeout(context.Background(), feeds.DefaultTimeout)
+	defer cancel()
+	resp, err := f.Fetch(ctx, feeds.Request{URL: src, AllowPrivate: true})
+	if err != nil {
+		return nil, "", err
+	}
+	return resp.Body, resp.ContentType, nil
+}
+
+// isURL reports whether src names an http(s) URL rather than a file.
+func isURL(src string) bool {
+	return strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://")
 }

@@ -1,12 +1,156 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/matcher"
+	"github.com/newshound/newshound/store"
 )
 
-// cmdWatch is a placeholder until its issue lands.
-func cmdWatch(_ []string, _, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "newshound: watch: not implemented yet")
-	return exitRuntime
+const watchUsage = `usage: newshound watch add NAME QUERY [--tag T]... [--color "#RRGGBB"] [--config F]
+       newshound watch rm NAME [--config F]
+       newshound watch ls [--config F]`
+
+// cmdWatch lists and edits the watches: of the config file, keeping its
+// comments and order, and refuses an invalid query or a duplicate name.
+func cmdWatch(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, watchUsage)
+		return exitInput
+	}
+	sub := args[0]
+	a, err := parseCLIArgs(args[1:], map[string]bool{"config": false, "tag": true, "color": false})
+	if err != nil {
+		fmt.Fprintf(stderr, "newshound: watch %s: %v\n%s\n", sub, err, watchUsage)
+		return exitInput
+	}
+	path := config.ResolvePath(a.one("config"))
+	wantArgs := map[string]int{"add": 2, "rm": 1, "ls": 0}
+	n, ok := wantArgs[sub]
+	if !ok || len(a.pos) != n || (sub != "add" && (len(a.flags["tag"]) > 0 || a.one("color") != "")) {
+		fmt.Fprintln(stderr, watchUsage)
+		return exitInput
+	}
+	switch sub {
+	case "ls":
+		return watchList(path, stdout, stderr)
+	case "rm":
+		name := a.pos[0]
+		var cfg *config.Config
+		err := config.EditFile(path, func(b []byte) ([]byte, error) { return config.RemoveWatch(b, name) },
+			func(c *config.Config) error { cfg = c; return nil })
+		code := editExit(err, "watch rm", stdout, stderr, fmt.Sprintf("removed watch %q from %s", name, path))
+		if code == exitOK {
+			if n := watchSubscribers(cfg.Store.Path)[name]; n > 0 {
+				fmt.Fprintf(stdout, "note: %d chat subscription(s) still name %q; they stay silent unless a watch of that name comes back\n", n, name)
+			}
+		}
+		return code
+	}
+	w := config.Watch{Name: a.pos[0], Query: a.pos[1], Tags: a.flags["tag"]}
+	if c := a.one("color"); c != "" {
+		v, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimPrefix(c, "#"), "0x"), 16, 32)
+		if err != nil || v < 0 || v > 0xFFFFFF {
+			fmt.Fprintf(stderr, "newshound: watch add: --color %q is not a colour like \"#1e90ff\"\n", c)
+			return exitInput
+		}
+		w.Color = int(v)
+	}
+	check := func(cfg *config.Config) error {
+		errs := checkWatchQueries(cfg, func(x config.Watch) bool { return x.Name == w.Name })
+		if len(errs) == 0 {
+			return nil
+		}
+		reg, _ := configRegistry(cfg)
+		return errors.New(showQueryError(w.Query, matcher.Check(w.Query, reg, matcher.CompileOptions{AllowRegex: true})))
+	}
+	err = config.EditFile(path, func(b []byte) ([]byte, error) { return config.AddWatch(b, w) }, check)
+	return editExit(err, "watch add", stdout, stderr, fmt.Sprintf("added watch %q to %s", w.Name, path))
+}
+
+func watchList(path string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "newshound: watch ls: %v\n", err)
+		return exitInput
+	}
+	routed := map[string][]string{}
+	for _, r := range cfg.Routes {
+		for _, name := range r.Watches {
+			routed[name] = append(routed[name], r.To...)
+		}
+	}
+	subs := watchSubscribers(cfg.Store.Path)
+	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tQUERY\tTAGS\tROUTES TO\tCHATS")
+	for _, w := range cfg.Watches {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", w.Name, clip(w.Query, 72), dash(strings.Join(w.Tags, ",")),
+			dash(strings.Join(scrubDests(routed[w.Name]), ",")), subs[w.Name])
+	}
+	if err := tw.Flush(); err != nil {
+		fmt.Fprintf(stderr, "newshound: watch ls: %v\n", err)
+		return exitRuntime
+	}
+	return exitOK
+}
+
+// scrubDests hides webhook secrets and drops repeats.
+func scrubDests(dests []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range dests {
+		if rest, ok := strings.CutPrefix(d, "discord-webhook:"); ok {
+			if i := strings.Index(rest, "/webhooks/"); i >= 0 {
+				d = "discord-webhook:" + rest[:i] + "/webhooks/…"
+			}
+		}
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// watchSubscribers counts the chat subscriptions naming each watch, from
+// the store when its database exists (empty otherwise: listing and editing
+// the config do not need the database).
+func watchSubscribers(dbPath string) map[string]int {
+	counts := map[string]int{}
+	if _, err := os.Stat(dbPath); err != nil {
+		return counts
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		return counts
+	}
+	defer db.Close()
+	subs, err := db.Subscriptions(ctx, "")
+	if err != nil {
+		return counts
+	}
+	for _, s := range subs {
+		if s.Watch != "" {
+			counts[s.Watch]++
+		}
+	}
+	return counts
 }

@@ -1,0 +1,301 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/matcher"
+	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/store"
+)
+
+// Defaults used when the config leaves a limit at zero.
+const (
+	defaultQueryLength    = 512
+	defaultSubsPerChat    = 50
+	defaultCommandsPerMin = 20
+	// maxMute bounds /mute.
+	maxMute = 30 * 24 * time.Hour
+	// minMute is the shortest /mute worth holding alerts for.
+	minMute = time.Minute
+	// maxReply keeps replies under Telegram's 4096-character message limit
+	// with room for the transport's escaping.
+	maxReply = 3500
+	// fetchTimeout bounds /addfeed and /test URL when the config gives no poll timeout.
+	fetchTimeout = 20 * time.Second
+)
+
+// Core is the command core: it answers every command for both transports.
+// It is safe for concurrent use.
+type Core struct {
+	store   Store
+	fetcher Fetcher
+	now     func() time.Time
+	log     *slog.Logger
+	wake    func()
+
+	cfg     atomic.Pointer[config.Config]
+	matcher atomic.Pointer[matcherBox]
+	limits  *limiter
+}
+
+// matcherBox lets an interface value live in an atomic.Pointer.
+type matcherBox struct{ m Matcher }
+
+var _ Handler = (*Core)(nil)
+
+// New returns a command core. It answers "not ready" until SetConfig is called.
+func New(d Deps) *Core {
+	c := &Core{store: d.Store, fetcher: d.Fetcher, now: d.Now, log: d.Log, wake: d.Wake, limits: newLimiter()}
+	if c.wake == nil {
+		c.wake = func() {}
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if d.Matcher != nil {
+		c.SetMatcher(d.Matcher)
+	}
+	return c
+}
+
+// SetConfig swaps in a new config snapshot (at start and on every hot
+// reload). Commands in flight finish with the snapshot they started with.
+func (c *Core) SetConfig(cfg *config.Config) { c.cfg.Store(cfg) }
+
+// Reload compiles cfg's watches against reg (engine.NewRegistry(cfg)) and,
+// only when that succeeds, swaps in both the config and the matcher; on
+// error the old ones stay in force. Suits engine.Options.OnReload.
+func (c *Core) Reload(cfg *config.Config, reg *matcher.Registry) error {
+	m, err := NewConfigMatcher(cfg, reg)
+	if err != nil {
+		return fmt.Errorf("bot: reload: %w", err)
+	}
+	c.SetMatcher(m)
+	c.SetConfig(cfg)
+	return nil
+}
+
+// SetMatcher swaps in the matcher compiled from a new config.
+func (c *Core) SetMatcher(m Matcher) { c.matcher.Store(&matcherBox{m: m}) }
+
+func (c *Core) currentMatcher() Matcher {
+	if b := c.matcher.Load(); b != nil {
+		return b.m
+	}
+	return nil
+}
+
+// call is one request being answered, with the snapshot it runs against.
+type call struct {
+	Request
+	cfg     *config.Config
+	m       Matcher
+	isAdmin bool // a config admin (admins.telegram / admins.discord)
+}
+
+// handlerFunc answers one command.
+type handlerFunc func(c *Core, ctx context.Context, r *call) string
+
+// spec says who may run a command and how.
+type spec struct {
+	fn handlerFunc
+	// manage: changes this chat's subscriptions or mute (group: chat admins only).
+	manage bool
+	// admin: config admins only.
+	admin bool
+	// usage is shown when a required argument is missing.
+	usage string
+}
+
+// specs maps every command name to its handler.
+var specs = map[string]spec{
+	"help":        {fn: (*Core).cmdHelp},
+	"start":       {fn: (*Core).cmdHelp}, // Telegram sends /start when a user opens the bot
+	"watch":       {fn: (*Core).cmdWatch, manage: true, usage: `/watch QUERY — for example: /watch "Cozy Bear" OR APT29`},
+	"subscribe":   {fn: (*Core).cmdSubscribe, manage: true, usage: "/subscribe WATCH — /watches lists the watch names"},
+	"unsubscribe": {fn: (*Core).cmdUnsubscribe, manage: true, usage: "/unsubscribe ID or /unsubscribe WATCH — /list shows the ids"},
+	"list":        {fn: (*Core).cmdList},
+	"watches":     {fn: (*Core).cmdWatches},
+	"test":        {fn: (*Core).cmdTest, usage: "/test TEXT or /test URL — shows which watches would fire"},
+	"mute":        {fn: (*Core).cmdMute, manage: true, usage: "/mute DURATION — for example /mute 2h, /mute 30m, /mute 1d"},
+	"unmute":      {fn: (*Core).cmdUnmute, manage: true},
+	"feeds":       {fn: (*Core).cmdFeeds},
+	"status":      {fn: (*Core).cmdStatus},
+	"addfeed":     {fn: (*Core).cmdAddFeed, admin: true, usage: "/addfeed URL [TAG ...]"},
+	"rmfeed":      {fn: (*Core).cmdRmFeed, admin: true, usage: "/rmfeed URL"},
+	"failed":      {fn: (*Core).cmdFailed, admin: true},
+	"retry":       {fn: (*Core).cmdRetry, admin: true},
+}
+
+// Handle answers one command. It never panics and always returns a reply
+// that says, in plain words, what happened or why not.
+func (c *Core) Handle(ctx context.Context, req Request) (reply Reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.Error("bot: command panicked", "command", req.Command, "chat", req.Chat, "panic", p, "stack", string(debug.Stack()))
+			reply = Reply{Text: "Sorry, something went wrong on our side while handling that command. Nothing was changed; the admins can find details in the logs."}
+		}
+	}()
+	return Reply{Text: truncateReply(c.handle(ctx, req))}
+}
+
+func (c *Core) handle(ctx context.Context, req Request) string {
+	cfg := c.cfg.Load()
+	if cfg == nil {
+		return "The bot is still starting up. Try again in a moment."
+	}
+	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(req.Command), "/"))
+	req.Args = strings.TrimSpace(req.Args)
+
+	key := req.Platform + ":" + req.UserID
+	if req.UserID == "" {
+		key = "chat:" + req.Chat
+	}
+	if ok, wait := c.limits.allow(key, orDefault(cfg.Limits.CommandsPerMinute, defaultCommandsPerMin), c.now()); !ok {
+		return fmt.Sprintf("Slow down: you may send at most %d commands a minute. Try again in %s.",
+			orDefault(cfg.Limits.CommandsPerMinute, defaultCommandsPerMin), roundUp(wait))
+	}
+
+	sp, ok := specs[name]
+	if !ok {
+		if name == "" {
+			return "Send /help to see what I can do."
+		}
+		return fmt.Sprintf("I don't know the command /%s. Send /help to see what I can do.", name)
+	}
+	r := &call{Request: req, cfg: cfg, m: c.currentMatcher(), isAdmin: isConfigAdmin(cfg, req)}
+	r.Command = name
+
+	if sp.admin && !r.isAdmin {
+		return fmt.Sprintf("Only the bot's admins may use /%s (the user ids listed under admins.%s in config.yaml); your id is %s.",
+			name, platformKey(req.Platform), displayID(req.UserID))
+	}
+	if sp.usage != "" && req.Args == "" {
+		return "Usage: " + sp.usage
+	}
+	if sp.manage {
+		if msg := c.mayManage(ctx, r); msg != "" {
+			return msg
+		}
+	}
+	if c.store == nil {
+		return "The bot has no database attached, so it cannot answer that."
+	}
+	return sp.fn(c, ctx, r)
+}
+
+// mayManage returns "" when r's sender may change this chat's subscriptions,
+// else the reason why not.
+func (c *Core) mayManage(ctx context.Context, r *call) string {
+	if r.Kind == ChatPrivate || r.isAdmin {
+		return ""
+	}
+	if r.IsChatAdmin == nil {
+		return "In a group only its administrators may change what the group is alerted on, and I could not check whether you are one."
+	}
+	ok, err := r.IsChatAdmin(ctx)
+	if err != nil {
+		c.log.Warn("bot: checking chat administrator failed", "chat", r.Chat, "user", r.UserID, "err", scrubSecrets(err.Error()))
+		return "I could not check whether you are an administrator of this group (the chat service did not answer). Nothing was changed; try again in a moment."
+	}
+	if !ok {
+		return fmt.Sprintf("In a group only its administrators may change what the group is alerted on; /%s is refused. Anyone may use /list, /watches, /test, /feeds and /status.", r.Command)
+	}
+	return ""
+}
+
+// isConfigAdmin reports whether the sender is listed in the config's admins
+// for its platform.
+func isConfigAdmin(cfg *config.Config, r Request) bool {
+	return IsAdmin(cfg, r.Platform, r.UserID)
+}
+
+// IsAdmin reports whether userID is one of cfg's admins on platform
+// ("telegram" or "discord").
+func IsAdmin(cfg *config.Config, platform, userID string) bool {
+	if cfg == nil || userID == "" {
+		return false
+	}
+	switch platform {
+	case "telegram":
+		return slices.Contains(cfg.Admins.Telegram, userID)
+	case "discord":
+		return slices.Contains(cfg.Admins.Discord, userID)
+	}
+	return false
+}
+
+// AllowsRegex reports whether s's ad-hoc query may use /regex/ terms under
+// cfg: when security.allow_chat_regex is on, or when a config admin of the
+// chat's platform created it — the rule /watch applied when it was added.
+// The engine should compile stored queries with the same rule.
+func AllowsRegex(cfg *config.Config, s store.Subscription) bool {
+	if cfg == nil {
+		return false
+	}
+	return cfg.Security.AllowChatRegex || IsAdmin(cfg, notify.Platform(s.Chat), s.CreatedBy)
+}
+
+func platformKey(p string) string {
+	if p == "" {
+		return "PLATFORM"
+	}
+	return p
+}
+
+func displayID(id string) string {
+	if id == "" {
+		return "unknown"
+	}
+	return id
+}
+
+func orDefault(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// roundUp renders a short wait as whole seconds, at least 1s.
+func roundUp(d time.Duration) string {
+	s := (d + time.Second - 1) / time.Second
+	if s < 1 {
+		s = 1
+	}
+	return fmt.Sprintf("%ds", s)
+}
+
+// truncateReply keeps a reply under maxReply characters, cutting at a line
+// boundary and saying so.
+func truncateReply(s string) string {
+	if len(s) <= maxReply {
+		return s
+	}
+	cut := s[:maxReply]
+	if i := strings.LastIndexByte(cut, '\n'); i > maxReply/2 {
+		cut = cut[:i]
+	} else {
+		// do not split a UTF-8 sequence
+		for len(cut) > 0 && cut[len(cut)-1]&0xC0 == 0x80 {
+			cut = cut[:len(cut)-1]
+		}
+		if len(cut) > 0 && cut[len(cut)-1] >= 0xC0 {
+			cut = cut[:len(cut)-1]
+		}
+	}
+	more := strings.Count(s[len(cut):], "\n")
+	return cut + fmt.Sprintf("\n… (%d more lines not shown)", max(more, 1))
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary act as the newshound command, so crash
+// tests can run the real program as a child process and kill it.
+func TestMain(m *testing.M) {
+	if os.Getenv("NEWSHOUND_TEST_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// newshound returns a command running this binary as newshound.
+func newshound(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "NEWSHOUND_TEST_MAIN=1")
+	return cmd
+}
+
+func TestKill9LosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the daemon repeatedly")
+	}
+	const stories = 150
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>`)
+		for i := range stories {
+			fmt.Fprintf(&b, `<item><guid>s%d</guid><title>APT29 story %03d</title><link>https://n.example/%d</link><pubDate>%s</pubDate></item>`,
+				i, i, i, time.Date(2026, 11, 1, 0, i, 0, 0, time.UTC).Format(time.RFC1123Z))
+		}
+		b.WriteString(`</channel></rss>`)
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, b.String())
+	}))
+	defer srv.Close()
+
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.yaml")
+	cfg := fmt.Sprintf(`poll:
+  schedule: "@every 1s"
+  backfill: %d
+store:
+  path: %s
+http:
+  listen: ""
+feeds:
+  - url: %s
+watches:
+  - name: apt29
+    query: actor:APT29
+routes:
+  - watches: [apt29]
+    to: [console]
+`, stories, filepath.Join(dir, "nh.db"), srv.URL)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var all bytes.Buffer
+	var perRun []int // alerts printed by each killed run
+	kills := 0
+	for i := 0; i < 8; i++ {
+		outPath := filepath.Join(dir, fmt.Sprintf("run%d.out", i))
+		outFile, err := os.Create(outPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := newshound("run", "--config", cfgPath)
+		cmd.Stdout, cmd.Stderr = outFile, outFile
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Kill at a random moment once alerts have started to flow (or
+		// after a while, when nothing is left to send).
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			if b, _ := os.ReadFile(outPath); bytes.Contains(b, []byte("matched")) {
+				break
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		time.Sleep(time.Duration(rand.IntN(60)) * time.Millisecond)
+		cmd.Process.Kill() // SIGKILL: no cleanup at all
+		cmd.Wait()
+		outFile.Close()
+		kills++
+		b, _ := os.ReadFile(outPath)
+		perRun = append(perRun, bytes.Count(b, []byte("\n  matched ")))
+		all.Write(b)
+		if delivered(all.String(), stories) == stories {
+			break // nothing left in flight to kill
+		}
+	}
+	// Then let a clean pass finish what is left.
+	var out bytes.Buffer
+	cmd := newshound("run", "--once", "--config", cfgPath)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("final run --once: %v\n%s", err, out.String())
+	}
+	all.Write(out.Bytes())
+
+	text := all.String()
+	repeats := 0
+	for i := range stories {
+		n := strings.Count(text, fmt.Sprintf("APT29 story %03d\n", i))
+		if n == 0 {
+			t.Errorf("story %03d was never delivered", i)
+		}
+		repeats += max(0, n-1)
+	}
+	if repeats > kills {
+		t.Errorf("%d repeated alerts after %d kills; at most one repeat per crash", repeats, kills)
+	}
+	t.Logf("%d kills, %d repeats; alerts printed per killed run: %v", kills, repeats, perRun)
+}
+
+// delivered counts the distinct stories in out.
+func delivered(out string, stories int) int {
+	n := 0
+	for i := range stories {
+		if strings.Contains(out, fmt.Sprintf("APT29 story %03d\n", i)) {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/newshound/newshound/store"
+)
+
+const commentedConfig = `# My config.
+feeds:
+  # the one feed
+  - url: https://a.example/rss   # A
+    tags: [x]
+
+# What we watch.
+watches:
+  # state actors
+  - name: apt29
+    query: 'actor:APT29'   # all aliases
+
+  - name: baku
+    query: Baku
+
+# Where alerts go.
+routes:
+  - watches: [apt29]
+    to: [console]
+`
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestWatchAddRmLs(t *testing.T) {
+	path := writeTemp(t, "config.yaml", commentedConfig)
+
+	code, out, errs := runCLI("watch", "add", "cozy", `"Cozy Bear" OR "Midnight Blizzard"`, "--tag", "cyber", "--config", path, "--tag", "news")
+	if code != exitOK || !strings.Contains(out, `added watch "cozy"`) {
+		t.Fatalf("add: exit %d %s %s", code, out, errs)
+	}
+	want := strings.Replace(commentedConfig, "    query: Baku\n",
+		"    query: Baku\n\n  - name: cozy\n    query: '\"Cozy Bear\" OR \"Midnight Blizzard\"'\n    tags: [cyber, news]\n", 1)
+	if got := readFile(t, path); got != want {
+		t.Errorf("after add:\n%s\nwant:\n%s", got, want)
+	}
+
+	code, out, _ = runCLI("watch", "ls", "--config", path)
+	if code != exitOK || !strings.Contains(out, "cozy") || !strings.Contains(out, "cyber,news") || !strings.Contains(out, "console") {
+		t.Errorf("ls: exit %d\n%s", code, out)
+	}
+
+	code, _, errs = runCLI("watch", "rm", "cozy", "--config", path)
+	if code != exitOK {
+		t.Fatalf("rm: exit %d %s", code, errs)
+	}
+	if got := readFile(t, path); got != commentedConfig {
+		t.Errorf("add then rm did not restore the file:\n%s", got)
+	}
+}
+
+// TestWatchRefusals checks every refused edit exits 1, says why, and leaves
+// the file byte for byte as it was.
+func TestWatchRefusals(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"invalid query", []string{"add", "bad", "apt29 AND (x"}, "invalid query: "},
+		{"duplicate name", []string{"add", "baku", "x"}, `watch "baku" already exists (line 13)`},
+		{"bad name", []string{"add", "two words", "x"}, `may only contain`},
+		{"regex is fine but broken regex is not", []string{"add", "re", "/a(/"}, "invalid query: "},
+		{"unknown watch", []string{"rm", "nope"}, `no watch named "nope"`},
+		{"routed watch", []string{"rm", "apt29"}, `still used by routes (line 18)`},
+		{"query starting with a dash", []string{"add", "x", "-foo"}, "unknown flag -foo (put -- before"},
+		{"missing query", []string{"add", "x"}, "usage:"},
+		{"bad color", []string{"add", "x", "y", "--color", "blue"}, `--color "blue"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeTemp(t, "config.yaml", commentedConfig)
+			args := append([]string{"watch"}, tt.args...)
+			code, out, errs := runCLI(append(args, "--config", path)...)
+			if code != exitInput || !strings.Contains(errs, tt.want) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 1 and %q", code, out, errs, tt.want)
+			}
+			if got := readFile(t, path); got != commentedConfig {
+				t.Errorf("file changed:\n%s", got)
+			}
+		})
+	}
+}
+
+func TestWatchAddDashQuery(t *testing.T) {
+	path := writeTemp(t, "config.yaml", commentedConfig)
+	code, _, errs := runCLI("watch", "add", "--config", path, "--", "nobaku", "-Baku Azerbaijan")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(readFile(t, path), "    query: '-Baku Azerbaijan'\n") {
+		t.Errorf("query not written:\n%s", readFile(t, path))
+	}
+}
+
+func TestWatchSubscribers(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "nh.db")
+	path := writeTemp(t, "config.yaml", "store:\n  path: "+dbPath+"\n"+commentedConfig)
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, chat := range []string{"telegram:1", "telegram:2"} {
+		if _, err := db.AddSubscription(ctx, store.Subscription{Chat: chat, Watch: "baku", CreatedBy: "u"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	code, out, _ := runCLI("watch", "ls", "--config", path)
+	lines := strings.Split(out, "\n")
+	if code != exitOK || !strings.HasSuffix(lines[0], "CHATS") || !strings.HasPrefix(lines[2], "baku") || !strings.HasSuffix(strings.TrimSpace(lines[2]), " 2") {
+		t.Errorf("ls: exit %d\n%s", code, out)
+	}
+	code, out, errs := runCLI("watch", "rm", "baku", "--config", path)
+	if code != exitOK || !strings.Contains(out, `note: 2 chat subscription(s) still name "baku"`) {
+		t.Errorf("rm: exit %d\n%s%s", code, out, errs)
+	}
+}

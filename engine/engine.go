@@ -1,0 +1,329 @@
+// Package engine wires the loop: a cron tick picks the feeds that are due,
+// fetches and parses them with a bounded worker pool, records new items and
+// queues their alerts in one transaction, and the dispatcher delivers the
+// queue. It also reloads the config and runs the background services.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/matcher"
+	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/store"
+)
+
+// Store is what the engine needs of the database. *store.DB implements it;
+// it is kept this narrow so a shared PostgreSQL backend can follow.
+type Store interface {
+	notify.Queue
+	FeedStates(ctx context.Context) ([]store.FeedState, error)
+	SaveFeedState(ctx context.Context, f store.FeedState) error
+	SeenKeys(ctx context.Context, feedURL string, keys []string) (map[string]bool, error)
+	Ingest(ctx context.Context, f store.FeedState, present []string, items []store.NewItem) (store.IngestResult, error)
+	Subscriptions(ctx context.Context, chat string) ([]store.Subscription, error)
+	ChatFeeds(ctx context.Context) ([]store.ChatFeed, error)
+	MoveChat(ctx context.Context, from, to string) error
+	QueueStats(ctx context.Context) (store.QueueStats, error)
+	PruneItems(ctx context.Context, keep time.Duration) (int64, error)
+	PruneSent(ctx context.Context, keep time.Duration) error
+	Ping(ctx context.Context) error
+}
+
+// Options configures an Engine.
+type Options struct {
+	Config *config.Config
+	Store  Store
+	// Senders by platform; "console" is added (to Stdout) when absent.
+	Senders map[string]notify.Sender
+	Logger  *slog.Logger
+	// Fetcher fetches feeds; built from the config when nil.
+	Fetcher Fetcher
+	// Notice tells the admins something needs their attention (a feed gone
+	// or failing for a day, a destination disabled, a config rejected).
+	// Optional; notices are always logged too.
+	Notice func(ctx context.Context, text string)
+	// Services run beside the loop until the context ends (bot transports,
+	// the HTTP listener).
+	Services []func(ctx context.Context) error
+	// OnReload is told of every config successfully reloaded, with the
+	// actor registry built for it (the bot core matches with the same).
+	OnReload func(cfg *config.Config, reg *matcher.Registry)
+	// Observer, if set, gets poll and delivery events (metrics).
+	Observer Observer
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Observer is told what the engine does, for metrics. Methods must not block.
+type Observer interface {
+	notify.Observer
+	// Polled is called after each feed poll with its outcome ("ok",
+	// "not_modified", "unchanged", "error", "gone") and the new items.
+	Polled(feed, outcome string, latency time.Duration, newItems int)
+	// Matched is called once per watch that fired on a new story.
+	Matched(watch string)
+	// Cycle is called when a poll cycle ends.
+	Cycle(at time.Time)
+}
+
+// runtime is the part of the engine replaced on reload.
+type runtime struct {
+	cfg *config.Config
+	reg *matcher.Registry
+	wl  *watchlist
+}
+
+// Engine runs the feed-to-chat loop.
+type Engine struct {
+	o          Options
+	log        *slog.Logger
+	st         Store
+	fetch      Fetcher
+	dispatcher *notify.Dispatcher
+	rt         atomic.Pointer[runtime]
+	cycleMu    sync.Mutex // one poll cycle at a time
+	lastCycle  atomic.Int64
+}
+
+// New builds an engine; the config's watches must compile.
+func New(o Options) (*Engine, error) {
+	if o.Config == nil || o.Store == nil {
+		return nil, errors.New("engine: config and store are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	e := &Engine{o: o, log: o.Logger, st: o.Store, fetch: o.Fetcher}
+	if e.fetch == nil {
+		e.fetch = newFetcher(o.Config)
+	}
+	rt, err := e.compile(context.Background(), o.Config)
+	if err != nil {
+		return nil, err
+	}
+	e.rt.Store(rt)
+	var observer notify.Observer
+	if o.Observer != nil {
+		observer = o.Observer
+	}
+	e.dispatcher = notify.NewDispatcher(o.Store, notify.DispatcherOptions{
+		Senders:  o.Senders,
+		Logger:   o.Logger,
+		Observer: observer,
+		Now:      o.Now,
+		OnPermanent: func(ctx context.Context, dest string, err error) {
+			e.notice(ctx, fmt.Sprintf("Alerts to %s are parked and the destination is disabled: %v. Fix it, then /retry.", notify.Redact(dest), err))
+		},
+		OnMove: func(ctx context.Context, from, to string) error {
+			return e.st.MoveChat(ctx, from, to)
+		},
+	})
+	return e, nil
+}
+
+// compile builds the registry and watchlist for cfg.
+func (e *Engine) compile(ctx context.Context, cfg *config.Config) (*runtime, error) {
+	reg, err := NewRegistry(cfg)
+	if err != nil {
+		return nil, err
+	}
+	wl, err := loadWatchlist(ctx, cfg, reg, e.st, nil, e.log)
+	if err != nil {
+		return nil, queryErrors(cfg, err)
+	}
+	return &runtime{cfg: cfg, reg: reg, wl: wl}, nil
+}
+
+// NewRegistry builds the actor registry of cfg: the built-in table, the
+// alias files it imports and its entities (alias file paths are already
+// resolved by config.Load).
+func NewRegistry(cfg *config.Config) (*matcher.Registry, error) {
+	reg, err := matcher.BuildRegistry(cfg.Entities, cfg.AliasFiles, "")
+	if err != nil {
+		return nil, fmt.Errorf("actor registry: %w", err)
+	}
+	return reg, nil
+}
+
+// queryErrors turns the matcher's errors about config watches into
+// file:line:col problems pointing into the query.
+func queryErrors(cfg *config.Config, err error) error {
+	var ce *matcher.CompileErrors
+	if !errors.As(err, &ce) {
+		return fmt.Errorf("watchlist: %w", err)
+	}
+	var list config.ErrorList
+	for _, we := range ce.Errors {
+		if we.Index >= len(cfg.Watches) {
+			return fmt.Errorf("watchlist: %w", err)
+		}
+		w := cfg.Watches[we.Index]
+		var se *matcher.SyntaxError
+		if errors.As(we.Err, &se) {
+			list = append(list, cfg.QueryError(w, se.Pos, se.Msg))
+		} else {
+			list = append(list, cfg.QueryError(w, 0, we.Err.Error()))
+		}
+	}
+	return list
+}
+
+// Registry returns the actor registry of the config in force.
+func (e *Engine) Registry() *matcher.Registry { return e.rt.Load().reg }
+
+// Config returns the config in force.
+func (e *Engine) Config() *config.Config { return e.rt.Load().cfg }
+
+// Dispatcher returns the outbox dispatcher (to wake it after a /retry).
+func (e *Engine) Dispatcher() *notify.Dispatcher { return e.dispatcher }
+
+// Reload swaps in cfg if its watches compile; otherwise the old config stays
+// in force and the error is returned (and told to the admins).
+func (e *Engine) Reload(ctx context.Context, cfg *config.Config) error {
+	rt, err := e.compile(ctx, cfg)
+	if err != nil {
+		e.notice(ctx, fmt.Sprintf("The new config was rejected; the old one stays in force:\n%v", err))
+		return err
+	}
+	e.rt.Store(rt)
+	if e.o.OnReload != nil {
+		e.o.OnReload(cfg, rt.reg)
+	}
+	e.log.Info("config reloaded", "feeds", len(cfg.Feeds), "watches", len(cfg.Watches))
+	return nil
+}
+
+// ReloadFile loads the config from its file and reloads it (SIGHUP).
+func (e *Engine) ReloadFile(ctx context.Context) error {
+	path := e.Config().Path
+	cfg, err := config.Load(path)
+	if err != nil {
+		e.notice(ctx, fmt.Sprintf("The new config was rejected; the old one stays in force:\n%v", err))
+		return err
+	}
+	return e.Reload(ctx, cfg)
+}
+
+// notice logs text and tells the admins.
+func (e *Engine) notice(ctx context.Context, text string) {
+	e.log.Warn("admin notice", "text", text)
+	if e.o.Notice != nil {
+		e.o.Notice(ctx, text)
+	}
+}
+
+// RunOnce polls every feed once, delivers what is due and returns.
+func (e *Engine) RunOnce(ctx context.Context) error {
+	if err := e.PollCycle(ctx, true); err != nil {
+		return err
+	}
+	return e.dispatcher.Drain(ctx)
+}
+
+// LastCycle returns when the last poll cycle ended (zero before the first).
+func (e *Engine) LastCycle() time.Time {
+	if v := e.lastCycle.Load(); v != 0 {
+		return time.UnixMilli(v)
+	}
+	return time.Time{}
+}
+
+// Run is the daemon: the cron-driven poll loop, the dispatcher, config
+// reload on file change, periodic pruning and the services, until ctx ends.
+// On shutdown in-flight sends finish (bounded) and the rest stays queued.
+func (e *Engine) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, len(e.o.Services)+1)
+	goRun := func(name string, fn func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				e.log.Error("service stopped", "service", name, "err", err)
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	goRun("dispatcher", e.dispatcher.Run)
+	for i, svc := range e.o.Services {
+		goRun(fmt.Sprintf("service %d", i), svc)
+	}
+	if path := e.Config().Path; path != "" {
+		goRun("config watcher", func(ctx context.Context) error {
+			return config.WatchFile(ctx, path, func(cfg *config.Config, err error) {
+				if err != nil {
+					e.notice(ctx, fmt.Sprintf("The edited config was rejected; the old one stays in force:\n%v", err))
+					return
+				}
+				e.Reload(ctx, cfg)
+			})
+		})
+	}
+
+	sched := cron.New(cron.WithParser(config.CronParser()), cron.WithLocation(time.UTC))
+	tick := func() {
+		if !e.cycleMu.TryLock() {
+			e.log.Debug("previous poll cycle still running; tick skipped")
+			return
+		}
+		defer e.cycleMu.Unlock()
+		if err := e.pollCycle(ctx, false); err != nil && ctx.Err() == nil {
+			e.log.Error("poll cycle failed", "err", err)
+		}
+	}
+	if _, err := sched.AddFunc(e.Config().Poll.Schedule, tick); err != nil {
+		return fmt.Errorf("poll.schedule %q: %w", e.Config().Poll.Schedule, err)
+	}
+	if _, err := sched.AddFunc("@every 1h", func() { e.maintain(ctx) }); err != nil {
+		return err
+	}
+	sched.Start()
+	// Do not wait for the first tick to poll. Cron waits for its own jobs
+	// on Stop; this one is waited for through ticks.
+	var ticks sync.WaitGroup
+	ticks.Add(1)
+	go func() {
+		defer ticks.Done()
+		tick()
+	}()
+	e.log.Info("newshound running", "feeds", len(e.Config().Feeds), "watches", len(e.Config().Watches), "schedule", e.Config().Poll.Schedule)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	cancel()
+	<-sched.Stop().Done()
+	ticks.Wait()
+	wg.Wait()
+	e.log.Info("newshound stopped")
+	return err
+}
+
+// maintain prunes old state: items that left their feed 90 days ago,
+// delivered alerts after 30 days.
+func (e *Engine) maintain(ctx context.Context) {
+	if n, err := e.st.PruneItems(ctx, 90*24*time.Hour); err != nil {
+		e.log.Error("pruning items failed", "err", err)
+	} else if n > 0 {
+		e.log.Info("pruned items that left their feeds", "count", n)
+	}
+	if err := e.st.PruneSent(ctx, 30*24*time.Hour); err != nil {
+		e.log.Error("pruning sent alerts failed", "err", err)
+	}
+}

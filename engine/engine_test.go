@@ -1,0 +1,325 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/engine"
+	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/store"
+)
+
+// feedServer serves an RSS feed whose items the test can change, with an
+// ETag so that unchanged polls are answered 304.
+type feedServer struct {
+	mu    sync.Mutex
+	items []string // "guid|title|link"
+	hits  int
+	srv   *httptest.Server
+}
+
+func newFeedServer(t *testing.T, items ...string) *feedServer {
+	fs := &feedServer{items: items}
+	fs.srv = httptest.NewServer(http.HandlerFunc(fs.serve))
+	t.Cleanup(fs.srv.Close)
+	return fs
+}
+
+func (fs *feedServer) add(item string) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.items = append([]string{item}, fs.items...)
+}
+
+func (fs *feedServer) serve(w http.ResponseWriter, r *http.Request) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.hits++
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Test Wire</title><link>` + fs.srv.URL + `</link>`)
+	for i, it := range fs.items {
+		p := strings.SplitN(it, "|", 3)
+		date := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(len(fs.items)-i) * time.Minute)
+		fmt.Fprintf(&b, `<item><guid isPermaLink="false">%s</guid><title>%s</title><link>%s</link><pubDate>%s</pubDate></item>`,
+			p[0], p[1], p[2], date.Format(time.RFC1123Z))
+	}
+	b.WriteString(`</channel></rss>`)
+	etag := fmt.Sprintf(`"%d"`, len(b.String())+len(fs.items))
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+	fmt.Fprint(w, b.String())
+}
+
+func testConfig(t *testing.T, feedURL, dbPath string, backfill int) *config.Config {
+	t.Helper()
+	yaml := fmt.Sprintf(`
+poll:
+  backfill: %d
+store:
+  path: %s
+http:
+  listen: ""
+feeds:
+  - url: %s
+    name: Test Wire
+entities:
+  russia: [Russia, Russian, Kremlin]
+watches:
+  - name: apt29
+    query: 'actor:APT29'
+  - name: russia-azerbaijan
+    query: '(actor:russia OR Moscow) AND (Azerbaijan OR Baku)'
+routes:
+  - watches: [apt29, russia-azerbaijan]
+    to: [console]
+`, backfill, dbPath, feedURL)
+	cfg, err := config.Parse([]byte(yaml), "test.yaml")
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	return cfg
+}
+
+// runOnce opens the store, runs one --once pass and returns the console output.
+func runOnce(t *testing.T, cfg *config.Config) string {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var out bytes.Buffer
+	eng, err := engine.New(engine.Options{Config: cfg, Store: db, Senders: map[string]notify.Sender{"console": notify.NewConsole(&out)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
+func alertsIn(out string) int { return strings.Count(out, "\n  matched ") }
+
+func TestEndToEndOnceRestartNoRepeat(t *testing.T) {
+	fs := newFeedServer(t,
+		"g1|Cozy Bear phishing hits embassies|https://news.example/1?utm_source=x",
+		"g2|Weather is nice today|https://news.example/2",
+		"g3|Kremlin talks with Baku stall|https://news.example/3",
+	)
+	dbPath := filepath.Join(t.TempDir(), "nh.db")
+	cfg := testConfig(t, fs.srv.URL+"/rss", dbPath, 0)
+
+	// First poll of a new feed: remember, alert none (backfill 0).
+	if out := runOnce(t, cfg); alertsIn(out) != 0 {
+		t.Fatalf("first poll alerted:\n%s", out)
+	}
+	// New items: one matching, one not.
+	fs.add("g4|Midnight Blizzard targets ministries|https://news.example/4")
+	fs.add("g5|Local football results|https://news.example/5")
+	out := runOnce(t, cfg)
+	if alertsIn(out) != 1 || !strings.Contains(out, "Midnight Blizzard targets ministries") {
+		t.Fatalf("want exactly the Midnight Blizzard alert, got:\n%s", out)
+	}
+	if !strings.Contains(out, `APT29, as "Midnight Blizzard"`) || !strings.Contains(out, "Test Wire") {
+		t.Fatalf("alert lacks the why or the feed:\n%s", out)
+	}
+	// Restart on the same database: nothing repeats.
+	if out := runOnce(t, cfg); alertsIn(out) != 0 {
+		t.Fatalf("restart repeated alerts:\n%s", out)
+	}
+	// One more matching item: exactly that one alert.
+	fs.add("g6|Russia and Azerbaijan sign gas deal|https://news.example/6")
+	out = runOnce(t, cfg)
+	if alertsIn(out) != 1 || !strings.Contains(out, "Russia and Azerbaijan sign gas deal") || !strings.Contains(out, "russia-azerbaijan") {
+		t.Fatalf("want exactly the Russia/Azerbaijan alert, got:\n%s", out)
+	}
+	// A GUID change of an alerted story does not re-alert.
+	fs.mu.Lock()
+	fs.items[0] = "g6-renumbered|Russia and Azerbaijan sign gas deal|https://news.example/6"
+	fs.mu.Unlock()
+	if out := runOnce(t, cfg); alertsIn(out) != 0 {
+		t.Fatalf("GUID change re-alerted:\n%s", out)
+	}
+}
+
+func TestBackfillAlertsNewestN(t *testing.T) {
+	fs := newFeedServer(t,
+		"a|APT29 newest|https://n/a",
+		"b|APT29 middle|https://n/b",
+		"c|APT29 oldest|https://n/c",
+	)
+	cfg := testConfig(t, fs.srv.URL, filepath.Join(t.TempDir(), "nh.db"), 2)
+	out := runOnce(t, cfg)
+	if alertsIn(out) != 2 || !strings.Contains(out, "APT29 newest") || !strings.Contains(out, "APT29 middle") || strings.Contains(out, "APT29 oldest") {
+		t.Fatalf("backfill 2 should alert the two newest, got:\n%s", out)
+	}
+}
+
+func TestFailingFeedKeepsErrorAndBacksOff(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "boom", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	dbPath := filepath.Join(t.TempDir(), "nh.db")
+	cfg := testConfig(t, srv.URL, dbPath, 0)
+	runOnce(t, cfg)
+	runOnce(t, cfg)
+	db, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st, ok, err := db.FeedState(context.Background(), srv.URL)
+	if err != nil || !ok {
+		t.Fatalf("feed state: %v %v", ok, err)
+	}
+	if st.Failures != 2 || !strings.Contains(st.LastError, "500") || st.Gone {
+		t.Fatalf("state = %+v, want 2 failures with the 500 visible", st)
+	}
+	if wait := st.NextPoll.Sub(st.LastPoll); wait < time.Minute {
+		t.Fatalf("next poll only %v after a second failure", wait)
+	}
+}
+
+// failingStore makes Ingest fail like a full disk while failing is set.
+type failingStore struct {
+	*store.DB
+	failing bool
+}
+
+func (f *failingStore) Ingest(ctx context.Context, st store.FeedState, present []string, items []store.NewItem) (store.IngestResult, error) {
+	if f.failing {
+		return store.IngestResult{}, fmt.Errorf("store: ingest %s: database or disk is full", st.URL)
+	}
+	return f.DB.Ingest(ctx, st, present, items)
+}
+
+func TestStoreFailureLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	fs := newFeedServer(t, "g1|Old news|https://n/1")
+	cfg := testConfig(t, fs.srv.URL, filepath.Join(t.TempDir(), "nh.db"), 0)
+	db, err := store.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fst := &failingStore{DB: db}
+	var out bytes.Buffer
+	eng, err := engine.New(engine.Options{Config: cfg, Store: fst, Senders: map[string]notify.Sender{"console": notify.NewConsole(&out)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fs.add("g2|APT29 breaks into a ministry|https://n/2")
+	fst.failing = true
+	if err := eng.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if alertsIn(out.String()) != 0 {
+		t.Fatalf("alerted although nothing could be recorded:\n%s", out.String())
+	}
+	fst.failing = false
+	if err := eng.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if alertsIn(out.String()) != 1 || !strings.Contains(out.String(), "APT29 breaks into a ministry") {
+		t.Fatalf("after the store recovered, want the one alert, got:\n%s", out.String())
+	}
+}
+
+func TestBadQueryReportsFilePosition(t *testing.T) {
+	yaml := "watches:\n  - name: broken\n    query: 'APT29 AND (Cozy'\nroutes:\n  - watches: [broken]\n    to: [console]\n"
+	cfg, err := config.Parse([]byte(yaml), "bad.yaml")
+	if err != nil {
+		t.Fatalf("config itself is valid: %v", err)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "nh.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = engine.New(engine.Options{Config: cfg, Store: db})
+	if err == nil || !strings.HasPrefix(err.Error(), "bad.yaml:3:") {
+		t.Fatalf("engine.New = %v, want an error at bad.yaml:3:col", err)
+	}
+}
+
+func TestAdminsToldOfLongFailureAndGoneFeed(t *testing.T) {
+	ctx := context.Background()
+	status := http.StatusInternalServerError
+	var mu sync.Mutex
+	polls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		polls++
+		http.Error(w, "nope", status)
+	}))
+	defer srv.Close()
+	cfg := testConfig(t, srv.URL, filepath.Join(t.TempDir(), "nh.db"), 0)
+	db, err := store.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	clock := time.Now()
+	var notices []string
+	eng, err := engine.New(engine.Options{Config: cfg, Store: db, Now: func() time.Time { return clock },
+		Notice: func(_ context.Context, text string) { notices = append(notices, text) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(d time.Duration) {
+		clock = clock.Add(d)
+		if err := eng.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(0)
+	step(time.Hour)
+	if len(notices) != 0 {
+		t.Fatalf("told after an hour: %v", notices)
+	}
+	step(engine.FailureNotice)
+	step(time.Hour)
+	if len(notices) != 1 || !strings.Contains(notices[0], srv.URL) || !strings.Contains(notices[0], "500") {
+		t.Fatalf("after a day of failures want one notice naming the feed and error, got %q", notices)
+	}
+	mu.Lock()
+	status = http.StatusGone
+	mu.Unlock()
+	step(time.Hour)
+	if len(notices) != 2 || !strings.Contains(notices[1], "410") {
+		t.Fatalf("want a notice that the feed is gone, got %q", notices)
+	}
+	mu.Lock()
+	before := polls
+	mu.Unlock()
+	step(time.Hour)
+	mu.Lock()
+	defer mu.Unlock()
+	if polls != before {
+		t.Fatal("a feed that answered 410 Gone is still polled")
+	}
+	st, _, _ := db.FeedState(ctx, srv.URL)
+	if !st.Gone || !strings.Contains(st.LastError, "410") {
+		t.Fatalf("gone feed state = %+v", st)
+	}
+}

@@ -1,0 +1,330 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/store"
+)
+
+// Fetcher fetches one feed; *feeds.Fetcher implements it.
+type Fetcher interface {
+	Fetch(ctx context.Context, r feeds.Request) (*feeds.Response, error)
+}
+
+func newFetcher(cfg *config.Config) *feeds.Fetcher {
+	return feeds.NewFetcher(feeds.Options{
+		Timeout:     cfg.Poll.Timeout,
+		MaxBodySize: cfg.Poll.MaxBodySize,
+		PerHost:     cfg.Poll.PerHost,
+		UserAgent:   cfg.Poll.UserAgent,
+	})
+}
+
+// FailureNotice is how long a feed fails before the admins are told.
+const FailureNotice = 24 * time.Hour
+
+// feedSpec is one feed to poll, from the config or added from chat.
+type feedSpec struct {
+	url      string
+	name     string
+	tags     []string
+	interval time.Duration
+	trusted  bool // config feeds may point anywhere; chat feeds pass the SSRF guard
+}
+
+// feedList returns every feed to poll: the config's, then the chat-added
+// ones not already in the config.
+func (e *Engine) feedList(ctx context.Context, cfg *config.Config) ([]feedSpec, error) {
+	var out []feedSpec
+	seen := make(map[string]bool)
+	for _, f := range cfg.Feeds {
+		out = append(out, feedSpec{url: f.URL, name: f.Name, tags: f.Tags, interval: f.Interval, trusted: true})
+		seen[f.URL] = true
+	}
+	chat, err := e.st.ChatFeeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range chat {
+		if !seen[f.URL] {
+			out = append(out, feedSpec{url: f.URL, tags: f.Tags, trusted: cfg.Security.AllowPrivateFeeds})
+			seen[f.URL] = true
+		}
+	}
+	for i := range out {
+		if out[i].interval <= 0 {
+			out[i].interval = cfg.Poll.Interval
+		}
+	}
+	return out, nil
+}
+
+// PollCycle polls the feeds that are due (all of them when all is set) with
+// a bounded worker pool and queues the alerts of their new items. One cycle
+// runs at a time.
+func (e *Engine) PollCycle(ctx context.Context, all bool) error {
+	e.cycleMu.Lock()
+	defer e.cycleMu.Unlock()
+	return e.pollCycle(ctx, all)
+}
+
+func (e *Engine) pollCycle(ctx context.Context, all bool) error {
+	rt := e.rt.Load()
+	// Pick up subscription changes made from chat since the last cycle.
+	wl, err := loadWatchlist(ctx, rt.cfg, rt.reg, e.st, rt.wl, e.log)
+	if err != nil {
+		return fmt.Errorf("load subscriptions: %w", err)
+	}
+	if wl != rt.wl {
+		rt = &runtime{cfg: rt.cfg, reg: rt.reg, wl: wl}
+		e.rt.CompareAndSwap(e.rt.Load(), rt)
+	}
+	list, err := e.feedList(ctx, rt.cfg)
+	if err != nil {
+		return fmt.Errorf("list feeds: %w", err)
+	}
+	// One read of every feed's state per cycle, not one query per feed.
+	states0, err := e.st.FeedStates(ctx)
+	if err != nil {
+		return fmt.Errorf("read feed states: %w", err)
+	}
+	states := make(map[string]store.FeedState, len(states0))
+	for _, st := range states0 {
+		states[st.URL] = st
+	}
+	now := e.o.Now()
+	jobs := make(chan feedSpec)
+	var wg sync.WaitGroup
+	for range max(1, rt.cfg.Poll.Concurrency) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range jobs {
+				st, ok := states[f.url]
+				if !ok {
+					st = store.FeedState{URL: f.url}
+				}
+				e.pollFeed(ctx, rt, f, st, all, now)
+			}
+		}()
+	}
+	for _, f := range list {
+		select {
+		case jobs <- f:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	e.lastCycle.Store(e.o.Now().UnixMilli())
+	if e.o.Observer != nil {
+		e.o.Observer.Cycle(e.o.Now())
+	}
+	return ctx.Err()
+}
+
+// pollFeed polls f if it is due, records the outcome and queues alerts.
+// Errors are recorded in the feed's state, never returned: one bad feed
+// harms nothing else.
+func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st store.FeedState, all bool, cycleStart time.Time) {
+	if st.Gone || (!all && st.NextPoll.After(cycleStart)) {
+		return
+	}
+	fetchURL := f.url
+	if st.MovedTo != "" {
+		fetchURL = st.MovedTo
+	}
+	start := e.o.Now()
+	resp, err := e.fetch.Fetch(ctx, feeds.Request{
+		URL: fetchURL, ETag: st.ETag, LastModified: st.LastModified, BodyHash: st.BodyHash,
+		AllowPrivate: f.trusted,
+	})
+	if ctx.Err() != nil {
+		return // shutting down: the feed stays due
+	}
+	now := e.o.Now()
+	st.LastPoll = now
+	if st.Name == "" || f.name != "" {
+		st.Name = f.name
+	}
+	if err != nil {
+		e.failed(ctx, &st, f, err, now)
+		e.observe(f, outcomeOf(err), now.Sub(start), 0)
+		return
+	}
+	interval := max(f.interval, resp.MinInterval)
+	if resp.MovedTo != "" && resp.MovedTo != st.MovedTo {
+		e.log.Info("feed moved permanently; polling the new address (update the config)", "feed", f.url, "to", resp.MovedTo)
+		st.MovedTo = resp.MovedTo
+	}
+	st.ETag, st.LastModified = resp.ETag, resp.LastModified
+	if resp.NotModified || resp.Unchanged {
+		e.succeeded(&st, now, interval)
+		if err := e.st.SaveFeedState(ctx, st); err != nil {
+			e.log.Error("saving feed state failed", "feed", f.url, "err", err)
+		}
+		outcome := "not_modified"
+		if resp.Unchanged {
+			outcome = "unchanged"
+		}
+		e.observe(f, outcome, now.Sub(start), 0)
+		return
+	}
+	feed, err := feeds.Parse(resp.Body, resp.ContentType, fetchURL)
+	if err != nil {
+		// Keep the old validators so the next poll fetches and parses again.
+		e.failed(ctx, &st, f, err, now)
+		e.observe(f, "error", now.Sub(start), 0)
+		return
+	}
+	st.BodyHash = resp.BodyHash
+	if st.Name == "" {
+		st.Name = feed.Title
+	}
+	if st.Name == "" {
+		if u, err := url.Parse(f.url); err == nil {
+			st.Name = u.Host
+		}
+	}
+	e.succeeded(&st, now, max(interval, feed.TTL))
+	n, err := e.ingest(ctx, rt, st, f, feed)
+	if err != nil {
+		// Nothing was recorded: the items stay new and alert next time.
+		e.log.Error("recording items failed", "feed", f.url, "err", err)
+		e.observe(f, "error", now.Sub(start), 0)
+		return
+	}
+	e.observe(f, "ok", now.Sub(start), n)
+}
+
+// ingest records feed's new items and queues their alerts; it returns the
+// number of new items.
+func (e *Engine) ingest(ctx context.Context, rt *runtime, st store.FeedState, f feedSpec, feed *feeds.Feed) (int, error) {
+	keys := make([]string, 0, len(feed.Items))
+	for _, it := range feed.Items {
+		keys = append(keys, it.Key)
+	}
+	seen, err := e.st.SeenKeys(ctx, f.url, keys)
+	if err != nil {
+		return 0, err
+	}
+	var fresh []feeds.Item
+	for _, it := range feed.Items {
+		if !seen[it.Key] {
+			fresh = append(fresh, it)
+		}
+	}
+	// The first poll of a feed remembers its items and alerts only on the
+	// newest poll.backfill of them.
+	alerting := make(map[string]bool)
+	if st.Initialized {
+		for _, it := range fresh {
+			alerting[it.Key] = true
+		}
+	} else if n := rt.cfg.Poll.Backfill; n > 0 {
+		newest := slices.Clone(fresh)
+		slices.SortStableFunc(newest, func(a, b feeds.Item) int { return b.Published.Compare(a.Published) })
+		for _, it := range newest[:min(n, len(newest))] {
+			alerting[it.Key] = true
+		}
+	}
+	st.Initialized = true
+	items := make([]store.NewItem, 0, len(fresh))
+	for _, it := range fresh {
+		ni := store.NewItem{Key: it.Key, LinkKey: it.LinkKey(), TitleKey: it.TitleKey(), Published: it.Published}
+		if alerting[it.Key] {
+			ni.Alerts = rt.wl.alerts(it, st.Name, f.tags)
+			if e.o.Observer != nil {
+				for _, w := range watchesOf(ni.Alerts) {
+					e.o.Observer.Matched(w)
+				}
+			}
+		}
+		items = append(items, ni)
+	}
+	res, err := e.st.Ingest(ctx, st, keys, items)
+	if err != nil {
+		return 0, err
+	}
+	if res.Queued > 0 {
+		e.log.Info("new alerts queued", "feed", st.Name, "new_items", res.New, "duplicates", res.Duplicates, "alerts", res.Queued)
+		e.dispatcher.Wake()
+	}
+	return res.New, nil
+}
+
+// watchesOf lists each watch that fired once, however many destinations it reached.
+func watchesOf(alerts []notify.Alert) []string {
+	var out []string
+	for _, a := range alerts {
+		for _, w := range a.Watches {
+			out = appendUnique(out, w.Name)
+		}
+	}
+	return out
+}
+
+func (e *Engine) succeeded(st *store.FeedState, now time.Time, interval time.Duration) {
+	st.LastSuccess = now
+	st.Failures = 0
+	st.FailingSince = time.Time{}
+	st.NotifiedAt = time.Time{}
+	st.NextPoll = now.Add(feeds.Jitter(interval, rand.Float64))
+}
+
+// failed records a failed poll: capped exponential backoff with jitter (or
+// the server's Retry-After if longer), the error kept visible, the admins
+// told when the feed is gone or has failed for a day. A failing feed is
+// never dropped.
+func (e *Engine) failed(ctx context.Context, st *store.FeedState, f feedSpec, err error, now time.Time) {
+	st.Failures++
+	st.LastError = err.Error()
+	st.LastErrorAt = now
+	if st.FailingSince.IsZero() {
+		st.FailingSince = now
+	}
+	wait := feeds.Backoff(st.Failures, rand.Float64)
+	var he *feeds.HTTPError
+	if errors.As(err, &he) && he.RetryAfter > wait {
+		wait = he.RetryAfter
+	}
+	st.NextPoll = now.Add(wait)
+	switch {
+	case feeds.IsGone(err):
+		st.Gone = true
+		e.notice(ctx, fmt.Sprintf("Feed %s answered 410 Gone; it is no longer polled. Remove it or fix its URL.", f.url))
+	case now.Sub(st.FailingSince) >= FailureNotice && st.NotifiedAt.IsZero():
+		st.NotifiedAt = now
+		e.notice(ctx, fmt.Sprintf("Feed %s has failed since %s (%d attempts): %v", f.url, st.FailingSince.UTC().Format(time.RFC3339), st.Failures, err))
+	}
+	e.log.Warn("feed poll failed", "feed", f.url, "failures", st.Failures, "next_poll", st.NextPoll.UTC().Format(time.RFC3339), "err", err)
+	if err := e.st.SaveFeedState(ctx, *st); err != nil {
+		e.log.Error("saving feed state failed", "feed", f.url, "err", err)
+	}
+}
+
+func outcomeOf(err error) string {
+	if feeds.IsGone(err) {
+		return "gone"
+	}
+	return "error"
+}
+
+func (e *Engine) observe(f feedSpec, outcome string, latency time.Duration, n int) {
+	if e.o.Observer != nil {
+		e.o.Observer.Polled(f.url, outcome, latency, n)
+	}
+}

@@ -1,0 +1,432 @@
+package discord
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// discordgo's endpoints are process globals (see the package comment), so
+// one fake Discord serves the whole test binary: TestMain starts it and
+// every test calls New with fake.api. Tests use distinct channel, webhook
+// and guild ids, so the fake's per-path scripts and records never collide.
+var fake *fakeDiscord
+
+const (
+	testToken   = "tok.SECRET-bot-token-value"
+	testAppID   = "900000000000000001"
+	testBotUser = "newshound-test"
+)
+
+func TestMain(m *testing.M) {
+	fake = newFakeDiscord()
+	code := m.Run()
+	fake.close()
+	os.Exit(code)
+}
+
+// recorded is one REST request the fake received.
+type recorded struct {
+	Method string
+	Path   string
+	Query  string
+	Auth   string
+	Body   []byte
+	At     time.Time
+}
+
+// reply is a scripted answer.
+type reply struct {
+	Status int
+	Header map[string]string
+	Body   string
+	Delay  time.Duration
+}
+
+// fakeDiscord is a loopback Discord: REST routes discordgo uses and a
+// websocket gateway speaking HELLO, IDENTIFY, READY, HEARTBEAT/ACK and
+// dispatches.
+type fakeDiscord struct {
+	srv *httptest.Server
+	api string
+
+	mu         sync.Mutex
+	reqs       []recorded
+	scripts    map[string][]reply // "METHOD path" -> replies, consumed in order
+	nonces     map[string]string  // channel+nonce -> message id (enforce_nonce)
+	messages   int                // messages actually created
+	nextID     int
+	identifies []json.RawMessage
+	heartbeats int
+	conns      map[*gatewayConn]bool
+	seq        int64
+	notify     chan recorded // every request, for tests that wait
+	owner      *testing.T    // the test the records belong to
+}
+
+type gatewayConn struct {
+	wmu sync.Mutex
+	c   *websocket.Conn
+}
+
+func (g *gatewayConn) send(v any) error {
+	g.wmu.Lock()
+	defer g.wmu.Unlock()
+	return g.c.WriteJSON(v)
+}
+
+func newFakeDiscord() *fakeDiscord {
+	f := &fakeDiscord{
+		scripts: map[string][]reply{},
+		nonces:  map[string]string{},
+		conns:   map[*gatewayConn]bool{},
+		nextID:  1000,
+		notify:  make(chan recorded, 1024),
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v10/gateway", f.gateway)
+	mux.HandleFunc("GET /api/v10/gateway/bot", f.gateway)
+	mux.HandleFunc("POST /api/v10/channels/{id}/messages", f.channelMessage)
+	mux.HandleFunc("POST /api/v10/users/@me/channels", f.dmOpen)
+	mux.HandleFunc("POST /api/webhooks/{id}/{token}", f.webhookExecute)
+	mux.HandleFunc("POST /api/v10/webhooks/{id}/{token}", f.webhookExecute)
+	mux.HandleFunc("PATCH /api/v10/webhooks/{app}/{token}/messages/{mid}", f.webhookEdit)
+	mux.HandleFunc("PUT /api/v10/applications/{app}/commands", f.commands)
+	mux.HandleFunc("PUT /api/v10/applications/{app}/guilds/{guild}/commands", f.commands)
+	mux.HandleFunc("POST /api/v10/interactions/{id}/{token}/callback", f.callback)
+	mux.HandleFunc("GET /gateway/", f.websocket)
+	f.srv = httptest.NewServer(f.record(mux))
+	f.api = f.srv.URL + "/api/v10/"
+	return f
+}
+
+func (f *fakeDiscord) close() {
+	f.mu.Lock()
+	for g := range f.conns {
+		_ = g.c.Close()
+	}
+	f.mu.Unlock()
+	f.srv.Close()
+}
+
+// record stores each REST request and plays a scripted reply if one waits.
+func (f *fakeDiscord) record(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/gateway/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		rec := recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+			Auth: r.Header.Get("Authorization"), Body: body, At: time.Now()}
+		key := r.Method + " " + r.URL.Path
+		f.mu.Lock()
+		f.reqs = append(f.reqs, rec)
+		var sc *reply
+		if q := f.scripts[key]; len(q) > 0 {
+			sc = &q[0]
+			f.scripts[key] = q[1:]
+		}
+		f.mu.Unlock()
+		select {
+		case f.notify <- rec:
+		default:
+		}
+		if sc != nil {
+			if sc.Delay > 0 {
+				select {
+				case <-time.After(sc.Delay):
+				case <-r.Context().Done():
+					return
+				}
+			}
+			for k, v := range sc.Header {
+				w.Header().Set(k, v)
+			}
+			if sc.Status != 0 {
+				if sc.Body != "" && w.Header().Get("Content-Type") == "" {
+					w.Header().Set("Content-Type", "application/json")
+				}
+				w.WriteHeader(sc.Status)
+				_, _ = io.WriteString(w, sc.Body)
+				return
+			}
+		}
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// resetFor forgets requests, scripts and nonces when a new test (or
+// subtest) starts using the fake, so -count=N runs see a clean fake; calls
+// from the same test keep what that test already did.
+func (f *fakeDiscord) resetFor(t *testing.T) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.owner == t {
+		return
+	}
+	f.owner = t
+	f.reqs = nil
+	f.scripts = map[string][]reply{}
+	f.nonces = map[string]string{}
+	f.heartbeats = 0
+}
+
+// script queues replies for METHOD path; a reply with Status 0 only sets
+// headers/delay and lets the normal route answer.
+func (f *fakeDiscord) script(method, path string, rs ...reply) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := method + " " + path
+	f.scripts[k] = append(f.scripts[k], rs...)
+}
+
+// requests returns the recorded requests whose path starts with prefix.
+func (f *fakeDiscord) requests(method, prefix string) []recorded {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []recorded
+	for _, r := range f.reqs {
+		if r.Method == method && strings.HasPrefix(r.Path, prefix) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// waitFor polls until n requests match or the deadline passes.
+func (f *fakeDiscord) waitFor(t *testing.T, method, prefix string, n int) []recorded {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rs := f.requests(method, prefix)
+		if len(rs) >= n {
+			return rs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10s for %d %s %s* requests, got %d", n, method, prefix, len(rs))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (f *fakeDiscord) id() string {
+	f.nextID++
+	return fmt.Sprintf("77%016d", f.nextID)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func apiError(w http.ResponseWriter, status, code int, msg string) {
+	writeJSON(w, status, map[string]any{"code": code, "message": msg})
+}
+
+func (f *fakeDiscord) gateway(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bot "+testToken {
+		apiError(w, 401, 0, "401: Unauthorized")
+		return
+	}
+	writeJSON(w, 200, map[string]any{"url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/gateway",
+		"shards": 1, "session_start_limit": map[string]int{"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})
+}
+
+func (f *fakeDiscord) channelMessage(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bot "+testToken {
+		apiError(w, 401, 0, "401: Unauthorized")
+		return
+	}
+	ch := r.PathValue("id")
+	var msg struct {
+		Nonce        string `json:"nonce"`
+		EnforceNonce bool   `json:"enforce_nonce"`
+	}
+	body, _ := io.ReadAll(r.Body)
+	if err := json.Unmarshal(body, &msg); err != nil {
+		apiError(w, 400, 50035, "Invalid Form Body")
+		return
+	}
+	f.mu.Lock()
+	id, dup := "", false
+	if msg.EnforceNonce && msg.Nonce != "" {
+		id, dup = f.nonces[ch+"/"+msg.Nonce]
+	}
+	if !dup {
+		id = f.id()
+		f.messages++
+		if msg.EnforceNonce && msg.Nonce != "" {
+			f.nonces[ch+"/"+msg.Nonce] = id
+		}
+	}
+	f.mu.Unlock()
+	writeJSON(w, 200, map[string]any{"id": id, "channel_id": ch, "nonce": msg.Nonce})
+}
+
+func (f *fakeDiscord) dmOpen(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		RecipientID string `json:"recipient_id"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&in)
+	writeJSON(w, 200, map[string]any{"id": "4" + in.RecipientID[1:], "type": 1})
+}
+
+func (f *fakeDiscord) webhookExecute(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	id := f.id()
+	f.messages++
+	f.mu.Unlock()
+	if r.URL.Query().Get("wait") != "true" {
+		w.WriteHeader(204)
+		return
+	}
+	writeJSON(w, 200, map[string]any{"id": id, "webhook_id": r.PathValue("id")})
+}
+
+func (f *fakeDiscord) webhookEdit(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, 200, map[string]any{"id": f.id()})
+}
+
+func (f *fakeDiscord) commands(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bot "+testToken {
+		apiError(w, 401, 0, "401: Unauthorized")
+		return
+	}
+	var cmds []map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&cmds); err != nil {
+		apiError(w, 400, 50035, "Invalid Form Body")
+		return
+	}
+	for _, c := range cmds {
+		c["id"] = f.id()
+		c["application_id"] = r.PathValue("app")
+	}
+	writeJSON(w, 200, cmds)
+}
+
+func (f *fakeDiscord) callback(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(204)
+}
+
+// websocket is the gateway: HELLO, wait for IDENTIFY, READY, then answer
+// heartbeats with ACKs until the client goes away.
+func (f *fakeDiscord) websocket(w http.ResponseWriter, r *http.Request) {
+	up := websocket.Upgrader{}
+	c, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	g := &gatewayConn{c: c}
+	defer c.Close()
+	if err := g.send(map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": 100}}); err != nil {
+		return
+	}
+	var ident struct {
+		Op int             `json:"op"`
+		D  json.RawMessage `json:"d"`
+	}
+	if err := c.ReadJSON(&ident); err != nil || ident.Op != 2 {
+		_ = c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4003, "Not authenticated"))
+		return
+	}
+	var id struct {
+		Token string `json:"token"`
+	}
+	_ = json.Unmarshal(ident.D, &id)
+	f.mu.Lock()
+	f.identifies = append(f.identifies, ident.D)
+	f.mu.Unlock()
+	if id.Token != "Bot "+testToken {
+		_ = c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed"))
+		return
+	}
+	if err := g.send(map[string]any{"op": 0, "t": "READY", "s": f.nextSeq(), "d": map[string]any{
+		"v": 10, "session_id": "fake-session",
+		"user":        map[string]any{"id": testAppID, "username": testBotUser, "bot": true},
+		"application": map[string]any{"id": testAppID, "flags": 0},
+		"guilds":      []any{}, "private_channels": []any{},
+	}}); err != nil {
+		return
+	}
+	f.mu.Lock()
+	f.conns[g] = true
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		delete(f.conns, g)
+		f.mu.Unlock()
+	}()
+	for {
+		var m struct {
+			Op int `json:"op"`
+		}
+		if err := c.ReadJSON(&m); err != nil {
+			return
+		}
+		if m.Op == 1 {
+			f.mu.Lock()
+			f.heartbeats++
+			f.mu.Unlock()
+			if err := g.send(map[string]any{"op": 11}); err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (f *fakeDiscord) nextSeq() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seq++
+	return f.seq
+}
+
+// dispatch sends a gateway event to every connected client.
+func (f *fakeDiscord) dispatch(t *testing.T, typ string, data any) {
+	t.Helper()
+	seq := f.nextSeq()
+	f.mu.Lock()
+	conns := make([]*gatewayConn, 0, len(f.conns))
+	for g := range f.conns {
+		conns = append(conns, g)
+	}
+	f.mu.Unlock()
+	if len(conns) == 0 {
+		t.Fatalf("dispatch %s: no gateway client connected", typ)
+	}
+	for _, g := range conns {
+		if err := g.send(map[string]any{"op": 0, "t": typ, "s": seq, "d": data}); err != nil {
+			t.Fatalf("dispatch %s: %v", typ, err)
+		}
+	}
+}
+
+func (f *fakeDiscord) connected() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.conns)
+}
+
+func (f *fakeDiscord) heartbeatCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.heartbeats
+}
+
+func (f *fakeDiscord) messageCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.messages
+}

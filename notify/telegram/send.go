@@ -1,0 +1,232 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/newshound/newshound/notify"
+)
+
+// Telegram's published limits (https://core.telegram.org/bots/faq): about
+// one message per second in a chat, 20 per minute in a group, 30 per second
+// in all.
+var (
+	privateRate  = notify.Rate{N: 1, Per: time.Second}
+	groupRate    = notify.Rate{N: 20, Per: time.Minute}
+	platformRate = notify.Rate{N: 30, Per: time.Second}
+)
+
+// maxReplyWait is the longest retry_after a reply or notice waits for
+// before giving up (alerts never wait here: the dispatcher does).
+const maxReplyWait = 30 * time.Second
+
+// chatRef is a parsed chat: a numeric id or a public @username.
+type chatRef struct {
+	id       int64
+	username string // with the @
+}
+
+// key is the chat_id parameter Telegram sees, used for the 429 holds.
+func (c chatRef) key() string {
+	if c.username != "" {
+		return strings.ToLower(c.username)
+	}
+	return strconv.FormatInt(c.id, 10)
+}
+
+// group reports whether the chat is a group, supergroup or channel: negative
+// ids and @usernames (which only channels and public groups have).
+func (c chatRef) group() bool { return c.username != "" || c.id < 0 }
+
+func (c chatRef) base() tgbotapi.BaseChat {
+	return tgbotapi.BaseChat{ChatID: c.id, ChannelUsername: c.username}
+}
+
+// parseDest parses "telegram:CHAT_ID" or "telegram:@channel".
+func parseDest(dest string) (chatRef, error) {
+	platform, rest, ok := strings.Cut(dest, ":")
+	if !ok || platform != "telegram" {
+		return chatRef{}, fmt.Errorf("telegram: destination %q is not telegram:CHAT_ID", dest)
+	}
+	if strings.HasPrefix(rest, "@") && len(rest) > 1 {
+		return chatRef{username: rest}, nil
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || id == 0 {
+		return chatRef{}, fmt.Errorf("telegram: destination %q: chat id is not a non-zero integer", dest)
+	}
+	return chatRef{id: id}, nil
+}
+
+// Limits implements notify.Paced: one message per second to a private chat,
+// 20 per minute to a group or channel, 30 per second for the whole bot.
+func (b *Bot) Limits(dest string) (perDest, platform notify.Rate) {
+	c, err := parseDest(dest)
+	if err != nil || c.group() {
+		return groupRate, platformRate
+	}
+	return privateRate, platformRate
+}
+
+// Send implements notify.Sender for "telegram:CHAT_ID" destinations: it
+// posts the alert as HTML with every feed-supplied string escaped, cut to
+// Telegram's length limit. It returns *notify.RetryAfterError on 429 (and
+// without a request while an earlier 429 for the chat is still running),
+// *notify.PermanentError when the chat is gone, blocked the bot or moved
+// (MigrateTo), and other errors for failures worth retrying.
+func (b *Bot) Send(ctx context.Context, a notify.Alert) error {
+	c, err := parseDest(a.Destination)
+	if err != nil {
+		return &notify.PermanentError{Err: err}
+	}
+	text, ok := renderAlert(a, MaxMessageLen)
+	if !ok {
+		return &notify.PermanentError{Err: fmt.Errorf("telegram: alert %d cannot be cut to %d characters", a.ID, MaxMessageLen)}
+	}
+	msg := tgbotapi.MessageConfig{BaseChat: c.base(), Text: text, ParseMode: tgbotapi.ModeHTML, DisableWebPagePreview: true}
+	err = b.sendMessage(ctx, c, msg)
+	var api *APIError
+	if errors.As(err, &api) && api.Code == 400 && strings.Contains(strings.ToLower(api.Description), "can't parse entities") {
+		// Our markup is balanced by construction; should Telegram still
+		// refuse it, the alert goes out as plain text rather than never.
+		b.log.Warn("telegram refused alert markup; sending as plain text", "alert", a.ID, "chat", c.key(), "err", err)
+		msg.Text = plainAlert(a)
+		msg.ParseMode = ""
+		err = b.sendMessage(ctx, c, msg)
+	}
+	return err
+}
+
+// sendMessage sends one message, refusing early while a 429 for the chat
+// is still running, and recording new 429s.
+func (b *Bot) sendMessage(ctx context.Context, c chatRef, msg tgbotapi.MessageConfig) error {
+	if until := b.holdUntil(c.key()); time.Now().Before(until) {
+		return &notify.RetryAfterError{After: time.Until(until), Err: errors.New("telegram: chat " + c.key() + " is still rate limited")}
+	}
+	_, err := b.call(ctx, msg, "sendMessage", requestTimeout)
+	var ra *notify.RetryAfterError
+	if errors.As(err, &ra) {
+		b.setHold(c.key(), time.Now().Add(ra.After))
+	}
+	return err
+}
+
+// plainAlert is the alert as plain text, for the fallback without markup.
+func plainAlert(a notify.Alert) string {
+	var sb strings.Builder
+	sb.WriteString(oneLine(a.Title))
+	if href := safeHref(a.Link); href != "" {
+		sb.WriteString("\n" + href)
+	}
+	sb.WriteString("\n" + oneLine(a.Feed))
+	if !a.Published.IsZero() {
+		sb.WriteString(" · " + a.Published.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	if s := strings.TrimSpace(cleanText(a.Snippet)); s != "" {
+		sb.WriteString("\n\n" + s)
+	}
+	for _, w := range a.Watches {
+		sb.WriteString("\n🔎 " + oneLine(w.Name) + ": " + oneLine(strings.Join(w.Terms, "; ")))
+	}
+	parts := splitText(sb.String(), MaxMessageLen)
+	if len(parts) == 0 {
+		return "(empty alert)"
+	}
+	return parts[0]
+}
+
+// SendText sends a plain-text notice (no parse mode: nothing in it is
+// interpreted as markup), split into several messages when longer than
+// Telegram's limit. It waits out a short retry_after itself.
+func (b *Bot) SendText(ctx context.Context, chatID int64, text string) error {
+	return b.sendPlain(ctx, chatRef{id: chatID}, text, 0)
+}
+
+// sendPlain sends text without parse mode, in as many messages as needed,
+// the first one replying to replyTo when it is not zero.
+func (b *Bot) sendPlain(ctx context.Context, c chatRef, text string, replyTo int) error {
+	for i, part := range splitText(cleanText(text), MaxMessageLen) {
+		msg := tgbotapi.MessageConfig{BaseChat: c.base(), Text: part, DisableWebPagePreview: true}
+		if i == 0 && replyTo != 0 {
+			msg.ReplyToMessageID = replyTo
+			msg.AllowSendingWithoutReply = true
+		}
+		if err := b.sendWaiting(ctx, c, msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendWaiting sends msg, waiting out retry_after up to maxReplyWait, a few
+// times at most.
+func (b *Bot) sendWaiting(ctx context.Context, c chatRef, msg tgbotapi.MessageConfig) error {
+	for attempt := 0; ; attempt++ {
+		err := b.sendMessage(ctx, c, msg)
+		var ra *notify.RetryAfterError
+		if !errors.As(err, &ra) || attempt >= 3 || ra.After > maxReplyWait {
+			return err
+		}
+		t := time.NewTimer(ra.After)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("telegram: waiting out rate limit: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// splitText splits plain text into parts of at most limit UTF-16 units,
+// preferring line breaks, then spaces, never splitting a character. Parts
+// are trimmed (Telegram trims messages) and empty parts dropped.
+func splitText(text string, limit int) []string {
+	var parts []string
+	rest := strings.TrimSpace(text)
+	for rest != "" {
+		if utf16Len(rest) <= limit {
+			parts = append(parts, rest)
+			break
+		}
+		head := cutPrefix(rest, limit)
+		cut := len(head)
+		if i := strings.LastIndexByte(head, '\n'); i >= len(head)/2 {
+			cut = i
+		} else if i := strings.LastIndexAny(head, " \t"); i >= len(head)/2 {
+			cut = i
+		}
+		if p := strings.TrimSpace(rest[:cut]); p != "" {
+			parts = append(parts, p)
+		}
+		rest = strings.TrimSpace(rest[cut:])
+	}
+	return parts
+}
+
+// cutPrefix returns the longest prefix of s of at most n UTF-16 units,
+// whole characters only (at least one character, so splitting progresses).
+func cutPrefix(s string, n int) string {
+	used := 0
+	for i, r := range s {
+		w := 1
+		if r >= 0x10000 {
+			w = 2
+		}
+		if used+w > n {
+			if i == 0 {
+				_, size := utf8.DecodeRuneInString(s)
+				return s[:size]
+			}
+			return s[:i]
+		}
+		used += w
+	}
+	return s
+}

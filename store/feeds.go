@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// FeedState is what the store remembers about polling one feed.
+type FeedState struct {
+	URL          string
+	Name         string
+	ETag         string
+	LastModified string
+	BodyHash     string
+	// Initialized is set after the first successful parse: items seen then
+	// were remembered (and alerted only per poll.backfill).
+	Initialized  bool
+	LastPoll     time.Time
+	LastSuccess  time.Time
+	LastParsed   time.Time
+	LastError    string
+	LastErrorAt  time.Time
+	FailingSince time.Time
+	Failures     int
+	NextPoll     time.Time
+	Gone         bool   // 410 Gone: not polled any more
+	MovedTo      string // a permanent redirect's target, for the config to follow
+	NotifiedAt   time.Time
+}
+
+const feedColumns = `url, name, etag, last_modified, body_hash, initialized, last_poll, last_success,
+	last_parsed, last_error, last_error_at, failing_since, failures, next_poll, gone, moved_to, notified_at`
+
+func scanFeed(row interface{ Scan(...any) error }) (FeedState, error) {
+	var f FeedState
+	var lastPoll, lastSuccess, lastParsed, lastErrorAt, failingSince, nextPoll, notifiedAt int64
+	err := row.Scan(&f.URL, &f.Name, &f.ETag, &f.LastModified, &f.BodyHash, &f.Initialized,
+		&lastPoll, &lastSuccess, &lastParsed, &f.LastError, &lastErrorAt, &failingSince,
+		&f.Failures, &nextPoll, &f.Gone, &f.MovedTo, &notifiedAt)
+	f.LastPoll, f.LastSuccess, f.LastParsed = fromMS(lastPoll), fromMS(lastSuccess), fromMS(lastParsed)
+	f.LastErrorAt, f.FailingSince, f.NextPoll = fromMS(lastErrorAt), fromMS(failingSince), fromMS(nextPoll)
+	f.NotifiedAt = fromMS(notifiedAt)
+	return f, err
+}
+
+// FeedState returns the state of the feed at url; ok is false for a feed
+// never polled.
+func (db *DB) FeedState(ctx context.Context, url string) (f FeedState, ok bool, err error) {
+	f, err = scanFeed(db.r.QueryRowContext(ctx, `SELECT `+feedColumns+` FROM feeds WHERE url = ?`, url))
+	if errors.Is(err, sql.ErrNoRows) {
+		return FeedState{URL: url}, false, nil
+	}
+	if err != nil {
+		return f, false, fmt.Errorf("store: feed state %s: %w", url, err)
+	}
+	return f, true, nil
+}
+
+// FeedStates returns the state of every feed ever polled, by URL.
+func (db *DB) FeedStates(ctx context.Context) ([]FeedState, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+feedColumns+` FROM feeds ORDER BY url`)
+	if err != nil {
+		return nil, fmt.Errorf("store: feed states: %w", err)
+	}
+	defer rows.Close()
+	var out []FeedState
+	for rows.Next() {
+		f, err := scanFeed(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: feed states: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// SaveFeedState writes the state of one feed. Concurrent calls share a
+// commit (a cycle of 304s is thousands of them).
+func (db *DB) SaveFeedState(ctx context.Context, f FeedState) error {
+	return db.batch(ctx, func(tx *sql.Tx) error { return saveFeed(ctx, tx, f) })
+}
+
+func saveFeed(ctx context.Context, tx *sql.Tx, f FeedState) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO feeds (`+feedColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (url) DO UPDATE SET name = excluded.name, etag = excluded.etag,
+			last_modified = excluded.last_modified, body_hash = excluded.body_hash,
+			initialized = excluded.initialized, last_poll = excluded.last_poll,
+			last_success = excluded.last_success, last_parsed = excluded.last_parsed,
+			last_error = excluded.last_error, last_error_at = excluded.last_error_at,
+			failing_since = excluded.failing_since, failures = excluded.failures,
+			next_poll = excluded.next_poll, gone = excluded.gone, moved_to = excluded.moved_to,
+			notified_at = excluded.notified_at`,
+		f.URL, f.Name, f.ETag, f.LastModified, f.BodyHash, f.Initialized, ms(f.LastPoll), ms(f.LastSuccess),
+		ms(f.LastParsed), f.LastError, ms(f.LastErrorAt), ms(f.FailingSince), f.Failures, ms(f.NextPoll),
+		f.Gone, f.MovedTo, ms(f.NotifiedAt))
+	if err != nil {
+		return fmt.Errorf("store: save feed state %s: %w", f.URL, err)
+	}
+	return nil
+}

@@ -1,0 +1,284 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+
+	"github.com/newshound/newshound/notify"
+)
+
+// TitleWindow is how long a normalised title keeps deduplicating stories
+// across feeds: the same headline a week later is probably a new story.
+const TitleWindow = 72 * time.Hour
+
+// PresentRefresh is how stale an item's "still in its feed" mark may get
+// before a parse refreshes it. PruneItems must keep items much longer.
+const PresentRefresh = 24 * time.Hour
+
+// maxParams bounds the variables in one statement (SQLite's default limit is 32766).
+const maxParams = 500
+
+// SeenKeys returns the subset of keys already recorded for the feed.
+func (db *DB) SeenKeys(ctx context.Context, feedURL string, keys []string) (map[string]bool, error) {
+	seen := make(map[string]bool)
+	byHash := make(map[int64][]string, len(keys))
+	for _, k := range keys {
+		byHash[keyHash(k)] = append(byHash[keyHash(k)], k)
+	}
+	err := inChunks(keys, func(chunk []any) error {
+		rows, err := db.r.QueryContext(ctx, `SELECT item FROM items WHERE feed = ? AND item IN (`+placeholders(len(chunk))+`)`,
+			append([]any{keyHash(feedURL)}, chunk...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var h int64
+			if err := rows.Scan(&h); err != nil {
+				return err
+			}
+			for _, k := range byHash[h] {
+				seen[k] = true
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: seen keys of %s: %w", feedURL, err)
+	}
+	return seen, nil
+}
+
+// NewItem is an item not yet recorded, with the alerts it should raise.
+type NewItem struct {
+	Key       string // dedup key within the feed
+	LinkKey   string // canonical link, for cross-feed dedup ("" if none)
+	TitleKey  string // normalised title, for cross-feed dedup ("" if none)
+	Published time.Time
+	// Alerts to queue, one per destination; empty to remember the item only.
+	Alerts []notify.Alert
+}
+
+// IngestResult says what Ingest did.
+type IngestResult struct {
+	New        int // items recorded for the first time
+	Duplicates int // of those, stories already known under another key (no alerts)
+	Queued     int // alert rows queued
+}
+
+// Ingest records one successful parse of feed f in a single transaction:
+// it saves f, marks the keys still present in the feed (so pruning keeps
+// them), records each new item with its dedup keys and queues its alerts.
+// An item whose key is already recorded is skipped; an item whose canonical
+// link, or normalised title within TitleWindow, is already recorded under
+// another key (GUID change, same story in another feed, or earlier in this
+// batch) is remembered without alerts. Either the whole parse is recorded
+// with its alerts, or nothing is. f.LastParsed is set to the store's clock.
+func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items []NewItem) (IngestResult, error) {
+	var res IngestResult
+	now := db.now()
+	err := db.batch(ctx, func(tx *sql.Tx) error {
+		res = IngestResult{}
+		f.LastParsed = now
+		if err := saveFeed(ctx, tx, f); err != nil {
+			return err
+		}
+		if err := inChunks(present, func(keys []any) error {
+			// Refreshing a day-old mark is enough for pruning (which waits
+			// months) and spares rewriting every row at every parse.
+			_, err := tx.ExecContext(ctx, `UPDATE items SET last_seen = ? WHERE feed = ? AND last_seen < ? AND item IN (`+placeholders(len(keys))+`)`,
+				append([]any{now.UnixMilli(), keyHash(f.URL), now.Add(-PresentRefresh).UnixMilli()}, keys...)...)
+			return err
+		}); err != nil {
+			return fmt.Errorf("mark present: %w", err)
+		}
+		// One lookup per key kind for the whole batch, not two per item.
+		var links, titles []string
+		for _, it := range items {
+			if it.LinkKey != "" {
+				links = append(links, it.LinkKey)
+			}
+			if it.TitleKey != "" {
+				titles = append(titles, it.TitleKey)
+			}
+		}
+		// The repeated "!= 0" lets SQLite use the partial indexes.
+		knownLinks, err := knownKeys(ctx, tx, `SELECT link FROM items WHERE link != 0 AND link IN (%s)`, links)
+		if err != nil {
+			return err
+		}
+		knownTitles, err := knownKeys(ctx, tx, `SELECT title FROM items WHERE title != 0 AND first_seen >= ? AND title IN (%s)`,
+			titles, now.Add(-TitleWindow).UnixMilli())
+		if err != nil {
+			return err
+		}
+		feed := keyHash(f.URL)
+		insert := tx.StmtContext(ctx, db.insertItem)
+		queue := tx.StmtContext(ctx, db.queueAlert)
+		for _, it := range items {
+			link, title := keyHash(it.LinkKey), keyHash(it.TitleKey)
+			r, err := insert.ExecContext(ctx, feed, keyHash(it.Key), link, title, ms(it.Published), now.UnixMilli(), now.UnixMilli())
+			if err != nil {
+				return fmt.Errorf("record item %q: %w", it.Key, err)
+			}
+			if n, err := r.RowsAffected(); err != nil || n == 0 {
+				continue // already recorded under this key
+			}
+			res.New++
+			dup := (link != 0 && knownLinks[link]) || (title != 0 && knownTitles[title])
+			knownLinks[link], knownTitles[title] = true, true
+			if dup {
+				res.Duplicates++
+				continue
+			}
+			for _, a := range it.Alerts {
+				ok, err := queueAlert(ctx, queue, f.URL+"\x00"+it.Key, a, it.Published, now)
+				if err != nil {
+					return err
+				}
+				if ok {
+					res.Queued++
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return IngestResult{}, fmt.Errorf("store: ingest %s: %w", f.URL, err)
+	}
+	return res, nil
+}
+
+// knownKeys runs query (with %s standing for the IN list, and args before
+// it) over the hashes of keys in chunks and returns the hashes it found.
+func knownKeys(ctx context.Context, tx *sql.Tx, query string, keys []string, args ...any) (map[int64]bool, error) {
+	found := make(map[int64]bool)
+	err := inChunks(keys, func(chunk []any) error {
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf(query, placeholders(len(chunk))), append(args, chunk...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var h int64
+			if err := rows.Scan(&h); err != nil {
+				return err
+			}
+			found[h] = true
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dedup lookup: %w", err)
+	}
+	return found, nil
+}
+
+// inChunks calls fn with the hashes of keys in chunks of at most
+// maxParams, as []any.
+func inChunks(keys []string, fn func([]any) error) error {
+	for len(keys) > 0 {
+		n := min(len(keys), maxParams)
+		chunk := make([]any, n)
+		for i, k := range keys[:n] {
+			chunk[i] = keyHash(k)
+		}
+		if err := fn(chunk); err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+const (
+	insertItemSQL = `INSERT INTO items (feed, item, link, title, published, first_seen, last_seen)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	queueAlertSQL = `INSERT INTO outbox (story, destination, payload, nonce, published, created_at, next_attempt)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (story, destination) DO NOTHING`
+)
+
+// queueAlert inserts one outbox row with the prepared queueAlertSQL; false
+// when the story was already queued for that destination.
+func queueAlert(ctx context.Context, stmt *sql.Stmt, story string, a notify.Alert, published, now time.Time) (bool, error) {
+	if a.Nonce == "" {
+		a.Nonce = newNonce()
+	}
+	a.ID = 0
+	payload, err := json.Marshal(a)
+	if err != nil {
+		return false, fmt.Errorf("encode alert: %w", err)
+	}
+	order := published
+	if order.IsZero() || order.After(now) {
+		order = now
+	}
+	r, err := stmt.ExecContext(ctx, story, a.Destination, string(payload), a.Nonce, order.UnixMilli(), now.UnixMilli(), now.UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("queue alert for %s: %w", a.Destination, err)
+	}
+	n, err := r.RowsAffected()
+	return n == 1, err
+}
+
+// newNonce returns 20 random hex digits: unique per alert row, and short
+// enough for Discord's 25-character nonce.
+func newNonce() string {
+	var b [10]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// PruneItems forgets items that left their feed more than keep ago. An item
+// still listed by its feed is never forgotten, however old: last_seen is
+// refreshed at every parse, and an item is only a candidate once a later
+// parse no longer listed it. Returns the number of items forgotten.
+func (db *DB) PruneItems(ctx context.Context, keep time.Duration) (int64, error) {
+	if keep <= 2*PresentRefresh {
+		return 0, fmt.Errorf("store: prune items: keep %s is too short (more than %s needed)", keep, 2*PresentRefresh)
+	}
+	feeds, err := db.FeedStates(ctx)
+	if err != nil {
+		return 0, err
+	}
+	cutoff := db.now().Add(-keep).UnixMilli()
+	var total int64
+	// An item still listed has last_seen within PresentRefresh of the last
+	// parse; one that left the feed falls behind it from then on.
+	for _, f := range feeds {
+		r, err := db.w.ExecContext(ctx, `DELETE FROM items WHERE feed = ? AND last_seen < ? AND last_seen < ?`,
+			keyHash(f.URL), cutoff, ms(f.LastParsed.Add(-PresentRefresh)))
+		if err != nil {
+			return total, fmt.Errorf("store: prune items of %s: %w", f.URL, err)
+		}
+		n, _ := r.RowsAffected()
+		total += n
+	}
+	return total, nil
+}
+
+// keyHash is the stored form of a dedup key: 64-bit FNV-1a, 0 for none.
+// At 64 bits, ten million keys collide with a chance of about 3 in a
+// million; a collision would only make two stories look like one.
+func keyHash(k string) int64 {
+	if k == "" {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(k))
+	if v := int64(h.Sum64()); v != 0 {
+		return v
+	}
+	return 1
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
