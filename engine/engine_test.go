@@ -323,3 +323,34 @@ func TestAdminsToldOfLongFailureAndGoneFeed(t *testing.T) {
 		t.Fatalf("gone feed state = %+v", st)
 	}
 }
+
+// TestParseFailureKeepsValidators: a body that fails to parse must be
+// fetched and parsed again, not answered 304 on the strength of its ETag.
+func TestParseFailureKeepsValidators(t *testing.T) {
+	var mu sync.Mutex
+	body := "<html><body>Down for maintenance</body></html>"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		etag := fmt.Sprintf(`"%d"`, len(body))
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		fmt.Fprint(w, body)
+	}))
+	defer srv.Close()
+	cfg := testConfig(t, srv.URL, filepath.Join(t.TempDir(), "nh.db"), 0)
+	runOnce(t, cfg) // HTML: a parse error, recorded
+	runOnce(t, cfg)
+	db, err := store.Open(context.Background(), cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st, _, _ := db.FeedState(context.Background(), srv.URL)
+	if st.ETag != "" || st.Failures != 2 {
+		t.Fatalf("after two unparsable bodies: etag %q, failures %d; want no etag kept and 2 failures", st.ETag, st.Failures)
+	}
+}

@@ -170,8 +170,8 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st store
 		e.log.Info("feed moved permanently; polling the new address (update the config)", "feed", f.url, "to", resp.MovedTo)
 		st.MovedTo = resp.MovedTo
 	}
-	st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	if resp.NotModified || resp.Unchanged {
+		st.ETag, st.LastModified = resp.ETag, resp.LastModified
 		e.succeeded(&st, now, interval)
 		if err := e.st.SaveFeedState(ctx, st); err != nil {
 			e.log.Error("saving feed state failed", "feed", f.url, "err", err)
@@ -183,14 +183,20 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st store
 		e.observe(f, outcome, now.Sub(start), 0)
 		return
 	}
-	feed, err := feeds.Parse(resp.Body, resp.ContentType, fetchURL)
+	// Relative links resolve against where the body came from.
+	base := fetchURL
+	if resp.FinalURL != "" {
+		base = resp.FinalURL
+	}
+	feed, err := feeds.Parse(resp.Body, resp.ContentType, base)
 	if err != nil {
-		// Keep the old validators so the next poll fetches and parses again.
+		// Keep the old validators so the next poll fetches and parses again
+		// instead of getting a 304 for a body never parsed.
 		e.failed(ctx, &st, f, err, now)
 		e.observe(f, "error", now.Sub(start), 0)
 		return
 	}
-	st.BodyHash = resp.BodyHash
+	st.ETag, st.LastModified, st.BodyHash = resp.ETag, resp.LastModified, resp.BodyHash
 	if st.Name == "" {
 		st.Name = feed.Title
 	}
