@@ -27,31 +27,15 @@ const maxParams = 500
 
 // SeenKeys returns the subset of keys already recorded for the feed.
 func (db *DB) SeenKeys(ctx context.Context, feedURL string, keys []string) (map[string]bool, error) {
-	seen := make(map[string]bool)
-	byHash := make(map[int64][]string, len(keys))
-	for _, k := range keys {
-		byHash[keyHash(k)] = append(byHash[keyHash(k)], k)
-	}
-	err := inChunks(keys, func(chunk []any) error {
-		rows, err := db.r.QueryContext(ctx, `SELECT item FROM items WHERE feed = ? AND item IN (`+placeholders(len(chunk))+`)`,
-			append([]any{keyHash(feedURL)}, chunk...)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var h int64
-			if err := rows.Scan(&h); err != nil {
-				return err
-			}
-			for _, k := range byHash[h] {
-				seen[k] = true
-			}
-		}
-		return rows.Err()
-	})
+	found, err := knownKeys(ctx, db.r, `SELECT item FROM items WHERE feed = ? AND item IN (%s)`, keys, keyHash(feedURL))
 	if err != nil {
 		return nil, fmt.Errorf("store: seen keys of %s: %w", feedURL, err)
+	}
+	seen := make(map[string]bool, len(found))
+	for _, k := range keys {
+		if found[keyHash(k)] {
+			seen[k] = true
+		}
 	}
 	return seen, nil
 }
@@ -156,12 +140,17 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 	return res, nil
 }
 
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // knownKeys runs query (with %s standing for the IN list, and args before
 // it) over the hashes of keys in chunks and returns the hashes it found.
-func knownKeys(ctx context.Context, tx *sql.Tx, query string, keys []string, args ...any) (map[int64]bool, error) {
+func knownKeys(ctx context.Context, q querier, query string, keys []string, args ...any) (map[int64]bool, error) {
 	found := make(map[int64]bool)
 	err := inChunks(keys, func(chunk []any) error {
-		rows, err := tx.QueryContext(ctx, fmt.Sprintf(query, placeholders(len(chunk))), append(args, chunk...)...)
+		rows, err := q.QueryContext(ctx, fmt.Sprintf(query, placeholders(len(chunk))), append(args, chunk...)...)
 		if err != nil {
 			return err
 		}
