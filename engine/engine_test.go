@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/engine"
+	"github.com/newshound/newshound/matcher"
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/store"
 )
@@ -352,5 +354,87 @@ func TestParseFailureKeepsValidators(t *testing.T) {
 	st, _, _ := db.FeedState(context.Background(), srv.URL)
 	if st.ETag != "" || st.Failures != 2 {
 		t.Fatalf("after two unparsable bodies: etag %q, failures %d; want no etag kept and 2 failures", st.ETag, st.Failures)
+	}
+}
+
+func TestHotReload(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	base := fmt.Sprintf("poll:\n  schedule: \"@every 1h\"\nstore:\n  path: %s\nwatches:\n  - name: a\n    query: APT29\n", filepath.Join(dir, "nh.db"))
+	if err := os.WriteFile(path, []byte(base), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mu sync.Mutex
+	var notices []string
+	reloaded := 0
+	eng, err := engine.New(engine.Options{Config: cfg, Store: db,
+		Notice: func(_ context.Context, text string) {
+			mu.Lock()
+			notices = append(notices, text)
+			mu.Unlock()
+		},
+		OnReload: func(*config.Config, *matcher.Registry) {
+			mu.Lock()
+			reloaded++
+			mu.Unlock()
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- eng.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			mu.Lock()
+			ok := cond()
+			mu.Unlock()
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // let the watcher start
+	write := func(body string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(base + "  - name: b\n    query: actor:Sandworm\n")
+	wait("the valid edit to be in force", func() bool { return len(eng.Config().Watches) == 2 && reloaded == 1 })
+
+	write(base + "  - name: b\n    query: 'Sandworm AND ('\n")
+	wait("the invalid query to be refused", func() bool { return len(notices) == 1 })
+	mu.Lock()
+	msg := notices[0]
+	mu.Unlock()
+	if !strings.Contains(msg, "config.yaml:9:") || len(eng.Config().Watches) != 2 || eng.Config().Watches[1].Query != "actor:Sandworm" {
+		t.Fatalf("invalid edit: notice %q, watches %+v; want file:line:col and the old config in force", msg, eng.Config().Watches)
+	}
+
+	write(base + "bogus_key: 1\n")
+	wait("the unknown key to be refused", func() bool { return len(notices) == 2 })
+	mu.Lock()
+	msg = notices[1]
+	mu.Unlock()
+	if !strings.Contains(msg, "config.yaml:8:1") || len(eng.Config().Watches) != 2 {
+		t.Fatalf("unknown key: notice %q; want config.yaml:8:1 and the old config in force", msg)
 	}
 }

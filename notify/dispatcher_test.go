@@ -351,3 +351,30 @@ func TestShutdownFinishesInFlightSendAndKeepsTheRest(t *testing.T) {
 type senderFunc func(context.Context, notify.Alert) error
 
 func (f senderFunc) Send(ctx context.Context, a notify.Alert) error { return f(ctx, a) }
+
+func TestHungSendTimesOutAndIsRetried(t *testing.T) {
+	db := openStore(t)
+	rec := &fakeSender{}
+	var mu sync.Mutex
+	calls := 0
+	hang := senderFunc(func(ctx context.Context, a notify.Alert) error {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n <= 2 { // the platform accepts the connection and never answers
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		return rec.Send(ctx, a)
+	})
+	queue(t, db, []string{"discord:9"}, "a", "b")
+	d := notify.NewDispatcher(db, notify.DispatcherOptions{Senders: map[string]notify.Sender{"discord": hang},
+		SendTimeout: 50 * time.Millisecond, Poll: 10 * time.Millisecond,
+		Backoff: func(int) time.Duration { return 20 * time.Millisecond }})
+	runDispatcher(t, d)
+	waitFor(t, "delivery after two hung attempts", func() bool { return len(rec.titles("")) == 2 })
+	if got := strings.Join(rec.titles(""), ""); got != "ab" {
+		t.Fatalf("delivered %q, want ab in order", got)
+	}
+}
