@@ -80,20 +80,12 @@ func (db *DB) FeedStates(ctx context.Context) ([]FeedState, error) {
 // SaveFeedState writes the state of one feed. Concurrent calls share a
 // commit (a cycle of 304s is thousands of them).
 func (db *DB) SaveFeedState(ctx context.Context, f FeedState) error {
-	return db.batch(ctx, func(tx *sql.Tx) error { return saveFeed(ctx, tx, f) })
+	return db.batch(ctx, func(tx *sql.Tx) error { return db.saveFeed(ctx, tx, f) })
 }
 
-func saveFeed(ctx context.Context, tx *sql.Tx, f FeedState) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO feeds (`+feedColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (url) DO UPDATE SET name = excluded.name, etag = excluded.etag,
-			last_modified = excluded.last_modified, body_hash = excluded.body_hash,
-			initialized = excluded.initialized, last_poll = excluded.last_poll,
-			last_success = excluded.last_success, last_parsed = excluded.last_parsed,
-			last_error = excluded.last_error, last_error_at = excluded.last_error_at,
-			failing_since = excluded.failing_since, failures = excluded.failures,
-			next_poll = excluded.next_poll, gone = excluded.gone, moved_to = excluded.moved_to,
-			notified_at = excluded.notified_at`,
+// saveFeed upserts f inside tx with the prepared saveFeedSQL.
+func (db *DB) saveFeed(ctx context.Context, tx *sql.Tx, f FeedState) error {
+	_, err := tx.StmtContext(ctx, db.stmts.saveFeed).ExecContext(ctx,
 		f.URL, f.Name, f.ETag, f.LastModified, f.BodyHash, f.Initialized, ms(f.LastPoll), ms(f.LastSuccess),
 		ms(f.LastParsed), f.LastError, ms(f.LastErrorAt), ms(f.FailingSince), f.Failures, ms(f.NextPoll),
 		f.Gone, f.MovedTo, ms(f.NotifiedAt))
@@ -102,3 +94,15 @@ func saveFeed(ctx context.Context, tx *sql.Tx, f FeedState) error {
 	}
 	return nil
 }
+
+// saveFeedSQL upserts one feed's state.
+const saveFeedSQL = `INSERT INTO feeds (`+feedColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (url) DO UPDATE SET name = excluded.name, etag = excluded.etag,
+			last_modified = excluded.last_modified, body_hash = excluded.body_hash,
+			initialized = excluded.initialized, last_poll = excluded.last_poll,
+			last_success = excluded.last_success, last_parsed = excluded.last_parsed,
+			last_error = excluded.last_error, last_error_at = excluded.last_error_at,
+			failing_since = excluded.failing_since, failures = excluded.failures,
+			next_poll = excluded.next_poll, gone = excluded.gone, moved_to = excluded.moved_to,
+			notified_at = excluded.notified_at`

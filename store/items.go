@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"strings"
@@ -71,41 +72,43 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 	err := db.batch(ctx, func(tx *sql.Tx) error {
 		res = IngestResult{}
 		f.LastParsed = now
-		if err := saveFeed(ctx, tx, f); err != nil {
+		if err := db.saveFeed(ctx, tx, f); err != nil {
 			return err
 		}
-		if err := inChunks(present, func(keys []any) error {
+		// Prepared single-key statements: parsing a statement with a
+		// fresh IN list for every feed cost more than the lookups.
+		touch := tx.StmtContext(ctx, db.stmts.touchItem)
+		feed := keyHash(f.URL)
+		stale := now.Add(-PresentRefresh).UnixMilli()
+		for _, k := range present {
 			// Refreshing a day-old mark is enough for pruning (which waits
 			// months) and spares rewriting every row at every parse.
-			_, err := tx.ExecContext(ctx, `UPDATE items SET last_seen = ? WHERE feed = ? AND last_seen < ? AND item IN (`+placeholders(len(keys))+`)`,
-				append([]any{now.UnixMilli(), keyHash(f.URL), now.Add(-PresentRefresh).UnixMilli()}, keys...)...)
-			return err
-		}); err != nil {
-			return fmt.Errorf("mark present: %w", err)
+			if _, err := touch.ExecContext(ctx, now.UnixMilli(), feed, keyHash(k), stale); err != nil {
+				return fmt.Errorf("mark present: %w", err)
+			}
 		}
-		// One lookup per key kind for the whole batch, not two per item.
-		var links, titles []string
+		linkKnown := tx.StmtContext(ctx, db.stmts.linkKnown)
+		titleKnown := tx.StmtContext(ctx, db.stmts.titleKnown)
+		windowStart := now.Add(-TitleWindow).UnixMilli()
+		knownLinks, knownTitles := make(map[int64]bool), make(map[int64]bool)
 		for _, it := range items {
-			if it.LinkKey != "" {
-				links = append(links, it.LinkKey)
+			if h := keyHash(it.LinkKey); h != 0 && !knownLinks[h] {
+				ok, err := exists(ctx, linkKnown, h)
+				if err != nil {
+					return err
+				}
+				knownLinks[h] = ok
 			}
-			if it.TitleKey != "" {
-				titles = append(titles, it.TitleKey)
+			if h := keyHash(it.TitleKey); h != 0 && !knownTitles[h] {
+				ok, err := exists(ctx, titleKnown, h, windowStart)
+				if err != nil {
+					return err
+				}
+				knownTitles[h] = ok
 			}
 		}
-		// The repeated "!= 0" lets SQLite use the partial indexes.
-		knownLinks, err := knownKeys(ctx, tx, `SELECT link FROM items WHERE link != 0 AND link IN (%s)`, links)
-		if err != nil {
-			return err
-		}
-		knownTitles, err := knownKeys(ctx, tx, `SELECT title FROM items WHERE title != 0 AND first_seen >= ? AND title IN (%s)`,
-			titles, now.Add(-TitleWindow).UnixMilli())
-		if err != nil {
-			return err
-		}
-		feed := keyHash(f.URL)
-		insert := tx.StmtContext(ctx, db.insertItem)
-		queue := tx.StmtContext(ctx, db.queueAlert)
+		insert := tx.StmtContext(ctx, db.stmts.insertItem)
+		queue := tx.StmtContext(ctx, db.stmts.queueAlert)
 		for _, it := range items {
 			link, title := keyHash(it.LinkKey), keyHash(it.TitleKey)
 			r, err := insert.ExecContext(ctx, feed, keyHash(it.Key), link, title, ms(it.Published), now.UnixMilli(), now.UnixMilli())
@@ -138,6 +141,19 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 		return IngestResult{}, fmt.Errorf("store: ingest %s: %w", f.URL, err)
 	}
 	return res, nil
+}
+
+// exists runs a prepared "SELECT 1 ... LIMIT 1" and reports whether it found a row.
+func exists(ctx context.Context, stmt *sql.Stmt, args ...any) (bool, error) {
+	var one int
+	err := stmt.QueryRowContext(ctx, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("dedup lookup: %w", err)
+	}
+	return true, nil
 }
 
 // querier is a *sql.DB or a *sql.Tx.
@@ -188,6 +204,9 @@ func inChunks(keys []string, fn func([]any) error) error {
 }
 
 const (
+	touchItemSQL  = `UPDATE items SET last_seen = ? WHERE feed = ? AND item = ? AND last_seen < ?`
+	linkKnownSQL  = `SELECT 1 FROM items WHERE link = ? AND link != 0 LIMIT 1` // "!= 0" lets SQLite use the partial index
+	titleKnownSQL = `SELECT 1 FROM items WHERE title = ? AND title != 0 AND first_seen >= ? LIMIT 1`
 	insertItemSQL = `INSERT INTO items (feed, item, link, title, published, first_seen, last_seen)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	queueAlertSQL = `INSERT INTO outbox (story, destination, payload, nonce, published, created_at, next_attempt)

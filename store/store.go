@@ -34,7 +34,7 @@ type DB struct {
 	r *sql.DB // readers
 	// Statements prepared once on the writer: the driver would otherwise
 	// parse the SQL again on every call, on the hottest path.
-	insertItem, queueAlert *sql.Stmt
+	stmts writerStmts
 	// batches feeds the group-commit writer (see batch).
 	batches   chan *batchReq
 	writerOut chan struct{}
@@ -77,12 +77,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
-	if db.insertItem, err = w.PrepareContext(ctx, insertItemSQL); err == nil {
-		db.queueAlert, err = w.PrepareContext(ctx, queueAlertSQL)
-	}
-	if err != nil {
+	if err := db.stmts.prepare(ctx, w); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("store: %s: prepare: %w", path, err)
+		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
 	r, err := sql.Open("sqlite", dsn("&mode=ro"))
 	if err != nil {
@@ -106,6 +103,30 @@ func (db *DB) Close() error {
 		db.closeErr = errors.Join(db.r.Close(), db.w.Close())
 	})
 	return db.closeErr
+}
+
+// writerStmts are the writer's hot statements, prepared once.
+type writerStmts struct {
+	saveFeed, touchItem, linkKnown, titleKnown, insertItem, queueAlert *sql.Stmt
+	savepoint, rollbackTo, release                                     *sql.Stmt
+}
+
+func (s *writerStmts) prepare(ctx context.Context, w *sql.DB) error {
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&s.saveFeed, saveFeedSQL}, {&s.touchItem, touchItemSQL}, {&s.linkKnown, linkKnownSQL},
+		{&s.titleKnown, titleKnownSQL}, {&s.insertItem, insertItemSQL}, {&s.queueAlert, queueAlertSQL},
+		{&s.savepoint, `SAVEPOINT batch`}, {&s.rollbackTo, `ROLLBACK TO batch`}, {&s.release, `RELEASE batch`},
+	} {
+		stmt, err := w.PrepareContext(ctx, p.query)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", p.query, err)
+		}
+		*p.dst = stmt
+	}
+	return nil
 }
 
 // batchReq is one transaction's work handed to the group-commit writer.
@@ -162,15 +183,15 @@ func (db *DB) runGroup(group []*batchReq) {
 			if errs[i] = req.ctx.Err(); errs[i] != nil {
 				continue
 			}
-			if _, err := tx.Exec(`SAVEPOINT batch`); err != nil {
+			if _, err := tx.Stmt(db.stmts.savepoint).Exec(); err != nil {
 				return err
 			}
 			if errs[i] = req.fn(tx); errs[i] != nil {
-				if _, err := tx.Exec(`ROLLBACK TO batch`); err != nil {
+				if _, err := tx.Stmt(db.stmts.rollbackTo).Exec(); err != nil {
 					return err
 				}
 			}
-			if _, err := tx.Exec(`RELEASE batch`); err != nil {
+			if _, err := tx.Stmt(db.stmts.release).Exec(); err != nil {
 				return err
 			}
 		}
