@@ -96,7 +96,7 @@ func (db *DB) saveFeed(ctx context.Context, tx *sql.Tx, f FeedState) error {
 }
 
 // saveFeedSQL upserts one feed's state.
-const saveFeedSQL = `INSERT INTO feeds (`+feedColumns+`)
+const saveFeedSQL = `INSERT INTO feeds (` + feedColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (url) DO UPDATE SET name = excluded.name, etag = excluded.etag,
 			last_modified = excluded.last_modified, body_hash = excluded.body_hash,
