@@ -295,12 +295,9 @@ func (r *Registry) importSTIX(o stixObject) bool {
 	return true
 }
 
-// BuildRegistry returns the built-in table extended with the config's
-// entities (in name order) and then with alias files (MISP galaxy or ATT&CK
-// STIX; relative paths are taken from baseDir), the order the engine and
-// `newshound check` use.
-func BuildRegistry(entities map[string][]string, aliasFiles []string, baseDir string) (*Registry, error) {
-	r := NewRegistry()
+// AddGroups adds every group of entities (the config's `entities:`), in
+// name order so that the result does not depend on map order.
+func (r *Registry) AddGroups(entities map[string][]string) {
 	names := make([]string, 0, len(entities))
 	for n := range entities {
 		names = append(names, n)
@@ -309,6 +306,15 @@ func BuildRegistry(entities map[string][]string, aliasFiles []string, baseDir st
 	for _, n := range names {
 		r.AddGroup(n, entities[n])
 	}
+}
+
+// BuildRegistry returns the built-in table extended with the config's
+// entities (in name order) and then with alias files (MISP galaxy or ATT&CK
+// STIX; relative paths are taken from baseDir), the order the engine and
+// `newshound check` use.
+func BuildRegistry(entities map[string][]string, aliasFiles []string, baseDir string) (*Registry, error) {
+	r := NewRegistry()
+	r.AddGroups(entities)
 	for _, f := range aliasFiles {
 		if !filepath.IsAbs(f) && baseDir != "" {
 			f = filepath.Join(baseDir, f)

@@ -58,15 +58,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 // cannot be imported are reported at their position in the config (missing
 // files are already reported by config.Load).
 func configRegistry(cfg *config.Config) (*matcher.Registry, config.ErrorList) {
+	// The order of matcher.BuildRegistry (entities, then alias files), one
+	// file at a time so that a bad file is reported at its entry.
 	reg := matcher.NewRegistry()
-	names := make([]string, 0, len(cfg.Entities))
-	for name := range cfg.Entities {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		reg.AddGroup(name, cfg.Entities[name])
-	}
+	reg.AddGroups(cfg.Entities)
 	var errs config.ErrorList
 	for i, f := range cfg.AliasFiles {
 		if _, err := os.Stat(f); err != nil {
