@@ -34,13 +34,13 @@ func TestKill9LosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the daemon repeatedly")
 	}
-	const stories = 150
+	const stories = 1500 // enough that delivery takes a while and kills land mid-flight
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b strings.Builder
 		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>`)
 		for i := range stories {
-			fmt.Fprintf(&b, `<item><guid>s%d</guid><title>APT29 story %03d</title><link>https://n.example/%d</link><pubDate>%s</pubDate></item>`,
-				i, i, i, time.Date(2026, 11, 1, 0, i, 0, 0, time.UTC).Format(time.RFC1123Z))
+			fmt.Fprintf(&b, `<item><guid>s%d</guid><title>APT29 story %04d</title><link>https://n.example/%d</link><pubDate>%s</pubDate></item>`,
+				i, i, i, time.Date(2026, 11, 1, 0, 0, i, 0, time.UTC).Format(time.RFC1123Z))
 		}
 		b.WriteString(`</channel></rss>`)
 		w.Header().Set("Content-Type", "application/rss+xml")
@@ -93,7 +93,7 @@ routes:
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
-		time.Sleep(time.Duration(rand.IntN(60)) * time.Millisecond)
+		time.Sleep(time.Duration(rand.IntN(40)) * time.Millisecond)
 		cmd.Process.Kill() // SIGKILL: no cleanup at all
 		cmd.Wait()
 		outFile.Close()
@@ -117,11 +117,20 @@ routes:
 	text := all.String()
 	repeats := 0
 	for i := range stories {
-		n := strings.Count(text, fmt.Sprintf("APT29 story %03d\n", i))
+		n := strings.Count(text, fmt.Sprintf("APT29 story %04d\n", i))
 		if n == 0 {
-			t.Errorf("story %03d was never delivered", i)
+			t.Errorf("story %04d was never delivered", i)
 		}
 		repeats += max(0, n-1)
+	}
+	midFlight := 0
+	for _, n := range perRun {
+		if n > 0 && n < stories {
+			midFlight++
+		}
+	}
+	if midFlight == 0 {
+		t.Fatalf("no kill landed while alerts were flowing (per run %v): the test proved nothing", perRun)
 	}
 	if repeats > kills {
 		t.Errorf("%d repeated alerts after %d kills; at most one repeat per crash", repeats, kills)
@@ -133,7 +142,7 @@ routes:
 func delivered(out string, stories int) int {
 	n := 0
 	for i := range stories {
-		if strings.Contains(out, fmt.Sprintf("APT29 story %03d\n", i)) {
+		if strings.Contains(out, fmt.Sprintf("APT29 story %04d\n", i)) {
 			n++
 		}
 	}
