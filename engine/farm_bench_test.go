@@ -165,6 +165,10 @@ func BenchmarkFarm(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&ms)
 		st, _ := db.QueueStats(ctx)
+		var walMB float64
+		if fi, err := os.Stat(cfg.Store.Path + "-wal"); err == nil {
+			walMB = float64(fi.Size()) / (1 << 20)
+		}
 		db.Close()
 
 		b.ReportMetric(float64(feeds)/first.Seconds(), "feeds/s-first")
@@ -174,6 +178,7 @@ func BenchmarkFarm(b *testing.B) {
 		b.ReportMetric(float64(int64(ms.HeapAlloc)-int64(heapBefore))/(1<<20), "MB-heap-growth-20x304")
 		b.ReportMetric(float64(peakRSS())/(1<<20), "MB-peak-RSS")
 		b.ReportMetric(float64(st.Pending), "alerts-queued")
+		b.ReportMetric(walMB, "MB-wal-at-end")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -292,5 +293,37 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 	}
 	if failed != n/4 || rows != n-n/4 {
 		t.Fatalf("%d failed, %d rows kept; want %d failed and their writes rolled back (%d rows)", failed, rows, n/4, n-n/4)
+	}
+}
+
+func TestCheckpointerCopiesTheWAL(t *testing.T) {
+	ctx := context.Background()
+	db, path := openTest(t)
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := make([]NewItem, 3000)
+	for i := range items {
+		items[i] = NewItem{Key: fmt.Sprint("k", i), LinkKey: fmt.Sprint("https://x/", i), TitleKey: fmt.Sprint("a title long enough ", i)}
+	}
+	if _, err := db.Ingest(ctx, FeedState{URL: "http://a"}, nil, items); err != nil {
+		t.Fatal(err)
+	}
+	// The writer's own checkpoint waits for 32,000 pages; only the
+	// checkpointer can have moved these pages into the database file.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		after, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Size() > before.Size() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes after the ingest: no checkpoint ran", after.Size())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
