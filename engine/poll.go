@@ -227,9 +227,14 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st store.FeedState, f 
 	if err != nil {
 		return 0, err
 	}
+	// Known items are marked as still listed; new ones are recorded as
+	// listed now by the insert itself.
 	var fresh []feeds.Item
+	present := make([]string, 0, len(seen))
 	for _, it := range feed.Items {
-		if !seen[it.Key] {
+		if seen[it.Key] {
+			present = append(present, it.Key)
+		} else {
 			fresh = append(fresh, it)
 		}
 	}
@@ -261,7 +266,7 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st store.FeedState, f 
 		}
 		items = append(items, ni)
 	}
-	res, err := e.st.Ingest(ctx, st, keys, items)
+	res, err := e.st.Ingest(ctx, st, present, items)
 	if err != nil {
 		return 0, err
 	}
