@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,4 +92,61 @@ telegram:
 // runDaemonForTest is cmdRun with a context the test controls.
 func runDaemonForTest(ctx context.Context, cfgPath string, stdout, stderr io.Writer) int {
 	return runWithContext(ctx, []string{"--config", cfgPath}, stdout, stderr)
+}
+
+// TestRunOnceDeliversToDiscordWebhook runs --once with a route to a
+// Discord webhook on loopback: no bot token is needed, the alert arrives
+// as an embed and can ping no one.
+func TestRunOnceDeliversToDiscordWebhook(t *testing.T) {
+	var mu sync.Mutex
+	var posts []map[string]any
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		posts = append(posts, body)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"id":"1","channel_id":"2","content":"","embeds":[]}`)
+	}))
+	defer hook.Close()
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>Wire</title><item><guid>1</guid><title>@everyone Cozy Bear is back</title><link>https://n.example/1</link></item></channel></rss>`)
+	}))
+	defer feed.Close()
+	dir := t.TempDir()
+	cfg := writeConfig(t, fmt.Sprintf(`poll:
+  backfill: 5
+store:
+  path: %s
+feeds:
+  - url: %s
+watches:
+  - name: apt29
+    query: actor:APT29
+routes:
+  - watches: [apt29]
+    to: ["discord-webhook:%s/api/webhooks/123/SECRETHOOK"]
+`, filepath.Join(dir, "nh.db"), feed.URL, hook.URL))
+	var out, errOut bytes.Buffer
+	if code := run([]string{"run", "--once", "--config", cfg}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(posts) != 1 {
+		t.Fatalf("webhook got %d posts, want 1; stderr:\n%s", len(posts), errOut.String())
+	}
+	am, _ := posts[0]["allowed_mentions"].(map[string]any)
+	if parse, ok := am["parse"].([]any); !ok || len(parse) != 0 {
+		t.Fatalf("allowed_mentions = %v, want parse: [] so nobody is pinged", posts[0]["allowed_mentions"])
+	}
+	embeds, _ := posts[0]["embeds"].([]any)
+	if len(embeds) != 1 || !strings.Contains(fmt.Sprint(embeds[0]), "Cozy Bear") {
+		t.Fatalf("embeds = %v", posts[0]["embeds"])
+	}
+	if strings.Contains(errOut.String(), "SECRETHOOK") {
+		t.Fatal("the webhook token reached the logs")
+	}
 }
