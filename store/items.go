@@ -54,7 +54,7 @@ type NewItem struct {
 // IngestResult says what Ingest did.
 type IngestResult struct {
 	New        int // items recorded for the first time
-	Duplicates int // of those, stories already known under another key (no alerts)
+	Duplicates int // of those, stories that would have alerted but were already known under another key
 	Queued     int // alert rows queued
 }
 
@@ -90,27 +90,27 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 		linkKnown := tx.StmtContext(ctx, db.stmts.linkKnown)
 		titleKnown := tx.StmtContext(ctx, db.stmts.titleKnown)
 		windowStart := now.Add(-TitleWindow).UnixMilli()
-		knownLinks, knownTitles := make(map[int64]bool), make(map[int64]bool)
-		for _, it := range items {
-			if h := keyHash(it.LinkKey); h != 0 && !knownLinks[h] {
-				ok, err := exists(ctx, linkKnown, h)
-				if err != nil {
-					return err
-				}
-				knownLinks[h] = ok
-			}
-			if h := keyHash(it.TitleKey); h != 0 && !knownTitles[h] {
-				ok, err := exists(ctx, titleKnown, h, windowStart)
-				if err != nil {
-					return err
-				}
-				knownTitles[h] = ok
-			}
-		}
 		insert := tx.StmtContext(ctx, db.stmts.insertItem)
 		queue := tx.StmtContext(ctx, db.stmts.queueAlert)
+		// Keys recorded earlier in this batch.
+		batchLinks, batchTitles := make(map[int64]bool), make(map[int64]bool)
 		for _, it := range items {
 			link, title := keyHash(it.LinkKey), keyHash(it.TitleKey)
+			// Only a story that would alert needs to know whether it is a
+			// duplicate (most match nothing, and a first poll alerts on
+			// none): the lookups run before its own row exists.
+			dup := false
+			if len(it.Alerts) > 0 {
+				var err error
+				if dup, err = known(ctx, link, batchLinks, linkKnown, link); err != nil {
+					return err
+				}
+				if !dup {
+					if dup, err = known(ctx, title, batchTitles, titleKnown, title, windowStart); err != nil {
+						return err
+					}
+				}
+			}
 			r, err := insert.ExecContext(ctx, feed, keyHash(it.Key), link, title, ms(it.Published), now.UnixMilli(), now.UnixMilli())
 			if err != nil {
 				return fmt.Errorf("record item %q: %w", it.Key, err)
@@ -119,8 +119,7 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 				continue // already recorded under this key
 			}
 			res.New++
-			dup := (link != 0 && knownLinks[link]) || (title != 0 && knownTitles[title])
-			knownLinks[link], knownTitles[title] = true, true
+			batchLinks[link], batchTitles[title] = true, true
 			if dup {
 				res.Duplicates++
 				continue
@@ -141,6 +140,18 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 		return IngestResult{}, fmt.Errorf("store: ingest %s: %w", f.URL, err)
 	}
 	return res, nil
+}
+
+// known reports whether the key hash h (0: no key) was recorded earlier in
+// this batch or, by the prepared lookup stmt with args, before it.
+func known(ctx context.Context, h int64, batch map[int64]bool, stmt *sql.Stmt, args ...any) (bool, error) {
+	if h == 0 {
+		return false, nil
+	}
+	if batch[h] {
+		return true, nil
+	}
+	return exists(ctx, stmt, args...)
 }
 
 // exists runs a prepared "SELECT 1 ... LIMIT 1" and reports whether it found a row.
