@@ -62,9 +62,9 @@ type IngestResult struct {
 // it saves f, marks the keys still present in the feed (so pruning keeps
 // them), records each new item with its dedup keys and queues its alerts.
 // An item whose key is already recorded is skipped; an item whose canonical
-// link, or normalised title within TitleWindow, is already recorded under
-// another key (GUID change, same story in another feed, or earlier in this
-// batch) is remembered without alerts. Either the whole parse is recorded
+// link is already recorded under another key (GUID change, same story in
+// another feed, or earlier in this batch), or whose normalised title was
+// alerted within TitleWindow, is remembered without alerts. Either the whole parse is recorded
 // with its alerts, or nothing is. f.LastParsed is set to the store's clock.
 func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items []NewItem) (IngestResult, error) {
 	var res IngestResult
@@ -96,6 +96,12 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 		batchLinks, batchTitles := make(map[int64]bool), make(map[int64]bool)
 		for _, it := range items {
 			link, title := keyHash(it.LinkKey), keyHash(it.TitleKey)
+			if len(it.Alerts) == 0 {
+				// Title dedup is about stories already alerted: a silent
+				// item's title is not indexed (the link is, so that a feed
+				// that renumbers its GUIDs never floods anyone).
+				title = 0
+			}
 			// Only a story that would alert needs to know whether it is a
 			// duplicate (most match nothing, and a first poll alerts on
 			// none): the lookups run before its own row exists.

@@ -327,3 +327,36 @@ func TestCheckpointerCopiesTheWAL(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestTitleDedupOnlyAgainstAlertedStories(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	// Feed A carried the headline silently (it matched no watch).
+	if _, err := db.Ingest(ctx, FeedState{URL: "http://a"}, nil, []NewItem{{Key: "1", LinkKey: "http://a/1", TitleKey: "same headline"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Feed B's copy matches: it was never alerted, so it alerts now.
+	res, err := db.Ingest(ctx, FeedState{URL: "http://b"}, nil, []NewItem{{Key: "2", LinkKey: "http://b/2", TitleKey: "same headline", Alerts: []notify.Alert{alertTo("console", "x")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Queued != 1 {
+		t.Fatalf("first alert for the headline: %+v, want it queued", res)
+	}
+	// Feed C's copy is a duplicate of an alerted story.
+	res, err = db.Ingest(ctx, FeedState{URL: "http://c"}, nil, []NewItem{{Key: "3", LinkKey: "http://c/3", TitleKey: "same headline", Alerts: []notify.Alert{alertTo("console", "x")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Queued != 0 || res.Duplicates != 1 {
+		t.Fatalf("second alert for the headline: %+v, want a duplicate", res)
+	}
+	// A silent item's link still guards against GUID renumbering.
+	res, err = db.Ingest(ctx, FeedState{URL: "http://a"}, nil, []NewItem{{Key: "1-renumbered", LinkKey: "http://a/1", Alerts: []notify.Alert{alertTo("console", "x")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Queued != 0 {
+		t.Fatalf("renumbered GUID of a silent item alerted: %+v", res)
+	}
+}

@@ -28,7 +28,7 @@ CREATE TABLE items (
     feed       INTEGER NOT NULL, -- hash of the feed URL
     item       INTEGER NOT NULL, -- hash of the item key (GUID, link, ...)
     link       INTEGER NOT NULL DEFAULT 0, -- hash of the canonical link
-    title      INTEGER NOT NULL DEFAULT 0, -- hash of the normalised title
+    title      INTEGER NOT NULL DEFAULT 0, -- hash of the normalised title, for alerted stories only
     published  INTEGER NOT NULL DEFAULT 0,
     first_seen INTEGER NOT NULL,
     last_seen  INTEGER NOT NULL, -- last parse that still listed the item
