@@ -94,12 +94,12 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 		return fmt.Errorf("list feeds: %w", err)
 	}
 	// One read of every feed's state per cycle, not one query per feed.
-	states0, err := e.st.FeedStates(ctx)
+	saved, err := e.st.FeedStates(ctx)
 	if err != nil {
 		return fmt.Errorf("read feed states: %w", err)
 	}
-	states := make(map[string]store.FeedState, len(states0))
-	for _, st := range states0 {
+	states := make(map[string]store.FeedState, len(saved))
+	for _, st := range saved {
 		states[st.URL] = st
 	}
 	now := e.o.Now()
