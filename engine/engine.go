@@ -35,6 +35,7 @@ type Store interface {
 	QueueStats(ctx context.Context) (store.QueueStats, error)
 	PruneItems(ctx context.Context, keep time.Duration) (int64, error)
 	PruneSent(ctx context.Context, keep time.Duration) error
+	QueueNotice(ctx context.Context, dests []string, a notify.Alert) error
 	Ping(ctx context.Context) error
 }
 
@@ -49,7 +50,8 @@ type Options struct {
 	Fetcher Fetcher
 	// Notice tells the admins something needs their attention (a feed gone
 	// or failing for a day, a destination disabled, a config rejected).
-	// Optional; notices are always logged too.
+	// Telegram admins are told through the outbox by the engine itself;
+	// this hook is for the rest (Discord DMs). Notices are always logged.
 	Notice func(ctx context.Context, text string)
 	// Services run beside the loop until the context ends (bot transports,
 	// the HTTP listener).
@@ -219,6 +221,20 @@ func (e *Engine) ReloadFile(ctx context.Context) error {
 // notice logs text and tells the admins.
 func (e *Engine) notice(ctx context.Context, text string) {
 	e.log.Warn("admin notice", "text", text)
+	// Telegram admins get it through the outbox: retried through outages
+	// like any alert (a private chat's id is the user's id).
+	if cfg := e.Config(); cfg.Telegram.Token != "" && len(cfg.Admins.Telegram) > 0 {
+		var dests []string
+		for _, id := range cfg.Admins.Telegram {
+			dests = append(dests, "telegram:"+id)
+		}
+		err := e.st.QueueNotice(ctx, dests, notify.Alert{Title: "Newshound needs your attention", Feed: "newshound", Published: e.o.Now(), Snippet: text})
+		if err != nil {
+			e.log.Error("queueing an admin notice failed", "err", err)
+		} else if e.dispatcher != nil {
+			e.dispatcher.Wake()
+		}
+	}
 	if e.o.Notice != nil {
 		e.o.Notice(ctx, text)
 	}

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -438,3 +439,40 @@ func TestHotReload(t *testing.T) {
 		t.Fatalf("unknown key: notice %q; want config.yaml:8:1 and the old config in force", msg)
 	}
 }
+
+// TestTelegramAdminNoticesGoThroughTheOutbox: a notice to Telegram admins
+// is queued like an alert, so an outage of Telegram does not lose it.
+func TestTelegramAdminNoticesGoThroughTheOutbox(t *testing.T) {
+	ctx := context.Background()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "gone", http.StatusGone)
+	}))
+	defer srv.Close()
+	cfg := testConfig(t, srv.URL, filepath.Join(t.TempDir(), "nh.db"), 0)
+	cfg.Telegram.Token = "1:T"
+	cfg.Admins.Telegram = []string{"42"}
+	db, err := store.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	down := notify.Sender(senderFunc(func(context.Context, notify.Alert) error { return errors.New("telegram: 502 Bad Gateway") }))
+	eng, err := engine.New(engine.Options{Config: cfg, Store: db, Senders: map[string]notify.Sender{"telegram": down}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.ListOutbox(ctx, store.StatePending, "telegram:42", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || !strings.Contains(rows[0].Alert.Snippet, "410") || rows[0].Attempts != 1 {
+		t.Fatalf("pending notices for the admin = %+v; want the 410 notice, tried once and kept for retry", rows)
+	}
+}
+
+type senderFunc func(context.Context, notify.Alert) error
+
+func (f senderFunc) Send(ctx context.Context, a notify.Alert) error { return f(ctx, a) }

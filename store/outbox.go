@@ -311,3 +311,21 @@ func (db *DB) exec(ctx context.Context, what, query string, args ...any) error {
 	}
 	return nil
 }
+
+// QueueNotice queues a to every destination in dests as a notice of its
+// own (not tied to a story), so that it is delivered, retried and parked
+// like any alert.
+func (db *DB) QueueNotice(ctx context.Context, dests []string, a notify.Alert) error {
+	now := db.now()
+	story := "notice\x00" + newNonce()
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		stmt := tx.StmtContext(ctx, db.stmts.queueAlert)
+		for _, d := range dests {
+			a.Destination, a.Nonce = d, ""
+			if _, err := queueAlert(ctx, stmt, story, a, now, now); err != nil {
+				return fmt.Errorf("store: queue notice: %w", err)
+			}
+		}
+		return nil
+	})
+}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -126,17 +125,6 @@ func newDaemon(ctx context.Context, cfg *config.Config, db *store.DB, stdout io.
 		}
 		senders["telegram"] = tg
 		services = append(services, func(ctx context.Context) error { return tg.Run(ctx, core, db) })
-		for _, id := range cfg.Admins.Telegram {
-			chatID, err := strconv.ParseInt(id, 10, 64)
-			if err != nil {
-				continue
-			}
-			notices = append(notices, func(ctx context.Context, text string) {
-				if err := tg.SendText(ctx, chatID, text); err != nil {
-					log.Error("telling a Telegram admin failed", "admin", id, "err", err)
-				}
-			})
-		}
 	}
 	if cfg.Discord.Token != "" || routesTo(cfg, "discord-webhook") {
 		dc, err := discord.New(discord.Options{Token: cfg.Discord.Token, API: cfg.Discord.API, Guilds: cfg.Discord.Guilds, Logger: log.With("platform", "discord")})
