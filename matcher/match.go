@@ -623,9 +623,17 @@ func snippet(texts []dtext, marks []mark) string {
 	return strings.TrimSpace(b.String())
 }
 
+// markQuotes turns the text's own « and » (Russian and French quotation
+// marks) into “ and ”, so that only hits are wrapped in « and » and a
+// platform that renders the markers as bold does not bold quotations.
+var markQuotes = strings.NewReplacer("«", "“", "»", "”")
+
 // writeCollapsed writes s with each run of ASCII white space as one space
 // (other spaces, such as no-break spaces, are kept as they are).
 func writeCollapsed(b *strings.Builder, s string) {
+	if strings.ContainsAny(s, "«»") {
+		s = markQuotes.Replace(s)
+	}
 	if strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\t') < 0 && strings.IndexByte(s, '\r') < 0 &&
 		strings.IndexByte(s, '\v') < 0 && strings.IndexByte(s, '\f') < 0 && !strings.Contains(s, "  ") {
 		b.WriteString(s)

@@ -18,3 +18,19 @@ func TestTermString(t *testing.T) {
 		}
 	}
 }
+
+func TestSnippetKeepsMarkersForHitsOnly(t *testing.T) {
+	c, err := Compile([]Watch{{Name: "gas", Query: "Газпром"}}, nil, CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := c.Match(Doc{Summary: `Компания «Газпром» и «Роснефть» заявили о сделке`})
+	if len(hits) != 1 {
+		t.Fatalf("hits = %+v", hits)
+	}
+	got := hits[0].Snippet
+	want := `Компания “«Газпром»” и “Роснефть” заявили о сделке`
+	if got != want {
+		t.Fatalf("snippet = %q, want %q (the text's own guillemets must not look like hits)", got, want)
+	}
+}
