@@ -73,6 +73,8 @@ type Observer interface {
 	Polled(feed, outcome string, latency time.Duration, newItems int)
 	// Matched is called once per watch that fired on a new story.
 	Matched(watch string)
+	// Queued is called with the alerts queued for a platform.
+	Queued(platform string, n int)
 	// Cycle is called when a poll cycle ends.
 	Cycle(at time.Time)
 }

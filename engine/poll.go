@@ -270,6 +270,11 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st store.FeedState, f 
 	if err != nil {
 		return 0, err
 	}
+	if e.o.Observer != nil {
+		for platform, n := range res.QueuedByPlatform {
+			e.o.Observer.Queued(platform, n)
+		}
+	}
 	if res.Queued > 0 {
 		e.log.Info("new alerts queued", "feed", st.Name, "new_items", res.New, "duplicates", res.Duplicates, "alerts", res.Queued)
 		e.dispatcher.Wake()

@@ -56,6 +56,8 @@ type IngestResult struct {
 	New        int // items recorded for the first time
 	Duplicates int // of those, stories that would have alerted but were already known under another key
 	Queued     int // alert rows queued
+	// QueuedByPlatform splits Queued by platform ("telegram", "discord", ...).
+	QueuedByPlatform map[string]int
 }
 
 // Ingest records one successful parse of feed f in a single transaction:
@@ -137,6 +139,10 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 				}
 				if ok {
 					res.Queued++
+					if res.QueuedByPlatform == nil {
+						res.QueuedByPlatform = make(map[string]int)
+					}
+					res.QueuedByPlatform[notify.Platform(a.Destination)]++
 				}
 			}
 		}

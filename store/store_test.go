@@ -43,6 +43,9 @@ func TestIngestDedup(t *testing.T) {
 	if res.New != 2 || res.Queued != 3 || res.Duplicates != 0 {
 		t.Fatalf("first ingest = %+v, want 2 new, 3 queued", res)
 	}
+	if res.QueuedByPlatform["console"] != 2 || res.QueuedByPlatform["telegram"] != 1 {
+		t.Fatalf("queued by platform = %v, want console 2, telegram 1", res.QueuedByPlatform)
+	}
 
 	tests := []struct {
 		name      string

@@ -31,6 +31,7 @@ type Metrics struct {
 	fetch      prometheus.Histogram
 	newItems   *prometheus.CounterVec
 	matches    *prometheus.CounterVec
+	queued     *prometheus.CounterVec
 	alerts     *prometheus.CounterVec
 	rateLimits *prometheus.CounterVec
 	delivery   *prometheus.HistogramVec
@@ -55,6 +56,9 @@ func New(src Source) *Metrics {
 		matches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newshound_watch_matches_total", Help: "New stories matched, by watch.",
 		}, []string{"watch"}),
+		queued: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newshound_alerts_queued_total", Help: "Alerts queued in the outbox, by platform.",
+		}, []string{"platform"}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newshound_alerts_total", Help: "Delivery attempts by platform and outcome (sent, retry, rate_limited, parked, moved).",
 		}, []string{"platform", "outcome"}),
@@ -69,7 +73,7 @@ func New(src Source) *Metrics {
 			Name: "newshound_last_poll_cycle_timestamp_seconds", Help: "When the last poll cycle ended.",
 		}),
 	}
-	m.reg.MustRegister(m.polls, m.fetch, m.newItems, m.matches, m.alerts, m.rateLimits, m.delivery, m.lastCycle,
+	m.reg.MustRegister(m.polls, m.fetch, m.newItems, m.matches, m.queued, m.alerts, m.rateLimits, m.delivery, m.lastCycle,
 		&stateCollector{src: src}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -85,6 +89,9 @@ func (m *Metrics) Polled(feed, outcome string, latency time.Duration, newItems i
 
 // Matched implements engine.Observer.
 func (m *Metrics) Matched(watch string) { m.matches.WithLabelValues(watch).Inc() }
+
+// Queued implements engine.Observer.
+func (m *Metrics) Queued(platform string, n int) { m.queued.WithLabelValues(platform).Add(float64(n)) }
 
 // Cycle implements engine.Observer.
 func (m *Metrics) Cycle(at time.Time) { m.lastCycle.Set(float64(at.UnixMilli()) / 1000) }

@@ -45,6 +45,7 @@ func TestMetricsExposeSeries(t *testing.T) {
 	m.Polled("https://feed/a", "error", 20*time.Millisecond, 0)
 	m.Polled("https://feed/b", "ok", 10*time.Millisecond, 4)
 	m.Matched("apt29")
+	m.Queued("telegram", 3)
 	m.Delivered("telegram", "sent", 5*time.Millisecond)
 	m.Delivered("telegram", "rate_limited", 5*time.Millisecond)
 	code, body := get(t, m.Handler(src, fakeHealth{time.Now()}, time.Now(), time.Minute), "/metrics")
@@ -55,6 +56,7 @@ func TestMetricsExposeSeries(t *testing.T) {
 		`newshound_feed_polls_total{feed="https://feed/a",outcome="error"} 1`,
 		`newshound_items_new_total{feed="https://feed/b"} 4`,
 		`newshound_watch_matches_total{watch="apt29"} 1`,
+		`newshound_alerts_queued_total{platform="telegram"} 3`,
 		`newshound_alerts_total{outcome="sent",platform="telegram"} 1`,
 		`newshound_rate_limited_total{platform="telegram"} 1`,
 		`newshound_queue_depth{state="pending"} 7`,
