@@ -53,10 +53,12 @@ type RetryAfterError struct {
 	Err    error
 }
 
+// Error implements error.
 func (e *RetryAfterError) Error() string {
 	return fmt.Sprintf("rate limited, retry after %s: %v", e.After, e.Err)
 }
 
+// Unwrap returns the platform's own error.
 func (e *RetryAfterError) Unwrap() error { return e.Err }
 
 // PermanentError says the destination will never accept this alert (bot
@@ -68,6 +70,7 @@ type PermanentError struct {
 	MigrateTo string
 }
 
+// Error implements error.
 func (e *PermanentError) Error() string {
 	if e.MigrateTo != "" {
 		return fmt.Sprintf("destination moved to %s: %v", e.MigrateTo, e.Err)
@@ -75,6 +78,7 @@ func (e *PermanentError) Error() string {
 	return "permanent failure: " + e.Err.Error()
 }
 
+// Unwrap returns the platform's own error.
 func (e *PermanentError) Unwrap() error { return e.Err }
 
 // IsPermanent reports whether err is, or wraps, a *PermanentError.

@@ -115,6 +115,7 @@ var (
 	feedGoneDesc   = prometheus.NewDesc("newshound_feed_gone", "1 when the feed answered 410 Gone and is no longer polled.", []string{"feed"}, nil)
 )
 
+// Describe implements prometheus.Collector.
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- queueDepthDesc
 	ch <- feedFailDesc
@@ -122,6 +123,8 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- feedGoneDesc
 }
 
+// Collect implements prometheus.Collector; a store that does not answer
+// leaves its series out of this scrape rather than failing it.
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -41,6 +41,7 @@ type APIError struct {
 	Message string
 }
 
+// Error implements error.
 func (e *APIError) Error() string {
 	s := "discord: HTTP " + strconv.Itoa(e.Status)
 	if t := http.StatusText(e.Status); t != "" {

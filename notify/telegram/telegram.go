@@ -184,6 +184,7 @@ type APIError struct {
 	Description string // Telegram's description
 }
 
+// Error implements error.
 func (e *APIError) Error() string {
 	if e.Description == "" {
 		return fmt.Sprintf("telegram %s: error %d", e.Method, e.Code)
