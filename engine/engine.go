@@ -46,7 +46,7 @@ type Options struct {
 	// Senders by platform; "console" is added (to Stdout) when absent.
 	Senders map[string]notify.Sender
 	Logger  *slog.Logger
-	// Fetcher fetches feeds; built from the config when nil.
+	// Fetcher fetches feeds; NewFetcher(Config, "") when nil.
 	Fetcher Fetcher
 	// Notice tells the admins something needs their attention (a feed gone
 	// or failing for a day, a destination disabled, a config rejected).
@@ -111,7 +111,7 @@ func New(o Options) (*Engine, error) {
 	}
 	e := &Engine{o: o, log: o.Logger, st: o.Store, fetch: o.Fetcher}
 	if e.fetch == nil {
-		e.fetch = newFetcher(o.Config)
+		e.fetch = NewFetcher(o.Config, "")
 	}
 	rt, err := e.compile(context.Background(), o.Config)
 	if err != nil {

@@ -21,12 +21,17 @@ type Fetcher interface {
 	Fetch(ctx context.Context, r feeds.Request) (*feeds.Response, error)
 }
 
-func newFetcher(cfg *config.Config) *feeds.Fetcher {
+// NewFetcher builds the feed fetcher cfg asks for; userAgent is used when
+// poll.user_agent is not set.
+func NewFetcher(cfg *config.Config, userAgent string) *feeds.Fetcher {
+	if cfg.Poll.UserAgent != "" {
+		userAgent = cfg.Poll.UserAgent
+	}
 	return feeds.NewFetcher(feeds.Options{
 		Timeout:     cfg.Poll.Timeout,
 		MaxBodySize: cfg.Poll.MaxBodySize,
 		PerHost:     cfg.Poll.PerHost,
-		UserAgent:   cfg.Poll.UserAgent,
+		UserAgent:   userAgent,
 	})
 }
 

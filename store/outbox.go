@@ -122,16 +122,11 @@ func (db *DB) ParkDestination(ctx context.Context, dest, reason string) error {
 		WHERE destination = ? AND state = 'pending'`, reason, db.now().UnixMilli(), dest)
 }
 
-// DisableDestination stops deliveries to dest until EnableDestination.
+// DisableDestination stops deliveries to dest until RetryParked re-queues its alerts.
 func (db *DB) DisableDestination(ctx context.Context, dest, reason string) error {
 	return db.exec(ctx, "disable destination", `INSERT INTO destinations (destination, disabled_at, disabled_reason) VALUES (?, ?, ?)
 		ON CONFLICT (destination) DO UPDATE SET disabled_at = excluded.disabled_at, disabled_reason = excluded.disabled_reason`,
 		dest, db.now().UnixMilli(), reason)
-}
-
-// EnableDestination lets deliveries to dest resume.
-func (db *DB) EnableDestination(ctx context.Context, dest string) error {
-	return db.exec(ctx, "enable destination", `UPDATE destinations SET disabled_at = 0, disabled_reason = '' WHERE destination = ?`, dest)
 }
 
 // DisabledDestinations maps each disabled destination to the reason.

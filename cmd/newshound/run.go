@@ -16,7 +16,6 @@ import (
 	"github.com/newshound/newshound/bot"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/engine"
-	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/internal/metrics"
 	"github.com/newshound/newshound/matcher"
 	"github.com/newshound/newshound/notify"
@@ -107,12 +106,7 @@ type daemon struct {
 // error: running without it would park every alert meant for it.
 func newDaemon(ctx context.Context, cfg *config.Config, db *store.DB, stdout io.Writer, log *slog.Logger) (*daemon, error) {
 	d := &daemon{}
-	fetcher := feeds.NewFetcher(feeds.Options{
-		Timeout:     cfg.Poll.Timeout,
-		MaxBodySize: cfg.Poll.MaxBodySize,
-		PerHost:     cfg.Poll.PerHost,
-		UserAgent:   userAgent(cfg),
-	})
+	fetcher := engine.NewFetcher(cfg, "newshound/"+version+" (+https://github.com/newshound/newshound)")
 	core := bot.New(bot.Deps{Store: db, Fetcher: bot.FeedFetcher{F: fetcher}, Log: log, Wake: func() { d.eng.Dispatcher().Wake() }})
 	senders := map[string]notify.Sender{"console": notify.NewConsole(stdout)}
 	var services []func(context.Context) error
@@ -192,14 +186,6 @@ func routesTo(cfg *config.Config, platform string) bool {
 		}
 	}
 	return false
-}
-
-// userAgent is poll.user_agent, or newshound's own with its version.
-func userAgent(cfg *config.Config) string {
-	if cfg.Poll.UserAgent != "" {
-		return cfg.Poll.UserAgent
-	}
-	return "newshound/" + version + " (+https://github.com/newshound/newshound)"
 }
 
 // maxCycleAge is how long /readyz tolerates no finished poll cycle: three
