@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/model"
 )
 
 // Bounds on /addfeed input.
@@ -130,8 +130,8 @@ func (c *Core) cmdAddFeed(ctx context.Context, r *call) string {
 	if err != nil {
 		return "Not added: I fetched it once to check it and that failed: " + scrubSecrets(err.Error())
 	}
-	err = c.store.AddChatFeed(ctx, store.ChatFeed{URL: canon, Tags: tags, AddedBy: r.UserID, AddedAt: c.now()})
-	if errors.Is(err, store.ErrChatFeedExists) {
+	err = c.store.AddChatFeed(ctx, model.ChatFeed{URL: canon, Tags: tags, AddedBy: r.UserID, AddedAt: c.now()})
+	if errors.Is(err, model.ErrChatFeedExists) {
 		return "Not added: that feed was already added from chat."
 	}
 	if err != nil {
@@ -193,7 +193,7 @@ func (c *Core) cmdFailed(ctx context.Context, r *call) string {
 	if stats.Parked == 0 {
 		return "No parked alerts: everything was delivered or is still being tried."
 	}
-	rows, err := c.store.ListOutbox(ctx, store.StateParked, "", maxFailedShown)
+	rows, err := c.store.ListOutbox(ctx, model.StateParked, "", maxFailedShown)
 	if err != nil {
 		return c.storeFailed("list the parked alerts", err)
 	}

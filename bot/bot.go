@@ -3,7 +3,11 @@
 // Transports only carry a Request in and a Reply out.
 package bot
 
-import "context"
+import (
+	"context"
+
+	"github.com/newshound/newshound/model"
+)
 
 // ChatKind says where a command was sent.
 type ChatKind int
@@ -18,9 +22,9 @@ const (
 type Request struct {
 	// Platform is "telegram" or "discord".
 	Platform string
-	// Chat is the destination string alerts for this chat go to
-	// ("telegram:-100123", "discord:998877").
-	Chat string
+	// Chat is the destination alerts for this chat go to
+	// ("telegram:-100123", "telegram:-100123/42" in a forum topic, "discord:998877").
+	Chat model.Destination
 	Kind ChatKind
 	// UserID is the platform's id of the sender, as a decimal string.
 	UserID string

@@ -6,15 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/newshound/newshound/config"
-	"github.com/newshound/newshound/matcher"
-	"github.com/newshound/newshound/notify"
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/watchlist"
 )
 
 // Defaults used when the config leaves a limit at zero.
@@ -42,17 +39,15 @@ type Core struct {
 	log     *slog.Logger
 	wake    func()
 
-	cfg     atomic.Pointer[config.Config]
-	matcher atomic.Pointer[matcherBox]
-	limits  *limiter
+	// set is the compiled config in force: config and matcher in one
+	// value, so a command never sees one config's watches with another's rules.
+	set    atomic.Pointer[watchlist.Set]
+	limits *limiter
 }
-
-// matcherBox lets an interface value live in an atomic.Pointer.
-type matcherBox struct{ m Matcher }
 
 var _ Handler = (*Core)(nil)
 
-// New returns a command core. It answers "not ready" until SetConfig is called.
+// New returns a command core. It answers "not ready" until SetWatchlist is called.
 func New(d Deps) *Core {
 	c := &Core{store: d.Store, fetcher: d.Fetcher, now: d.Now, log: d.Log, wake: d.Wake, limits: newLimiter()}
 	if c.wake == nil {
@@ -64,44 +59,22 @@ func New(d Deps) *Core {
 	if c.log == nil {
 		c.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if d.Matcher != nil {
-		c.SetMatcher(d.Matcher)
+	if d.Watchlist != nil {
+		c.SetWatchlist(d.Watchlist)
 	}
 	return c
 }
 
-// SetConfig swaps in a new config snapshot (at start and on every hot
-// reload). Commands in flight finish with the snapshot they started with.
-func (c *Core) SetConfig(cfg *config.Config) { c.cfg.Store(cfg) }
-
-// Reload compiles cfg's watches against reg (engine.NewRegistry(cfg)) and,
-// only when that succeeds, swaps in both the config and the matcher; on
-// error the old ones stay in force. Suits engine.Options.OnReload.
-func (c *Core) Reload(cfg *config.Config, reg *matcher.Registry) error {
-	m, err := NewConfigMatcher(cfg, reg)
-	if err != nil {
-		return fmt.Errorf("bot: reload: %w", err)
-	}
-	c.SetMatcher(m)
-	c.SetConfig(cfg)
-	return nil
-}
-
-// SetMatcher swaps in the matcher compiled from a new config.
-func (c *Core) SetMatcher(m Matcher) { c.matcher.Store(&matcherBox{m: m}) }
-
-func (c *Core) currentMatcher() Matcher {
-	if b := c.matcher.Load(); b != nil {
-		return b.m
-	}
-	return nil
-}
+// SetWatchlist swaps in the compiled config (at start and on every hot
+// reload; suits engine.Options.OnReload). Commands in flight finish with the
+// set they started with.
+func (c *Core) SetWatchlist(set *watchlist.Set) { c.set.Store(set) }
 
 // call is one request being answered, with the snapshot it runs against.
 type call struct {
 	Request
 	cfg     *config.Config
-	m       Matcher
+	m       *watchlist.Set
 	isAdmin bool // a config admin (admins.telegram / admins.discord)
 }
 
@@ -152,16 +125,17 @@ func (c *Core) Handle(ctx context.Context, req Request) (reply Reply) {
 }
 
 func (c *Core) handle(ctx context.Context, req Request) string {
-	cfg := c.cfg.Load()
-	if cfg == nil {
+	set := c.set.Load()
+	if set == nil {
 		return "The bot is still starting up. Try again in a moment."
 	}
+	cfg := set.Config()
 	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(req.Command), "/"))
 	req.Args = strings.TrimSpace(req.Args)
 
 	key := req.Platform + ":" + req.UserID
 	if req.UserID == "" {
-		key = "chat:" + req.Chat
+		key = "chat:" + string(req.Chat)
 	}
 	if ok, wait := c.limits.allow(key, orDefault(cfg.Limits.CommandsPerMinute, defaultCommandsPerMin), c.now()); !ok {
 		return fmt.Sprintf("Slow down: you may send at most %d commands a minute. Try again in %s.",
@@ -175,7 +149,7 @@ func (c *Core) handle(ctx context.Context, req Request) string {
 		}
 		return fmt.Sprintf("I don't know the command /%s. Send /help to see what I can do.", name)
 	}
-	r := &call{Request: req, cfg: cfg, m: c.currentMatcher(), isAdmin: isConfigAdmin(cfg, req)}
+	r := &call{Request: req, cfg: cfg, m: set, isAdmin: cfg.IsAdmin(req.Platform, req.UserID)}
 	r.Command = name
 
 	if sp.admin && !r.isAdmin {
@@ -214,38 +188,6 @@ func (c *Core) mayManage(ctx context.Context, r *call) string {
 		return fmt.Sprintf("In a group only its administrators may change what the group is alerted on; /%s is refused. Anyone may use /list, /watches, /test, /feeds and /status.", r.Command)
 	}
 	return ""
-}
-
-// isConfigAdmin reports whether the sender is listed in the config's admins
-// for its platform.
-func isConfigAdmin(cfg *config.Config, r Request) bool {
-	return IsAdmin(cfg, r.Platform, r.UserID)
-}
-
-// IsAdmin reports whether userID is one of cfg's admins on platform
-// ("telegram" or "discord").
-func IsAdmin(cfg *config.Config, platform, userID string) bool {
-	if cfg == nil || userID == "" {
-		return false
-	}
-	switch platform {
-	case "telegram":
-		return slices.Contains(cfg.Admins.Telegram, userID)
-	case "discord":
-		return slices.Contains(cfg.Admins.Discord, userID)
-	}
-	return false
-}
-
-// AllowsRegex reports whether s's ad-hoc query may use /regex/ terms under
-// cfg: when security.allow_chat_regex is on, or when a config admin of the
-// chat's platform created it — the rule /watch applied when it was added.
-// The engine should compile stored queries with the same rule.
-func AllowsRegex(cfg *config.Config, s store.Subscription) bool {
-	if cfg == nil {
-		return false
-	}
-	return cfg.Security.AllowChatRegex || IsAdmin(cfg, notify.Platform(s.Chat), s.CreatedBy)
 }
 
 func platformKey(p string) string {

@@ -17,9 +17,9 @@ import (
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
-	"github.com/newshound/newshound/matcher"
-	"github.com/newshound/newshound/notify"
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store/sqlite"
+	"github.com/newshound/newshound/watchlist"
 )
 
 // The users and chats of the tests.
@@ -87,18 +87,21 @@ func (c *clock) Advance(d time.Duration) {
 
 // testRegistry is the built-in actor table plus cfg's entities (what
 // engine.NewRegistry builds, without alias files).
-func testRegistry(cfg *config.Config) *matcher.Registry {
-	reg := matcher.NewRegistry()
-	for name, aliases := range cfg.Entities {
-		reg.AddGroup(name, aliases)
+// reload compiles cfg and, if it compiles, swaps it in, as the engine's
+// OnReload does; on error the old set stays in force.
+func (h *harness) reload(cfg *config.Config) error {
+	set, err := watchlist.Compile(cfg, nil)
+	if err != nil {
+		return err
 	}
-	return reg
+	h.core.SetWatchlist(set)
+	return nil
 }
 
 type harness struct {
 	t     *testing.T
 	core  *Core
-	db    *store.DB
+	db    *sqlite.DB
 	clock *clock
 	cfg   *config.Config
 	// feedURL serves testdata/feed.xml on loopback.
@@ -135,11 +138,11 @@ func newHarness(t *testing.T, o opts) *harness {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	m, err := NewConfigMatcher(cfg, testRegistry(cfg))
+	set, err := watchlist.Compile(cfg, nil)
 	if err != nil {
-		t.Fatalf("matcher: %v", err)
+		t.Fatalf("watchlist: %v", err)
 	}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "bot.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "bot.db"))
 	if err != nil {
 		t.Fatalf("store: %v", err)
 	}
@@ -152,12 +155,11 @@ func newHarness(t *testing.T, o opts) *harness {
 	// test clock starts now and only moves forward.
 	clk := &clock{t: time.Now().Truncate(time.Millisecond)}
 	core := New(Deps{
-		Store:   st,
-		Matcher: m,
-		Fetcher: FeedFetcher{F: feeds.NewFetcher(feeds.Options{Timeout: 5 * time.Second})},
-		Now:     clk.Now,
+		Store:     st,
+		Watchlist: set,
+		Fetcher:   FeedFetcher{F: feeds.NewFetcher(feeds.Options{Timeout: 5 * time.Second})},
+		Now:       clk.Now,
 	})
-	core.SetConfig(cfg)
 	return &harness{t: t, core: core, db: db, clock: clk, cfg: cfg, feedURL: srv.URL + "/feed.xml"}
 }
 
@@ -168,12 +170,12 @@ func (h *harness) send(r Request) string {
 
 // private is a command in a user's private Telegram chat.
 func private(user, cmd, args string) Request {
-	return Request{Platform: "telegram", Chat: "telegram:" + user, Kind: ChatPrivate, UserID: user, UserName: "u" + user, Command: cmd, Args: args}
+	return Request{Platform: "telegram", Chat: model.Destination("telegram:" + user), Kind: ChatPrivate, UserID: user, UserName: "u" + user, Command: cmd, Args: args}
 }
 
 // group is a command in a Telegram group; chatAdmin says what getChatMember would answer.
 func group(chat, user string, chatAdmin bool, cmd, args string) Request {
-	return Request{Platform: "telegram", Chat: chat, Kind: ChatGroup, UserID: user, Command: cmd, Args: args,
+	return Request{Platform: "telegram", Chat: model.Destination(chat), Kind: ChatGroup, UserID: user, Command: cmd, Args: args,
 		IsChatAdmin: func(context.Context) (bool, error) { return chatAdmin, nil }}
 }
 
@@ -341,7 +343,7 @@ func TestBadQueries(t *testing.T) {
 			h := newHarness(t, tc.o)
 			got := h.send(private(tc.user, "watch", tc.query))
 			mustContain(t, got, tc.want...)
-			subs, err := h.db.Subscriptions(context.Background(), "telegram:"+tc.user)
+			subs, err := h.db.Subscriptions(context.Background(), model.Destination("telegram:"+tc.user))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -525,7 +527,7 @@ func TestMuteUnmute(t *testing.T) {
 
 	got = h.send(private(tgUser, "mute", "2h"))
 	mustContain(t, got, "Muted for 2h", "held, not dropped")
-	until, err := h.db.MuteUntil(ctx, chat)
+	until, err := h.db.MuteUntil(ctx, model.Destination(chat))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -546,13 +548,13 @@ func TestMuteUnmute(t *testing.T) {
 		mustContain(t, got, "Not muted", bad.want)
 	}
 	// refusals left the mute alone
-	if u, _ := h.db.MuteUntil(ctx, chat); !u.Equal(until) {
+	if u, _ := h.db.MuteUntil(ctx, model.Destination(chat)); !u.Equal(until) {
 		t.Errorf("bad /mute changed the mute to %v", u)
 	}
 
 	got = h.send(private(tgUser, "unmute", ""))
 	mustContain(t, got, "Unmuted")
-	if u, _ := h.db.MuteUntil(ctx, chat); !u.IsZero() {
+	if u, _ := h.db.MuteUntil(ctx, model.Destination(chat)); !u.IsZero() {
 		t.Errorf("still muted until %v", u)
 	}
 }
@@ -650,7 +652,7 @@ func TestFeedsAndStatus(t *testing.T) {
 
 	mustContain(t, h.send(private(tgAdmin, "addfeed", h.feedURL+" osint")), "Added")
 
-	if err := h.db.SaveFeedState(ctx, store.FeedState{
+	if err := h.db.SaveFeedState(ctx, model.FeedState{
 		URL: "https://trusted.example/rss", Name: "Trusted Wire",
 		LastPoll: now.Add(-time.Minute), LastSuccess: now.Add(-3 * time.Hour),
 		LastError: "fetch https://trusted.example/rss?key=SECRET: HTTP 503 Service Unavailable", LastErrorAt: now.Add(-time.Minute),
@@ -658,7 +660,7 @@ func TestFeedsAndStatus(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.db.SaveFeedState(ctx, store.FeedState{
+	if err := h.db.SaveFeedState(ctx, model.FeedState{
 		URL: h.feedURL, Name: "Test Wire", LastPoll: now.Add(-2 * time.Minute), LastSuccess: now.Add(-2 * time.Minute),
 		NextPoll: now.Add(3 * time.Minute),
 	}); err != nil {
@@ -671,17 +673,17 @@ func TestFeedsAndStatus(t *testing.T) {
 
 	// two alerts queued, one parked
 	queueAlerts(t, h.db, "https://unlisted.example/rss",
-		notify.Alert{Destination: routedTG, Title: "One"},
-		notify.Alert{Destination: "telegram:" + tgUser, Title: "Two"},
-		notify.Alert{Destination: "discord:42", Title: "Three"})
-	rows, err := h.db.ListOutbox(ctx, store.StatePending, "discord:42", 10)
+		model.Alert{Destination: routedTG, Title: "One"},
+		model.Alert{Destination: "telegram:" + tgUser, Title: "Two"},
+		model.Alert{Destination: "discord:42", Title: "Three"})
+	rows, err := h.db.ListOutbox(ctx, model.StatePending, "discord:42", 10)
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("outbox: %v %v", rows, err)
 	}
 	if err := h.db.Park(ctx, rows[0].ID, "403 Forbidden: bot was kicked"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.db.AddSubscription(ctx, store.Subscription{Chat: routedTG, Watch: "kyiv"}); err != nil {
+	if _, err := h.db.AddSubscription(ctx, model.Subscription{Chat: routedTG, Watch: "kyiv"}); err != nil {
 		t.Fatal(err)
 	}
 	got = h.send(group(routedTG, tgUser, false, "status", ""))
@@ -690,11 +692,11 @@ func TestFeedsAndStatus(t *testing.T) {
 }
 
 // queueAlerts records a new item of feed with the given alerts.
-func queueAlerts(t *testing.T, db *store.DB, feed string, alerts ...notify.Alert) {
+func queueAlerts(t *testing.T, db *sqlite.DB, feed string, alerts ...model.Alert) {
 	t.Helper()
 	key := fmt.Sprintf("item-%d", time.Now().UnixNano())
-	_, err := db.Ingest(context.Background(), store.FeedState{URL: feed}, []string{key},
-		[]store.NewItem{{Key: key, Published: time.Now(), Alerts: alerts}})
+	_, err := db.Ingest(context.Background(), model.FeedState{URL: feed}, []string{key},
+		[]model.NewItem{{Key: key, Published: time.Now(), Alerts: alerts}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -706,11 +708,11 @@ func TestFailedAndRetry(t *testing.T) {
 	mustContain(t, h.send(private(tgAdmin, "failed", "")), "No parked alerts")
 	mustContain(t, h.send(private(tgAdmin, "retry", "")), "no alerts are parked")
 
-	hook := "discord-webhook:https://discord.com/api/webhooks/123456/SECRETwebhookTOKEN_abc"
+	hook := model.Destination("discord-webhook:https://discord.com/api/webhooks/123456/SECRETwebhookTOKEN_abc")
 	queueAlerts(t, h.db, "https://trusted.example/rss",
-		notify.Alert{Destination: hook, Title: "Webhook story"},
-		notify.Alert{Destination: "telegram:-42", Title: "Telegram story"})
-	rows, err := h.db.ListOutbox(ctx, store.StatePending, "", 10)
+		model.Alert{Destination: hook, Title: "Webhook story"},
+		model.Alert{Destination: "telegram:-42", Title: "Telegram story"})
+	rows, err := h.db.ListOutbox(ctx, model.StatePending, "", 10)
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("outbox: %v %v", rows, err)
 	}
@@ -725,7 +727,7 @@ func TestFailedAndRetry(t *testing.T) {
 	}
 	got := h.send(private(tgAdmin, "failed", ""))
 	mustContain(t, got, "Parked alerts: 2", fmt.Sprint(rows[0].ID), fmt.Sprint(rows[1].ID),
-		"Webhook story", "Telegram story", "bot was blocked", "to discord-webhook:<redacted>", "webhooks/123456/[token]", "/retry ID")
+		"Webhook story", "Telegram story", "bot was blocked", "to discord-webhook:https://discord.com/…", "webhooks/123456/[token]", "/retry ID")
 	mustNotContain(t, got, "SECRET")
 
 	var woken int
@@ -803,11 +805,11 @@ func TestCanonicalFeedURL(t *testing.T) {
 
 // failingStore is a real store whose subscription reads fail or panic.
 type failingStore struct {
-	*store.DB
+	*sqlite.DB
 	panics bool
 }
 
-func (f failingStore) Subscriptions(ctx context.Context, chat string) ([]store.Subscription, error) {
+func (f failingStore) Subscriptions(ctx context.Context, chat model.Destination) ([]model.Subscription, error) {
 	if f.panics {
 		panic("boom")
 	}
@@ -815,7 +817,7 @@ func (f failingStore) Subscriptions(ctx context.Context, chat string) ([]store.S
 }
 
 func TestStoreErrorsAndPanics(t *testing.T) {
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "x.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "x.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -837,7 +839,11 @@ func TestHotSwapUnderLoad(t *testing.T) {
 	h := newHarness(t, opts{})
 	cfg2 := *h.cfg
 	cfg2.Watches = append([]config.Watch{{Name: "odesa", Query: "Odesa"}}, h.cfg.Watches...)
-	m2, err := NewConfigMatcher(&cfg2, testRegistry(&cfg2))
+	set2, err := watchlist.Compile(&cfg2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set1, err := watchlist.Compile(h.cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -854,12 +860,10 @@ func TestHotSwapUnderLoad(t *testing.T) {
 	}
 	wg.Go(func() {
 		for range 20 {
-			h.core.SetConfig(&cfg2)
-			h.core.SetMatcher(m2)
-			h.core.SetConfig(h.cfg)
+			h.core.SetWatchlist(set2)
+			h.core.SetWatchlist(set1)
 		}
-		h.core.SetConfig(&cfg2)
-		h.core.SetMatcher(m2)
+		h.core.SetWatchlist(set2)
 	})
 	wg.Wait()
 	mustContain(t, h.send(private(tgUser, "test", "Odesa port shelled")), "odesa")
@@ -907,7 +911,7 @@ func TestReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.core.Reload(good, nil); err != nil {
+	if err := h.reload(good); err != nil {
 		t.Fatalf("Reload: %v", err)
 	}
 	mustContain(t, h.send(private(tgUser, "watches", "")), "Configured watches (1)", "odesa: Odesa")
@@ -915,7 +919,7 @@ func TestReload(t *testing.T) {
 
 	bad := *good
 	bad.Watches = []config.Watch{{Name: "broken", Query: "Kyiv AND ("}}
-	if err := h.core.Reload(&bad, nil); err == nil {
+	if err := h.reload(&bad); err == nil {
 		t.Fatal("Reload accepted a watch that does not compile")
 	}
 	// the old config and matcher stay in force
@@ -934,7 +938,7 @@ func TestInactiveSubscriptions(t *testing.T) {
 	cfg := *h.cfg
 	cfg.Security.AllowChatRegex = false
 	cfg.Watches = slices.DeleteFunc(slices.Clone(cfg.Watches), func(w config.Watch) bool { return w.Name == "kyiv" })
-	if err := h.core.Reload(&cfg, testRegistry(&cfg)); err != nil {
+	if err := h.reload(&cfg); err != nil {
 		t.Fatal(err)
 	}
 	got := h.send(private(tgUser, "list", ""))
@@ -943,28 +947,4 @@ func TestInactiveSubscriptions(t *testing.T) {
 	mustContain(t, h.send(private(tgUser, "test", "Kyyiv news")), "No watch would fire")
 	// they can still be removed
 	mustContain(t, h.send(private(tgUser, "unsubscribe", "kyiv")), "Unsubscribed")
-}
-
-func TestAllowsRegex(t *testing.T) {
-	h := newHarness(t, opts{})
-	on := *h.cfg
-	on.Security.AllowChatRegex = true
-	tests := []struct {
-		name string
-		cfg  *config.Config
-		sub  store.Subscription
-		want bool
-	}{
-		{"chat user, regex off", h.cfg, store.Subscription{Chat: "telegram:3003", CreatedBy: tgUser}, false},
-		{"chat user, regex on", &on, store.Subscription{Chat: "telegram:3003", CreatedBy: tgUser}, true},
-		{"telegram admin in telegram", h.cfg, store.Subscription{Chat: "telegram:-1", CreatedBy: tgAdmin}, true},
-		{"telegram admin id in discord", h.cfg, store.Subscription{Chat: "discord:9", CreatedBy: tgAdmin}, false},
-		{"discord admin in discord", h.cfg, store.Subscription{Chat: "discord:9", CreatedBy: dcAdmin}, true},
-		{"no config", nil, store.Subscription{Chat: "telegram:-1", CreatedBy: tgAdmin}, false},
-	}
-	for _, tc := range tests {
-		if got := AllowsRegex(tc.cfg, tc.sub); got != tc.want {
-			t.Errorf("%s: AllowsRegex = %v, want %v", tc.name, got, tc.want)
-		}
-	}
 }

@@ -17,17 +17,18 @@ import (
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/engine"
 	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/sqlite"
 )
 
 // recorder is a notify.Sender that remembers what it was given.
 type recorder struct {
 	mu   sync.Mutex
-	sent []notify.Alert
+	sent []model.Alert
 }
 
-func (r *recorder) Send(_ context.Context, a notify.Alert) error {
+func (r *recorder) Send(_ context.Context, a model.Alert) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sent = append(r.sent, a)
@@ -35,10 +36,10 @@ func (r *recorder) Send(_ context.Context, a notify.Alert) error {
 }
 
 // take returns and forgets the alerts sent to dest so far.
-func (r *recorder) take(dest string) []notify.Alert {
+func (r *recorder) take(dest model.Destination) []model.Alert {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out, keep []notify.Alert
+	var out, keep []model.Alert
 	for _, a := range r.sent {
 		if a.Destination == dest {
 			out = append(out, a)
@@ -77,7 +78,7 @@ func (w *wire) ServeHTTP(rw http.ResponseWriter, _ *http.Request) {
 	fmt.Fprint(rw, b.String())
 }
 
-func watchNames(a notify.Alert) []string {
+func watchNames(a model.Alert) []string {
 	var out []string
 	for _, w := range a.Watches {
 		out = append(out, w.Name)
@@ -119,7 +120,7 @@ admins:
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(ctx, dbPath)
+	db, err := sqlite.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,18 +131,11 @@ admins:
 		t.Fatal(err)
 	}
 	var wakes atomic.Int32
-	core := bot.New(bot.Deps{Store: db, Fetcher: bot.FeedFetcher{F: feeds.NewFetcher(feeds.Options{})},
+	core := bot.New(bot.Deps{Store: db, Watchlist: eng.Watchlist(), Fetcher: bot.FeedFetcher{F: feeds.NewFetcher(feeds.Options{})},
 		Wake: func() { wakes.Add(1); eng.Dispatcher().Wake() }})
-	reg, err := engine.NewRegistry(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := core.Reload(cfg, reg); err != nil {
-		t.Fatal(err)
-	}
 	say := func(chat string, kind bot.ChatKind, user, cmd, args string) string {
 		t.Helper()
-		return core.Handle(ctx, bot.Request{Platform: "telegram", Chat: chat, Kind: kind, UserID: user, Command: cmd, Args: args,
+		return core.Handle(ctx, bot.Request{Platform: "telegram", Chat: model.Destination(chat), Kind: kind, UserID: user, Command: cmd, Args: args,
 			IsChatAdmin: func(context.Context) (bool, error) { return true, nil }}).Text
 	}
 

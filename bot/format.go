@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/model"
 )
 
 // fmtTime renders an absolute time for chat: UTC, to the minute.
@@ -101,11 +101,8 @@ func hideURLQueries(s string) string {
 	})
 }
 
-// displayDest renders a destination for chat without secrets: webhook URLs
-// lose their token.
-func displayDest(dest string) string {
-	return scrubSecrets(notify.Redact(dest))
-}
+// displayDest renders a destination for chat without secrets.
+func displayDest(dest model.Destination) string { return dest.Redacted() }
 
 // displayFeedURL renders a config feed's URL without user info or query
 // string (either may carry an API key): scheme, host and path.

@@ -13,7 +13,8 @@ import (
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/matcher"
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/watchlist"
 )
 
 func (c *Core) cmdHelp(_ context.Context, r *call) string {
@@ -55,27 +56,6 @@ func writeHelpLine(b *strings.Builder, cmd Command) {
 	b.WriteString(" — " + desc + "\n")
 }
 
-// TextDoc is the document /test matches a piece of text as: the title, as
-// `newshound match --text` does.
-func TextDoc(text string) matcher.Doc {
-	return matcher.Doc{Title: text}
-}
-
-// ItemDoc is the document a feed item is matched as.
-func ItemDoc(feedName string, feedTags []string, it feeds.Item) matcher.Doc {
-	return matcher.Doc{
-		Title:      it.Title,
-		Summary:    it.Summary,
-		Content:    it.Content,
-		Categories: it.Categories,
-		Feed:       feedName,
-		FeedTags:   feedTags,
-	}
-}
-
-// adhocPrefix names a chat's own query in matcher hits: "#" + subscription id.
-const adhocPrefix = "#"
-
 // chatQueries returns the chat's active ad-hoc queries as watches named #ID
 // (those that still compile under the rules the engine applies).
 func (c *Core) chatQueries(ctx context.Context, r *call) ([]matcher.Watch, map[string]string, error) {
@@ -86,9 +66,9 @@ func (c *Core) chatQueries(ctx context.Context, r *call) ([]matcher.Watch, map[s
 	var ws []matcher.Watch
 	queries := map[string]string{}
 	for _, s := range subs {
-		if s.Query != "" && r.m.Check(s.Query, AllowsRegex(r.cfg, s)) == nil {
-			ws = append(ws, matcher.Watch{Name: adhocPrefix + s.ID, Query: s.Query})
-			queries[adhocPrefix+s.ID] = s.Query
+		if s.Query != "" && r.m.Check(s.Query, watchlist.AllowsRegex(r.cfg, s)) == nil {
+			ws = append(ws, matcher.Watch{Name: watchlist.AdhocName(s.ID), Query: s.Query})
+			queries[watchlist.AdhocName(s.ID)] = s.Query
 		}
 	}
 	return ws, queries, nil
@@ -106,7 +86,7 @@ func (c *Core) cmdTest(ctx context.Context, r *call) string {
 	if isWebURL(arg) {
 		return c.testURL(ctx, r, arg, extra, queries)
 	}
-	hits := r.m.Match(TextDoc(arg), extra, false)
+	hits := r.m.Match(watchlist.TextDoc(arg), extra, false)
 	if len(hits) == 0 {
 		return "No watch would fire on that text (this chat's own queries included)."
 	}
@@ -122,11 +102,11 @@ func (c *Core) cmdTest(ctx context.Context, r *call) string {
 
 // writeHits explains each hit: watch, terms and snippet.
 func (c *Core) writeHits(b *strings.Builder, r *call, hits []matcher.Hit, queries map[string]string, indent string) {
-	routed := routedWatches(r.cfg, r.Chat)
+	routed := r.m.Routed(r.Chat)
 	for _, h := range hits {
 		name := h.Watch
 		if q, ok := queries[h.Watch]; ok {
-			name = fmt.Sprintf("this chat's query %s (%s)", strings.TrimPrefix(h.Watch, adhocPrefix), clip(q, 60))
+			name = fmt.Sprintf("this chat's query %s (%s)", strings.TrimPrefix(h.Watch, watchlist.AdhocName("")), clip(q, 60))
 		} else if slices.Contains(routed, h.Watch) {
 			name += " (routed here)"
 		}
@@ -171,7 +151,7 @@ func (c *Core) testURL(ctx context.Context, r *call, raw string, extra []matcher
 	var b strings.Builder
 	shown, matched := 0, 0
 	for _, it := range feed.Items {
-		hits := r.m.Match(ItemDoc(name, tags, it), extra, trusted)
+		hits := r.m.Match(watchlist.ItemDoc(it, name, tags), extra, trusted)
 		if len(hits) == 0 {
 			continue
 		}
@@ -249,12 +229,12 @@ func (c *Core) allFeeds(ctx context.Context, cfg *config.Config) ([]feedLine, er
 	return out, nil
 }
 
-func (c *Core) feedStates(ctx context.Context) (map[string]store.FeedState, error) {
+func (c *Core) feedStates(ctx context.Context) (map[string]model.FeedState, error) {
 	states, err := c.store.FeedStates(ctx)
 	if err != nil {
 		return nil, err
 	}
-	m := make(map[string]store.FeedState, len(states))
+	m := make(map[string]model.FeedState, len(states))
 	for _, s := range states {
 		m[s.URL] = s
 	}
@@ -298,7 +278,7 @@ func (c *Core) cmdFeeds(ctx context.Context, r *call) string {
 }
 
 // feedHealth describes one feed's polling state in a line.
-func feedHealth(st store.FeedState, polled bool, now time.Time) string {
+func feedHealth(st model.FeedState, polled bool, now time.Time) string {
 	switch {
 	case !polled || (st.LastPoll.IsZero() && st.LastSuccess.IsZero() && st.LastErrorAt.IsZero()):
 		return "not polled yet"
@@ -367,7 +347,7 @@ func (c *Core) cmdStatus(ctx context.Context, r *call) string {
 		return c.storeFailed("read this chat's subscriptions", err)
 	}
 	fmt.Fprintf(&b, "\nThis chat: %s, %s routed here by config.yaml",
-		plural(len(subs), "subscription"), plural(len(routedWatches(r.cfg, r.Chat)), "watch"))
+		plural(len(subs), "subscription"), plural(len(r.m.Routed(r.Chat)), "watch"))
 	if until, err := c.store.MuteUntil(ctx, r.Chat); err != nil {
 		return c.storeFailed("read this chat's mute", err)
 	} else if !until.IsZero() {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/newshound/newshound/matcher"
 )
 
 func TestLimiterRefillAndBound(t *testing.T) {
@@ -47,35 +45,5 @@ func TestLimiterRefillAndBound(t *testing.T) {
 	l.allow("late", 6, t0.Add(time.Hour))
 	if n := len(l.buckets); n > maxBuckets {
 		t.Errorf("%d buckets kept, want at most %d", n, maxBuckets)
-	}
-}
-
-func TestCompiledMatcherSkipsBadExtraQueries(t *testing.T) {
-	c, err := matcher.Compile([]matcher.Watch{{Name: "kyiv", Query: "Kyiv"}}, nil, matcher.CompileOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := CompiledMatcher{Watches: c}
-	extra := []matcher.Watch{
-		{Name: "#bad", Query: "Kyiv AND ("},
-		{Name: "#good", Query: "shelled"},
-		{Name: "#re", Query: "/shel+ed/"},
-	}
-	hits := m.Match(matcher.Doc{Title: "Kyiv shelled overnight"}, extra, true)
-	var names []string
-	for _, h := range hits {
-		names = append(names, h.Watch)
-	}
-	if fmt.Sprint(names) != "[kyiv #good #re]" {
-		t.Errorf("hits = %v, want config watch then the good ad-hoc ones", names)
-	}
-	if err := m.Check("/x/", false); err == nil {
-		t.Error("regex accepted without allowRegex")
-	}
-	if err := m.Check("/x/", true); err != nil {
-		t.Errorf("regex refused with allowRegex: %v", err)
-	}
-	if hits := (CompiledMatcher{}).Match(matcher.Doc{Title: "Kyiv"}, nil, false); len(hits) != 0 {
-		t.Errorf("empty matcher hits: %v", hits)
 	}
 }

@@ -13,7 +13,8 @@ import (
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/matcher"
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/watchlist"
 )
 
 // smartQuotes turns the typographic quotes phone keyboards insert into the
@@ -46,8 +47,8 @@ func (c *Core) cmdWatch(ctx context.Context, r *call) string {
 	if msg := c.checkRoom(ctx, r); msg != "" {
 		return msg
 	}
-	s, err := c.store.AddSubscription(ctx, store.Subscription{Chat: r.Chat, Query: q, CreatedBy: r.UserID, CreatedAt: c.now()})
-	if errors.Is(err, store.ErrSubscriptionExists) {
+	s, err := c.store.AddSubscription(ctx, model.Subscription{Chat: r.Chat, Query: q, CreatedBy: r.UserID, CreatedAt: c.now()})
+	if errors.Is(err, model.ErrSubscriptionExists) {
 		return fmt.Sprintf("This chat already watches that query (id %s).", s.ID)
 	}
 	if err != nil {
@@ -108,22 +109,6 @@ func findWatch(cfg *config.Config, name string) (config.Watch, bool) {
 	return config.Watch{}, false
 }
 
-// routedWatches returns the watches config routes send to chat, in config order.
-func routedWatches(cfg *config.Config, chat string) []string {
-	var out []string
-	for _, rt := range cfg.Routes {
-		if !slices.Contains(rt.To, chat) {
-			continue
-		}
-		for _, w := range rt.Watches {
-			if !slices.Contains(out, w) {
-				out = append(out, w)
-			}
-		}
-	}
-	return out
-}
-
 func (c *Core) cmdSubscribe(ctx context.Context, r *call) string {
 	name := strings.TrimSpace(r.Args)
 	w, ok := findWatch(r.cfg, name)
@@ -131,14 +116,14 @@ func (c *Core) cmdSubscribe(ctx context.Context, r *call) string {
 		return fmt.Sprintf("There is no watch named %q. /watches lists them; to follow your own query use /watch QUERY.", name)
 	}
 	note := ""
-	if slices.Contains(routedWatches(r.cfg, r.Chat), w.Name) {
+	if slices.Contains(r.m.Routed(r.Chat), w.Name) {
 		note = " (config.yaml already routes it here too; you still get one alert per story)"
 	}
 	if msg := c.checkRoom(ctx, r); msg != "" {
 		return msg
 	}
-	s, err := c.store.AddSubscription(ctx, store.Subscription{Chat: r.Chat, Watch: w.Name, CreatedBy: r.UserID, CreatedAt: c.now()})
-	if errors.Is(err, store.ErrSubscriptionExists) {
+	s, err := c.store.AddSubscription(ctx, model.Subscription{Chat: r.Chat, Watch: w.Name, CreatedBy: r.UserID, CreatedAt: c.now()})
+	if errors.Is(err, model.ErrSubscriptionExists) {
 		return fmt.Sprintf("This chat is already subscribed to %s (id %s).", w.Name, s.ID)
 	}
 	if err != nil {
@@ -165,7 +150,7 @@ func (c *Core) cmdUnsubscribe(ctx context.Context, r *call) string {
 		}
 	}
 	if n == 0 {
-		if slices.Contains(routedWatches(r.cfg, r.Chat), key) {
+		if slices.Contains(r.m.Routed(r.Chat), key) {
 			return fmt.Sprintf("%s reaches this chat through a route in config.yaml, not a chat subscription; an admin has to change the config to stop it.", key)
 		}
 		return fmt.Sprintf("Nothing removed: this chat has no subscription with id or watch name %q. /list shows them.", key)
@@ -179,7 +164,7 @@ func (c *Core) cmdList(ctx context.Context, r *call) string {
 		return c.storeFailed("read this chat's subscriptions", err)
 	}
 	var b strings.Builder
-	routed := routedWatches(r.cfg, r.Chat)
+	routed := r.m.Routed(r.Chat)
 	if len(subs) == 0 && len(routed) == 0 {
 		b.WriteString("This chat has no subscriptions. Add one with /subscribe WATCH (/watches lists them) or /watch QUERY.")
 	}
@@ -195,7 +180,7 @@ func (c *Core) cmdList(ctx context.Context, r *call) string {
 			} else {
 				fmt.Fprintf(&b, "%s  query %s", s.ID, s.Query)
 				if r.m != nil {
-					if err := r.m.Check(s.Query, AllowsRegex(r.cfg, s)); err != nil {
+					if err := r.m.Check(s.Query, watchlist.AllowsRegex(r.cfg, s)); err != nil {
 						// an actor removed from the config, or regexes turned off
 						fmt.Fprintf(&b, " (INACTIVE: %s)", clip(queryErrorMsg(err), 120))
 					}
@@ -231,7 +216,7 @@ func (c *Core) cmdWatches(ctx context.Context, r *call) string {
 			subscribed[s.Watch] = true
 		}
 	}
-	routed := routedWatches(r.cfg, r.Chat)
+	routed := r.m.Routed(r.Chat)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Configured watches (%d):\n", len(r.cfg.Watches))
 	for _, w := range r.cfg.Watches {

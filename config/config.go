@@ -2,7 +2,7 @@
 // with its file:line:col, and edits it in place keeping comments and order.
 //
 // Loading is strict: unknown or duplicate keys, wrong types, bad durations
-// or cron specs, negative numbers, invalid URLs and destinations, duplicate
+// or cron specs, negative numbers, invalid URLs, malformed destinations, duplicate
 // feed URLs or watch names (ignoring case) and routes to unknown watches are
 // all errors, collected into one ErrorList. Queries are not checked here
 // (that needs the matcher); `newshound check` does it, placing errors
@@ -19,7 +19,12 @@
 // only the lines of the entry concerned; WatchFile reloads on change.
 package config
 
-import "time"
+import (
+	"slices"
+	"time"
+
+	"github.com/newshound/newshound/model"
+)
 
 // Config is the whole configuration after defaults and ${VAR} expansion.
 type Config struct {
@@ -100,8 +105,10 @@ type Watch struct {
 // Route sends alerts of some watches to some destinations.
 type Route struct {
 	Watches []string
-	To      []string // "console", "telegram:ID", "discord:ID", "discord-webhook:URL"
-	Pos     Pos
+	// To is where they go; config checks only the shape of each
+	// destination, the registry of kinds (notify.Kinds) the rest.
+	To  []model.Destination
+	Pos Pos
 
 	watchPos []Pos // position of each Watches entry
 	toPos    []Pos // position of each To entry
@@ -144,4 +151,40 @@ type Limits struct {
 // Pos is a position in the config file, 1-based.
 type Pos struct {
 	Line, Col int
+}
+
+// ErrorAt returns a problem at p in c's file.
+func (c *Config) ErrorAt(p Pos, msg string) *Error {
+	return &Error{File: c.file, Pos: p, Msg: msg}
+}
+
+// AliasFileAt returns the position of alias file i (line 1 if unknown).
+func (c *Config) AliasFileAt(i int) Pos {
+	if i >= 0 && i < len(c.AliasFilePos) {
+		return c.AliasFilePos[i]
+	}
+	return Pos{Line: 1, Col: 1}
+}
+
+// ToAt returns the position of destination i of the route (the route's if unknown).
+func (r Route) ToAt(i int) Pos {
+	if i >= 0 && i < len(r.toPos) {
+		return r.toPos[i]
+	}
+	return r.Pos
+}
+
+// IsAdmin reports whether userID is one of c's admins on platform
+// ("telegram" or "discord"; the kind of a chat's destination).
+func (c *Config) IsAdmin(platform, userID string) bool {
+	if c == nil || userID == "" {
+		return false
+	}
+	switch platform {
+	case "telegram":
+		return slices.Contains(c.Admins.Telegram, userID)
+	case "discord", "discord-dm":
+		return slices.Contains(c.Admins.Discord, userID)
+	}
+	return false
 }

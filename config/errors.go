@@ -46,9 +46,9 @@ func (l ErrorList) Err() error {
 	return l
 }
 
-// sort orders the list by position, keeping the discovery order of
+// Sort orders the list by position, keeping the discovery order of
 // problems at the same place.
-func (l ErrorList) sort() {
+func (l ErrorList) Sort() {
 	sort.SliceStable(l, func(i, j int) bool {
 		a, b := l[i].Pos, l[j].Pos
 		if a.Line != b.Line {

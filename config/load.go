@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/newshound/newshound/model"
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 )
@@ -119,7 +120,7 @@ func loadBytes(path string, data []byte) (*Config, error) {
 			errs = append(errs, &Error{File: path, Pos: cfg.AliasFilePos[i], Msg: msg})
 		}
 	}
-	errs.sort()
+	errs.Sort()
 	return cfg, errs.Err()
 }
 
@@ -138,7 +139,7 @@ func ParseEnv(data []byte, filename string, lookup LookupFunc) (*Config, error) 
 	cfg.file = filename
 	d.document(data, cfg)
 	d.validate(cfg)
-	d.errs.sort()
+	d.errs.Sort()
 	return cfg, d.errs.Err()
 }
 
@@ -812,13 +813,17 @@ func (d *decoder) routes(n *yaml.Node, cfg *Config) {
 			},
 			"to": func(n *yaml.Node) {
 				hasTo = true
-				r.To, r.toPos = d.strs(n, "route destinations", func(e *yaml.Node, v string) bool {
-					if err := CheckDestination(v); err != nil {
+				var raw []string
+				raw, r.toPos = d.strs(n, "route destinations", func(e *yaml.Node, v string) bool {
+					if _, err := model.ParseDestination(v); err != nil {
 						d.errorf(posOf(e), "%v", err)
 						return false
 					}
 					return true
 				})
+				for _, v := range raw {
+					r.To = append(r.To, model.Destination(strings.TrimSpace(v)))
+				}
 			},
 		})
 		if e.Kind != yaml.MappingNode {
@@ -834,60 +839,12 @@ func (d *decoder) routes(n *yaml.Node, cfg *Config) {
 	})
 }
 
-// CheckDestination validates a route destination: "console",
-// "telegram:CHAT_ID" (a signed 64-bit number), "discord:CHANNEL_ID" (a
-// snowflake), or "discord-webhook:URL" (https; http only for loopback
-// addresses, for tests).
-func CheckDestination(dest string) error {
-	kind, arg, hasArg := strings.Cut(dest, ":")
-	switch kind {
-	case "console":
-		if hasArg {
-			return fmt.Errorf("destination %q: console takes no argument", dest)
-		}
-		return nil
-	case "telegram":
-		if _, err := strconv.ParseInt(arg, 10, 64); err != nil || !hasArg {
-			return fmt.Errorf("destination %q: telegram needs a numeric chat id, like telegram:-1001234567890", dest)
-		}
-		return nil
-	case "discord":
-		if !isSnowflake(arg) {
-			return fmt.Errorf("destination %q: discord needs a numeric channel id, like discord:112233445566778899", dest)
-		}
-		return nil
-	case "discord-webhook":
-		u, err := url.Parse(arg)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
-			return fmt.Errorf("destination %q: discord-webhook needs an https URL, like discord-webhook:https://discord.com/api/webhooks/ID/TOKEN", scrubWebhook(dest))
-		}
-		return nil
-	}
-	return fmt.Errorf("unknown destination %q (use console, telegram:CHAT_ID, discord:CHANNEL_ID or discord-webhook:URL)", scrubWebhook(dest))
-}
-
-// scrubWebhook hides the secret part of a webhook URL in messages.
-func scrubWebhook(dest string) string {
-	if i := strings.Index(dest, "/webhooks/"); i >= 0 {
-		return dest[:i] + "/webhooks/…"
-	}
-	return dest
-}
-
 func isLoopback(host string) bool {
 	if host == "localhost" {
 		return true
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-func isSnowflake(s string) bool {
-	if s == "" || len(s) > 20 {
-		return false
-	}
-	_, err := strconv.ParseUint(s, 10, 64)
-	return err == nil
 }
 
 func (d *decoder) apiURL(dst *string, what string) func(*yaml.Node) {
@@ -947,7 +904,7 @@ func (d *decoder) setSecret(dst *string, what string) func(*yaml.Node) {
 
 func (d *decoder) snowflake(what string) func(*yaml.Node, string) bool {
 	return func(n *yaml.Node, v string) bool {
-		if !isSnowflake(v) {
+		if !model.IsSnowflake(v) {
 			d.errorf(posOf(n), "%s: %q is not a Discord id (a number like 112233445566778899)", what, v)
 			return false
 		}
@@ -1119,9 +1076,9 @@ func (c *Config) Warnings() ErrorList {
 				p = r.toPos[i]
 			}
 			switch {
-			case strings.HasPrefix(dest, "telegram:") && c.Telegram.Token == "":
+			case dest.Kind() == "telegram" && c.Telegram.Token == "":
 				warn(p, "%s: telegram.token is empty, so these alerts wait until it is set", dest)
-			case strings.HasPrefix(dest, "discord:") && c.Discord.Token == "":
+			case dest.Kind() == "discord" && c.Discord.Token == "":
 				warn(p, "%s: discord.token is empty, so these alerts wait until it is set", dest)
 			}
 		}
@@ -1144,7 +1101,7 @@ func (c *Config) Warnings() ErrorList {
 			warn(w.Pos, "watch %q: no feed in the config has any of its tags %v", w.Name, w.Tags)
 		}
 	}
-	ws.sort()
+	ws.Sort()
 	return ws
 }
 

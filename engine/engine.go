@@ -16,49 +16,39 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/newshound/newshound/config"
-	"github.com/newshound/newshound/matcher"
+	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/watchlist"
 )
 
-// Store is what the engine needs of the database. *store.DB implements it;
-// it is kept this narrow so a shared PostgreSQL backend can follow.
-type Store interface {
-	notify.Queue
-	FeedStates(ctx context.Context) ([]store.FeedState, error)
-	SaveFeedState(ctx context.Context, f store.FeedState) error
-	SeenKeys(ctx context.Context, feedURL string, keys []string) (map[string]bool, error)
-	Ingest(ctx context.Context, f store.FeedState, present []string, items []store.NewItem) (store.IngestResult, error)
-	Subscriptions(ctx context.Context, chat string) ([]store.Subscription, error)
-	ChatFeeds(ctx context.Context) ([]store.ChatFeed, error)
-	MoveChat(ctx context.Context, from, to string) error
-	QueueStats(ctx context.Context) (store.QueueStats, error)
-	PruneItems(ctx context.Context, keep time.Duration) (int64, error)
-	PruneSent(ctx context.Context, keep time.Duration) error
-	QueueNotice(ctx context.Context, dests []string, a notify.Alert) error
-	Ping(ctx context.Context) error
-}
+// Store is what the engine needs of the database: the whole store contract.
+type Store = store.Store
 
 // Options configures an Engine.
 type Options struct {
 	Config *config.Config
 	Store  Store
-	// Senders by platform; "console" is added (to Stdout) when absent.
+	// Senders by destination kind ("console", "telegram", ...).
 	Senders map[string]notify.Sender
-	Logger  *slog.Logger
+	// Kinds checks the routes' destinations on every (re)load; nil checks
+	// only their shape.
+	Kinds  *notify.Kinds
+	Logger *slog.Logger
 	// Fetcher fetches feeds; NewFetcher(Config, "") when nil.
 	Fetcher Fetcher
-	// Notice tells the admins something needs their attention (a feed gone
-	// or failing for a day, a destination disabled, a config rejected).
-	// Telegram admins are told through the outbox by the engine itself;
-	// this hook is for the rest (Discord DMs). Notices are always logged.
+	// Admins are where admin notices go (a feed gone or failing for a day,
+	// a destination disabled, a config rejected): queued in the outbox, so
+	// they are retried through outages like any alert. Notices are also logged.
+	Admins func(cfg *config.Config) []model.Destination
+	// Notice, if set, is also told every notice (tests).
 	Notice func(ctx context.Context, text string)
 	// Services run beside the loop until the context ends (bot transports,
 	// the HTTP listener).
 	Services []func(ctx context.Context) error
-	// OnReload is told of every config successfully reloaded, with the
-	// actor registry built for it (the bot core matches with the same).
-	OnReload func(cfg *config.Config, reg *matcher.Registry)
+	// OnReload is told of every config successfully reloaded, with the set
+	// compiled from it (the bot core matches with the same).
+	OnReload func(set *watchlist.Set)
 	// Observer, if set, gets poll and delivery events (metrics).
 	Observer Observer
 	// Now is the clock; default time.Now.
@@ -81,9 +71,8 @@ type Observer interface {
 
 // runtime is the part of the engine replaced on reload.
 type runtime struct {
-	cfg *config.Config
-	reg *matcher.Registry
-	wl  *watchlist
+	cfg  *config.Config
+	list *watchlist.List
 }
 
 // Engine runs the feed-to-chat loop.
@@ -127,65 +116,44 @@ func New(o Options) (*Engine, error) {
 		Logger:   o.Logger,
 		Observer: observer,
 		Now:      o.Now,
-		OnPermanent: func(ctx context.Context, dest string, err error) {
-			e.notice(ctx, fmt.Sprintf("Alerts to %s are parked and the destination is disabled: %v. Fix it, then /retry.", notify.Redact(dest), err))
+		OnPermanent: func(ctx context.Context, dest model.Destination, err error) {
+			e.notice(ctx, fmt.Sprintf("Alerts to %s are parked and the destination is disabled: %v. Fix it, then /retry.", dest, err))
 		},
-		OnMove: func(ctx context.Context, from, to string) error {
+		OnMove: func(ctx context.Context, from, to model.Destination) error {
 			return e.st.MoveChat(ctx, from, to)
 		},
 	})
 	return e, nil
 }
 
-// compile builds the registry and watchlist for cfg.
+// compile builds the watchlist of cfg with the current subscriptions.
 func (e *Engine) compile(ctx context.Context, cfg *config.Config) (*runtime, error) {
-	reg, err := NewRegistry(cfg)
+	set, err := watchlist.Compile(cfg, e.o.Kinds)
 	if err != nil {
 		return nil, err
 	}
-	wl, err := loadWatchlist(ctx, cfg, reg, e.st, nil, e.log)
+	list, err := e.loadList(ctx, set, nil)
 	if err != nil {
-		return nil, queryErrors(cfg, err)
+		return nil, err
 	}
-	return &runtime{cfg: cfg, reg: reg, wl: wl}, nil
+	return &runtime{cfg: cfg, list: list}, nil
 }
 
-// NewRegistry builds the actor registry of cfg: the built-in table, the
-// alias files it imports and its entities (alias file paths are already
-// resolved by config.Load).
-func NewRegistry(cfg *config.Config) (*matcher.Registry, error) {
-	reg, err := matcher.BuildRegistry(cfg.Entities, cfg.AliasFiles, "")
+// loadList reads the subscriptions and joins them with set, reusing prev
+// when nothing changed.
+func (e *Engine) loadList(ctx context.Context, set *watchlist.Set, prev *watchlist.List) (*watchlist.List, error) {
+	subs, err := e.st.Subscriptions(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("actor registry: %w", err)
+		return nil, fmt.Errorf("load subscriptions: %w", err)
 	}
-	return reg, nil
+	if prev != nil && prev.Set() == set && prev.Key() == watchlist.SubscriptionsKey(subs) {
+		return prev, nil
+	}
+	return set.WithSubscriptions(subs, e.log)
 }
 
-// queryErrors turns the matcher's errors about config watches into
-// file:line:col problems pointing into the query.
-func queryErrors(cfg *config.Config, err error) error {
-	var ce *matcher.CompileErrors
-	if !errors.As(err, &ce) {
-		return fmt.Errorf("watchlist: %w", err)
-	}
-	var list config.ErrorList
-	for _, we := range ce.Errors {
-		if we.Index >= len(cfg.Watches) {
-			return fmt.Errorf("watchlist: %w", err)
-		}
-		w := cfg.Watches[we.Index]
-		var se *matcher.SyntaxError
-		if errors.As(we.Err, &se) {
-			list = append(list, cfg.QueryError(w, se.Pos, se.Msg))
-		} else {
-			list = append(list, cfg.QueryError(w, 0, we.Err.Error()))
-		}
-	}
-	return list
-}
-
-// Registry returns the actor registry of the config in force.
-func (e *Engine) Registry() *matcher.Registry { return e.rt.Load().reg }
+// Watchlist returns the compiled config in force.
+func (e *Engine) Watchlist() *watchlist.Set { return e.rt.Load().list.Set() }
 
 // Config returns the config in force.
 func (e *Engine) Config() *config.Config { return e.rt.Load().cfg }
@@ -203,7 +171,7 @@ func (e *Engine) Reload(ctx context.Context, cfg *config.Config) error {
 	}
 	e.rt.Store(rt)
 	if e.o.OnReload != nil {
-		e.o.OnReload(cfg, rt.reg)
+		e.o.OnReload(rt.list.Set())
 	}
 	e.log.Info("config reloaded", "feeds", len(cfg.Feeds), "watches", len(cfg.Watches))
 	return nil
@@ -223,18 +191,14 @@ func (e *Engine) ReloadFile(ctx context.Context) error {
 // notice logs text and tells the admins.
 func (e *Engine) notice(ctx context.Context, text string) {
 	e.log.Warn("admin notice", "text", text)
-	// Telegram admins get it through the outbox: retried through outages
-	// like any alert (a private chat's id is the user's id).
-	if cfg := e.Config(); cfg.Telegram.Token != "" && len(cfg.Admins.Telegram) > 0 {
-		var dests []string
-		for _, id := range cfg.Admins.Telegram {
-			dests = append(dests, "telegram:"+id)
-		}
-		err := e.st.QueueNotice(ctx, dests, notify.Alert{Title: "Newshound needs your attention", Feed: "newshound", Published: e.o.Now(), Snippet: text})
-		if err != nil {
-			e.log.Error("queueing an admin notice failed", "err", err)
-		} else if e.dispatcher != nil {
-			e.dispatcher.Wake()
+	if e.o.Admins != nil {
+		if dests := e.o.Admins(e.Config()); len(dests) > 0 {
+			err := e.st.QueueNotice(ctx, dests, model.Alert{Title: "Newshound needs your attention", Feed: "newshound", Published: e.o.Now(), Snippet: text})
+			if err != nil {
+				e.log.Error("queueing an admin notice failed", "err", err)
+			} else if e.dispatcher != nil {
+				e.dispatcher.Wake()
+			}
 		}
 	}
 	if e.o.Notice != nil {

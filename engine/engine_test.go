@@ -16,9 +16,10 @@ import (
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/engine"
-	"github.com/newshound/newshound/matcher"
+	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/sqlite"
+	"github.com/newshound/newshound/watchlist"
 )
 
 // feedServer serves an RSS feed whose items the test can change, with an
@@ -100,7 +101,7 @@ routes:
 func runOnce(t *testing.T, cfg *config.Config) string {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, cfg.Store.Path)
+	db, err := sqlite.Open(ctx, cfg.Store.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +183,7 @@ func TestFailingFeedKeepsErrorAndBacksOff(t *testing.T) {
 	cfg := testConfig(t, srv.URL, dbPath, 0)
 	runOnce(t, cfg)
 	runOnce(t, cfg)
-	db, err := store.Open(context.Background(), dbPath)
+	db, err := sqlite.Open(context.Background(), dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,13 +202,13 @@ func TestFailingFeedKeepsErrorAndBacksOff(t *testing.T) {
 
 // failingStore makes Ingest fail like a full disk while failing is set.
 type failingStore struct {
-	*store.DB
+	*sqlite.DB
 	failing bool
 }
 
-func (f *failingStore) Ingest(ctx context.Context, st store.FeedState, present []string, items []store.NewItem) (store.IngestResult, error) {
+func (f *failingStore) Ingest(ctx context.Context, st model.FeedState, present []string, items []model.NewItem) (model.IngestResult, error) {
 	if f.failing {
-		return store.IngestResult{}, fmt.Errorf("store: ingest %s: database or disk is full", st.URL)
+		return model.IngestResult{}, fmt.Errorf("store: ingest %s: database or disk is full", st.URL)
 	}
 	return f.DB.Ingest(ctx, st, present, items)
 }
@@ -216,7 +217,7 @@ func TestStoreFailureLosesNothing(t *testing.T) {
 	ctx := context.Background()
 	fs := newFeedServer(t, "g1|Old news|https://n/1")
 	cfg := testConfig(t, fs.srv.URL, filepath.Join(t.TempDir(), "nh.db"), 0)
-	db, err := store.Open(ctx, cfg.Store.Path)
+	db, err := sqlite.Open(ctx, cfg.Store.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +254,7 @@ func TestBadQueryReportsFilePosition(t *testing.T) {
 	if err != nil {
 		t.Fatalf("config itself is valid: %v", err)
 	}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "nh.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "nh.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +278,7 @@ func TestAdminsToldOfLongFailureAndGoneFeed(t *testing.T) {
 	}))
 	defer srv.Close()
 	cfg := testConfig(t, srv.URL, filepath.Join(t.TempDir(), "nh.db"), 0)
-	db, err := store.Open(ctx, cfg.Store.Path)
+	db, err := sqlite.Open(ctx, cfg.Store.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +348,7 @@ func TestParseFailureKeepsValidators(t *testing.T) {
 	cfg := testConfig(t, srv.URL, filepath.Join(t.TempDir(), "nh.db"), 0)
 	runOnce(t, cfg) // HTML: a parse error, recorded
 	runOnce(t, cfg)
-	db, err := store.Open(context.Background(), cfg.Store.Path)
+	db, err := sqlite.Open(context.Background(), cfg.Store.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +370,7 @@ func TestHotReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), cfg.Store.Path)
+	db, err := sqlite.Open(context.Background(), cfg.Store.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +384,7 @@ func TestHotReload(t *testing.T) {
 			notices = append(notices, text)
 			mu.Unlock()
 		},
-		OnReload: func(*config.Config, *matcher.Registry) {
+		OnReload: func(*watchlist.Set) {
 			mu.Lock()
 			reloaded++
 			mu.Unlock()
@@ -440,9 +441,9 @@ func TestHotReload(t *testing.T) {
 	}
 }
 
-// TestTelegramAdminNoticesGoThroughTheOutbox: a notice to Telegram admins
-// is queued like an alert, so an outage of Telegram does not lose it.
-func TestTelegramAdminNoticesGoThroughTheOutbox(t *testing.T) {
+// TestAdminNoticesGoThroughTheOutbox: a notice to admins on every platform
+// is queued like an alert, so an outage does not lose it.
+func TestAdminNoticesGoThroughTheOutbox(t *testing.T) {
 	ctx := context.Background()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "gone", http.StatusGone)
@@ -451,20 +452,25 @@ func TestTelegramAdminNoticesGoThroughTheOutbox(t *testing.T) {
 	cfg := testConfig(t, srv.URL, filepath.Join(t.TempDir(), "nh.db"), 0)
 	cfg.Telegram.Token = "1:T"
 	cfg.Admins.Telegram = []string{"42"}
-	db, err := store.Open(ctx, cfg.Store.Path)
+	db, err := sqlite.Open(ctx, cfg.Store.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	down := notify.Sender(senderFunc(func(context.Context, notify.Alert) error { return errors.New("telegram: 502 Bad Gateway") }))
-	eng, err := engine.New(engine.Options{Config: cfg, Store: db, Senders: map[string]notify.Sender{"telegram": down}})
+	down := notify.Sender(senderFunc(func(context.Context, model.Alert) error { return errors.New("telegram: 502 Bad Gateway") }))
+	admins := func(*config.Config) []model.Destination { return []model.Destination{"telegram:42", "discord-dm:7"} }
+	eng, err := engine.New(engine.Options{Config: cfg, Store: db, Senders: map[string]notify.Sender{"telegram": down, "discord-dm": down}, Admins: admins})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := eng.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.ListOutbox(ctx, store.StatePending, "telegram:42", 0)
+	dm, err := db.ListOutbox(ctx, model.StatePending, "discord-dm:7", 0)
+	if err != nil || len(dm) != 1 {
+		t.Fatalf("pending notices for the Discord admin = %+v, %v; want the notice queued like the Telegram one", dm, err)
+	}
+	rows, err := db.ListOutbox(ctx, model.StatePending, "telegram:42", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,6 +479,6 @@ func TestTelegramAdminNoticesGoThroughTheOutbox(t *testing.T) {
 	}
 }
 
-type senderFunc func(context.Context, notify.Alert) error
+type senderFunc func(context.Context, model.Alert) error
 
-func (f senderFunc) Send(ctx context.Context, a notify.Alert) error { return f(ctx, a) }
+func (f senderFunc) Send(ctx context.Context, a model.Alert) error { return f(ctx, a) }

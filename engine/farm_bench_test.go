@@ -18,8 +18,9 @@ import (
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/engine"
+	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/sqlite"
 )
 
 // farm serves many generated RSS feeds on loopback: /f/N is feed N with
@@ -117,7 +118,7 @@ func farmConfig(tb testing.TB, f *farm, feeds int) *config.Config {
 
 type discard struct{}
 
-func (discard) Send(context.Context, notify.Alert) error { return nil }
+func (discard) Send(context.Context, model.Alert) error { return nil }
 
 // BenchmarkFarm runs the whole engine (fetch, parse, dedup, match, store,
 // queue) over a loopback farm: a first cycle where every item is new, a
@@ -129,7 +130,7 @@ func BenchmarkFarm(b *testing.B) {
 	for range b.N {
 		f := newFarm(b, 16)
 		cfg := farmConfig(b, f, feeds)
-		db, err := store.Open(context.Background(), cfg.Store.Path)
+		db, err := sqlite.Open(context.Background(), cfg.Store.Path)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
-	"github.com/newshound/newshound/notify"
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/watchlist"
 )
 
 // Fetcher fetches one feed; *feeds.Fetcher implements it.
@@ -86,15 +86,21 @@ func (e *Engine) PollCycle(ctx context.Context, all bool) error {
 func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 	rt := e.rt.Load()
 	// Pick up subscription changes made from chat since the last cycle.
-	wl, err := loadWatchlist(ctx, rt.cfg, rt.reg, e.st, rt.wl, e.log)
+	list, err := e.loadList(ctx, rt.list.Set(), rt.list)
 	if err != nil {
-		return fmt.Errorf("load subscriptions: %w", err)
+		return err
 	}
-	if wl != rt.wl {
-		rt = &runtime{cfg: rt.cfg, reg: rt.reg, wl: wl}
-		e.rt.CompareAndSwap(e.rt.Load(), rt)
+	if list != rt.list {
+		next := &runtime{cfg: rt.cfg, list: list}
+		// Swap only if no reload landed meanwhile: a reload built its own
+		// list, from a newer config, and must not be reverted.
+		if e.rt.CompareAndSwap(rt, next) {
+			rt = next
+		} else {
+			rt = e.rt.Load()
+		}
 	}
-	list, err := e.feedList(ctx, rt.cfg)
+	feedList, err := e.feedList(ctx, rt.cfg)
 	if err != nil {
 		return fmt.Errorf("list feeds: %w", err)
 	}
@@ -103,7 +109,7 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 	if err != nil {
 		return fmt.Errorf("read feed states: %w", err)
 	}
-	states := make(map[string]store.FeedState, len(saved))
+	states := make(map[string]model.FeedState, len(saved))
 	for _, st := range saved {
 		states[st.URL] = st
 	}
@@ -117,13 +123,13 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 			for f := range jobs {
 				st, ok := states[f.url]
 				if !ok {
-					st = store.FeedState{URL: f.url}
+					st = model.FeedState{URL: f.url}
 				}
 				e.pollFeed(ctx, rt, f, st, all, now)
 			}
 		}()
 	}
-	for _, f := range list {
+	for _, f := range feedList {
 		select {
 		case jobs <- f:
 		case <-ctx.Done():
@@ -144,7 +150,7 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 // pollFeed polls f if it is due, records the outcome and queues alerts.
 // Errors are recorded in the feed's state, never returned: one bad feed
 // harms nothing else.
-func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st store.FeedState, all bool, cycleStart time.Time) {
+func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model.FeedState, all bool, cycleStart time.Time) {
 	if st.Gone || (!all && st.NextPoll.After(cycleStart)) {
 		return
 	}
@@ -223,7 +229,7 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st store
 
 // ingest records feed's new items and queues their alerts; it returns the
 // number of new items.
-func (e *Engine) ingest(ctx context.Context, rt *runtime, st store.FeedState, f feedSpec, feed *feeds.Feed) (int, error) {
+func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f feedSpec, feed *feeds.Feed) (int, error) {
 	keys := make([]string, 0, len(feed.Items))
 	for _, it := range feed.Items {
 		keys = append(keys, it.Key)
@@ -258,11 +264,12 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st store.FeedState, f 
 		}
 	}
 	st.Initialized = true
-	items := make([]store.NewItem, 0, len(fresh))
+	items := make([]model.NewItem, 0, len(fresh))
 	for _, it := range fresh {
-		ni := store.NewItem{Key: it.Key, LinkKey: it.LinkKey(), TitleKey: it.TitleKey(), Published: it.Published}
+		ni := model.NewItem{Key: it.Key, LinkKey: it.LinkKey(), TitleKey: it.TitleKey(), Published: it.Published}
 		if alerting[it.Key] {
-			ni.Alerts = rt.wl.alerts(it, st.Name, f.tags)
+			ni.Alerts = rt.list.Alerts(watchlist.ItemDoc(it, st.Name, f.tags),
+				model.Alert{Title: it.Title, Link: it.Link, Feed: st.Name, Published: it.Published})
 			if e.o.Observer != nil {
 				for _, w := range watchesOf(ni.Alerts) {
 					e.o.Observer.Matched(w)
@@ -288,17 +295,19 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st store.FeedState, f 
 }
 
 // watchesOf lists each watch that fired once, however many destinations it reached.
-func watchesOf(alerts []notify.Alert) []string {
+func watchesOf(alerts []model.Alert) []string {
 	var out []string
 	for _, a := range alerts {
 		for _, w := range a.Watches {
-			out = appendUnique(out, w.Name)
+			if !slices.Contains(out, w.Name) {
+				out = append(out, w.Name)
+			}
 		}
 	}
 	return out
 }
 
-func (e *Engine) succeeded(st *store.FeedState, now time.Time, interval time.Duration) {
+func (e *Engine) succeeded(st *model.FeedState, now time.Time, interval time.Duration) {
 	st.LastSuccess = now
 	st.Failures = 0
 	st.FailingSince = time.Time{}
@@ -310,7 +319,7 @@ func (e *Engine) succeeded(st *store.FeedState, now time.Time, interval time.Dur
 // the server's Retry-After if longer), the error kept visible, the admins
 // told when the feed is gone or has failed for a day. A failing feed is
 // never dropped.
-func (e *Engine) failed(ctx context.Context, st *store.FeedState, f feedSpec, err error, now time.Time) {
+func (e *Engine) failed(ctx context.Context, st *model.FeedState, f feedSpec, err error, now time.Time) {
 	st.Failures++
 	st.LastError = err.Error()
 	st.LastErrorAt = now

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+
+	"github.com/newshound/newshound/model"
 )
 
 // Console prints alerts to a writer (standard output for the "console"
@@ -19,7 +21,7 @@ type Console struct {
 func NewConsole(w io.Writer) *Console { return &Console{w: w} }
 
 // Send writes a as a paragraph followed by a blank line.
-func (c *Console) Send(_ context.Context, a Alert) error {
+func (c *Console) Send(_ context.Context, a model.Alert) error {
 	text := FormatText(a)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -31,7 +33,7 @@ func (c *Console) Send(_ context.Context, a Alert) error {
 
 // FormatText renders an alert as plain text: title, feed and time, link,
 // the watches with their matched terms, then the snippet.
-func FormatText(a Alert) string {
+func FormatText(a model.Alert) string {
 	var b strings.Builder
 	b.WriteString(oneLine(a.Title))
 	b.WriteString("\n  ")

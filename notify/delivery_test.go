@@ -7,25 +7,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/notify/telegram"
 	"github.com/newshound/newshound/notify/telegram/telegramtest"
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/sqlite"
 )
 
 const fakeToken = "123456:SECRET-TOKEN"
 
 // queueStories queues one alert per story, spread round-robin over chats
 // (private chats, positive ids).
-func queueStories(tb testing.TB, db *store.DB, chats, stories int) {
+func queueStories(tb testing.TB, db *sqlite.DB, chats, stories int) {
 	tb.Helper()
-	items := make([]store.NewItem, 0, stories)
+	items := make([]model.NewItem, 0, stories)
 	for i := range stories {
-		dest := fmt.Sprintf("telegram:%d", 1000+i%chats)
-		items = append(items, store.NewItem{Key: fmt.Sprintf("s%d", i), Published: time.Now().Add(time.Duration(i-stories) * time.Second),
-			Alerts: []notify.Alert{{Destination: dest, Title: fmt.Sprintf("story %04d", i), Feed: "Wire"}}})
+		dest := model.Destination(fmt.Sprintf("telegram:%d", 1000+i%chats))
+		items = append(items, model.NewItem{Key: fmt.Sprintf("s%d", i), Published: time.Now().Add(time.Duration(i-stories) * time.Second),
+			Alerts: []model.Alert{{Destination: dest, Title: fmt.Sprintf("story %04d", i), Feed: "Wire"}}})
 	}
-	if _, err := db.Ingest(context.Background(), store.FeedState{URL: "http://wire"}, nil, items); err != nil {
+	if _, err := db.Ingest(context.Background(), model.FeedState{URL: "http://wire"}, nil, items); err != nil {
 		tb.Fatal(err)
 	}
 }

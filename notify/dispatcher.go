@@ -8,23 +8,25 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/newshound/newshound/model"
 )
 
 // Queue is the durable outbox the dispatcher drains. The store implements it.
 type Queue interface {
 	// DueDestinations lists destinations with an alert due at now, not disabled or muted.
-	DueDestinations(ctx context.Context, now time.Time) ([]string, error)
+	DueDestinations(ctx context.Context, now time.Time) ([]model.Destination, error)
 	// NextAlerts returns dest's next alerts in delivery order, stopping before the first not yet due.
-	NextAlerts(ctx context.Context, dest string, now time.Time, limit int) ([]Alert, error)
+	NextAlerts(ctx context.Context, dest model.Destination, now time.Time, limit int) ([]model.Alert, error)
 	MarkSent(ctx context.Context, id int64) error
 	// Retry counts a failed attempt and schedules the next.
 	Retry(ctx context.Context, id int64, at time.Time, reason string) error
 	// Postpone schedules the next attempt without counting a failure.
 	Postpone(ctx context.Context, id int64, at time.Time, reason string) error
 	Park(ctx context.Context, id int64, reason string) error
-	ParkDestination(ctx context.Context, dest, reason string) error
-	DisableDestination(ctx context.Context, dest, reason string) error
-	MoveDestination(ctx context.Context, from, to string) error
+	ParkDestination(ctx context.Context, dest model.Destination, reason string) error
+	DisableDestination(ctx context.Context, dest model.Destination, reason string) error
+	MoveDestination(ctx context.Context, from, to model.Destination) error
 }
 
 // Observer is told what the dispatcher does, for metrics. Methods must not block.
@@ -42,10 +44,10 @@ type DispatcherOptions struct {
 	// Observer, if set, is told every outcome.
 	Observer Observer
 	// OnPermanent is told when a destination is disabled (to tell the admins).
-	OnPermanent func(ctx context.Context, dest string, err error)
+	OnPermanent func(ctx context.Context, dest model.Destination, err error)
 	// OnMove is told when a destination moved (to move its subscriptions);
 	// its queued alerts have already been moved.
-	OnMove func(ctx context.Context, from, to string) error
+	OnMove func(ctx context.Context, from, to model.Destination) error
 	// Poll is how often the queue is checked without a Wake; default 1s.
 	Poll time.Duration
 	// SendTimeout bounds one delivery attempt; default 30s.
@@ -71,7 +73,7 @@ type Dispatcher struct {
 	wake chan struct{}
 
 	mu        sync.Mutex
-	dests     map[string]*destState
+	dests     map[model.Destination]*destState
 	platforms map[string]*fairWindow
 	lanes     sync.WaitGroup
 }
@@ -104,7 +106,7 @@ func NewDispatcher(q Queue, o DispatcherOptions) *Dispatcher {
 	return &Dispatcher{
 		q: q, o: o, log: o.Logger,
 		wake:      make(chan struct{}, 1),
-		dests:     make(map[string]*destState),
+		dests:     make(map[model.Destination]*destState),
 		platforms: make(map[string]*fairWindow),
 	}
 }
@@ -156,10 +158,10 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 }
 
 // startable filters dests to those without a running lane.
-func (d *Dispatcher) startable(dests []string) []string {
+func (d *Dispatcher) startable(dests []model.Destination) []model.Destination {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var out []string
+	var out []model.Destination
 	for _, dest := range dests {
 		if s := d.dests[dest]; s == nil || !s.active {
 			out = append(out, dest)
@@ -192,8 +194,8 @@ func (d *Dispatcher) startLanes(ctx context.Context) error {
 }
 
 // limits returns the per-destination or the platform rate for dest.
-func (d *Dispatcher) limits(dest string, platform bool) Rate {
-	p, ok := d.o.Senders[Platform(dest)].(Paced)
+func (d *Dispatcher) limits(dest model.Destination, platform bool) Rate {
+	p, ok := d.o.Senders[dest.Kind()].(Paced)
 	if !ok {
 		return Rate{}
 	}
@@ -204,10 +206,10 @@ func (d *Dispatcher) limits(dest string, platform bool) Rate {
 	return perDest
 }
 
-func (d *Dispatcher) platformWindow(dest string) *fairWindow {
+func (d *Dispatcher) platformWindow(dest model.Destination) *fairWindow {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	p := Platform(dest)
+	p := dest.Kind()
 	w := d.platforms[p]
 	if w == nil {
 		w = newFairWindow(d.limits(dest, true))
@@ -218,7 +220,7 @@ func (d *Dispatcher) platformWindow(dest string) *fairWindow {
 
 // lane delivers dest's due alerts one at a time, in order, until none is
 // due, one is postponed, or ctx is done.
-func (d *Dispatcher) lane(ctx context.Context, dest string, s *destState) {
+func (d *Dispatcher) lane(ctx context.Context, dest model.Destination, s *destState) {
 	defer d.lanes.Done()
 	defer func() {
 		d.mu.Lock()
@@ -230,7 +232,7 @@ func (d *Dispatcher) lane(ctx context.Context, dest string, s *destState) {
 		batch, err := d.q.NextAlerts(ctx, dest, d.o.Now(), 20)
 		if err != nil {
 			if ctx.Err() == nil {
-				d.log.Error("dispatcher: reading alerts failed", "dest", Redact(dest), "err", err)
+				d.log.Error("dispatcher: reading alerts failed", "dest", dest, "err", err)
 			}
 			return
 		}
@@ -272,8 +274,8 @@ func (d *Dispatcher) waitTurn(ctx context.Context, dest *window, platform *fairW
 }
 
 // deliver makes one attempt and records its outcome; false stops the lane.
-func (d *Dispatcher) deliver(ctx context.Context, dest string, s *destState, platform *fairWindow, a Alert) bool {
-	plat := Platform(dest)
+func (d *Dispatcher) deliver(ctx context.Context, dest model.Destination, s *destState, platform *fairWindow, a model.Alert) bool {
+	plat := dest.Kind()
 	sender := d.o.Senders[plat]
 	// The attempt outlives a shutdown signal (bounded by SendTimeout) so
 	// that what was sent is recorded as sent.
@@ -305,40 +307,40 @@ func (d *Dispatcher) deliver(ctx context.Context, dest string, s *destState, pla
 		}
 		s.win.block(until)
 		qerr = d.q.Postpone(sendCtx, a.ID, until, err.Error())
-		d.log.Warn("rate limited", "dest", Redact(dest), "retry_after", ra.After, "global", ra.Global)
+		d.log.Warn("rate limited", "dest", dest, "retry_after", ra.After, "global", ra.Global)
 	case errors.As(err, &perm) && perm.MigrateTo != "":
 		outcome, cont = "moved", false
 		qerr = d.q.MoveDestination(sendCtx, dest, perm.MigrateTo)
 		if qerr == nil && d.o.OnMove != nil {
 			qerr = d.o.OnMove(sendCtx, dest, perm.MigrateTo)
 		}
-		d.log.Info("destination moved", "from", Redact(dest), "to", Redact(perm.MigrateTo))
+		d.log.Info("destination moved", "from", dest, "to", perm.MigrateTo)
 	case perm != nil:
 		outcome, cont = "parked", false
 		reason := err.Error()
 		qerr = errors.Join(d.q.Park(sendCtx, a.ID, reason),
 			d.q.DisableDestination(sendCtx, dest, reason),
 			d.q.ParkDestination(sendCtx, dest, reason))
-		d.log.Error("destination disabled", "dest", Redact(dest), "err", err)
+		d.log.Error("destination disabled", "dest", dest, "err", err)
 		if d.o.OnPermanent != nil {
 			d.o.OnPermanent(sendCtx, dest, err)
 		}
 	case a.Attempts+1 >= d.o.MaxAttempts:
 		outcome, cont = "parked", false
 		qerr = d.q.Park(sendCtx, a.ID, fmt.Sprintf("gave up after %d attempts: %v", a.Attempts+1, err))
-		d.log.Error("alert parked after repeated failures", "dest", Redact(dest), "id", a.ID, "err", err)
+		d.log.Error("alert parked after repeated failures", "dest", dest, "id", a.ID, "err", err)
 	default:
 		outcome, cont = "retry", false
 		wait := d.o.Backoff(a.Attempts)
 		s.win.block(now.Add(wait))
 		qerr = d.q.Retry(sendCtx, a.ID, now.Add(wait), err.Error())
-		d.log.Warn("delivery failed, will retry", "dest", Redact(dest), "id", a.ID, "in", wait.Round(time.Millisecond), "err", err)
+		d.log.Warn("delivery failed, will retry", "dest", dest, "id", a.ID, "in", wait.Round(time.Millisecond), "err", err)
 	}
 	if d.o.Observer != nil {
 		d.o.Observer.Delivered(plat, outcome, latency)
 	}
 	if qerr != nil {
-		d.log.Error("dispatcher: recording the outcome failed", "dest", Redact(dest), "id", a.ID, "outcome", outcome, "err", qerr)
+		d.log.Error("dispatcher: recording the outcome failed", "dest", dest, "id", a.ID, "outcome", outcome, "err", qerr)
 		return false
 	}
 	return cont
@@ -370,13 +372,4 @@ func sleepUntil(ctx context.Context, t time.Time, now func() time.Time) bool {
 	case <-timer.C:
 		return true
 	}
-}
-
-// Redact hides the secret part of a destination for logs: a webhook URL
-// carries its token.
-func Redact(dest string) string {
-	if Platform(dest) == "discord-webhook" {
-		return "discord-webhook:<redacted>"
-	}
-	return dest
 }

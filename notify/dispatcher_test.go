@@ -11,20 +11,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/sqlite"
 )
 
 // fakeSender records deliveries and answers with scripted errors.
 type fakeSender struct {
 	mu     sync.Mutex
-	sent   []notify.Alert
+	sent   []model.Alert
 	times  []time.Time
-	script func(a notify.Alert, attempt int) error
+	script func(a model.Alert, attempt int) error
 	tries  map[int64]int
 }
 
-func (f *fakeSender) Send(_ context.Context, a notify.Alert) error {
+func (f *fakeSender) Send(_ context.Context, a model.Alert) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.tries == nil {
@@ -41,7 +42,7 @@ func (f *fakeSender) Send(_ context.Context, a notify.Alert) error {
 	return nil
 }
 
-func (f *fakeSender) titles(dest string) []string {
+func (f *fakeSender) titles(dest model.Destination) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []string
@@ -58,11 +59,13 @@ type pacedSender struct {
 	perDest, platform notify.Rate
 }
 
-func (p pacedSender) Limits(string) (notify.Rate, notify.Rate) { return p.perDest, p.platform }
+func (p pacedSender) Limits(model.Destination) (notify.Rate, notify.Rate) {
+	return p.perDest, p.platform
+}
 
-func openStore(t testing.TB) *store.DB {
+func openStore(t testing.TB) *sqlite.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "q.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "q.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,22 +75,22 @@ func openStore(t testing.TB) *store.DB {
 
 // queue puts one story per title into the outbox for each destination,
 // published in the order given.
-func queue(t *testing.T, db *store.DB, dests []string, titles ...string) {
+func queue(t *testing.T, db *sqlite.DB, dests []model.Destination, titles ...string) {
 	t.Helper()
 	base := time.Now().Add(-time.Hour)
-	var items []store.NewItem
+	var items []model.NewItem
 	for i, title := range titles {
-		var alerts []notify.Alert
+		var alerts []model.Alert
 		for _, d := range dests {
-			alerts = append(alerts, notify.Alert{Destination: d, Title: title})
+			alerts = append(alerts, model.Alert{Destination: d, Title: title})
 		}
-		items = append(items, store.NewItem{Key: fmt.Sprintf("%s-%d", title, i), Published: base.Add(time.Duration(i) * time.Second), Alerts: alerts})
+		items = append(items, model.NewItem{Key: fmt.Sprintf("%s-%d", title, i), Published: base.Add(time.Duration(i) * time.Second), Alerts: alerts})
 	}
 	// Ingest in reverse to prove delivery follows publication time, not insertion.
 	for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {
 		items[i], items[j] = items[j], items[i]
 	}
-	if _, err := db.Ingest(context.Background(), store.FeedState{URL: "http://feed/" + t.Name()}, nil, items); err != nil {
+	if _, err := db.Ingest(context.Background(), model.FeedState{URL: "http://feed/" + t.Name()}, nil, items); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -107,7 +110,7 @@ func TestDrainDeliversInPublicationOrder(t *testing.T) {
 	db := openStore(t)
 	var out bytes.Buffer
 	tg := &fakeSender{}
-	queue(t, db, []string{"console", "telegram:1"}, "first", "second", "third")
+	queue(t, db, []model.Destination{"console", "telegram:1"}, "first", "second", "third")
 	d := notify.NewDispatcher(db, notify.DispatcherOptions{Senders: map[string]notify.Sender{
 		"console": notify.NewConsole(&out), "telegram": tg,
 	}})
@@ -144,14 +147,14 @@ func runDispatcher(t *testing.T, d *notify.Dispatcher) {
 func TestRetryAfterIsObeyed(t *testing.T) {
 	db := openStore(t)
 	var first time.Time
-	tg := &fakeSender{script: func(a notify.Alert, n int) error {
+	tg := &fakeSender{script: func(a model.Alert, n int) error {
 		if n == 1 && a.Title == "a" {
 			first = time.Now()
 			return &notify.RetryAfterError{After: 300 * time.Millisecond, Err: errors.New("429")}
 		}
 		return nil
 	}}
-	queue(t, db, []string{"telegram:1"}, "a", "b")
+	queue(t, db, []model.Destination{"telegram:1"}, "a", "b")
 	d := notify.NewDispatcher(db, notify.DispatcherOptions{Senders: map[string]notify.Sender{"telegram": tg}, Poll: 10 * time.Millisecond})
 	runDispatcher(t, d)
 	waitFor(t, "both delivered", func() bool { return len(tg.titles("")) == 2 })
@@ -167,13 +170,13 @@ func TestRetryAfterIsObeyed(t *testing.T) {
 
 func TestTransientFailuresRetryThenDeliver(t *testing.T) {
 	db := openStore(t)
-	tg := &fakeSender{script: func(a notify.Alert, n int) error {
+	tg := &fakeSender{script: func(a model.Alert, n int) error {
 		if n <= 3 {
 			return errors.New("500 internal server error")
 		}
 		return nil
 	}}
-	queue(t, db, []string{"telegram:1"}, "x")
+	queue(t, db, []model.Destination{"telegram:1"}, "x")
 	d := notify.NewDispatcher(db, notify.DispatcherOptions{Senders: map[string]notify.Sender{"telegram": tg},
 		Poll: 5 * time.Millisecond, Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
 	runDispatcher(t, d)
@@ -188,23 +191,23 @@ func TestTransientFailuresRetryThenDeliver(t *testing.T) {
 func TestPermanentErrorParksAndDisables(t *testing.T) {
 	ctx := context.Background()
 	db := openStore(t)
-	var told []string
-	tg := &fakeSender{script: func(a notify.Alert, _ int) error {
+	var told []model.Destination
+	tg := &fakeSender{script: func(a model.Alert, _ int) error {
 		if a.Destination == "telegram:1" {
 			return &notify.PermanentError{Err: errors.New("Forbidden: bot was blocked by the user")}
 		}
 		return nil
 	}}
-	queue(t, db, []string{"telegram:1", "telegram:2"}, "a", "b", "c")
+	queue(t, db, []model.Destination{"telegram:1", "telegram:2"}, "a", "b", "c")
 	d := notify.NewDispatcher(db, notify.DispatcherOptions{Senders: map[string]notify.Sender{"telegram": tg},
-		OnPermanent: func(_ context.Context, dest string, _ error) { told = append(told, dest) }})
+		OnPermanent: func(_ context.Context, dest model.Destination, _ error) { told = append(told, dest) }})
 	if err := d.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(tg.titles("telegram:2"), ""); got != "abc" {
 		t.Fatalf("healthy chat got %q, want abc", got)
 	}
-	parked, _ := db.ListOutbox(ctx, store.StateParked, "telegram:1", 0)
+	parked, _ := db.ListOutbox(ctx, model.StateParked, "telegram:1", 0)
 	if len(parked) != 3 || !strings.Contains(parked[0].LastError, "blocked") {
 		t.Fatalf("parked = %+v", parked)
 	}
@@ -218,23 +221,26 @@ func TestPermanentErrorParksAndDisables(t *testing.T) {
 
 func TestMigrationMovesAlerts(t *testing.T) {
 	db := openStore(t)
-	var moved [2]string
-	tg := &fakeSender{script: func(a notify.Alert, _ int) error {
+	var moved [2]model.Destination
+	tg := &fakeSender{script: func(a model.Alert, _ int) error {
 		if a.Destination == "telegram:-5" {
 			return &notify.PermanentError{Err: errors.New("group upgraded"), MigrateTo: "telegram:-1005"}
 		}
 		return nil
 	}}
-	queue(t, db, []string{"telegram:-5"}, "a", "b")
+	queue(t, db, []model.Destination{"telegram:-5"}, "a", "b")
 	d := notify.NewDispatcher(db, notify.DispatcherOptions{Senders: map[string]notify.Sender{"telegram": tg},
-		OnMove: func(_ context.Context, from, to string) error { moved = [2]string{from, to}; return nil }})
+		OnMove: func(_ context.Context, from, to model.Destination) error {
+			moved = [2]model.Destination{from, to}
+			return nil
+		}})
 	if err := d.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(tg.titles("telegram:-1005"), ""); got != "ab" {
 		t.Fatalf("new chat got %q, want ab", got)
 	}
-	if moved != [2]string{"telegram:-5", "telegram:-1005"} {
+	if moved != [2]model.Destination{"telegram:-5", "telegram:-1005"} {
 		t.Fatalf("OnMove = %v", moved)
 	}
 }
@@ -244,7 +250,7 @@ func TestSlowDestinationDoesNotBlockOthers(t *testing.T) {
 	release := make(chan struct{})
 	tg := &fakeSender{}
 	slow := &blockingSender{release: release, inner: tg}
-	queue(t, db, []string{"telegram:1", "discord:2"}, "a", "b")
+	queue(t, db, []model.Destination{"telegram:1", "discord:2"}, "a", "b")
 	d := notify.NewDispatcher(db, notify.DispatcherOptions{Senders: map[string]notify.Sender{"telegram": slow, "discord": tg}, Poll: 5 * time.Millisecond})
 	runDispatcher(t, d)
 	waitFor(t, "discord delivered while telegram hangs", func() bool { return len(tg.titles("discord:2")) == 2 })
@@ -257,7 +263,7 @@ type blockingSender struct {
 	inner   notify.Sender
 }
 
-func (b *blockingSender) Send(ctx context.Context, a notify.Alert) error {
+func (b *blockingSender) Send(ctx context.Context, a model.Alert) error {
 	<-b.release
 	return b.inner.Send(ctx, a)
 }
@@ -266,7 +272,7 @@ func TestPacingRespectsWindows(t *testing.T) {
 	db := openStore(t)
 	rate := notify.Rate{N: 3, Per: 200 * time.Millisecond}
 	ps := pacedSender{fakeSender: &fakeSender{}, perDest: rate}
-	queue(t, db, []string{"telegram:1"}, "1", "2", "3", "4", "5", "6", "7", "8", "9")
+	queue(t, db, []model.Destination{"telegram:1"}, "1", "2", "3", "4", "5", "6", "7", "8", "9")
 	d := notify.NewDispatcher(db, notify.DispatcherOptions{Senders: map[string]notify.Sender{"telegram": ps}})
 	if err := d.Drain(context.Background()); err != nil {
 		t.Fatal(err)
@@ -305,9 +311,9 @@ func TestBackoffIsCappedWithJitter(t *testing.T) {
 }
 
 func TestFormatTextIsOneParagraph(t *testing.T) {
-	a := notify.Alert{Title: "Fake\nmatched apt29: forged", Feed: "Feed", Link: "https://x/1",
+	a := model.Alert{Title: "Fake\nmatched apt29: forged", Feed: "Feed", Link: "https://x/1",
 		Published: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC),
-		Watches:   []notify.WatchMatch{{Name: "apt29", Terms: []string{`APT29, as "Cozy Bear"`}}}, Snippet: "the «Cozy Bear» group"}
+		Watches:   []model.WatchMatch{{Name: "apt29", Terms: []string{`APT29, as "Cozy Bear"`}}}, Snippet: "the «Cozy Bear» group"}
 	got := notify.FormatText(a)
 	want := "Fake matched apt29: forged\n  Feed · 2026-11-01 10:00 UTC\n  https://x/1\n  matched apt29: APT29, as \"Cozy Bear\"\n  the «Cozy Bear» group"
 	if got != want {
@@ -320,12 +326,12 @@ func TestShutdownFinishesInFlightSendAndKeepsTheRest(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{}, 10)
 	rec := &fakeSender{}
-	slow := senderFunc(func(ctx context.Context, a notify.Alert) error {
+	slow := senderFunc(func(ctx context.Context, a model.Alert) error {
 		started <- struct{}{}
 		<-release
 		return rec.Send(ctx, a)
 	})
-	queue(t, db, []string{"telegram:1"}, "a", "b", "c")
+	queue(t, db, []model.Destination{"telegram:1"}, "a", "b", "c")
 	d := notify.NewDispatcher(db, notify.DispatcherOptions{Senders: map[string]notify.Sender{"telegram": slow}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -342,22 +348,22 @@ func TestShutdownFinishesInFlightSendAndKeepsTheRest(t *testing.T) {
 	if got := strings.Join(rec.titles(""), ""); got != "a" {
 		t.Fatalf("delivered %q during shutdown, want only the in-flight a", got)
 	}
-	pending, _ := db.ListOutbox(context.Background(), store.StatePending, "", 0)
+	pending, _ := db.ListOutbox(context.Background(), model.StatePending, "", 0)
 	if len(pending) != 2 {
 		t.Fatalf("%d alerts left queued, want b and c", len(pending))
 	}
 }
 
-type senderFunc func(context.Context, notify.Alert) error
+type senderFunc func(context.Context, model.Alert) error
 
-func (f senderFunc) Send(ctx context.Context, a notify.Alert) error { return f(ctx, a) }
+func (f senderFunc) Send(ctx context.Context, a model.Alert) error { return f(ctx, a) }
 
 func TestHungSendTimesOutAndIsRetried(t *testing.T) {
 	db := openStore(t)
 	rec := &fakeSender{}
 	var mu sync.Mutex
 	calls := 0
-	hang := senderFunc(func(ctx context.Context, a notify.Alert) error {
+	hang := senderFunc(func(ctx context.Context, a model.Alert) error {
 		mu.Lock()
 		calls++
 		n := calls
@@ -368,7 +374,7 @@ func TestHungSendTimesOutAndIsRetried(t *testing.T) {
 		}
 		return rec.Send(ctx, a)
 	})
-	queue(t, db, []string{"discord:9"}, "a", "b")
+	queue(t, db, []model.Destination{"discord:9"}, "a", "b")
 	d := notify.NewDispatcher(db, notify.DispatcherOptions{Senders: map[string]notify.Sender{"discord": hang},
 		SendTimeout: 50 * time.Millisecond, Poll: 10 * time.Millisecond,
 		Backoff: func(int) time.Duration { return 20 * time.Millisecond }})

@@ -6,43 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/newshound/newshound/model"
 )
-
-// Alert is one story to show at one destination, with why it matched.
-type Alert struct {
-	// ID is the outbox row id; stable across retries.
-	ID int64
-	// Destination is "console", "telegram:CHAT", "discord:CHANNEL" or "discord-webhook:URL".
-	Destination string
-	// Nonce is unique per alert row and stable across retries (Discord enforce_nonce).
-	Nonce string
-	// Attempts counts earlier failed deliveries (set by the queue, not stored in the payload).
-	Attempts int `json:"-"`
-
-	Title     string
-	Link      string
-	Feed      string
-	Published time.Time // zero if unknown
-	// Snippet is plain text with hits marked « and ».
-	Snippet string
-	Watches []WatchMatch
-}
-
-// WatchMatch is one watch that fired, and the terms that made it fire as
-// they should be shown (`APT29, as "Cozy Bear"`).
-type WatchMatch struct {
-	Name  string
-	Terms []string
-}
 
 // Sender delivers alerts to one platform. Send returns nil on delivery, a
 // *RetryAfterError when the platform asked us to wait, a *PermanentError when
 // the destination is gone or refuses us, and any other error for transient
 // failures worth retrying with backoff.
 type Sender interface {
-	Send(ctx context.Context, a Alert) error
+	Send(ctx context.Context, a model.Alert) error
 }
 
 // RetryAfterError says the platform rate-limited us: nothing more may go to
@@ -67,7 +41,7 @@ type PermanentError struct {
 	Err error
 	// MigrateTo, when set, names the destination that replaces this one
 	// (a Telegram group upgraded to a supergroup).
-	MigrateTo string
+	MigrateTo model.Destination
 }
 
 // Error implements error.
@@ -87,13 +61,6 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
-// Platform returns the platform part of a destination ("telegram" for
-// "telegram:-100123"), or the whole string when it has no colon.
-func Platform(dest string) string {
-	p, _, _ := strings.Cut(dest, ":")
-	return p
-}
-
 // Rate is N events per Per.
 type Rate struct {
 	N   int
@@ -104,5 +71,5 @@ type Rate struct {
 // dispatcher paces each destination and the whole platform to these rates so
 // that 429s are rare rather than routine. A zero Rate means no limit.
 type Paced interface {
-	Limits(dest string) (perDest, platform Rate)
+	Limits(dest model.Destination) (perDest, platform Rate)
 }

@@ -1,354 +1,147 @@
-// Package store keeps Newshound's durable state in SQLite (modernc.org/sqlite,
-// pure Go): feed polling state, the items seen with their dedup keys, the
-// outbox of alerts, subscriptions and small settings.
+// Package store defines the contract of Newshound's durable state: feed
+// polling state, the items seen with their dedup keys, the outbox of alerts,
+// destinations' mutes and disabling, subscriptions and small settings.
 //
-// All writes go through one connection (SQLite has one writer; queueing them
-// in database/sql is cheaper than SQLITE_BUSY retries); reads use a separate
-// pool, which WAL mode lets run beside the writer. Every method takes a
-// context and returns errors that name the operation.
+// Store is the one interface every backend implements (store/sqlite is the
+// embedded default); store/storetest is the conformance suite each backend
+// runs, so that nothing above the store depends on which one is in use.
+// Every method takes a context and returns errors that name the operation.
 package store
 
 import (
 	"context"
-	"database/sql"
-	"embed"
-	"errors"
-	"fmt"
-	"io/fs"
-	"net/url"
-	"path/filepath"
-	"sort"
-	"strings"
-	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"github.com/newshound/newshound/model"
 )
 
-//go:embed migrations/*.sql
-var migrations embed.FS
+// TitleWindow is how long a normalised title keeps deduplicating stories
+// across feeds: the same headline a week later is probably a new story.
+const TitleWindow = 72 * time.Hour
 
-// DB is an open store.
-type DB struct {
-	w  *sql.DB // the single writer
-	r  *sql.DB // readers
-	ck *sql.DB // the checkpointer's connection
-	// Statements prepared once on the writer: the driver would otherwise
-	// parse the SQL again on every call, on the hottest path.
-	stmts writerStmts
-	// batches feeds the group-commit writer (see batch).
-	batches   chan *batchReq
-	writerOut chan struct{}
-	ckStop    chan struct{}
-	ckOut     chan struct{}
-	closeOnce sync.Once
-	closeErr  error
-	// now is the clock, replaceable in tests.
-	now func() time.Time
+// PresentRefresh is how stale an item's "still in its feed" mark may get
+// before a parse refreshes it. PruneItems must keep items much longer.
+const PresentRefresh = 24 * time.Hour
+
+// Store is the whole contract. Its parts are separate interfaces so that a
+// consumer can ask for only what it uses.
+type Store interface {
+	Feeds
+	Items
+	Outbox
+	Destinations
+	Subscriptions
+	State
+	// Ping checks that the store answers.
+	Ping(ctx context.Context) error
+	// Close releases the store; pending writes finish first.
+	Close() error
 }
 
-// Open opens (creating if needed) the SQLite database at path and brings its
-// schema up to date.
-func Open(ctx context.Context, path string) (*DB, error) {
-	if path == "" {
-		return nil, errors.New("store: empty database path")
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", path, err)
-	}
-	dsn := func(extra string) string {
-		q := url.Values{}
-		q.Add("_pragma", "busy_timeout(10000)")
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous(NORMAL)")
-		q.Add("_pragma", "foreign_keys(ON)")
-		// Savepoints (one per feed in a group commit) journal to a temp
-		// file otherwise: a write syscall per touched page.
-		q.Add("_pragma", "temp_store(MEMORY)")
-		q.Set("_txlock", "immediate")
-		return "file:" + abs + "?" + q.Encode() + extra
-	}
-	// The writer keeps 24 MB of pages: the dedup indexes of 10,000 feeds
-	// stay in memory instead of being read back for every insert.
-	// Checkpoints run in their own goroutine (checkpointer): inside a
-	// commit they stall the single writer. The writer's own automatic
-	// checkpoint stays as a backstop at 32,000 pages (128 MB of WAL).
-	// After a checkpoint lets the WAL start over, its file is cut back to
-	// 32 MB, so a burst does not hold disk space for ever.
-	w, err := sql.Open("sqlite", dsn("&_pragma=cache_size(-24576)&_pragma=wal_autocheckpoint(32000)&_pragma=journal_size_limit(33554432)"))
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	w.SetMaxOpenConns(1)
-	w.SetConnMaxIdleTime(0)
-	db := &DB{w: w, now: time.Now}
-	if err := db.migrate(ctx); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: %s: %w", path, err)
-	}
-	if err := db.stmts.prepare(ctx, w); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: %s: %w", path, err)
-	}
-	r, err := sql.Open("sqlite", dsn("&mode=ro"))
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: open %s for reading: %w", path, err)
-	}
-	r.SetMaxOpenConns(4)
-	db.r = r
-	ck, err := sql.Open("sqlite", dsn(""))
-	if err != nil {
-		w.Close()
-		r.Close()
-		return nil, fmt.Errorf("store: open %s for checkpoints: %w", path, err)
-	}
-	ck.SetMaxOpenConns(1)
-	db.ck = ck
-	db.batches = make(chan *batchReq)
-	db.writerOut = make(chan struct{})
-	db.ckStop = make(chan struct{})
-	db.ckOut = make(chan struct{})
-	go db.groupWriter()
-	go db.checkpointer()
-	return db, nil
+// Feeds keeps what polling learnt about each feed.
+type Feeds interface {
+	// FeedState returns the state of the feed at url; ok is false for a feed never polled.
+	FeedState(ctx context.Context, url string) (f model.FeedState, ok bool, err error)
+	// FeedStates returns every feed's state, by URL.
+	FeedStates(ctx context.Context) ([]model.FeedState, error)
+	// SaveFeedState records f (a failed poll, a 304) without touching items.
+	SaveFeedState(ctx context.Context, f model.FeedState) error
 }
 
-// checkpointInterval is how often the checkpointer copies the WAL into the
-// database file.
-const checkpointInterval = 500 * time.Millisecond
-
-// checkpointer copies committed WAL frames into the database beside the
-// writer (PASSIVE: it never waits for the writer or readers), so that the
-// WAL stays short without a commit ever doing the copying and its fsync.
-func (db *DB) checkpointer() {
-	defer close(db.ckOut)
-	t := time.NewTicker(checkpointInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-db.ckStop:
-			return
-		case <-t.C:
-			// A failed checkpoint is retried at the next tick, and the
-			// writer's own checkpoint remains as a backstop; a store that
-			// cannot write shows in /readyz.
-			db.ck.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
-		}
-	}
+// Items records the items seen and queues their alerts.
+type Items interface {
+	// SeenKeys returns the subset of keys already recorded for the feed.
+	SeenKeys(ctx context.Context, feedURL string, keys []string) (map[string]bool, error)
+	// Ingest records one successful parse of feed f in a single transaction:
+	// it saves f (LastParsed set to the store's clock), marks the keys still
+	// present in the feed (so pruning keeps them), records each new item with
+	// its dedup keys and queues its alerts. An item whose key is already
+	// recorded is skipped; an item whose canonical link is already recorded
+	// under another key (GUID change, same story in another feed, or earlier
+	// in this batch), or whose normalised title was alerted within
+	// TitleWindow, is remembered without alerts. Either the whole parse is
+	// recorded with its alerts, or nothing is.
+	Ingest(ctx context.Context, f model.FeedState, present []string, items []model.NewItem) (model.IngestResult, error)
+	// PruneItems forgets items not seen in their feed for keep; returns how many.
+	PruneItems(ctx context.Context, keep time.Duration) (int64, error)
 }
 
-// Close closes the database; later calls return the first call's result.
-// No Ingest may be in progress or start afterwards.
-func (db *DB) Close() error {
-	db.closeOnce.Do(func() {
-		close(db.batches)
-		<-db.writerOut
-		close(db.ckStop)
-		<-db.ckOut
-		db.closeErr = errors.Join(db.ck.Close(), db.r.Close(), db.w.Close())
-	})
-	return db.closeErr
+// Outbox is the durable queue of alerts, drained by the dispatcher.
+type Outbox interface {
+	// DueDestinations lists destinations with an alert due at now, neither disabled nor muted.
+	DueDestinations(ctx context.Context, now time.Time) ([]model.Destination, error)
+	// NextAlerts returns up to limit pending alerts for dest in delivery order
+	// (publication time, then queue order), stopping before the first one not
+	// yet due, so that a retried alert keeps its place ahead of later ones.
+	NextAlerts(ctx context.Context, dest model.Destination, now time.Time, limit int) ([]model.Alert, error)
+	// MarkSent records a delivered alert.
+	MarkSent(ctx context.Context, id int64) error
+	// Retry counts a failed attempt and schedules the next at at.
+	Retry(ctx context.Context, id int64, at time.Time, reason string) error
+	// Postpone schedules the next attempt without counting a failure (rate limits).
+	Postpone(ctx context.Context, id int64, at time.Time, reason string) error
+	// Park moves an alert to the dead-letter state with the reason.
+	Park(ctx context.Context, id int64, reason string) error
+	// ParkDestination parks every pending alert of dest (a destination that is gone).
+	ParkDestination(ctx context.Context, dest model.Destination, reason string) error
+	// ListOutbox returns alerts in state (model.StatePending, StateParked or
+	// StateSent; "" for pending and parked), for dest ("" for all), oldest
+	// first, at most limit (<= 0: 100).
+	ListOutbox(ctx context.Context, state string, dest model.Destination, limit int) ([]model.OutboxRow, error)
+	// RetryParked re-queues the parked alert id (0: every parked alert),
+	// re-enables the destinations concerned, and returns how many were re-queued.
+	RetryParked(ctx context.Context, id int64) (int, error)
+	// QueueStats counts waiting and parked alerts.
+	QueueStats(ctx context.Context) (model.QueueStats, error)
+	// PruneSent forgets delivered alerts older than keep.
+	PruneSent(ctx context.Context, keep time.Duration) error
+	// QueueNotice queues a to every destination in dests as a notice of its
+	// own (not tied to a story), delivered, retried and parked like any alert.
+	QueueNotice(ctx context.Context, dests []model.Destination, a model.Alert) error
 }
 
-// writerStmts are the writer's hot statements, prepared once.
-type writerStmts struct {
-	saveFeed, touchItem, linkKnown, titleKnown, insertItem, queueAlert *sql.Stmt
-	savepoint, rollbackTo, release                                     *sql.Stmt
+// Destinations holds what is known about a destination itself.
+type Destinations interface {
+	// DisableDestination stops deliveries to dest until RetryParked re-queues its alerts.
+	DisableDestination(ctx context.Context, dest model.Destination, reason string) error
+	// DisabledDestinations maps each disabled destination to the reason.
+	DisabledDestinations(ctx context.Context) (map[model.Destination]string, error)
+	// MoveDestination moves the waiting and parked alerts of from to to (a
+	// Telegram group upgraded to a supergroup), re-queues them, and carries the mute over.
+	MoveDestination(ctx context.Context, from, to model.Destination) error
+	// SetMute holds alerts for dest until the given time; the zero time unmutes.
+	SetMute(ctx context.Context, dest model.Destination, until time.Time) error
+	// MuteUntil returns when dest's mute ends (zero when not muted).
+	MuteUntil(ctx context.Context, dest model.Destination) (time.Time, error)
 }
 
-func (s *writerStmts) prepare(ctx context.Context, w *sql.DB) error {
-	for _, p := range []struct {
-		dst   **sql.Stmt
-		query string
-	}{
-		{&s.saveFeed, saveFeedSQL}, {&s.touchItem, touchItemSQL}, {&s.linkKnown, linkKnownSQL},
-		{&s.titleKnown, titleKnownSQL}, {&s.insertItem, insertItemSQL}, {&s.queueAlert, queueAlertSQL},
-		{&s.savepoint, `SAVEPOINT batch`}, {&s.rollbackTo, `ROLLBACK TO batch`}, {&s.release, `RELEASE batch`},
-	} {
-		stmt, err := w.PrepareContext(ctx, p.query)
-		if err != nil {
-			return fmt.Errorf("prepare %q: %w", p.query, err)
-		}
-		*p.dst = stmt
-	}
-	return nil
+// Subscriptions holds what chats asked for from the bot.
+type Subscriptions interface {
+	// AddSubscription stores s and returns it with its assigned ID (and
+	// CreatedAt, if zero). Exactly one of s.Watch and s.Query must be set.
+	// When the chat already holds that watch or query, it returns the
+	// existing subscription and an error wrapping model.ErrSubscriptionExists.
+	AddSubscription(ctx context.Context, s model.Subscription) (model.Subscription, error)
+	// RemoveSubscription removes chat's subscriptions whose id (any case),
+	// watch name or exact query is idOrWatch; returns how many.
+	RemoveSubscription(ctx context.Context, chat model.Destination, idOrWatch string) (int, error)
+	// Subscriptions returns chat's subscriptions ("" for every chat's), oldest first.
+	Subscriptions(ctx context.Context, chat model.Destination) ([]model.Subscription, error)
+	// MoveChat moves from's subscriptions to to (a chat whose id changed).
+	MoveChat(ctx context.Context, from, to model.Destination) error
+	// AddChatFeed records a feed added from chat; an error wrapping
+	// model.ErrChatFeedExists if its URL already is one.
+	AddChatFeed(ctx context.Context, f model.ChatFeed) error
+	// RemoveChatFeed forgets a chat feed; false if there was none.
+	RemoveChatFeed(ctx context.Context, url string) (bool, error)
+	// ChatFeeds returns the feeds added from chat, oldest first.
+	ChatFeeds(ctx context.Context) ([]model.ChatFeed, error)
 }
 
-// batchReq is one transaction's work handed to the group-commit writer.
-type batchReq struct {
-	ctx  context.Context
-	fn   func(*sql.Tx) error
-	done chan error
-}
-
-// maxGroup bounds how many requests share one commit.
-const maxGroup = 64
-
-// batch runs fn atomically like tx, but lets concurrent callers share one
-// commit: a commit writes the WAL and costs far more than a feed's inserts,
-// and with many feeds parsed at once it dominated the poll cycle. Each fn
-// runs inside its own savepoint, so one failing fn rolls back only its own
-// work; fn returns only after its work is committed (or failed).
-func (db *DB) batch(ctx context.Context, fn func(*sql.Tx) error) error {
-	req := &batchReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	select {
-	case db.batches <- req:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return <-req.done
-}
-
-// groupWriter serves batch: it takes the requests waiting, runs them in one
-// transaction, each in a savepoint, and commits once.
-func (db *DB) groupWriter() {
-	defer close(db.writerOut)
-	for first := range db.batches {
-		group := []*batchReq{first}
-	more:
-		for len(group) < maxGroup {
-			select {
-			case req, ok := <-db.batches:
-				if !ok {
-					break more
-				}
-				group = append(group, req)
-			default:
-				break more
-			}
-		}
-		db.runGroup(group)
-	}
-}
-
-func (db *DB) runGroup(group []*batchReq) {
-	errs := make([]error, len(group))
-	err := db.tx(context.Background(), func(tx *sql.Tx) error {
-		for i, req := range group {
-			if errs[i] = req.ctx.Err(); errs[i] != nil {
-				continue
-			}
-			if _, err := tx.Stmt(db.stmts.savepoint).Exec(); err != nil {
-				return err
-			}
-			if errs[i] = req.fn(tx); errs[i] != nil {
-				if _, err := tx.Stmt(db.stmts.rollbackTo).Exec(); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.Stmt(db.stmts.release).Exec(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	for i, req := range group {
-		if err != nil {
-			req.done <- err
-		} else {
-			req.done <- errs[i]
-		}
-	}
-}
-
-// migrate applies, in name order, every embedded migration not yet applied.
-func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		var n int
-		if err := db.w.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, base).Scan(&n); err != nil {
-			return fmt.Errorf("migration %s: %w", base, err)
-		}
-		if n > 0 {
-			continue
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		err = db.tx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, base, db.now().UnixMilli())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("migration %s: %w", base, err)
-		}
-	}
-	return nil
-}
-
-// tx runs fn in a write transaction, committing when it returns nil.
-func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
-// Ping checks that the store answers and accepts a write (for /readyz).
-func (db *DB) Ping(ctx context.Context) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO state (key, value) VALUES ('ping', ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, db.now().UTC().Format(time.RFC3339Nano))
-	if err != nil {
-		return fmt.Errorf("store: write check: %w", err)
-	}
-	return nil
-}
-
-// GetState returns the value stored under key, or "" when there is none.
-func (db *DB) GetState(ctx context.Context, key string) (string, error) {
-	var v string
-	err := db.r.QueryRowContext(ctx, `SELECT value FROM state WHERE key = ?`, key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("store: get state %q: %w", key, err)
-	}
-	return v, nil
-}
-
-// SetState stores value under key.
-func (db *DB) SetState(ctx context.Context, key, value string) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO state (key, value) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
-	if err != nil {
-		return fmt.Errorf("store: set state %q: %w", key, err)
-	}
-	return nil
-}
-
-// ms converts a time to unix milliseconds, 0 for the zero time.
-func ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-// fromMS converts unix milliseconds to a time, the zero time for 0.
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v)
+// State is a small key-value table for settings such as a platform's update offset.
+type State interface {
+	// GetState returns the value of key, "" when unset.
+	GetState(ctx context.Context, key string) (string, error)
+	// SetState sets key to value.
+	SetState(ctx context.Context, key, value string) error
 }

@@ -4,12 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"sort"
 	"strings"
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/matcher"
+	"github.com/newshound/newshound/watchlist"
 )
 
 // cmdCheck validates the config file: everything config.Load checks, plus
@@ -31,15 +30,16 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "newshound: check: %v\n", err)
 		return exitInput
 	}
-	_, qerrs := configRegistry(cfg)
-	list = append(list, qerrs...)
-	list = append(list, checkWatchQueries(cfg, nil)...)
-	sort.SliceStable(list, func(i, j int) bool {
-		if list[i].Pos.Line != list[j].Pos.Line {
-			return list[i].Pos.Line < list[j].Pos.Line
+	if cfg != nil {
+		var more config.ErrorList
+		if _, err := watchlist.Compile(cfg, destinationKinds()); errors.As(err, &more) {
+			list = append(list, more...)
+		} else if err != nil {
+			fmt.Fprintf(stderr, "newshound: check: %v\n", err)
+			return exitInput
 		}
-		return list[i].Pos.Col < list[j].Pos.Col
-	})
+	}
+	list.Sort()
 	if len(list) > 0 {
 		for _, e := range list {
 			fmt.Fprintln(stderr, e.Error())
@@ -51,55 +51,6 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s: ok (%d feeds, %d watches, %d routes)\n", path, len(cfg.Feeds), len(cfg.Watches), len(cfg.Routes))
 	return exitOK
-}
-
-// configRegistry builds the actor registry a config's queries are checked
-// against: the built-in table, entities: and alias_files:. Alias files that
-// cannot be imported are reported at their position in the config (missing
-// files are already reported by config.Load).
-func configRegistry(cfg *config.Config) (*matcher.Registry, config.ErrorList) {
-	// The order of matcher.BuildRegistry (entities, then alias files), one
-	// file at a time so that a bad file is reported at its entry.
-	reg := matcher.NewRegistry()
-	reg.AddGroups(cfg.Entities)
-	var errs config.ErrorList
-	for i, f := range cfg.AliasFiles {
-		if _, err := os.Stat(f); err != nil {
-			continue
-		}
-		if err := reg.ImportFile(f); err != nil {
-			p := config.Pos{Line: 1, Col: 1}
-			if i < len(cfg.AliasFilePos) {
-				p = cfg.AliasFilePos[i]
-			}
-			errs = append(errs, &config.Error{File: cfg.Path, Pos: p, Msg: err.Error()})
-		}
-	}
-	return reg, errs
-}
-
-// checkWatchQueries checks every watch query of cfg with the matcher and
-// reports each bad one at the exact place in the file where the problem is.
-// Config watches may use /regex/ (the config is trusted). When only is
-// non-nil, only the watches it accepts are checked.
-func checkWatchQueries(cfg *config.Config, only func(config.Watch) bool) config.ErrorList {
-	reg, _ := configRegistry(cfg)
-	var errs config.ErrorList
-	for _, w := range cfg.Watches {
-		if only != nil && !only(w) {
-			continue
-		}
-		err := matcher.Check(w.Query, reg, matcher.CompileOptions{AllowRegex: true})
-		var se *matcher.SyntaxError
-		switch {
-		case err == nil:
-		case errors.As(err, &se):
-			errs = append(errs, cfg.QueryError(w, se.Pos, se.Msg))
-		default:
-			errs = append(errs, cfg.QueryError(w, 0, err.Error()))
-		}
-	}
-	return errs
 }
 
 // showQueryError renders a query problem for the command line, with a

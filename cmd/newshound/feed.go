@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/config"
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store/sqlite"
 )
 
 const feedUsage = `usage: newshound feed add URL [--tag T]... [--name N] [--interval D] [--config F]
@@ -75,7 +76,7 @@ func feedList(path string, stdout, stderr io.Writer) int {
 	}
 
 	code := exitOK
-	states := map[string]store.FeedState{}
+	states := map[string]model.FeedState{}
 	haveStore := false
 	if _, err := os.Stat(cfg.Store.Path); err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -134,8 +135,8 @@ func feedList(path string, stdout, stderr io.Writer) int {
 }
 
 // readFeedHealth adds the store's feed states and its chat-added feeds.
-func readFeedHealth(ctx context.Context, dbPath string, rows *[]feedRow, states map[string]store.FeedState) error {
-	db, err := store.Open(ctx, dbPath)
+func readFeedHealth(ctx context.Context, dbPath string, rows *[]feedRow, states map[string]model.FeedState) error {
+	db, err := sqlite.Open(ctx, dbPath)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store/sqlite"
 )
 
 func TestFeedAddRm(t *testing.T) {
@@ -55,16 +56,16 @@ func TestFeedLsHealth(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	db, err := store.Open(ctx, dbPath)
+	db, err := sqlite.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	if err := db.SaveFeedState(ctx, store.FeedState{URL: "https://a.example/rss", LastSuccess: now.Add(-3 * time.Hour),
+	if err := db.SaveFeedState(ctx, model.FeedState{URL: "https://a.example/rss", LastSuccess: now.Add(-3 * time.Hour),
 		LastError: "HTTP 503 Service Unavailable", LastErrorAt: now.Add(-2 * time.Minute), Failures: 4, NextPoll: now.Add(8 * time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.AddChatFeed(ctx, store.ChatFeed{URL: "https://chat.example/rss", Tags: []string{"t"}, AddedBy: "tg:1"}); err != nil {
+	if err := db.AddChatFeed(ctx, model.ChatFeed{URL: "https://chat.example/rss", Tags: []string{"t"}, AddedBy: "tg:1"}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -15,6 +15,7 @@ import (
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/matcher"
+	"github.com/newshound/newshound/watchlist"
 )
 
 // matchInput is what `newshound match` reads: exactly one of the fields.
@@ -93,39 +94,16 @@ type watchMatch struct {
 	Snippet string   `json:"snippet,omitempty"`
 }
 
-// compileConfig builds the registry (built-in table, entities:,
-// alias_files:) and compiles the config's watches. With keepTags false the
-// watches' feed tags are dropped (inputs without a feed). Problems are
-// printed to stderr, in file:line:col form when the config has positions.
-func compileConfig(cfg *config.Config, keepTags bool, stderr io.Writer) (*matcher.Compiled, bool) {
-	reg, errs := configRegistry(cfg)
-	if len(errs) > 0 {
-		for _, e := range errs {
-			fmt.Fprintln(stderr, e.Error())
-		}
-		return nil, false
-	}
-	ws := make([]matcher.Watch, len(cfg.Watches))
-	for i, w := range cfg.Watches {
-		ws[i] = matcher.Watch{Name: w.Name, Query: w.Query}
-		if keepTags {
-			ws[i].Tags = w.Tags
-		}
-	}
-	c, err := matcher.Compile(ws, reg, matcher.CompileOptions{AllowRegex: true})
+// compileConfig compiles the config's watches as the daemon does (see
+// watchlist.Compile; destinations are not this command's business). Problems
+// are printed to stderr as file:line:col.
+func compileConfig(cfg *config.Config, stderr io.Writer) (*watchlist.Set, bool) {
+	set, err := watchlist.Compile(cfg, nil)
 	if err != nil {
-		if cfg.Path != "" {
-			if list := checkWatchQueries(cfg, nil); len(list) > 0 {
-				for _, e := range list {
-					fmt.Fprintln(stderr, e.Error())
-				}
-				return nil, false
-			}
-		}
-		fmt.Fprintf(stderr, "newshound: match: %v\n", err)
+		fmt.Fprintln(stderr, err)
 		return nil, false
 	}
-	return c, true
+	return set, true
 }
 
 // runMatch is the core of `newshound match` on a loaded config.
@@ -135,13 +113,13 @@ func runMatch(cfg *config.Config, in matchInput, stdout, stderr io.Writer) int {
 	keepTags := false
 	switch {
 	case in.jsonl != "":
-		c, ok := compileConfig(cfg, false, stderr)
+		set, ok := compileConfig(cfg, stderr)
 		if !ok {
 			return exitInput
 		}
-		return matchJSONL(c, in, stdout, stderr)
+		return matchJSONL(set, in, stdout, stderr)
 	case in.text != "":
-		docs = []matcher.Doc{{Title: in.text}}
+		docs = []matcher.Doc{watchlist.TextDoc(in.text)}
 		meta = []matchResult{{}}
 	case in.feed != "":
 		body, ctype, err := readFeed(in.feed)
@@ -169,11 +147,11 @@ func runMatch(cfg *config.Config, in matchInput, stdout, stderr io.Writer) int {
 			}
 		}
 		for _, it := range f.Items {
-			docs = append(docs, matcher.Doc{Title: it.Title, Summary: it.Summary, Content: it.Content, Categories: it.Categories, Feed: name, FeedTags: tags})
+			docs = append(docs, watchlist.ItemDoc(it, name, tags))
 			meta = append(meta, matchResult{Title: it.Title, Link: it.Link})
 		}
 	}
-	c, ok := compileConfig(cfg, keepTags, stderr)
+	set, ok := compileConfig(cfg, stderr)
 	if !ok {
 		return exitInput
 	}
@@ -183,7 +161,7 @@ func runMatch(cfg *config.Config, in matchInput, stdout, stderr io.Writer) int {
 	enc.SetEscapeHTML(false)
 	fired := 0
 	for i, d := range docs {
-		hits := c.Match(d)
+		hits := set.Match(d, nil, keepTags)
 		if len(hits) > 0 {
 			fired++
 		}
@@ -247,7 +225,7 @@ type jsonlItem struct {
 // matchJSONL writes one {"watches":[...]} line per input line, in order.
 // A line that is not a JSON object gets an "error" field; the exit code is
 // then exitInput, after all lines.
-func matchJSONL(c *matcher.Compiled, in matchInput, stdout, stderr io.Writer) int {
+func matchJSONL(set *watchlist.Set, in matchInput, stdout, stderr io.Writer) int {
 	var r io.Reader
 	if in.jsonl == "-" {
 		r = in.stdin
@@ -279,7 +257,7 @@ func matchJSONL(c *matcher.Compiled, in matchInput, stdout, stderr io.Writer) in
 				fmt.Fprintf(stderr, "newshound: match: %s: %s\n", in.jsonl, res.Error)
 				code = exitInput
 			} else {
-				hits := c.Match(matcher.Doc{Title: it.Title, Summary: it.Summary, Content: it.Content, Categories: it.Categories})
+				hits := set.Match(matcher.Doc{Title: it.Title, Summary: it.Summary, Content: it.Content, Categories: it.Categories}, nil, false)
 				res.Watches = toWatchMatches(hits, false)
 			}
 		}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/config"
-	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/store"
 )
 
@@ -34,7 +34,7 @@ func cmdOutbox(args []string, stdout, stderr io.Writer) int {
 		return exitInput
 	}
 	ctx := context.Background()
-	db, err := store.Open(ctx, cfg.Store.Path)
+	db, err := openStore(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "newshound:", err)
 		return exitRuntime
@@ -83,10 +83,10 @@ func cmdOutbox(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(tw, "ID\tSTATE\tDESTINATION\tATTEMPTS\tNEXT\tTITLE\tLAST ERROR")
 	for _, r := range rows {
 		next := "-"
-		if r.State == store.StatePending && !r.NextAttempt.IsZero() {
+		if r.State == model.StatePending && !r.NextAttempt.IsZero() {
 			next = r.NextAttempt.UTC().Format(time.DateTime)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", r.ID, r.State, notify.Redact(r.Destination), r.Attempts, next,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", r.ID, r.State, r.Destination.Redacted(), r.Attempts, next,
 			clip(r.Alert.Title, 60), clip(r.LastError, 80))
 	}
 	tw.Flush()
@@ -94,12 +94,12 @@ func cmdOutbox(args []string, stdout, stderr io.Writer) int {
 }
 
 // listOutbox lists pending and parked alerts, or every alert for "all".
-func listOutbox(ctx context.Context, db *store.DB, state string) ([]store.OutboxRow, error) {
+func listOutbox(ctx context.Context, db store.Outbox, state string) ([]model.OutboxRow, error) {
 	if state != "all" {
 		return db.ListOutbox(ctx, "", "", 1000)
 	}
-	var out []store.OutboxRow
-	for _, s := range []string{store.StatePending, store.StateParked, store.StateSent} {
+	var out []model.OutboxRow
+	for _, s := range []string{model.StatePending, model.StateParked, model.StateSent} {
 		rows, err := db.ListOutbox(ctx, s, "", 1000)
 		if err != nil {
 			return nil, err

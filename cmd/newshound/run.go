@@ -17,11 +17,8 @@ import (
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/engine"
 	"github.com/newshound/newshound/internal/metrics"
-	"github.com/newshound/newshound/matcher"
-	"github.com/newshound/newshound/notify"
-	"github.com/newshound/newshound/notify/discord"
-	"github.com/newshound/newshound/notify/telegram"
 	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/watchlist"
 )
 
 // cmdRun runs the daemon, or one poll-and-deliver pass with --once, until
@@ -48,7 +45,7 @@ func runWithContext(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	log := newLogger(cfg.Log, stderr)
 
-	db, err := store.Open(ctx, cfg.Store.Path)
+	db, err := openStore(ctx, cfg)
 	if err != nil {
 		log.Error("cannot open the store", "err", err)
 		return exitRuntime
@@ -104,40 +101,21 @@ type daemon struct {
 // configured platform, the bot core and its transports, metrics and admin
 // notices. A platform that is configured but refuses us (a bad token) is an
 // error: running without it would park every alert meant for it.
-func newDaemon(ctx context.Context, cfg *config.Config, db *store.DB, stdout io.Writer, log *slog.Logger) (*daemon, error) {
+func newDaemon(ctx context.Context, cfg *config.Config, db store.Store, stdout io.Writer, log *slog.Logger) (*daemon, error) {
 	d := &daemon{}
+	kinds := destinationKinds()
+	set, err := watchlist.Compile(cfg, kinds)
+	if err != nil {
+		return nil, err
+	}
 	fetcher := engine.NewFetcher(cfg, "newshound/"+version+" (+https://github.com/newshound/newshound)")
-	core := bot.New(bot.Deps{Store: db, Fetcher: bot.FeedFetcher{F: fetcher}, Log: log, Wake: func() { d.eng.Dispatcher().Wake() }})
-	senders := map[string]notify.Sender{"console": notify.NewConsole(stdout)}
-	var services []func(context.Context) error
-	var notices []func(ctx context.Context, text string)
-
-	if cfg.Telegram.Token != "" {
-		tg, err := telegram.New(ctx, telegram.Options{Token: cfg.Telegram.Token, API: cfg.Telegram.API, Logger: log.With("platform", "telegram")})
-		if err != nil {
-			return nil, fmt.Errorf("telegram: %w", err)
-		}
-		senders["telegram"] = tg
-		services = append(services, func(ctx context.Context) error { return tg.Run(ctx, core, db) })
+	core := bot.New(bot.Deps{Store: db, Watchlist: set, Fetcher: bot.FeedFetcher{F: fetcher}, Log: log, Wake: func() { d.eng.Dispatcher().Wake() }})
+	env := &platformEnv{cfg: cfg, log: log, stdout: stdout, core: core, db: db}
+	senders, err := openSenders(ctx, env)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Discord.Token != "" || routesTo(cfg, "discord-webhook") {
-		dc, err := discord.New(discord.Options{Token: cfg.Discord.Token, API: cfg.Discord.API, Guilds: cfg.Discord.Guilds, Logger: log.With("platform", "discord")})
-		if err != nil {
-			return nil, fmt.Errorf("discord: %w", err)
-		}
-		senders["discord-webhook"] = dc
-		if cfg.Discord.Token != "" {
-			senders["discord"] = dc
-			services = append(services, func(ctx context.Context) error { return dc.Run(ctx, core) })
-			for _, id := range cfg.Admins.Discord {
-				notices = append(notices, func(ctx context.Context, text string) {
-					if err := dc.SendText(ctx, "discord-dm:"+id, text); err != nil {
-						log.Error("telling a Discord admin failed", "admin", id, "err", err)
-					}
-				})
-			}
-		}
-	}
+	services := env.services
 
 	m := metrics.New(db)
 	if cfg.HTTP.Listen != "" {
@@ -152,40 +130,19 @@ func newDaemon(ctx context.Context, cfg *config.Config, db *store.DB, stdout io.
 		Store:    db,
 		Fetcher:  fetcher,
 		Senders:  senders,
+		Kinds:    kinds,
 		Logger:   log,
 		Observer: m,
 		Services: services,
-		Notice: func(ctx context.Context, text string) {
-			for _, tell := range notices {
-				tell(ctx, text)
-			}
-		},
-		OnReload: func(cfg *config.Config, reg *matcher.Registry) {
-			if err := core.Reload(cfg, reg); err != nil {
-				log.Error("bot commands keep the old config", "err", err)
-			}
-		},
+		Admins:   adminDestinations,
+		OnReload: core.SetWatchlist,
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := core.Reload(cfg, eng.Registry()); err != nil {
-		return nil, err
-	}
+	core.SetWatchlist(eng.Watchlist())
 	d.eng = eng
 	return d, nil
-}
-
-// routesTo reports whether any route sends to the platform.
-func routesTo(cfg *config.Config, platform string) bool {
-	for _, r := range cfg.Routes {
-		for _, dest := range r.To {
-			if notify.Platform(dest) == platform {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // maxCycleAge is how long /readyz tolerates no finished poll cycle: three

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/matcher"
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store/sqlite"
+	"github.com/newshound/newshound/watchlist"
 )
 
 const watchUsage = `usage: newshound watch add NAME QUERY [--tag T]... [--color "#RRGGBB"] [--config F]
@@ -66,12 +69,11 @@ func cmdWatch(args []string, stdout, stderr io.Writer) int {
 		w.Color = int(v)
 	}
 	check := func(cfg *config.Config) error {
-		errs := checkWatchQueries(cfg, func(x config.Watch) bool { return x.Name == w.Name })
-		if len(errs) == 0 {
-			return nil
+		reg, _ := watchlist.Registry(cfg)
+		if err := matcher.Check(w.Query, reg, matcher.CompileOptions{AllowRegex: true}); err != nil {
+			return errors.New(showQueryError(w.Query, err))
 		}
-		reg, _ := configRegistry(cfg)
-		return errors.New(showQueryError(w.Query, matcher.Check(w.Query, reg, matcher.CompileOptions{AllowRegex: true})))
+		return nil
 	}
 	err = config.EditFile(path, func(b []byte) ([]byte, error) { return config.AddWatch(b, w) }, check)
 	return editExit(err, "watch add", stdout, stderr, fmt.Sprintf("added watch %q to %s", w.Name, path))
@@ -83,7 +85,7 @@ func watchList(path string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "newshound: watch ls: %v\n", err)
 		return exitInput
 	}
-	routed := map[string][]string{}
+	routed := map[string][]model.Destination{}
 	for _, r := range cfg.Routes {
 		for _, name := range r.Watches {
 			routed[name] = append(routed[name], r.To...)
@@ -104,18 +106,11 @@ func watchList(path string, stdout, stderr io.Writer) int {
 }
 
 // scrubDests hides webhook secrets and drops repeats.
-func scrubDests(dests []string) []string {
-	seen := map[string]bool{}
+func scrubDests(dests []model.Destination) []string {
 	var out []string
 	for _, d := range dests {
-		if rest, ok := strings.CutPrefix(d, "discord-webhook:"); ok {
-			if i := strings.Index(rest, "/webhooks/"); i >= 0 {
-				d = "discord-webhook:" + rest[:i] + "/webhooks/…"
-			}
-		}
-		if !seen[d] {
-			seen[d] = true
-			out = append(out, d)
+		if r := d.Redacted(); !slices.Contains(out, r) {
+			out = append(out, r)
 		}
 	}
 	return out
@@ -138,7 +133,7 @@ func watchSubscribers(dbPath string) map[string]int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	db, err := store.Open(ctx, dbPath)
+	db, err := sqlite.Open(ctx, dbPath)
 	if err != nil {
 		return counts
 	}

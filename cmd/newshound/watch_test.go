@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store/sqlite"
 )
 
 const commentedConfig = `# My config.
@@ -115,12 +116,12 @@ func TestWatchSubscribers(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "nh.db")
 	path := writeTemp(t, "config.yaml", "store:\n  path: "+dbPath+"\n"+commentedConfig)
 	ctx := context.Background()
-	db, err := store.Open(ctx, dbPath)
+	db, err := sqlite.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, chat := range []string{"telegram:1", "telegram:2"} {
-		if _, err := db.AddSubscription(ctx, store.Subscription{Chat: chat, Watch: "baku", CreatedBy: "u"}); err != nil {
+	for _, chat := range []model.Destination{"telegram:1", "telegram:2"} {
+		if _, err := db.AddSubscription(ctx, model.Subscription{Chat: chat, Watch: "baku", CreatedBy: "u"}); err != nil {
 			t.Fatal(err)
 		}
 	}

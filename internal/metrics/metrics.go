@@ -9,17 +9,16 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/newshound/newshound/model"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/newshound/newshound/store"
 )
 
 // Source is what the scrape-time collectors and /readyz read.
 type Source interface {
-	QueueStats(ctx context.Context) (store.QueueStats, error)
-	FeedStates(ctx context.Context) ([]store.FeedState, error)
+	QueueStats(ctx context.Context) (model.QueueStats, error)
+	FeedStates(ctx context.Context) ([]model.FeedState, error)
 	Ping(ctx context.Context) error
 }
 

@@ -10,19 +10,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/model"
 )
 
 type fakeSource struct {
 	pingErr error
 }
 
-func (f *fakeSource) QueueStats(context.Context) (store.QueueStats, error) {
-	return store.QueueStats{Pending: 7, Parked: 2}, nil
+func (f *fakeSource) QueueStats(context.Context) (model.QueueStats, error) {
+	return model.QueueStats{Pending: 7, Parked: 2}, nil
 }
 
-func (f *fakeSource) FeedStates(context.Context) ([]store.FeedState, error) {
-	return []store.FeedState{{URL: "https://feed/a", Failures: 3}, {URL: "https://feed/b", Gone: true, LastSuccess: time.Unix(1000, 0)}}, nil
+func (f *fakeSource) FeedStates(context.Context) ([]model.FeedState, error) {
+	return []model.FeedState{{URL: "https://feed/a", Failures: 3}, {URL: "https://feed/b", Gone: true, LastSuccess: time.Unix(1000, 0)}}, nil
 }
 
 func (f *fakeSource) Ping(context.Context) error { return f.pingErr }

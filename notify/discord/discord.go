@@ -251,16 +251,6 @@ var (
 	interactionPathRE = regexp.MustCompile(`(/interactions/[^/?#\s"]+/)[^/?#\s"]+`)
 )
 
-// RedactDestination returns dest fit for logs: a webhook URL keeps its host
-// and webhook id but loses its token.
-func RedactDestination(dest string) string {
-	kind, rest, ok := strings.Cut(dest, ":")
-	if !ok || kind != "discord-webhook" {
-		return dest
-	}
-	return kind + ":" + redactURL(rest)
-}
-
 // redactURL hides the token part of webhook and interaction URLs and any
 // query string.
 func redactURL(raw string) string {

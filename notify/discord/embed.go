@@ -8,8 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
-
-	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/model"
 )
 
 // Discord's documented message and embed limits, in characters.
@@ -242,7 +241,7 @@ func safeURL(raw string) string {
 // linked title, snippet with hits in bold, feed as author, published time,
 // one field per watch with its terms, and a colour per first watch. Text is
 // escaped and cut, never rejected for length.
-func BuildEmbed(a notify.Alert) *discordgo.MessageEmbed {
+func BuildEmbed(a model.Alert) *discordgo.MessageEmbed {
 	e := &discordgo.MessageEmbed{Type: discordgo.EmbedTypeRich}
 
 	title := strings.TrimSpace(a.Title)
@@ -314,7 +313,7 @@ func cutPlain(s string, max int) string {
 
 // watchFields renders one field per watch (name, terms), at most MaxFields;
 // past that the last field names the watches left over.
-func watchFields(ws []notify.WatchMatch) []*discordgo.MessageEmbedField {
+func watchFields(ws []model.WatchMatch) []*discordgo.MessageEmbedField {
 	var out []*discordgo.MessageEmbedField
 	for i, w := range ws {
 		if i == MaxFields-1 && len(ws) > MaxFields {

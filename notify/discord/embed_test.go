@@ -7,8 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
-
-	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/model"
 )
 
 // boldMarkers counts unescaped "**" markers (escapes are skipped first).
@@ -65,10 +64,10 @@ func checkEmbedLimits(t *testing.T, e *discordgo.MessageEmbed) {
 }
 
 func TestBuildEmbedLimits(t *testing.T) {
-	manyWatches := func(n, terms int) []notify.WatchMatch {
-		var ws []notify.WatchMatch
+	manyWatches := func(n, terms int) []model.WatchMatch {
+		var ws []model.WatchMatch
 		for i := 0; i < n; i++ {
-			w := notify.WatchMatch{Name: strings.Repeat("w_", 200)}
+			w := model.WatchMatch{Name: strings.Repeat("w_", 200)}
 			for j := 0; j < terms; j++ {
 				w.Terms = append(w.Terms, "term-"+strings.Repeat("é", j%9))
 			}
@@ -78,25 +77,25 @@ func TestBuildEmbedLimits(t *testing.T) {
 	}
 	tests := []struct {
 		name        string
-		a           notify.Alert
+		a           model.Alert
 		cutTitle    bool
 		cutDesc     bool
 		wantFields  int // -1: do not check
 		wantSnippet string
 	}{
-		{name: "title at exactly 256", a: notify.Alert{Title: strings.Repeat("a", 256)}, wantFields: 0},
-		{name: "title 257", a: notify.Alert{Title: strings.Repeat("a", 257)}, cutTitle: true, wantFields: 0},
-		{name: "title of escapes", a: notify.Alert{Title: strings.Repeat("*", 300)}, cutTitle: true, wantFields: 0},
-		{name: "multibyte title", a: notify.Alert{Title: strings.Repeat("🦊я", 300)}, cutTitle: true, wantFields: 0},
-		{name: "long snippet, hits everywhere", a: notify.Alert{Title: "t",
+		{name: "title at exactly 256", a: model.Alert{Title: strings.Repeat("a", 256)}, wantFields: 0},
+		{name: "title 257", a: model.Alert{Title: strings.Repeat("a", 257)}, cutTitle: true, wantFields: 0},
+		{name: "title of escapes", a: model.Alert{Title: strings.Repeat("*", 300)}, cutTitle: true, wantFields: 0},
+		{name: "multibyte title", a: model.Alert{Title: strings.Repeat("🦊я", 300)}, cutTitle: true, wantFields: 0},
+		{name: "long snippet, hits everywhere", a: model.Alert{Title: "t",
 			Snippet: strings.Repeat("«APT29» did _this_ ", 500)}, cutDesc: true, wantFields: 0},
-		{name: "cut inside a hit", a: notify.Alert{Title: "t",
+		{name: "cut inside a hit", a: model.Alert{Title: "t",
 			Snippet: strings.Repeat("x", 4090) + "«long hit text here»"}, cutDesc: true, wantFields: 0},
-		{name: "30 watches", a: notify.Alert{Title: "t", Snippet: "s", Watches: manyWatches(30, 3)}, wantFields: -1},
-		{name: "huge everything", a: notify.Alert{Title: strings.Repeat("T", 1000), Feed: strings.Repeat("F", 1000),
+		{name: "30 watches", a: model.Alert{Title: "t", Snippet: "s", Watches: manyWatches(30, 3)}, wantFields: -1},
+		{name: "huge everything", a: model.Alert{Title: strings.Repeat("T", 1000), Feed: strings.Repeat("F", 1000),
 			Snippet: strings.Repeat("«hit» ", 3000), Watches: manyWatches(40, 500)}, cutTitle: true, cutDesc: true, wantFields: -1},
-		{name: "hits only", a: notify.Alert{Title: "t", Snippet: "«a»«b» « c »"}, wantFields: 0, wantSnippet: "**ab**  **c** "},
-		{name: "unbalanced markers", a: notify.Alert{Title: "t", Snippet: "a » b « c"}, wantFields: 0, wantSnippet: "a  b  c"},
+		{name: "hits only", a: model.Alert{Title: "t", Snippet: "«a»«b» « c »"}, wantFields: 0, wantSnippet: "**ab**  **c** "},
+		{name: "unbalanced markers", a: model.Alert{Title: "t", Snippet: "a » b « c"}, wantFields: 0, wantSnippet: "a  b  c"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,11 +121,11 @@ func TestBuildEmbedLimits(t *testing.T) {
 }
 
 func TestBuildEmbedFields(t *testing.T) {
-	var ws []notify.WatchMatch
+	var ws []model.WatchMatch
 	for i := 0; i < 30; i++ {
-		ws = append(ws, notify.WatchMatch{Name: "watch" + string(rune('A'+i)), Terms: []string{"t1", "t2"}})
+		ws = append(ws, model.WatchMatch{Name: "watch" + string(rune('A'+i)), Terms: []string{"t1", "t2"}})
 	}
-	e := BuildEmbed(notify.Alert{Title: "t", Watches: ws})
+	e := BuildEmbed(model.Alert{Title: "t", Watches: ws})
 	if len(e.Fields) != MaxFields {
 		t.Fatalf("%d fields, want %d", len(e.Fields), MaxFields)
 	}
@@ -141,18 +140,18 @@ func TestBuildEmbedFields(t *testing.T) {
 		t.Errorf("colour not from first watch")
 	}
 	// A watch without terms still gets a non-empty value.
-	e = BuildEmbed(notify.Alert{Title: "t", Watches: []notify.WatchMatch{{Name: ""}}})
+	e = BuildEmbed(model.Alert{Title: "t", Watches: []model.WatchMatch{{Name: ""}}})
 	if e.Fields[0].Name == "" || e.Fields[0].Value == "" {
 		t.Errorf("empty field: %+v", e.Fields[0])
 	}
 }
 
 func TestBuildEmbedOptionalParts(t *testing.T) {
-	e := BuildEmbed(notify.Alert{Title: "", Link: "javascript:alert(1)"})
+	e := BuildEmbed(model.Alert{Title: "", Link: "javascript:alert(1)"})
 	if e.URL != "" || e.Timestamp != "" || e.Author != nil || e.Title == "" || e.Color != 0 {
 		t.Errorf("embed = %+v", e)
 	}
-	e = BuildEmbed(notify.Alert{Title: "x", Link: "https://e.com/a", Published: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600))})
+	e = BuildEmbed(model.Alert{Title: "x", Link: "https://e.com/a", Published: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600))})
 	if e.URL != "https://e.com/a" || e.Timestamp != "2026-01-02T02:04:05Z" {
 		t.Errorf("url/timestamp = %q %q", e.URL, e.Timestamp)
 	}

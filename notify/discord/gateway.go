@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/newshound/newshound/bot"
+	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
 )
 
@@ -220,7 +221,7 @@ func (d *Discord) interaction(ctx context.Context, s *discordgo.Session, i *disc
 	data := i.ApplicationCommandData()
 	req := bot.Request{
 		Platform: "discord",
-		Chat:     PrefixChannel + i.ChannelID,
+		Chat:     model.Destination(Kind.Name + ":" + i.ChannelID),
 		Command:  strings.ToLower(data.Name),
 		Args:     strings.TrimSpace(stringOption(data.Options)),
 	}

@@ -205,7 +205,7 @@ func TestSlashCommands(t *testing.T) {
 			}
 			fake.dispatch(t, "INTERACTION_CREATE", p)
 			r, admin := h.next(t)
-			if r.Platform != "discord" || r.Chat != "discord:"+channel || r.Kind != tc.kind ||
+			if r.Platform != "discord" || string(r.Chat) != "discord:"+channel || r.Kind != tc.kind ||
 				r.UserID != tc.user || r.Command != tc.command || r.Args != tc.args {
 				t.Errorf("request = %+v", r)
 			}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,15 +17,57 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
 )
 
-// Destination prefixes this package serves.
-const (
-	PrefixChannel = "discord:"
-	PrefixWebhook = "discord-webhook:"
-	PrefixDM      = "discord-dm:"
+// The destination kinds this package serves.
+var (
+	// Kind is a text, announcement or forum channel, by id (bot token).
+	Kind = notify.Kind{
+		Name:  "discord",
+		Usage: "discord:CHANNEL_ID, like discord:112233445566778899",
+		Check: checkSnowflake("channel id"),
+	}
+	// DMKind is a direct message to a user, by id (bot token); admin notices go this way.
+	DMKind = notify.Kind{
+		Name:  "discord-dm",
+		Usage: "discord-dm:USER_ID, like discord-dm:112233445566778899",
+		Check: checkSnowflake("user id"),
+	}
+	// WebhookKind is a channel webhook (no bot token needed).
+	WebhookKind = notify.Kind{
+		Name:  "discord-webhook",
+		Usage: "discord-webhook:https://discord.com/api/webhooks/ID/TOKEN",
+		Check: func(target string) error {
+			if _, _, err := webhookTarget(target); err != nil {
+				return err
+			}
+			u, _ := url.Parse(target)
+			if u.Scheme != "https" && !isLoopback(u.Hostname()) {
+				return errors.New("a webhook URL must be https (http only for loopback, in tests)")
+			}
+			return nil
+		},
+	}
 )
+
+func checkSnowflake(what string) func(string) error {
+	return func(target string) error {
+		if !model.IsSnowflake(target) {
+			return fmt.Errorf("%s %q is not a Discord id (a number)", what, target)
+		}
+		return nil
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 // Published Discord rate limits the dispatcher paces to.
 var (
@@ -76,7 +119,7 @@ func noMentions() allowedMentions { return allowedMentions{Parse: []string{}} }
 // Nonce derives Discord's message nonce (at most 25 characters) from an
 // alert: the same alert always yields the same nonce, so with enforce_nonce
 // Discord returns the first message instead of posting a second one.
-func Nonce(a notify.Alert) string {
+func Nonce(a model.Alert) string {
 	key := a.Nonce
 	if key == "" {
 		if a.ID == 0 {
@@ -93,70 +136,66 @@ func Nonce(a notify.Alert) string {
 // a bucket is known to be exhausted, *notify.PermanentError when the
 // destination refuses us for good (401, 403, 404, bad destination), and a
 // plain error for 5xx, timeouts and other transient failures.
-func (d *Discord) Send(ctx context.Context, a notify.Alert) error {
+func (d *Discord) Send(ctx context.Context, a model.Alert) error {
 	p := messagePayload{
 		Embeds:          []*discordgo.MessageEmbed{BuildEmbed(a)},
 		AllowedMentions: noMentions(),
 	}
-	switch {
-	case strings.HasPrefix(a.Destination, PrefixChannel):
+	switch a.Destination.Kind() {
+	case Kind.Name:
 		p.Nonce = Nonce(a)
 		p.EnforceNonce = p.Nonce != ""
-		return d.sendChannel(ctx, strings.TrimPrefix(a.Destination, PrefixChannel), p)
-	case strings.HasPrefix(a.Destination, PrefixWebhook):
-		return d.sendWebhook(ctx, strings.TrimPrefix(a.Destination, PrefixWebhook), p)
+		return d.sendChannel(ctx, a.Destination.Target(), p)
+	case WebhookKind.Name:
+		return d.sendWebhook(ctx, a.Destination.Target(), p)
+	case DMKind.Name:
+		ch, err := d.dmChannel(ctx, a.Destination.Target())
+		if err != nil {
+			return err
+		}
+		p.Nonce = Nonce(a)
+		p.EnforceNonce = p.Nonce != ""
+		return d.sendChannel(ctx, ch, p)
 	default:
-		return &notify.PermanentError{Err: fmt.Errorf("discord: cannot send alerts to %q", RedactDestination(a.Destination))}
+		return &notify.PermanentError{Err: fmt.Errorf("discord: cannot send alerts to %q", a.Destination)}
 	}
 }
 
 // SendText posts a plain notice (escaped, cut to 2000 characters, pinging
-// nobody) to "discord:CHANNEL_ID", "discord-webhook:URL" or
-// "discord-dm:USER_ID". Errors are classified as in Send.
-func (d *Discord) SendText(ctx context.Context, dest, text string) error {
+// nobody) to any destination of this package's kinds. Errors are
+// classified as in Send.
+func (d *Discord) SendText(ctx context.Context, dest model.Destination, text string) error {
 	p := messagePayload{Content: Escape(text, MaxContent), AllowedMentions: noMentions()}
 	if strings.TrimSpace(p.Content) == "" {
 		p.Content = "(empty)"
 	}
-	switch {
-	case strings.HasPrefix(dest, PrefixChannel):
-		return d.sendChannel(ctx, strings.TrimPrefix(dest, PrefixChannel), p)
-	case strings.HasPrefix(dest, PrefixWebhook):
-		return d.sendWebhook(ctx, strings.TrimPrefix(dest, PrefixWebhook), p)
-	case strings.HasPrefix(dest, PrefixDM):
-		ch, err := d.dmChannel(ctx, strings.TrimPrefix(dest, PrefixDM))
+	switch dest.Kind() {
+	case Kind.Name:
+		return d.sendChannel(ctx, dest.Target(), p)
+	case WebhookKind.Name:
+		return d.sendWebhook(ctx, dest.Target(), p)
+	case DMKind.Name:
+		ch, err := d.dmChannel(ctx, dest.Target())
 		if err != nil {
 			return err
 		}
 		return d.sendChannel(ctx, ch, p)
 	default:
-		return &notify.PermanentError{Err: fmt.Errorf("discord: cannot send to %q", RedactDestination(dest))}
+		return &notify.PermanentError{Err: fmt.Errorf("discord: cannot send to %q", dest)}
 	}
 }
 
 // Limits reports Discord's published limits for dest: 5 messages per 5s per
 // channel, 5 per 2s per webhook, 50 requests per second per bot.
-func (d *Discord) Limits(dest string) (perDest, platform notify.Rate) {
-	if strings.HasPrefix(dest, PrefixWebhook) {
+func (d *Discord) Limits(dest model.Destination) (perDest, platform notify.Rate) {
+	if dest.Kind() == WebhookKind.Name {
 		return webhookRate, globalRate
 	}
 	return channelRate, globalRate
 }
 
-func isSnowflake(s string) bool {
-	if s == "" || len(s) > 20 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 func (d *Discord) sendChannel(ctx context.Context, channelID string, p messagePayload) error {
-	if !isSnowflake(channelID) {
+	if !model.IsSnowflake(channelID) {
 		return &notify.PermanentError{Err: fmt.Errorf("discord: channel id %q is not a Discord id", channelID)}
 	}
 	if d.bot == nil {
@@ -181,7 +220,7 @@ func webhookTarget(raw string) (target, id string, err error) {
 	}
 	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
 	for i := 0; i+2 < len(parts); i++ {
-		if parts[i] == "webhooks" && isSnowflake(parts[i+1]) && parts[i+2] != "" {
+		if parts[i] == "webhooks" && model.IsSnowflake(parts[i+1]) && parts[i+2] != "" {
 			id = parts[i+1]
 			break
 		}
@@ -212,7 +251,7 @@ func (d *Discord) sendWebhook(ctx context.Context, raw string, p messagePayload)
 
 // dmChannel opens (or recalls) the DM channel with a user.
 func (d *Discord) dmChannel(ctx context.Context, userID string) (string, error) {
-	if !isSnowflake(userID) {
+	if !model.IsSnowflake(userID) {
 		return "", &notify.PermanentError{Err: fmt.Errorf("discord: user id %q is not a Discord id", userID)}
 	}
 	if d.bot == nil {
@@ -229,7 +268,7 @@ func (d *Discord) dmChannel(ctx context.Context, userID string) (string, error) 
 	if err = d.classify(ctx, "dm-open", "open DM with user "+userID, info, err); err != nil {
 		return "", err
 	}
-	if c == nil || !isSnowflake(c.ID) {
+	if c == nil || !model.IsSnowflake(c.ID) {
 		return "", errors.New("discord: open DM: Discord returned no channel id")
 	}
 	d.dmMu.Lock()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
 )
 
@@ -59,17 +60,17 @@ func newTest(t *testing.T, o Options, secrets ...string) (*Discord, *syncBuffer)
 	return d, logs
 }
 
-func sampleAlert(dest string) notify.Alert {
-	return notify.Alert{
+func sampleAlert(dest string) model.Alert {
+	return model.Alert{
 		ID:          42,
-		Destination: dest,
+		Destination: model.Destination(dest),
 		Nonce:       "alert-42-" + dest,
 		Title:       "APT29 targets embassies",
 		Link:        "https://example.com/story?id=1",
 		Feed:        "Example News",
 		Published:   time.Date(2026, 11, 26, 10, 30, 0, 0, time.UTC),
 		Snippet:     "Researchers say «Cozy Bear» phished diplomats",
-		Watches:     []notify.WatchMatch{{Name: "apt29", Terms: []string{`APT29, as "Cozy Bear"`}}},
+		Watches:     []model.WatchMatch{{Name: "apt29", Terms: []string{`APT29, as "Cozy Bear"`}}},
 	}
 }
 
@@ -184,7 +185,7 @@ func TestSendHostileText(t *testing.T) {
 	a.Title = "@everyone **pwned** <@123456> [click](https://evil.example)"
 	a.Feed = "@here feed"
 	a.Snippet = "hey @here <@&555> <#666> `code` ~~x~~ ||spoiler|| > quote \\ «@everyone» _it_"
-	a.Watches = []notify.WatchMatch{{Name: "w*", Terms: []string{"<@123>", "@everyone"}}}
+	a.Watches = []model.WatchMatch{{Name: "w*", Terms: []string{"<@123>", "@everyone"}}}
 	if err := d.Send(context.Background(), a); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
@@ -221,7 +222,7 @@ func TestSendEmbedAtTheLimits(t *testing.T) {
 		for j := 0; j < 200; j++ {
 			terms = append(terms, "term*"+strings.Repeat("x", j%7))
 		}
-		a.Watches = append(a.Watches, notify.WatchMatch{Name: strings.Repeat("watch_", 60), Terms: terms})
+		a.Watches = append(a.Watches, model.WatchMatch{Name: strings.Repeat("watch_", 60), Terms: terms})
 	}
 	if err := d.Send(context.Background(), a); err != nil {
 		t.Fatalf("Send: %v", err)
@@ -498,7 +499,7 @@ func TestLimits(t *testing.T) {
 		{"discord-webhook:https://discord.com/api/webhooks/1/x", notify.Rate{N: 5, Per: 2 * time.Second}},
 	}
 	for _, tc := range tests {
-		p, g := d.Limits(tc.dest)
+		p, g := d.Limits(model.Destination(tc.dest))
 		if p != tc.perDest || g != (notify.Rate{N: 50, Per: time.Second}) {
 			t.Errorf("Limits(%s) = %v %v", tc.dest, p, g)
 		}
@@ -529,18 +530,5 @@ func TestEndpointsAreProcessWide(t *testing.T) {
 	}
 	if discordgo.APIVersion != "10" {
 		t.Errorf("APIVersion = %s, want 10", discordgo.APIVersion)
-	}
-}
-
-func TestRedactDestination(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"discord-webhook:https://discord.com/api/webhooks/123/SECRET", "discord-webhook:https://discord.com/api/webhooks/123/REDACTED"},
-		{"discord-webhook:https://discord.com/api/webhooks/123/SECRET?wait=true", "discord-webhook:https://discord.com/api/webhooks/123/REDACTED"},
-		{"discord:123", "discord:123"},
-	}
-	for _, tc := range tests {
-		if got := RedactDestination(tc.in); got != tc.want {
-			t.Errorf("RedactDestination(%q) = %q, want %q", tc.in, got, tc.want)
-		}
 	}
 }

@@ -6,18 +6,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/model"
 )
 
 func BenchmarkRenderAlert(b *testing.B) {
-	long := notify.Alert{Title: strings.Repeat("title ", 50), Link: "https://example.com/a?b=1", Feed: "Feed",
+	long := model.Alert{Title: strings.Repeat("title ", 50), Link: "https://example.com/a?b=1", Feed: "Feed",
 		Snippet: strings.Repeat("«APT29» Київ 🔥 word ", 400)}
 	for i := range 20 {
-		long.Watches = append(long.Watches, notify.WatchMatch{Name: fmt.Sprintf("watch-%d", i), Terms: []string{`APT29, as "Cozy Bear"`}})
+		long.Watches = append(long.Watches, model.WatchMatch{Name: fmt.Sprintf("watch-%d", i), Terms: []string{`APT29, as "Cozy Bear"`}})
 	}
 	cases := []struct {
 		name string
-		a    notify.Alert
+		a    model.Alert
 	}{
 		{"typical", sampleAlert()},
 		{"cut", long},

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/notify/telegram/telegramtest"
 )
@@ -16,18 +17,18 @@ import (
 type memQueue struct {
 	mu       sync.Mutex
 	alerts   []*queued
-	disabled map[string]string
-	moves    [][2]string
+	disabled map[model.Destination]string
+	moves    [][2]model.Destination
 }
 
 type queued struct {
-	a      notify.Alert
+	a      model.Alert
 	due    time.Time
 	state  string // "queued", "sent", "parked"
 	reason string
 }
 
-func (q *memQueue) add(a notify.Alert) {
+func (q *memQueue) add(a model.Alert) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	a.ID = int64(len(q.alerts) + 1)
@@ -36,10 +37,10 @@ func (q *memQueue) add(a notify.Alert) {
 
 func (q *memQueue) find(id int64) *queued { return q.alerts[id-1] }
 
-func (q *memQueue) DueDestinations(_ context.Context, now time.Time) ([]string, error) {
+func (q *memQueue) DueDestinations(_ context.Context, now time.Time) ([]model.Destination, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var out []string
+	var out []model.Destination
 	for _, x := range q.alerts {
 		d := x.a.Destination
 		if x.state == "queued" && !x.due.After(now) && q.disabled[d] == "" && !slices.Contains(out, d) {
@@ -49,10 +50,10 @@ func (q *memQueue) DueDestinations(_ context.Context, now time.Time) ([]string, 
 	return out, nil
 }
 
-func (q *memQueue) NextAlerts(_ context.Context, dest string, now time.Time, limit int) ([]notify.Alert, error) {
+func (q *memQueue) NextAlerts(_ context.Context, dest model.Destination, now time.Time, limit int) ([]model.Alert, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var out []notify.Alert
+	var out []model.Alert
 	for _, x := range q.alerts {
 		if x.state != "queued" || x.a.Destination != dest {
 			continue
@@ -88,7 +89,7 @@ func (q *memQueue) Park(_ context.Context, id int64, reason string) error {
 	return q.set(id, func(x *queued) { x.state, x.reason = "parked", reason })
 }
 
-func (q *memQueue) ParkDestination(_ context.Context, dest, reason string) error {
+func (q *memQueue) ParkDestination(_ context.Context, dest model.Destination, reason string) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for _, x := range q.alerts {
@@ -99,17 +100,17 @@ func (q *memQueue) ParkDestination(_ context.Context, dest, reason string) error
 	return nil
 }
 
-func (q *memQueue) DisableDestination(_ context.Context, dest, reason string) error {
+func (q *memQueue) DisableDestination(_ context.Context, dest model.Destination, reason string) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.disabled[dest] = reason
 	return nil
 }
 
-func (q *memQueue) MoveDestination(_ context.Context, from, to string) error {
+func (q *memQueue) MoveDestination(_ context.Context, from, to model.Destination) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.moves = append(q.moves, [2]string{from, to})
+	q.moves = append(q.moves, [2]model.Destination{from, to})
 	for _, x := range q.alerts {
 		if x.a.Destination == from && x.state == "queued" {
 			x.a.Destination = to
@@ -138,26 +139,29 @@ func TestDispatcherEndToEnd(t *testing.T) {
 	f.FailChat("-4242", telegramtest.APIError(400, "Bad Request: group chat was upgraded to a supergroup chat", map[string]any{"migrate_to_chat_id": -1009999}))
 	b := f.newBot(t, Options{})
 
-	q := &memQueue{disabled: map[string]string{}}
+	q := &memQueue{disabled: map[model.Destination]string{}}
 	for i := range 3 {
-		for _, chat := range []string{"telegram:1", "telegram:2", "telegram:3"} {
+		for _, chat := range []model.Destination{"telegram:1", "telegram:2", "telegram:3"} {
 			a := sampleAlert()
 			a.Destination = chat
-			a.Title = chat + " alert " + string(rune('A'+i))
+			a.Title = string(chat) + " alert " + string(rune('A'+i))
 			q.add(a)
 		}
 	}
-	for _, chat := range []string{"telegram:66", "telegram:66", "telegram:-4242", "telegram:-4242"} {
+	for _, chat := range []model.Destination{"telegram:66", "telegram:66", "telegram:-4242", "telegram:-4242"} {
 		a := sampleAlert()
 		a.Destination = chat
 		q.add(a)
 	}
-	var moved [][2]string
-	var disabled []string
+	var moved [][2]model.Destination
+	var disabled []model.Destination
 	d := notify.NewDispatcher(q, notify.DispatcherOptions{
-		Senders:     map[string]notify.Sender{"telegram": b},
-		OnMove:      func(_ context.Context, from, to string) error { moved = append(moved, [2]string{from, to}); return nil },
-		OnPermanent: func(_ context.Context, dest string, _ error) { disabled = append(disabled, dest) },
+		Senders: map[string]notify.Sender{"telegram": b},
+		OnMove: func(_ context.Context, from, to model.Destination) error {
+			moved = append(moved, [2]model.Destination{from, to})
+			return nil
+		},
+		OnPermanent: func(_ context.Context, dest model.Destination, _ error) { disabled = append(disabled, dest) },
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -187,7 +191,7 @@ func TestDispatcherEndToEnd(t *testing.T) {
 	if n := len(byChat["-1009999"]); n != 2 {
 		t.Errorf("migrated group got %d alerts at its new id, want 2", n)
 	}
-	if len(moved) != 1 || moved[0] != [2]string{"telegram:-4242", "telegram:-1009999"} {
+	if len(moved) != 1 || moved[0] != [2]model.Destination{"telegram:-4242", "telegram:-1009999"} {
 		t.Errorf("moves %v", moved)
 	}
 	if len(disabled) != 1 || disabled[0] != "telegram:66" || q.disabled["telegram:66"] == "" {

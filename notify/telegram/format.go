@@ -6,9 +6,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/newshound/newshound/model"
 	"golang.org/x/net/idna"
-
-	"github.com/newshound/newshound/notify"
 )
 
 // MaxMessageLen is Telegram's limit on a message's text after entity
@@ -394,7 +393,7 @@ func snippetSpans(snippet string) []seg {
 //	🔎 <b>watch</b>: APT29, as "Cozy Bear"
 //
 // Every feed-supplied string is escaped; only http(s) links are linked.
-func renderAlert(a notify.Alert, limit int) (string, bool) {
+func renderAlert(a model.Alert, limit int) (string, bool) {
 	title := oneLine(a.Title)
 	href := safeHref(a.Link)
 	if title == "" {

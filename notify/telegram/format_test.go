@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify/telegram/telegramtest"
 )
 
@@ -92,8 +92,8 @@ func TestSnippetSpans(t *testing.T) {
 	}
 }
 
-func sampleAlert() notify.Alert {
-	return notify.Alert{
+func sampleAlert() model.Alert {
+	return model.Alert{
 		ID:          7,
 		Destination: "telegram:-1001234567890",
 		Title:       "APT29 targets embassies",
@@ -101,7 +101,7 @@ func sampleAlert() notify.Alert {
 		Feed:        "The Record",
 		Published:   time.Date(2026, 11, 27, 0, 27, 59, 0, time.FixedZone("EET", 2*3600)),
 		Snippet:     "Researchers said «Cozy Bear» sent phishing lures to «embassies».",
-		Watches: []notify.WatchMatch{
+		Watches: []model.WatchMatch{
 			{Name: "apt29", Terms: []string{`APT29, as "Cozy Bear"`}},
 			{Name: "diplomacy", Terms: []string{"embassies"}},
 		},
@@ -126,49 +126,49 @@ func TestRenderAlertLayout(t *testing.T) {
 func TestRenderAlertHostile(t *testing.T) {
 	tests := []struct {
 		name string
-		a    notify.Alert
+		a    model.Alert
 		// wantVisible must appear in the visible text verbatim.
 		wantVisible []string
 		wantHref    string // "" means: no link at all
 	}{
 		{
 			name:        "script title",
-			a:           notify.Alert{Title: "<script>alert('x')</script>", Link: "https://e.com/", Feed: "F"},
+			a:           model.Alert{Title: "<script>alert('x')</script>", Link: "https://e.com/", Feed: "F"},
 			wantVisible: []string{"<script>alert('x')</script>"},
 			wantHref:    "https://e.com/",
 		},
 		{
 			name:        "ampersands and fake entities",
-			a:           notify.Alert{Title: "AT&T &amp; &lt;b&gt; &#60;", Link: "https://e.com/", Feed: "A&B"},
+			a:           model.Alert{Title: "AT&T &amp; &lt;b&gt; &#60;", Link: "https://e.com/", Feed: "A&B"},
 			wantVisible: []string{"AT&T &amp; &lt;b&gt; &#60;", "A&B"},
 			wantHref:    "https://e.com/",
 		},
 		{
 			name:        "unbalanced tags",
-			a:           notify.Alert{Title: "</b></a><b><i>broken", Link: "https://e.com/", Feed: "<i>feed", Snippet: "«</b>» <pre>"},
+			a:           model.Alert{Title: "</b></a><b><i>broken", Link: "https://e.com/", Feed: "<i>feed", Snippet: "«</b>» <pre>"},
 			wantVisible: []string{"</b></a><b><i>broken", "<i>feed", "</b> <pre>"},
 			wantHref:    "https://e.com/",
 		},
 		{
 			name:        "quotes in href",
-			a:           notify.Alert{Title: "T", Link: `https://e.com/?q="><script>alert(1)</script>&x='y'`, Feed: "F"},
+			a:           model.Alert{Title: "T", Link: `https://e.com/?q="><script>alert(1)</script>&x='y'`, Feed: "F"},
 			wantVisible: []string{"T"},
 			wantHref:    `https://e.com/?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E&x='y'`,
 		},
 		{
 			name:        "javascript link not linked",
-			a:           notify.Alert{Title: "Click", Link: "javascript:alert(document.cookie)", Feed: "F"},
+			a:           model.Alert{Title: "Click", Link: "javascript:alert(document.cookie)", Feed: "F"},
 			wantVisible: []string{"Click"},
 		},
 		{
 			name:        "hostile watch and terms",
-			a:           notify.Alert{Title: "T", Link: "https://e.com/", Watches: []notify.WatchMatch{{Name: "<b>w", Terms: []string{`"x" & <y>`}}}},
+			a:           model.Alert{Title: "T", Link: "https://e.com/", Watches: []model.WatchMatch{{Name: "<b>w", Terms: []string{`"x" & <y>`}}}},
 			wantVisible: []string{"<b>w", `"x" & <y>`},
 			wantHref:    "https://e.com/",
 		},
 		{
 			name:        "control characters",
-			a:           notify.Alert{Title: "a\x00b\rc\x1bd", Link: "https://e.com/", Snippet: "x\x07y\xffz"},
+			a:           model.Alert{Title: "a\x00b\rc\x1bd", Link: "https://e.com/", Snippet: "x\x07y\xffz"},
 			wantVisible: []string{"abcd", "xy\uFFFDz"},
 			wantHref:    "https://e.com/",
 		},
@@ -208,7 +208,7 @@ func TestRenderAlertLong(t *testing.T) {
 	long := func(word string, n int) string { return strings.TrimSpace(strings.Repeat(word+" ", n)) }
 	tests := []struct {
 		name string
-		a    notify.Alert
+		a    model.Alert
 		// keep lists visible strings that must survive the cut.
 		keep []string
 		// cut says which field must show the ellipsis.
@@ -216,31 +216,31 @@ func TestRenderAlertLong(t *testing.T) {
 	}{
 		{
 			name: "long snippet with hits",
-			a: notify.Alert{Title: "Short title", Link: "https://e.com/", Feed: "Feed", Published: time.Unix(0, 0),
-				Snippet: long("«APT29» word", 2000), Watches: []notify.WatchMatch{{Name: "apt29", Terms: []string{"APT29"}}}},
+			a: model.Alert{Title: "Short title", Link: "https://e.com/", Feed: "Feed", Published: time.Unix(0, 0),
+				Snippet: long("«APT29» word", 2000), Watches: []model.WatchMatch{{Name: "apt29", Terms: []string{"APT29"}}}},
 			keep: []string{"Short title", "Feed", "1970-01-01 00:00 UTC", "apt29: APT29"},
 			cut:  "snippet-hits",
 		},
 		{
 			name: "emoji snippet counts double",
-			a: notify.Alert{Title: "T", Link: "https://e.com/", Feed: "F",
-				Snippet: strings.Repeat("🔥", 3000), Watches: []notify.WatchMatch{{Name: "w", Terms: []string{"x"}}}},
+			a: model.Alert{Title: "T", Link: "https://e.com/", Feed: "F",
+				Snippet: strings.Repeat("🔥", 3000), Watches: []model.WatchMatch{{Name: "w", Terms: []string{"x"}}}},
 			keep: []string{"T", "w: x"},
 			cut:  "snippet",
 		},
 		{
 			name: "huge title and snippet",
-			a: notify.Alert{Title: long("title", 2000), Link: "https://e.com/", Feed: "Feed",
-				Snippet: long("snippet", 2000), Watches: []notify.WatchMatch{{Name: "w", Terms: []string{"x"}}}},
+			a: model.Alert{Title: long("title", 2000), Link: "https://e.com/", Feed: "Feed",
+				Snippet: long("snippet", 2000), Watches: []model.WatchMatch{{Name: "w", Terms: []string{"x"}}}},
 			keep: []string{"Feed", "🔎 w: x", "snippet snippet"},
 			cut:  "title",
 		},
 		{
 			name: "a thousand watches",
-			a: func() notify.Alert {
-				a := notify.Alert{Title: "Many", Link: "https://e.com/", Feed: "Feed", Snippet: "short «hit»"}
+			a: func() model.Alert {
+				a := model.Alert{Title: "Many", Link: "https://e.com/", Feed: "Feed", Snippet: "short «hit»"}
 				for i := range 1000 {
-					a.Watches = append(a.Watches, notify.WatchMatch{Name: fmt.Sprintf("watch-%04d", i), Terms: []string{"term one", "term two"}})
+					a.Watches = append(a.Watches, model.WatchMatch{Name: fmt.Sprintf("watch-%04d", i), Terms: []string{"term one", "term two"}})
 				}
 				return a
 			}(),

@@ -11,6 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
 )
 
@@ -27,13 +28,32 @@ var (
 // before giving up (alerts never wait here: the dispatcher does).
 const maxReplyWait = 30 * time.Second
 
-// chatRef is a parsed chat: a numeric id or a public @username.
+// Kind is the telegram destination kind: a chat by numeric id or public
+// @username, optionally a forum topic of it after a slash.
+var Kind = notify.Kind{
+	Name:  "telegram",
+	Usage: "telegram:CHAT_ID or telegram:CHAT_ID/TOPIC_ID, like telegram:-1001234567890/42",
+	Check: func(target string) error {
+		// One spelling per chat: subscriptions use the numeric id, so a
+		// route to @name would alert the same channel a second time.
+		if strings.HasPrefix(target, "@") {
+			return errors.New("use the numeric chat id, not the @username")
+		}
+		_, err := parseTarget(target)
+		return err
+	},
+}
+
+// chatRef is a parsed chat: a numeric id or a public @username, and a forum
+// topic (message_thread_id) or 0.
 type chatRef struct {
 	id       int64
 	username string // with the @
+	topic    int64
 }
 
-// key is the chat_id parameter Telegram sees, used for the 429 holds.
+// key is the chat_id parameter Telegram sees, used for the 429 holds (a
+// forum's topics share their chat's limits).
 func (c chatRef) key() string {
 	if c.username != "" {
 		return strings.ToLower(c.username)
@@ -49,25 +69,73 @@ func (c chatRef) base() tgbotapi.BaseChat {
 	return tgbotapi.BaseChat{ChatID: c.id, ChannelUsername: c.username}
 }
 
-// parseDest parses "telegram:CHAT_ID" or "telegram:@channel".
-func parseDest(dest string) (chatRef, error) {
-	platform, rest, ok := strings.Cut(dest, ":")
-	if !ok || platform != "telegram" {
+// Destination returns the destination of chat id, in topic when topic is not 0.
+func Destination(chatID, topic int64) model.Destination {
+	d := "telegram:" + strconv.FormatInt(chatID, 10)
+	if topic != 0 {
+		d += "/" + strconv.FormatInt(topic, 10)
+	}
+	return model.Destination(d)
+}
+
+// parseDest parses a telegram destination (see Kind).
+func parseDest(dest model.Destination) (chatRef, error) {
+	if dest.Kind() != Kind.Name {
 		return chatRef{}, fmt.Errorf("telegram: destination %q is not telegram:CHAT_ID", dest)
 	}
-	if strings.HasPrefix(rest, "@") && len(rest) > 1 {
-		return chatRef{username: rest}, nil
+	c, err := parseTarget(dest.Target())
+	if err != nil {
+		return chatRef{}, fmt.Errorf("telegram: destination %q: %w", dest, err)
 	}
-	id, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil || id == 0 {
-		return chatRef{}, fmt.Errorf("telegram: destination %q: chat id is not a non-zero integer", dest)
+	return c, nil
+}
+
+func parseTarget(target string) (chatRef, error) {
+	chat, topic, hasTopic := strings.Cut(target, "/")
+	var c chatRef
+	if strings.HasPrefix(chat, "@") && len(chat) > 1 {
+		c.username = chat
+	} else {
+		id, err := strconv.ParseInt(chat, 10, 64)
+		if err != nil || id == 0 {
+			return chatRef{}, errors.New("chat id is not a non-zero integer")
+		}
+		c.id = id
 	}
-	return chatRef{id: id}, nil
+	if hasTopic {
+		t, err := strconv.ParseInt(topic, 10, 64)
+		if err != nil || t <= 0 {
+			return chatRef{}, errors.New("topic id is not a positive integer")
+		}
+		c.topic = t
+	}
+	return c, nil
+}
+
+// messageParams spells msg for sendMessage by hand, with what
+// telegram-bot-api v5.5.1 (Bot API 5.5) lacks: message_thread_id, which
+// puts the message in c's forum topic. Its Chattable cannot be extended from
+// outside the library, so every message goes through MakeRequest this way.
+func messageParams(c chatRef, msg tgbotapi.MessageConfig) tgbotapi.Params {
+	p := tgbotapi.Params{}
+	if c.username != "" {
+		p["chat_id"] = c.username
+	} else {
+		p.AddNonZero64("chat_id", c.id)
+	}
+	p.AddNonZero64("message_thread_id", c.topic)
+	p["text"] = msg.Text
+	p.AddNonEmpty("parse_mode", msg.ParseMode)
+	p.AddBool("disable_web_page_preview", msg.DisableWebPagePreview)
+	p.AddBool("disable_notification", msg.DisableNotification)
+	p.AddNonZero("reply_to_message_id", msg.ReplyToMessageID)
+	p.AddBool("allow_sending_without_reply", msg.AllowSendingWithoutReply)
+	return p
 }
 
 // Limits implements notify.Paced: one message per second to a private chat,
 // 20 per minute to a group or channel, 30 per second for the whole bot.
-func (b *Bot) Limits(dest string) (perDest, platform notify.Rate) {
+func (b *Bot) Limits(dest model.Destination) (perDest, platform notify.Rate) {
 	c, err := parseDest(dest)
 	if err != nil || c.group() {
 		return groupRate, platformRate
@@ -81,7 +149,7 @@ func (b *Bot) Limits(dest string) (perDest, platform notify.Rate) {
 // without a request while an earlier 429 for the chat is still running),
 // *notify.PermanentError when the chat is gone, blocked the bot or moved
 // (MigrateTo), and other errors for failures worth retrying.
-func (b *Bot) Send(ctx context.Context, a notify.Alert) error {
+func (b *Bot) Send(ctx context.Context, a model.Alert) error {
 	c, err := parseDest(a.Destination)
 	if err != nil {
 		return &notify.PermanentError{Err: err}
@@ -110,7 +178,7 @@ func (b *Bot) sendMessage(ctx context.Context, c chatRef, msg tgbotapi.MessageCo
 	if until := b.holdUntil(c.key()); time.Now().Before(until) {
 		return &notify.RetryAfterError{After: time.Until(until), Err: errors.New("telegram: chat " + c.key() + " is still rate limited")}
 	}
-	_, err := b.call(ctx, msg, "sendMessage", requestTimeout)
+	_, err := b.callParams(ctx, "sendMessage", messageParams(c, msg), requestTimeout)
 	var ra *notify.RetryAfterError
 	if errors.As(err, &ra) {
 		b.setHold(c.key(), time.Now().Add(ra.After))
@@ -119,7 +187,7 @@ func (b *Bot) sendMessage(ctx context.Context, c chatRef, msg tgbotapi.MessageCo
 }
 
 // plainAlert is the alert as plain text, for the fallback without markup.
-func plainAlert(a notify.Alert) string {
+func plainAlert(a model.Alert) string {
 	var sb strings.Builder
 	sb.WriteString(oneLine(a.Title))
 	if href := safeHref(a.Link); href != "" {

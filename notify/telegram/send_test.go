@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/notify/telegram/telegramtest"
 )
@@ -117,9 +118,9 @@ func TestSendAlert(t *testing.T) {
 func TestSendHostileAndLong(t *testing.T) {
 	f := newFakeAPI(t)
 	b := f.newBot(t, Options{})
-	alerts := []notify.Alert{
+	alerts := []model.Alert{
 		{Title: "<script>alert(1)</script> & </b><i>", Link: `https://e.com/?a="b"&c=<d>`, Feed: "<Feed & co>", Snippet: "«<b>» unbalanced « and &nbsp;"},
-		{Title: "Long", Link: "https://e.com/", Feed: "F", Snippet: strings.Repeat("«hit» Київ 🔥 ", 1500), Watches: []notify.WatchMatch{{Name: "w", Terms: []string{"hit"}}}},
+		{Title: "Long", Link: "https://e.com/", Feed: "F", Snippet: strings.Repeat("«hit» Київ 🔥 ", 1500), Watches: []model.WatchMatch{{Name: "w", Terms: []string{"hit"}}}},
 	}
 	for i, a := range alerts {
 		a.Destination = "telegram:5551234"
@@ -225,11 +226,11 @@ func TestSendErrors(t *testing.T) {
 			f := newFakeAPI(t)
 			var logs bytes.Buffer
 			b := f.newBot(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-			if c, err := parseDest(tt.dest); err == nil {
+			if c, err := parseDest(model.Destination(tt.dest)); err == nil {
 				f.FailChat(c.key(), tt.replies...)
 			}
 			a := sampleAlert()
-			a.Destination = tt.dest
+			a.Destination = model.Destination(tt.dest)
 			err := b.Send(context.Background(), a)
 			var ra *notify.RetryAfterError
 			var pe *notify.PermanentError
@@ -239,7 +240,7 @@ func TestSendErrors(t *testing.T) {
 					t.Fatalf("err = %v, want RetryAfterError after %s", err, tt.retry)
 				}
 			case tt.permanent:
-				if !errors.As(err, &pe) || pe.MigrateTo != tt.migrate {
+				if !errors.As(err, &pe) || string(pe.MigrateTo) != tt.migrate {
 					t.Fatalf("err = %#v, want PermanentError migrating to %q", err, tt.migrate)
 				}
 			case tt.transient:
@@ -347,7 +348,7 @@ func TestLimits(t *testing.T) {
 	var _ notify.Paced = b
 	var _ notify.Sender = b
 	for _, tt := range tests {
-		per, all := b.Limits(tt.dest)
+		per, all := b.Limits(model.Destination(tt.dest))
 		if per != tt.want || all != (notify.Rate{N: 30, Per: time.Second}) {
 			t.Errorf("Limits(%q) = %v, %v", tt.dest, per, all)
 		}

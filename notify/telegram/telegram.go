@@ -176,6 +176,21 @@ func (b *Bot) call(ctx context.Context, c tgbotapi.Chattable, method string, tim
 	return resp, nil
 }
 
+// callParams is call for a method with hand-built parameters (what the
+// library's types cannot express).
+func (b *Bot) callParams(ctx context.Context, method string, params tgbotapi.Params, timeout time.Duration) (*tgbotapi.APIResponse, error) {
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	api := *b.api
+	d := &ctxDoer{ctx: cctx, base: b.client}
+	api.Client = d
+	resp, err := api.MakeRequest(method, params)
+	if err != nil {
+		return nil, b.mapError(method, d, err)
+	}
+	return resp, nil
+}
+
 // APIError is a failure the Bot API reported (ok:false), with the token
 // never part of it.
 type APIError struct {
@@ -226,7 +241,7 @@ func (b *Bot) mapError(method string, d *ctxDoer, err error) error {
 		apiErr := &APIError{Method: method, Code: code, Description: b.scrub(tgErr.Message)}
 		switch {
 		case tgErr.MigrateToChatID != 0:
-			return &notify.PermanentError{Err: apiErr, MigrateTo: "telegram:" + strconv.FormatInt(tgErr.MigrateToChatID, 10)}
+			return &notify.PermanentError{Err: apiErr, MigrateTo: Destination(tgErr.MigrateToChatID, 0)}
 		case code == http.StatusTooManyRequests || tgErr.RetryAfter > 0:
 			after := time.Duration(tgErr.RetryAfter) * time.Second
 			if after <= 0 {

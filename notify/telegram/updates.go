@@ -256,7 +256,7 @@ func (b *Bot) request(m *tgbotapi.Message) (bot.Request, bool) {
 	anonAdmin := userID == anonymousAdminBot && m.SenderChat != nil && m.SenderChat.ID == chatID
 	return bot.Request{
 		Platform: "telegram",
-		Chat:     "telegram:" + strconv.FormatInt(chatID, 10),
+		Chat:     Destination(chatID, 0),
 		Kind:     kind,
 		UserID:   strconv.FormatInt(userID, 10),
 		UserName: name,

@@ -181,7 +181,7 @@ func TestRunCommands(t *testing.T) {
 	}
 	for i, w := range wants {
 		r := got[i].req
-		if r.Platform != "telegram" || r.Chat != w.chat || r.UserID != w.user || r.Command != w.cmd || r.Args != w.args || r.Kind != w.kind {
+		if r.Platform != "telegram" || string(r.Chat) != w.chat || r.UserID != w.user || r.Command != w.cmd || r.Args != w.args || r.Kind != w.kind {
 			t.Errorf("command %d = %+v, want %+v", i, r, w)
 		}
 		if got[i].err != nil {

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store"
 )
 
 func openTest(t *testing.T) (*DB, string) {
@@ -25,17 +26,17 @@ func openTest(t *testing.T) (*DB, string) {
 	return db, path
 }
 
-func alertTo(dest, title string) notify.Alert {
-	return notify.Alert{Destination: dest, Title: title}
+func alertTo(dest model.Destination, title string) model.Alert {
+	return model.Alert{Destination: dest, Title: title}
 }
 
 func TestIngestDedup(t *testing.T) {
 	ctx := context.Background()
 	db, path := openTest(t)
-	feedA := FeedState{URL: "http://a/feed", Initialized: true}
-	res, err := db.Ingest(ctx, feedA, nil, []NewItem{
-		{Key: "g1", LinkKey: "http://a/1", TitleKey: "one", Alerts: []notify.Alert{alertTo("console", "One")}},
-		{Key: "g2", LinkKey: "http://a/2", TitleKey: "two", Alerts: []notify.Alert{alertTo("console", "Two"), alertTo("telegram:1", "Two")}},
+	feedA := model.FeedState{URL: "http://a/feed", Initialized: true}
+	res, err := db.Ingest(ctx, feedA, nil, []model.NewItem{
+		{Key: "g1", LinkKey: "http://a/1", TitleKey: "one", Alerts: []model.Alert{alertTo("console", "One")}},
+		{Key: "g2", LinkKey: "http://a/2", TitleKey: "two", Alerts: []model.Alert{alertTo("console", "Two"), alertTo("telegram:1", "Two")}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -50,21 +51,21 @@ func TestIngestDedup(t *testing.T) {
 	tests := []struct {
 		name      string
 		feed      string
-		item      NewItem
+		item      model.NewItem
 		wantNew   int
 		wantDup   int
 		wantQueue int
 	}{
-		{"same key again", "http://a/feed", NewItem{Key: "g1", LinkKey: "http://a/1"}, 0, 0, 0},
-		{"GUID changed, same link", "http://a/feed", NewItem{Key: "g1-new", LinkKey: "http://a/1", TitleKey: "one"}, 1, 1, 0},
-		{"other feed, same link", "http://b/feed", NewItem{Key: "x", LinkKey: "http://a/2"}, 1, 1, 0},
-		{"other feed, same title", "http://b/feed", NewItem{Key: "y", LinkKey: "http://b/y", TitleKey: "two"}, 1, 1, 0},
-		{"really new", "http://b/feed", NewItem{Key: "z", LinkKey: "http://b/z", TitleKey: "three"}, 1, 0, 1},
+		{"same key again", "http://a/feed", model.NewItem{Key: "g1", LinkKey: "http://a/1"}, 0, 0, 0},
+		{"GUID changed, same link", "http://a/feed", model.NewItem{Key: "g1-new", LinkKey: "http://a/1", TitleKey: "one"}, 1, 1, 0},
+		{"other feed, same link", "http://b/feed", model.NewItem{Key: "x", LinkKey: "http://a/2"}, 1, 1, 0},
+		{"other feed, same title", "http://b/feed", model.NewItem{Key: "y", LinkKey: "http://b/y", TitleKey: "two"}, 1, 1, 0},
+		{"really new", "http://b/feed", model.NewItem{Key: "z", LinkKey: "http://b/z", TitleKey: "three"}, 1, 0, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.item.Alerts = []notify.Alert{alertTo("console", tt.name)}
-			res, err := db.Ingest(ctx, FeedState{URL: tt.feed, Initialized: true}, nil, []NewItem{tt.item})
+			tt.item.Alerts = []model.Alert{alertTo("console", tt.name)}
+			res, err := db.Ingest(ctx, model.FeedState{URL: tt.feed, Initialized: true}, nil, []model.NewItem{tt.item})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,11 +104,11 @@ func TestTitleWindowExpires(t *testing.T) {
 	db, _ := openTest(t)
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	db.now = func() time.Time { return clock }
-	if _, err := db.Ingest(ctx, FeedState{URL: "http://a"}, nil, []NewItem{{Key: "1", TitleKey: "headline"}}); err != nil {
+	if _, err := db.Ingest(ctx, model.FeedState{URL: "http://a"}, nil, []model.NewItem{{Key: "1", TitleKey: "headline"}}); err != nil {
 		t.Fatal(err)
 	}
-	clock = clock.Add(TitleWindow + time.Hour)
-	res, err := db.Ingest(ctx, FeedState{URL: "http://b"}, nil, []NewItem{{Key: "2", TitleKey: "headline", Alerts: []notify.Alert{alertTo("console", "x")}}})
+	clock = clock.Add(store.TitleWindow + time.Hour)
+	res, err := db.Ingest(ctx, model.FeedState{URL: "http://b"}, nil, []model.NewItem{{Key: "2", TitleKey: "headline", Alerts: []model.Alert{alertTo("console", "x")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,9 +122,9 @@ func TestOutboxLifecycle(t *testing.T) {
 	db, _ := openTest(t)
 	now := time.Now()
 	old, newer := now.Add(-2*time.Hour), now.Add(-time.Hour)
-	_, err := db.Ingest(ctx, FeedState{URL: "http://a"}, nil, []NewItem{
-		{Key: "newer", Published: newer, Alerts: []notify.Alert{alertTo("telegram:1", "newer")}},
-		{Key: "old", Published: old, Alerts: []notify.Alert{alertTo("telegram:1", "old"), alertTo("discord:2", "old")}},
+	_, err := db.Ingest(ctx, model.FeedState{URL: "http://a"}, nil, []model.NewItem{
+		{Key: "newer", Published: newer, Alerts: []model.Alert{alertTo("telegram:1", "newer")}},
+		{Key: "old", Published: old, Alerts: []model.Alert{alertTo("telegram:1", "old"), alertTo("discord:2", "old")}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +162,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	if err := db.DisableDestination(ctx, "telegram:1", "blocked"); err != nil {
 		t.Fatal(err)
 	}
-	parked, err := db.ListOutbox(ctx, StateParked, "", 0)
+	parked, err := db.ListOutbox(ctx, model.StateParked, "", 0)
 	if err != nil || len(parked) != 1 || parked[0].LastError != "blocked" {
 		t.Fatalf("parked = %+v, %v", parked, err)
 	}
@@ -205,8 +206,8 @@ func TestPruneKeepsItemsStillInFeed(t *testing.T) {
 	db, _ := openTest(t)
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	db.now = func() time.Time { return clock }
-	f := FeedState{URL: "http://a"}
-	if _, err := db.Ingest(ctx, f, nil, []NewItem{{Key: "stays"}, {Key: "leaves"}}); err != nil {
+	f := model.FeedState{URL: "http://a"}
+	if _, err := db.Ingest(ctx, f, nil, []model.NewItem{{Key: "stays"}, {Key: "leaves"}}); err != nil {
 		t.Fatal(err)
 	}
 	clock = clock.Add(100 * 24 * time.Hour)
@@ -254,7 +255,7 @@ func TestReadOnlyStoreFailsLoudly(t *testing.T) {
 	if err := db.Ping(ctx); err == nil || !strings.Contains(err.Error(), "write check") {
 		t.Fatalf("Ping on a read-only store = %v, want a write-check error", err)
 	}
-	_, err := db.Ingest(ctx, FeedState{URL: "http://a"}, nil, []NewItem{{Key: "1", Alerts: []notify.Alert{alertTo("console", "x")}}})
+	_, err := db.Ingest(ctx, model.FeedState{URL: "http://a"}, nil, []model.NewItem{{Key: "1", Alerts: []model.Alert{alertTo("console", "x")}}})
 	if err == nil || !strings.Contains(err.Error(), "http://a") {
 		t.Fatalf("Ingest on a read-only store = %v, want an error naming the feed", err)
 	}
@@ -306,11 +307,11 @@ func TestCheckpointerCopiesTheWAL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	items := make([]NewItem, 3000)
+	items := make([]model.NewItem, 3000)
 	for i := range items {
-		items[i] = NewItem{Key: fmt.Sprint("k", i), LinkKey: fmt.Sprint("https://x/", i), TitleKey: fmt.Sprint("a title long enough ", i)}
+		items[i] = model.NewItem{Key: fmt.Sprint("k", i), LinkKey: fmt.Sprint("https://x/", i), TitleKey: fmt.Sprint("a title long enough ", i)}
 	}
-	if _, err := db.Ingest(ctx, FeedState{URL: "http://a"}, nil, items); err != nil {
+	if _, err := db.Ingest(ctx, model.FeedState{URL: "http://a"}, nil, items); err != nil {
 		t.Fatal(err)
 	}
 	// The writer's own checkpoint waits for 32,000 pages; only the
@@ -335,11 +336,11 @@ func TestTitleDedupOnlyAgainstAlertedStories(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTest(t)
 	// Feed A carried the headline silently (it matched no watch).
-	if _, err := db.Ingest(ctx, FeedState{URL: "http://a"}, nil, []NewItem{{Key: "1", LinkKey: "http://a/1", TitleKey: "same headline"}}); err != nil {
+	if _, err := db.Ingest(ctx, model.FeedState{URL: "http://a"}, nil, []model.NewItem{{Key: "1", LinkKey: "http://a/1", TitleKey: "same headline"}}); err != nil {
 		t.Fatal(err)
 	}
 	// Feed B's copy matches: it was never alerted, so it alerts now.
-	res, err := db.Ingest(ctx, FeedState{URL: "http://b"}, nil, []NewItem{{Key: "2", LinkKey: "http://b/2", TitleKey: "same headline", Alerts: []notify.Alert{alertTo("console", "x")}}})
+	res, err := db.Ingest(ctx, model.FeedState{URL: "http://b"}, nil, []model.NewItem{{Key: "2", LinkKey: "http://b/2", TitleKey: "same headline", Alerts: []model.Alert{alertTo("console", "x")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +348,7 @@ func TestTitleDedupOnlyAgainstAlertedStories(t *testing.T) {
 		t.Fatalf("first alert for the headline: %+v, want it queued", res)
 	}
 	// Feed C's copy is a duplicate of an alerted story.
-	res, err = db.Ingest(ctx, FeedState{URL: "http://c"}, nil, []NewItem{{Key: "3", LinkKey: "http://c/3", TitleKey: "same headline", Alerts: []notify.Alert{alertTo("console", "x")}}})
+	res, err = db.Ingest(ctx, model.FeedState{URL: "http://c"}, nil, []model.NewItem{{Key: "3", LinkKey: "http://c/3", TitleKey: "same headline", Alerts: []model.Alert{alertTo("console", "x")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +356,7 @@ func TestTitleDedupOnlyAgainstAlertedStories(t *testing.T) {
 		t.Fatalf("second alert for the headline: %+v, want a duplicate", res)
 	}
 	// A silent item's link still guards against GUID renumbering.
-	res, err = db.Ingest(ctx, FeedState{URL: "http://a"}, nil, []NewItem{{Key: "1-renumbered", LinkKey: "http://a/1", Alerts: []notify.Alert{alertTo("console", "x")}}})
+	res, err = db.Ingest(ctx, model.FeedState{URL: "http://a"}, nil, []model.NewItem{{Key: "1-renumbered", LinkKey: "http://a/1", Alerts: []model.Alert{alertTo("console", "x")}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -12,16 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store"
 )
-
-// TitleWindow is how long a normalised title keeps deduplicating stories
-// across feeds: the same headline a week later is probably a new story.
-const TitleWindow = 72 * time.Hour
-
-// PresentRefresh is how stale an item's "still in its feed" mark may get
-// before a parse refreshes it. PruneItems must keep items much longer.
-const PresentRefresh = 24 * time.Hour
 
 // maxParams bounds the variables in one statement (SQLite's default limit is 32766).
 const maxParams = 500
@@ -41,25 +34,6 @@ func (db *DB) SeenKeys(ctx context.Context, feedURL string, keys []string) (map[
 	return seen, nil
 }
 
-// NewItem is an item not yet recorded, with the alerts it should raise.
-type NewItem struct {
-	Key       string // dedup key within the feed
-	LinkKey   string // canonical link, for cross-feed dedup ("" if none)
-	TitleKey  string // normalised title, for cross-feed dedup ("" if none)
-	Published time.Time
-	// Alerts to queue, one per destination; empty to remember the item only.
-	Alerts []notify.Alert
-}
-
-// IngestResult says what Ingest did.
-type IngestResult struct {
-	New        int // items recorded for the first time
-	Duplicates int // of those, stories that would have alerted but were already known under another key
-	Queued     int // alert rows queued
-	// QueuedByPlatform splits Queued by platform ("telegram", "discord", ...).
-	QueuedByPlatform map[string]int
-}
-
 // Ingest records one successful parse of feed f in a single transaction:
 // it saves f, marks the keys still present in the feed (so pruning keeps
 // them), records each new item with its dedup keys and queues its alerts.
@@ -68,11 +42,11 @@ type IngestResult struct {
 // another feed, or earlier in this batch), or whose normalised title was
 // alerted within TitleWindow, is remembered without alerts. Either the whole parse is recorded
 // with its alerts, or nothing is. f.LastParsed is set to the store's clock.
-func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items []NewItem) (IngestResult, error) {
-	var res IngestResult
+func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, items []model.NewItem) (model.IngestResult, error) {
+	var res model.IngestResult
 	now := db.now()
 	err := db.batch(ctx, func(tx *sql.Tx) error {
-		res = IngestResult{}
+		res = model.IngestResult{}
 		f.LastParsed = now
 		if err := db.saveFeed(ctx, tx, f); err != nil {
 			return err
@@ -81,7 +55,7 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 		// fresh IN list for every feed cost more than the lookups.
 		touch := tx.StmtContext(ctx, db.stmts.touchItem)
 		feed := keyHash(f.URL)
-		stale := now.Add(-PresentRefresh).UnixMilli()
+		stale := now.Add(-store.PresentRefresh).UnixMilli()
 		for _, k := range present {
 			// Refreshing a day-old mark is enough for pruning (which waits
 			// months) and spares rewriting every row at every parse.
@@ -91,7 +65,7 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 		}
 		linkKnown := tx.StmtContext(ctx, db.stmts.linkKnown)
 		titleKnown := tx.StmtContext(ctx, db.stmts.titleKnown)
-		windowStart := now.Add(-TitleWindow).UnixMilli()
+		windowStart := now.Add(-store.TitleWindow).UnixMilli()
 		insert := tx.StmtContext(ctx, db.stmts.insertItem)
 		queue := tx.StmtContext(ctx, db.stmts.queueAlert)
 		// Keys recorded earlier in this batch.
@@ -142,14 +116,14 @@ func (db *DB) Ingest(ctx context.Context, f FeedState, present []string, items [
 					if res.QueuedByPlatform == nil {
 						res.QueuedByPlatform = make(map[string]int)
 					}
-					res.QueuedByPlatform[notify.Platform(a.Destination)]++
+					res.QueuedByPlatform[a.Destination.Kind()]++
 				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return IngestResult{}, fmt.Errorf("store: ingest %s: %w", f.URL, err)
+		return model.IngestResult{}, fmt.Errorf("store: ingest %s: %w", f.URL, err)
 	}
 	return res, nil
 }
@@ -238,7 +212,7 @@ const (
 
 // queueAlert inserts one outbox row with the prepared queueAlertSQL; false
 // when the story was already queued for that destination.
-func queueAlert(ctx context.Context, stmt *sql.Stmt, story string, a notify.Alert, published, now time.Time) (bool, error) {
+func queueAlert(ctx context.Context, stmt *sql.Stmt, story string, a model.Alert, published, now time.Time) (bool, error) {
 	if a.Nonce == "" {
 		a.Nonce = newNonce()
 	}
@@ -272,8 +246,8 @@ func newNonce() string {
 // refreshed at every parse, and an item is only a candidate once a later
 // parse no longer listed it. Returns the number of items forgotten.
 func (db *DB) PruneItems(ctx context.Context, keep time.Duration) (int64, error) {
-	if keep <= 2*PresentRefresh {
-		return 0, fmt.Errorf("store: prune items: keep %s is too short (more than %s needed)", keep, 2*PresentRefresh)
+	if keep <= 2*store.PresentRefresh {
+		return 0, fmt.Errorf("store: prune items: keep %s is too short (more than %s needed)", keep, 2*store.PresentRefresh)
 	}
 	feeds, err := db.FeedStates(ctx)
 	if err != nil {
@@ -281,11 +255,11 @@ func (db *DB) PruneItems(ctx context.Context, keep time.Duration) (int64, error)
 	}
 	cutoff := db.now().Add(-keep).UnixMilli()
 	var total int64
-	// An item still listed has last_seen within PresentRefresh of the last
+	// An item still listed has last_seen within store.PresentRefresh of the last
 	// parse; one that left the feed falls behind it from then on.
 	for _, f := range feeds {
 		r, err := db.w.ExecContext(ctx, `DELETE FROM items WHERE feed = ? AND last_seen < ? AND last_seen < ?`,
-			keyHash(f.URL), cutoff, ms(f.LastParsed.Add(-PresentRefresh)))
+			keyHash(f.URL), cutoff, ms(f.LastParsed.Add(-store.PresentRefresh)))
 		if err != nil {
 			return total, fmt.Errorf("store: prune items of %s: %w", f.URL, err)
 		}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -8,31 +8,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/model"
 )
-
-// Outbox row states.
-const (
-	StatePending = "pending"
-	StateSent    = "sent"
-	StateParked  = "parked"
-)
-
-// OutboxRow is one queued alert with its delivery state.
-type OutboxRow struct {
-	ID          int64
-	Destination string
-	State       string
-	Attempts    int
-	NextAttempt time.Time
-	LastError   string
-	CreatedAt   time.Time
-	Alert       notify.Alert
-}
 
 // DueDestinations returns the destinations that have a pending alert due at
 // now and are neither disabled nor muted.
-func (db *DB) DueDestinations(ctx context.Context, now time.Time) ([]string, error) {
+func (db *DB) DueDestinations(ctx context.Context, now time.Time) ([]model.Destination, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT o.destination FROM outbox o
 		LEFT JOIN destinations d ON d.destination = o.destination
 		WHERE o.state = 'pending' AND o.next_attempt <= ?
@@ -41,9 +22,9 @@ func (db *DB) DueDestinations(ctx context.Context, now time.Time) ([]string, err
 		return nil, fmt.Errorf("store: due destinations: %w", err)
 	}
 	defer rows.Close()
-	var out []string
+	var out []model.Destination
 	for rows.Next() {
-		var d string
+		var d model.Destination
 		if err := rows.Scan(&d); err != nil {
 			return nil, fmt.Errorf("store: due destinations: %w", err)
 		}
@@ -55,14 +36,14 @@ func (db *DB) DueDestinations(ctx context.Context, now time.Time) ([]string, err
 // NextAlerts returns up to limit pending alerts for dest in delivery order
 // (publication time, then queue order), stopping before the first one not
 // yet due, so that a retried alert keeps its place ahead of later ones.
-func (db *DB) NextAlerts(ctx context.Context, dest string, now time.Time, limit int) ([]notify.Alert, error) {
+func (db *DB) NextAlerts(ctx context.Context, dest model.Destination, now time.Time, limit int) ([]model.Alert, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, payload, next_attempt, attempts FROM outbox
 		WHERE state = 'pending' AND destination = ? ORDER BY published, id LIMIT ?`, dest, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: next alerts for %s: %w", dest, err)
 	}
 	defer rows.Close()
-	var out []notify.Alert
+	var out []model.Alert
 	for rows.Next() {
 		var id, next int64
 		var attempts int
@@ -83,8 +64,8 @@ func (db *DB) NextAlerts(ctx context.Context, dest string, now time.Time, limit 
 	return out, rows.Err()
 }
 
-func decodeAlert(id int64, payload string) (notify.Alert, error) {
-	var a notify.Alert
+func decodeAlert(id int64, payload string) (model.Alert, error) {
+	var a model.Alert
 	if err := json.Unmarshal([]byte(payload), &a); err != nil {
 		return a, fmt.Errorf("store: outbox row %d: bad payload: %w", id, err)
 	}
@@ -117,28 +98,29 @@ func (db *DB) Park(ctx context.Context, id int64, reason string) error {
 }
 
 // ParkDestination parks every pending alert of dest (a destination that is gone).
-func (db *DB) ParkDestination(ctx context.Context, dest, reason string) error {
+func (db *DB) ParkDestination(ctx context.Context, dest model.Destination, reason string) error {
 	return db.exec(ctx, "park destination", `UPDATE outbox SET state = 'parked', last_error = ?, done_at = ?
 		WHERE destination = ? AND state = 'pending'`, reason, db.now().UnixMilli(), dest)
 }
 
 // DisableDestination stops deliveries to dest until RetryParked re-queues its alerts.
-func (db *DB) DisableDestination(ctx context.Context, dest, reason string) error {
+func (db *DB) DisableDestination(ctx context.Context, dest model.Destination, reason string) error {
 	return db.exec(ctx, "disable destination", `INSERT INTO destinations (destination, disabled_at, disabled_reason) VALUES (?, ?, ?)
 		ON CONFLICT (destination) DO UPDATE SET disabled_at = excluded.disabled_at, disabled_reason = excluded.disabled_reason`,
 		dest, db.now().UnixMilli(), reason)
 }
 
 // DisabledDestinations maps each disabled destination to the reason.
-func (db *DB) DisabledDestinations(ctx context.Context) (map[string]string, error) {
+func (db *DB) DisabledDestinations(ctx context.Context) (map[model.Destination]string, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT destination, disabled_reason FROM destinations WHERE disabled_at != 0`)
 	if err != nil {
 		return nil, fmt.Errorf("store: disabled destinations: %w", err)
 	}
 	defer rows.Close()
-	out := make(map[string]string)
+	out := make(map[model.Destination]string)
 	for rows.Next() {
-		var d, r string
+		var d model.Destination
+		var r string
 		if err := rows.Scan(&d, &r); err != nil {
 			return nil, fmt.Errorf("store: disabled destinations: %w", err)
 		}
@@ -150,7 +132,7 @@ func (db *DB) DisabledDestinations(ctx context.Context) (map[string]string, erro
 // MoveDestination moves the waiting and parked alerts of from to to (a
 // Telegram group upgraded to a supergroup), re-queues them, and carries the
 // mute over.
-func (db *DB) MoveDestination(ctx context.Context, from, to string) error {
+func (db *DB) MoveDestination(ctx context.Context, from, to model.Destination) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id, payload FROM outbox WHERE destination = ? AND state IN ('pending', 'parked')`, from)
 		if err != nil {
@@ -199,7 +181,7 @@ func (db *DB) MoveDestination(ctx context.Context, from, to string) error {
 
 // ListOutbox returns alerts in state ("pending", "parked" or "sent"; "" for
 // pending and parked), for dest ("" for all), oldest first, at most limit.
-func (db *DB) ListOutbox(ctx context.Context, state, dest string, limit int) ([]OutboxRow, error) {
+func (db *DB) ListOutbox(ctx context.Context, state string, dest model.Destination, limit int) ([]model.OutboxRow, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -210,9 +192,9 @@ func (db *DB) ListOutbox(ctx context.Context, state, dest string, limit int) ([]
 		return nil, fmt.Errorf("store: list outbox: %w", err)
 	}
 	defer rows.Close()
-	var out []OutboxRow
+	var out []model.OutboxRow
 	for rows.Next() {
-		var r OutboxRow
+		var r model.OutboxRow
 		var next, created int64
 		var payload string
 		if err := rows.Scan(&r.ID, &r.Destination, &r.State, &r.Attempts, &next, &r.LastError, &created, &payload); err != nil {
@@ -250,17 +232,9 @@ func (db *DB) RetryParked(ctx context.Context, id int64) (int, error) {
 	return int(n), nil
 }
 
-// QueueStats summarises the outbox.
-type QueueStats struct {
-	Pending int
-	Parked  int
-	// OldestPending is the creation time of the oldest waiting alert (zero if none).
-	OldestPending time.Time
-}
-
 // QueueStats counts waiting and parked alerts.
-func (db *DB) QueueStats(ctx context.Context) (QueueStats, error) {
-	var s QueueStats
+func (db *DB) QueueStats(ctx context.Context) (model.QueueStats, error) {
+	var s model.QueueStats
 	var oldest sql.NullInt64
 	err := db.r.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM outbox WHERE state = 'pending'),
@@ -279,13 +253,13 @@ func (db *DB) PruneSent(ctx context.Context, keep time.Duration) error {
 }
 
 // SetMute holds alerts for dest until the given time; the zero time unmutes.
-func (db *DB) SetMute(ctx context.Context, dest string, until time.Time) error {
+func (db *DB) SetMute(ctx context.Context, dest model.Destination, until time.Time) error {
 	return db.exec(ctx, "set mute", `INSERT INTO destinations (destination, muted_until) VALUES (?, ?)
 		ON CONFLICT (destination) DO UPDATE SET muted_until = excluded.muted_until`, dest, ms(until))
 }
 
 // MuteUntil returns when dest's mute ends (zero when not muted).
-func (db *DB) MuteUntil(ctx context.Context, dest string) (time.Time, error) {
+func (db *DB) MuteUntil(ctx context.Context, dest model.Destination) (time.Time, error) {
 	var until int64
 	err := db.r.QueryRowContext(ctx, `SELECT muted_until FROM destinations WHERE destination = ?`, dest).Scan(&until)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -310,7 +284,7 @@ func (db *DB) exec(ctx context.Context, what, query string, args ...any) error {
 // QueueNotice queues a to every destination in dests as a notice of its
 // own (not tied to a story), so that it is delivered, retried and parked
 // like any alert.
-func (db *DB) QueueNotice(ctx context.Context, dests []string, a notify.Alert) error {
+func (db *DB) QueueNotice(ctx context.Context, dests []model.Destination, a model.Alert) error {
 	now := db.now()
 	story := "notice\x00" + newNonce()
 	return db.tx(ctx, func(tx *sql.Tx) error {

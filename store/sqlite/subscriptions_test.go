@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/newshound/newshound/model"
 )
 
 func openSubsTestDB(t *testing.T) *DB {
@@ -26,14 +28,14 @@ func TestAddSubscriptionAssignsIDAndRefusesDuplicates(t *testing.T) {
 	db := openSubsTestDB(t)
 	at := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)
 
-	w, err := db.AddSubscription(ctx, Subscription{Chat: "telegram:-100", Watch: "apt29", CreatedBy: "42", CreatedAt: at})
+	w, err := db.AddSubscription(ctx, model.Subscription{Chat: "telegram:-100", Watch: "apt29", CreatedBy: "42", CreatedAt: at})
 	if err != nil {
 		t.Fatalf("add watch: %v", err)
 	}
 	if !regexp.MustCompile(`^[a-z2-7]{6}$`).MatchString(w.ID) {
 		t.Errorf("id %q is not 6 base32 characters", w.ID)
 	}
-	q, err := db.AddSubscription(ctx, Subscription{Chat: "telegram:-100", Query: ` "Cozy Bear" OR APT29 `, CreatedBy: "42", CreatedAt: at.Add(time.Second)})
+	q, err := db.AddSubscription(ctx, model.Subscription{Chat: "telegram:-100", Query: ` "Cozy Bear" OR APT29 `, CreatedBy: "42", CreatedAt: at.Add(time.Second)})
 	if err != nil {
 		t.Fatalf("add query: %v", err)
 	}
@@ -46,14 +48,14 @@ func TestAddSubscriptionAssignsIDAndRefusesDuplicates(t *testing.T) {
 
 	tests := []struct {
 		name    string
-		sub     Subscription
+		sub     model.Subscription
 		wantErr error
 		wantID  string
 	}{
-		{"same watch same chat", Subscription{Chat: "telegram:-100", Watch: "apt29"}, ErrSubscriptionExists, w.ID},
-		{"same query same chat", Subscription{Chat: "telegram:-100", Query: `"Cozy Bear" OR APT29`}, ErrSubscriptionExists, q.ID},
-		{"same watch other chat", Subscription{Chat: "discord:7", Watch: "apt29"}, nil, ""},
-		{"watch named like a query", Subscription{Chat: "telegram:-100", Watch: `"Cozy Bear" OR APT29`}, nil, ""},
+		{"same watch same chat", model.Subscription{Chat: "telegram:-100", Watch: "apt29"}, model.ErrSubscriptionExists, w.ID},
+		{"same query same chat", model.Subscription{Chat: "telegram:-100", Query: `"Cozy Bear" OR APT29`}, model.ErrSubscriptionExists, q.ID},
+		{"same watch other chat", model.Subscription{Chat: "discord:7", Watch: "apt29"}, nil, ""},
+		{"watch named like a query", model.Subscription{Chat: "telegram:-100", Watch: `"Cozy Bear" OR APT29`}, nil, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,7 +70,7 @@ func TestAddSubscriptionAssignsIDAndRefusesDuplicates(t *testing.T) {
 		})
 	}
 
-	bad := []Subscription{
+	bad := []model.Subscription{
 		{Chat: "telegram:-100"},
 		{Chat: "telegram:-100", Watch: "a", Query: "b"},
 		{Watch: "a"},
@@ -107,7 +109,7 @@ func TestAddSubscriptionConcurrentUniqueIDs(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			s, err := db.AddSubscription(ctx, Subscription{Chat: "telegram:1", Query: "q" + string(rune('a'+i%26)) + string(rune('a'+i/26))})
+			s, err := db.AddSubscription(ctx, model.Subscription{Chat: "telegram:1", Query: "q" + string(rune('a'+i%26)) + string(rune('a'+i/26))})
 			ids[i], errs[i] = s.ID, err
 		})
 	}
@@ -126,7 +128,7 @@ func TestAddSubscriptionConcurrentUniqueIDs(t *testing.T) {
 func TestRemoveSubscription(t *testing.T) {
 	ctx := context.Background()
 	db := openSubsTestDB(t)
-	add := func(s Subscription) Subscription {
+	add := func(s model.Subscription) model.Subscription {
 		t.Helper()
 		got, err := db.AddSubscription(ctx, s)
 		if err != nil {
@@ -134,14 +136,16 @@ func TestRemoveSubscription(t *testing.T) {
 		}
 		return got
 	}
-	byID := add(Subscription{Chat: "c", Watch: "w1"})
-	add(Subscription{Chat: "c", Watch: "w2"})
-	add(Subscription{Chat: "c", Query: "Baku AND Moscow"})
-	other := add(Subscription{Chat: "other", Watch: "w2"})
+	byID := add(model.Subscription{Chat: "c", Watch: "w1"})
+	add(model.Subscription{Chat: "c", Watch: "w2"})
+	add(model.Subscription{Chat: "c", Query: "Baku AND Moscow"})
+	other := add(model.Subscription{Chat: "other", Watch: "w2"})
 
 	tests := []struct {
-		name, chat, key string
-		want            int
+		name string
+		chat model.Destination
+		key  string
+		want int
 	}{
 		{"by id, upper case", "c", upper(byID.ID), 1},
 		{"same id again", "c", byID.ID, 0},
@@ -184,7 +188,7 @@ func upper(s string) string {
 func TestMoveChat(t *testing.T) {
 	ctx := context.Background()
 	db := openSubsTestDB(t)
-	for _, s := range []Subscription{
+	for _, s := range []model.Subscription{
 		{Chat: "telegram:-1", Watch: "apt29"},
 		{Chat: "telegram:-1", Watch: "baku"},
 		{Chat: "telegram:-1", Query: "Kyiv"},
@@ -232,7 +236,7 @@ func TestChatFeedsRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	db := openSubsTestDB(t)
 	at := time.Date(2026, 11, 27, 1, 2, 3, 4_000_000, time.UTC)
-	feeds := []ChatFeed{
+	feeds := []model.ChatFeed{
 		{URL: "https://example.org/rss", Tags: []string{"ukraine", "osint"}, AddedBy: "7", AddedAt: at},
 		{URL: "https://example.net/atom.xml", AddedBy: "8", AddedAt: at.Add(time.Minute)},
 	}
@@ -241,10 +245,10 @@ func TestChatFeedsRoundTrip(t *testing.T) {
 			t.Fatalf("AddChatFeed(%s): %v", f.URL, err)
 		}
 	}
-	if err := db.AddChatFeed(ctx, ChatFeed{URL: " https://example.org/rss "}); !errors.Is(err, ErrChatFeedExists) {
-		t.Errorf("duplicate feed: err = %v, want ErrChatFeedExists", err)
+	if err := db.AddChatFeed(ctx, model.ChatFeed{URL: " https://example.org/rss "}); !errors.Is(err, model.ErrChatFeedExists) {
+		t.Errorf("duplicate feed: err = %v, want model.ErrChatFeedExists", err)
 	}
-	if err := db.AddChatFeed(ctx, ChatFeed{URL: ""}); err == nil {
+	if err := db.AddChatFeed(ctx, model.ChatFeed{URL: ""}); err == nil {
 		t.Error("empty URL accepted")
 	}
 	got, err := db.ChatFeeds(ctx)

@@ -1,41 +1,19 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
-)
 
-// FeedState is what the store remembers about polling one feed.
-type FeedState struct {
-	URL          string
-	Name         string
-	ETag         string
-	LastModified string
-	BodyHash     string
-	// Initialized is set after the first successful parse: items seen then
-	// were remembered (and alerted only per poll.backfill).
-	Initialized  bool
-	LastPoll     time.Time
-	LastSuccess  time.Time
-	LastParsed   time.Time
-	LastError    string
-	LastErrorAt  time.Time
-	FailingSince time.Time
-	Failures     int
-	NextPoll     time.Time
-	Gone         bool   // 410 Gone: not polled any more
-	MovedTo      string // a permanent redirect's target, for the config to follow
-	NotifiedAt   time.Time
-}
+	"github.com/newshound/newshound/model"
+)
 
 const feedColumns = `url, name, etag, last_modified, body_hash, initialized, last_poll, last_success,
 	last_parsed, last_error, last_error_at, failing_since, failures, next_poll, gone, moved_to, notified_at`
 
-func scanFeed(row interface{ Scan(...any) error }) (FeedState, error) {
-	var f FeedState
+func scanFeed(row interface{ Scan(...any) error }) (model.FeedState, error) {
+	var f model.FeedState
 	var lastPoll, lastSuccess, lastParsed, lastErrorAt, failingSince, nextPoll, notifiedAt int64
 	err := row.Scan(&f.URL, &f.Name, &f.ETag, &f.LastModified, &f.BodyHash, &f.Initialized,
 		&lastPoll, &lastSuccess, &lastParsed, &f.LastError, &lastErrorAt, &failingSince,
@@ -48,10 +26,10 @@ func scanFeed(row interface{ Scan(...any) error }) (FeedState, error) {
 
 // FeedState returns the state of the feed at url; ok is false for a feed
 // never polled.
-func (db *DB) FeedState(ctx context.Context, url string) (f FeedState, ok bool, err error) {
+func (db *DB) FeedState(ctx context.Context, url string) (f model.FeedState, ok bool, err error) {
 	f, err = scanFeed(db.r.QueryRowContext(ctx, `SELECT `+feedColumns+` FROM feeds WHERE url = ?`, url))
 	if errors.Is(err, sql.ErrNoRows) {
-		return FeedState{URL: url}, false, nil
+		return model.FeedState{URL: url}, false, nil
 	}
 	if err != nil {
 		return f, false, fmt.Errorf("store: feed state %s: %w", url, err)
@@ -60,13 +38,13 @@ func (db *DB) FeedState(ctx context.Context, url string) (f FeedState, ok bool, 
 }
 
 // FeedStates returns the state of every feed ever polled, by URL.
-func (db *DB) FeedStates(ctx context.Context) ([]FeedState, error) {
+func (db *DB) FeedStates(ctx context.Context) ([]model.FeedState, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+feedColumns+` FROM feeds ORDER BY url`)
 	if err != nil {
 		return nil, fmt.Errorf("store: feed states: %w", err)
 	}
 	defer rows.Close()
-	var out []FeedState
+	var out []model.FeedState
 	for rows.Next() {
 		f, err := scanFeed(rows)
 		if err != nil {
@@ -79,12 +57,12 @@ func (db *DB) FeedStates(ctx context.Context) ([]FeedState, error) {
 
 // SaveFeedState writes the state of one feed. Concurrent calls share a
 // commit (a cycle of 304s is thousands of them).
-func (db *DB) SaveFeedState(ctx context.Context, f FeedState) error {
+func (db *DB) SaveFeedState(ctx context.Context, f model.FeedState) error {
 	return db.batch(ctx, func(tx *sql.Tx) error { return db.saveFeed(ctx, tx, f) })
 }
 
 // saveFeed upserts f inside tx with the prepared saveFeedSQL.
-func (db *DB) saveFeed(ctx context.Context, tx *sql.Tx, f FeedState) error {
+func (db *DB) saveFeed(ctx context.Context, tx *sql.Tx, f model.FeedState) error {
 	_, err := tx.StmtContext(ctx, db.stmts.saveFeed).ExecContext(ctx,
 		f.URL, f.Name, f.ETag, f.LastModified, f.BodyHash, f.Initialized, ms(f.LastPoll), ms(f.LastSuccess),
 		ms(f.LastParsed), f.LastError, ms(f.LastErrorAt), ms(f.FailingSince), f.Failures, ms(f.NextPoll),

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -10,39 +10,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/newshound/newshound/model"
 )
-
-// Subscription is a chat's standing request for alerts: either a config
-// watch by name or an ad-hoc query of its own, never both.
-type Subscription struct {
-	// ID is short (6 lower-case base32 characters) so users can type it.
-	ID string
-	// Chat is the destination alerts go to ("telegram:-100123", "discord:998877").
-	Chat string
-	// Watch is the name of a config watch, or "".
-	Watch string
-	// Query is an ad-hoc query in the query language, or "".
-	Query string
-	// CreatedBy is the platform user id of whoever subscribed.
-	CreatedBy string
-	CreatedAt time.Time
-}
-
-// ChatFeed is a feed added from chat with /addfeed. The engine polls these
-// beside the config's feeds, always with the SSRF guard on.
-type ChatFeed struct {
-	URL     string
-	Tags    []string
-	AddedBy string
-	AddedAt time.Time
-}
-
-// ErrSubscriptionExists is returned by AddSubscription when the chat already
-// holds the same watch or query; the existing subscription is returned with it.
-var ErrSubscriptionExists = errors.New("subscription already exists")
-
-// ErrChatFeedExists is returned by AddChatFeed when the URL is already a chat feed.
-var ErrChatFeedExists = errors.New("feed already added")
 
 // subIDEncoding spells subscription ids: lower case, no padding, no 0/1/8/9
 // to confuse with letters.
@@ -63,16 +33,16 @@ func newSubID() (string, error) {
 // AddSubscription stores s for s.Chat and returns it with its assigned ID
 // (and CreatedAt, if it was zero). Exactly one of s.Watch and s.Query must be
 // set. When the chat already holds that watch or query, it returns the
-// existing subscription and an error wrapping ErrSubscriptionExists.
-func (db *DB) AddSubscription(ctx context.Context, s Subscription) (Subscription, error) {
-	s.Chat = strings.TrimSpace(s.Chat)
+// existing subscription and an error wrapping model.ErrSubscriptionExists.
+func (db *DB) AddSubscription(ctx context.Context, s model.Subscription) (model.Subscription, error) {
+	s.Chat = model.Destination(strings.TrimSpace(string(s.Chat)))
 	s.Watch = strings.TrimSpace(s.Watch)
 	s.Query = strings.TrimSpace(s.Query)
 	if s.Chat == "" {
-		return Subscription{}, errors.New("store: add subscription: empty chat")
+		return model.Subscription{}, errors.New("store: add subscription: empty chat")
 	}
 	if (s.Watch == "") == (s.Query == "") {
-		return Subscription{}, fmt.Errorf("store: add subscription for %s: exactly one of watch and query must be set", s.Chat)
+		return model.Subscription{}, fmt.Errorf("store: add subscription for %s: exactly one of watch and query must be set", s.Chat)
 	}
 	if s.CreatedAt.IsZero() {
 		s.CreatedAt = db.now()
@@ -81,7 +51,7 @@ func (db *DB) AddSubscription(ctx context.Context, s Subscription) (Subscription
 
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return Subscription{}, fmt.Errorf("store: add subscription for %s: begin: %w", s.Chat, err)
+		return model.Subscription{}, fmt.Errorf("store: add subscription for %s: begin: %w", s.Chat, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 
@@ -90,35 +60,35 @@ func (db *DB) AddSubscription(ctx context.Context, s Subscription) (Subscription
 	row := tx.QueryRowContext(ctx, `SELECT id, chat, watch, query, created_by, created_at
 		FROM subscriptions WHERE chat = ? AND watch = ? AND query = ?`, s.Chat, s.Watch, s.Query)
 	if old, err := scanSubscription(row); err == nil {
-		return old, fmt.Errorf("store: add subscription for %s: %w (id %s)", s.Chat, ErrSubscriptionExists, old.ID)
+		return old, fmt.Errorf("store: add subscription for %s: %w (id %s)", s.Chat, model.ErrSubscriptionExists, old.ID)
 	} else if !errors.Is(err, sql.ErrNoRows) {
-		return Subscription{}, fmt.Errorf("store: add subscription for %s: look up duplicate: %w", s.Chat, err)
+		return model.Subscription{}, fmt.Errorf("store: add subscription for %s: look up duplicate: %w", s.Chat, err)
 	}
 
 	for attempt := 0; ; attempt++ {
 		id, err := newSubID()
 		if err != nil {
-			return Subscription{}, err
+			return model.Subscription{}, err
 		}
 		var taken int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM subscriptions WHERE id = ?`, id).Scan(&taken); err != nil {
-			return Subscription{}, fmt.Errorf("store: add subscription for %s: check id: %w", s.Chat, err)
+			return model.Subscription{}, fmt.Errorf("store: add subscription for %s: check id: %w", s.Chat, err)
 		}
 		if taken == 0 {
 			s.ID = id
 			break
 		}
 		if attempt >= 10 {
-			return Subscription{}, fmt.Errorf("store: add subscription for %s: no free id after %d attempts", s.Chat, attempt+1)
+			return model.Subscription{}, fmt.Errorf("store: add subscription for %s: no free id after %d attempts", s.Chat, attempt+1)
 		}
 	}
 
 	if _, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (id, chat, watch, query, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, s.ID, s.Chat, s.Watch, s.Query, s.CreatedBy, ms(s.CreatedAt)); err != nil {
-		return Subscription{}, fmt.Errorf("store: add subscription for %s: insert: %w", s.Chat, err)
+		return model.Subscription{}, fmt.Errorf("store: add subscription for %s: insert: %w", s.Chat, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return Subscription{}, fmt.Errorf("store: add subscription for %s: commit: %w", s.Chat, err)
+		return model.Subscription{}, fmt.Errorf("store: add subscription for %s: commit: %w", s.Chat, err)
 	}
 	return s, nil
 }
@@ -127,7 +97,7 @@ func (db *DB) AddSubscription(ctx context.Context, s Subscription) (Subscription
 // (ids are case-insensitive); failing that, the one to the config watch of
 // that name; failing that, the one whose ad-hoc query is exactly idOrWatch.
 // It returns how many subscriptions it removed (0 when none matched).
-func (db *DB) RemoveSubscription(ctx context.Context, chat, idOrWatch string) (int, error) {
+func (db *DB) RemoveSubscription(ctx context.Context, chat model.Destination, idOrWatch string) (int, error) {
 	key := strings.TrimSpace(idOrWatch)
 	if key == "" {
 		return 0, nil
@@ -170,7 +140,7 @@ func (db *DB) RemoveSubscription(ctx context.Context, chat, idOrWatch string) (i
 // Subscriptions returns the subscriptions of chat, oldest first, or of every
 // chat when chat is "" (ordered by chat, then age) — what the engine routes
 // alerts with.
-func (db *DB) Subscriptions(ctx context.Context, chat string) ([]Subscription, error) {
+func (db *DB) Subscriptions(ctx context.Context, chat model.Destination) ([]model.Subscription, error) {
 	const cols = `SELECT id, chat, watch, query, created_by, created_at FROM subscriptions`
 	var (
 		rows *sql.Rows
@@ -185,7 +155,7 @@ func (db *DB) Subscriptions(ctx context.Context, chat string) ([]Subscription, e
 		return nil, fmt.Errorf("store: list subscriptions of %q: %w", chat, err)
 	}
 	defer rows.Close()
-	var out []Subscription
+	var out []model.Subscription
 	for rows.Next() {
 		s, err := scanSubscription(rows)
 		if err != nil {
@@ -202,7 +172,7 @@ func (db *DB) Subscriptions(ctx context.Context, chat string) ([]Subscription, e
 // MoveChat moves every subscription of chat from to chat to (a Telegram
 // group upgraded to a supergroup). Subscriptions that to already holds are
 // dropped from from rather than duplicated. Moving a chat onto itself is a no-op.
-func (db *DB) MoveChat(ctx context.Context, from, to string) error {
+func (db *DB) MoveChat(ctx context.Context, from, to model.Destination) error {
 	if from == to {
 		return nil
 	}
@@ -229,8 +199,8 @@ func (db *DB) MoveChat(ctx context.Context, from, to string) error {
 }
 
 // AddChatFeed stores a feed added from chat. AddedAt defaults to now. A URL
-// that is already a chat feed gives an error wrapping ErrChatFeedExists.
-func (db *DB) AddChatFeed(ctx context.Context, f ChatFeed) error {
+// that is already a chat feed gives an error wrapping model.ErrChatFeedExists.
+func (db *DB) AddChatFeed(ctx context.Context, f model.ChatFeed) error {
 	f.URL = strings.TrimSpace(f.URL)
 	if f.URL == "" {
 		return errors.New("store: add chat feed: empty URL")
@@ -256,7 +226,7 @@ func (db *DB) AddChatFeed(ctx context.Context, f ChatFeed) error {
 		return fmt.Errorf("store: add chat feed %s: rows affected: %w", f.URL, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("store: add chat feed %s: %w", f.URL, ErrChatFeedExists)
+		return fmt.Errorf("store: add chat feed %s: %w", f.URL, model.ErrChatFeedExists)
 	}
 	return nil
 }
@@ -275,16 +245,16 @@ func (db *DB) RemoveChatFeed(ctx context.Context, url string) (bool, error) {
 }
 
 // ChatFeeds returns every chat-added feed, oldest first.
-func (db *DB) ChatFeeds(ctx context.Context) ([]ChatFeed, error) {
+func (db *DB) ChatFeeds(ctx context.Context) ([]model.ChatFeed, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT url, tags, added_by, added_at FROM chat_feeds ORDER BY added_at, url`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list chat feeds: %w", err)
 	}
 	defer rows.Close()
-	var out []ChatFeed
+	var out []model.ChatFeed
 	for rows.Next() {
 		var (
-			f       ChatFeed
+			f       model.ChatFeed
 			tagJSON string
 			at      int64
 		)
@@ -308,13 +278,13 @@ type subScanner interface {
 	Scan(dest ...any) error
 }
 
-func scanSubscription(r subScanner) (Subscription, error) {
+func scanSubscription(r subScanner) (model.Subscription, error) {
 	var (
-		s  Subscription
+		s  model.Subscription
 		at int64
 	)
 	if err := r.Scan(&s.ID, &s.Chat, &s.Watch, &s.Query, &s.CreatedBy, &at); err != nil {
-		return Subscription{}, err
+		return model.Subscription{}, err
 	}
 	s.CreatedAt = fromMS(at)
 	return s, nil

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/newshound/newshound/bot"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/notify/discord"
+	"github.com/newshound/newshound/notify/telegram"
+	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/sqlite"
+)
+
+// platform is one delivery platform: the destination kinds it serves and
+// how its sender is built from the config. Adding a platform is its package
+// and one row in platforms.
+type platform struct {
+	kinds []notify.Kind
+	// open builds the sender for the platform's kinds, or returns nil when
+	// the config leaves the platform off. It may add background services
+	// (a bot transport) to env.
+	open func(ctx context.Context, env *platformEnv) (notify.Sender, error)
+}
+
+// platformEnv is what opening a platform may use.
+type platformEnv struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	stdout   io.Writer
+	core     *bot.Core
+	db       store.Store
+	services []func(context.Context) error
+}
+
+// platforms is every destination kind the daemon knows, by platform.
+var platforms = []platform{
+	{kinds: []notify.Kind{notify.ConsoleKind}, open: openConsole},
+	{kinds: []notify.Kind{telegram.Kind}, open: openTelegram},
+	{kinds: []notify.Kind{discord.Kind, discord.DMKind, discord.WebhookKind}, open: openDiscord},
+}
+
+// destinationKinds is the registry of every platform's kinds.
+func destinationKinds() *notify.Kinds {
+	var all []notify.Kind
+	for _, p := range platforms {
+		all = append(all, p.kinds...)
+	}
+	return notify.NewKinds(all...)
+}
+
+// openSenders opens every platform and returns the senders by kind name.
+func openSenders(ctx context.Context, env *platformEnv) (map[string]notify.Sender, error) {
+	senders := make(map[string]notify.Sender)
+	for _, p := range platforms {
+		s, err := p.open(ctx, env)
+		if err != nil {
+			return nil, err
+		}
+		if s == nil {
+			continue
+		}
+		for _, k := range p.kinds {
+			senders[k.Name] = s
+		}
+	}
+	return senders, nil
+}
+
+func openConsole(_ context.Context, env *platformEnv) (notify.Sender, error) {
+	return notify.NewConsole(env.stdout), nil
+}
+
+func openTelegram(ctx context.Context, env *platformEnv) (notify.Sender, error) {
+	if env.cfg.Telegram.Token == "" {
+		return nil, nil
+	}
+	tg, err := telegram.New(ctx, telegram.Options{Token: env.cfg.Telegram.Token, API: env.cfg.Telegram.API, Logger: env.log.With("platform", "telegram")})
+	if err != nil {
+		return nil, fmt.Errorf("telegram: %w", err)
+	}
+	env.services = append(env.services, func(ctx context.Context) error { return tg.Run(ctx, env.core, env.db) })
+	return tg, nil
+}
+
+// openDiscord always opens the client: webhooks need no bot token; channel
+// and DM destinations without one are refused (parked) at send time.
+func openDiscord(_ context.Context, env *platformEnv) (notify.Sender, error) {
+	dc, err := discord.New(discord.Options{Token: env.cfg.Discord.Token, API: env.cfg.Discord.API, Guilds: env.cfg.Discord.Guilds, Logger: env.log.With("platform", "discord")})
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	if env.cfg.Discord.Token != "" {
+		env.services = append(env.services, func(ctx context.Context) error { return dc.Run(ctx, env.core) })
+	}
+	return dc, nil
+}
+
+// adminDestinations is where admin notices go: each admin's private chat on
+// every platform that has a token.
+func adminDestinations(cfg *config.Config) []model.Destination {
+	var out []model.Destination
+	if cfg.Telegram.Token != "" {
+		for _, id := range cfg.Admins.Telegram {
+			out = append(out, model.Destination("telegram:"+id))
+		}
+	}
+	if cfg.Discord.Token != "" {
+		for _, id := range cfg.Admins.Discord {
+			out = append(out, model.Destination(discord.DMKind.Name+":"+id))
+		}
+	}
+	return out
+}
+
+// openStore opens the store the config names.
+func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	return sqlite.Open(ctx, cfg.Store.Path)
+}

@@ -1,0 +1,30 @@
+package model
+
+import "time"
+
+// Alert is one story to show at one destination, with why it matched.
+type Alert struct {
+	// ID is the outbox row id; stable across retries.
+	ID int64
+	// Destination is where the alert goes.
+	Destination Destination
+	// Nonce is unique per alert row and stable across retries (Discord enforce_nonce).
+	Nonce string
+	// Attempts counts earlier failed deliveries (set by the queue, not stored in the payload).
+	Attempts int `json:"-"`
+
+	Title     string
+	Link      string
+	Feed      string
+	Published time.Time // zero if unknown
+	// Snippet is plain text with hits marked « and » (see Segments).
+	Snippet string
+	Watches []WatchMatch
+}
+
+// WatchMatch is one watch that fired, and the terms that made it fire as
+// they should be shown (`APT29, as "Cozy Bear"`).
+type WatchMatch struct {
+	Name  string
+	Terms []string
+}
