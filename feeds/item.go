@@ -43,4 +43,12 @@ type Feed struct {
 	// formed) and Items holds only the items complete before the break. The
 	// store must not prune keys missing from a partial feed.
 	Partial bool
+	// Charset is the WHATWG name of the encoding the document was decoded
+	// from ("utf-8", "windows-1251", "euc-kr", ...), for `feed test`.
+	Charset string
+	// CharsetUnsure is true when no BOM, label or valid UTF-8 named the
+	// encoding and the detector's guess was weak: the text may be garbled,
+	// and `feed test` / `feed ls` should say so rather than let watches
+	// silently miss it.
+	CharsetUnsure bool
 }
