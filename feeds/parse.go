@@ -190,16 +190,30 @@ func convertFeed(gf *gofeed.Feed, feedURL string) *Feed {
 			f.TTL = min(time.Duration(n)*time.Minute, maxTTL)
 		}
 	}
-	seen := make(map[string]struct{}, len(gf.Items))
+	seen := make(map[string]int, len(gf.Items))
 	for _, gi := range gf.Items {
 		if gi == nil {
 			continue
 		}
 		it := convertItem(gi, base)
-		if _, dup := seen[it.Key]; dup {
-			continue // first occurrence wins
+		n := seen[it.Key]
+		seen[it.Key] = n + 1
+		if n > 0 {
+			if !strings.HasPrefix(it.Key, hashKeyPrefix) {
+				continue // the same GUID or link: one story, first occurrence wins
+			}
+			// Identical in every field and without any identifier: the
+			// feed lists two entries we cannot tell apart. Keep both
+			// (the n-th copy keyed by its rank, which stays put while
+			// the feed keeps its order) rather than lose one that was
+			// meant as its own story; story clustering downstream still
+			// sees they read alike.
+			it.Key += "#" + strconv.Itoa(n+1)
+			if _, clash := seen[it.Key]; clash {
+				continue
+			}
+			seen[it.Key] = 1
 		}
-		seen[it.Key] = struct{}{}
 		f.Items = append(f.Items, it)
 	}
 	return f
@@ -260,8 +274,16 @@ func convertItem(gi *gofeed.Item, base string) Item {
 	return it
 }
 
-// itemKey is the GUID, else the canonical link, else a hash of the title and
-// date (and, for untitled items, the text).
+// itemKey is the GUID, else the canonical link, else a hash of what the
+// item says: title, date, and summary and content when it has any.
+//
+// The text is part of the hash because feeds without GUIDs or links often
+// reuse a title ("Update", "Statement") for distinct stories; a key of the
+// title alone merged them and the later ones never alerted. Items with a
+// GUID or link keep the key they always had, and so do hash-keyed items
+// without any text (the text is appended only when present), so stored keys
+// stay valid; only items with no GUID, no link and some text get a new key,
+// once.
 func itemKey(it Item) string {
 	if it.GUID != "" {
 		return it.GUID
@@ -275,14 +297,18 @@ func itemKey(it Item) string {
 	if !it.Published.IsZero() {
 		io.WriteString(h, it.Published.UTC().Format(time.RFC3339))
 	}
-	if it.Title == "" {
+	if it.Title == "" || it.Summary != "" || it.Content != "" {
 		h.Write([]byte{0})
 		io.WriteString(h, it.Summary)
 		h.Write([]byte{0})
 		io.WriteString(h, it.Content)
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)[:16])
+	return hashKeyPrefix + hex.EncodeToString(h.Sum(nil)[:16])
 }
+
+// hashKeyPrefix marks keys made by itemKey from the item's text rather than
+// taken from the feed.
+const hashKeyPrefix = "sha256:"
 
 func contains(xs []string, s string) bool {
 	for _, x := range xs {

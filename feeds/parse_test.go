@@ -2,7 +2,10 @@ package feeds
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -359,4 +362,98 @@ func TestJitter(t *testing.T) {
 	if Jitter(0, func() float64 { return 0.5 }) != 0 {
 		t.Error("Jitter(0) != 0")
 	}
+}
+
+// legacyTitleKey is the key items without GUID, link or text have always
+// had; stores hold it, so it must not change.
+func legacyTitleKey(title string, published time.Time) string {
+	h := sha256.New()
+	io.WriteString(h, title)
+	h.Write([]byte{0})
+	if !published.IsZero() {
+		io.WriteString(h, published.UTC().Format(time.RFC3339))
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// TestParseKeysWithoutIdentifiers: items with neither GUID nor link are told
+// apart by their text, keep their keys across polls, and keep the keys they
+// had before when they have no text (feedparser's node_precedence and a
+// feed of "Update" items are the shapes that lost stories).
+func TestParseKeysWithoutIdentifiers(t *testing.T) {
+	entry := func(title, summary string) string {
+		s := "<entry><title>" + title + "</title>"
+		if summary != "" {
+			s += "<summary>" + summary + "</summary>"
+		}
+		return s + "</entry>"
+	}
+	atom := func(entries ...string) string {
+		return `<feed xmlns="http://www.w3.org/2005/Atom"><title>F</title>` + strings.Join(entries, "") + `</feed>`
+	}
+	// Two entries identical in every field we keep, differing only in
+	// child order (the shape of node_precedence/atom10_title.xml).
+	twins := atom(`<entry><title>Same</title><image><title>Not this</title></image></entry>`,
+		`<entry><image><title>Not this</title></image><title>Same</title></entry>`)
+	tests := []struct {
+		name   string
+		doc    string
+		titles []string
+	}{
+		{"same title, different summaries", atom(entry("Update", "Bridge closed"), entry("Update", "Bridge reopened")), []string{"Update", "Update"}},
+		{"same title, one without summary", atom(entry("Update", ""), entry("Update", "Bridge reopened")), []string{"Update", "Update"}},
+		{"identical twins", twins, []string{"Same", "Same"}},
+		{"same guid still one story", `<rss version="2.0"><channel><item><title>A</title><guid>g</guid></item><item><title>B</title><guid>g</guid></item></channel></rss>`, []string{"A"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Parse([]byte(tc.doc), "", "https://ex.example/feed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := titles(f); strings.Join(got, "|") != strings.Join(tc.titles, "|") {
+				t.Fatalf("titles %q, want %q", got, tc.titles)
+			}
+			checkItems(t, f) // distinct, non-empty keys
+			again, err := Parse([]byte(tc.doc), "", "https://ex.example/feed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range f.Items {
+				if f.Items[i].Key != again.Items[i].Key {
+					t.Errorf("item %d key not stable across polls: %q then %q", i, f.Items[i].Key, again.Items[i].Key)
+				}
+			}
+		})
+	}
+
+	// A new story on top leaves the keys of the others as they were.
+	before, err := Parse([]byte(atom(entry("Update", "Bridge closed"), entry("Update", "Bridge reopened"))), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := Parse([]byte(atom(entry("Update", "Tolls waived"), entry("Update", "Bridge closed"), entry("Update", "Bridge reopened"))), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Items) != 3 || after.Items[1].Key != before.Items[0].Key || after.Items[2].Key != before.Items[1].Key {
+		t.Errorf("keys moved when a story was added: before %q, after %q", keysOf(before), keysOf(after))
+	}
+
+	// Backwards compatibility: a title-only item keeps its old key.
+	f, err := Parse([]byte(atom(entry("Statement", ""))), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := legacyTitleKey("Statement", time.Time{}); f.Items[0].Key != want {
+		t.Errorf("title-only key = %q, want the legacy %q", f.Items[0].Key, want)
+	}
+}
+
+func keysOf(f *Feed) []string {
+	out := make([]string, len(f.Items))
+	for i, it := range f.Items {
+		out[i] = it.Key
+	}
+	return out
 }
