@@ -377,8 +377,14 @@ func readLimit(r io.Reader, limit, hint int64) ([]byte, error) {
 
 // looksLikeHTML reports whether the first element of doc (after BOM, white
 // space, comments, processing instructions and doctype) is an HTML page.
+//
+// The root element decides, not the doctype: feeds written by XHTML
+// toolchains carry an XHTML doctype before <rss>. A doctype naming html
+// only tips the balance when the root is not a feed element (an HTML page
+// that omits <html>, or text).
 func looksLikeHTML(doc []byte) bool {
 	b := bytes.TrimPrefix(doc, []byte("\uFEFF"))
+	htmlDoctype := false
 	for range 64 {
 		b = bytes.TrimLeft(b, " \t\r\n")
 		switch {
@@ -396,7 +402,12 @@ func looksLikeHTML(doc []byte) bool {
 			b = b[i+2:]
 		case len(b) >= 9 && bytes.EqualFold(b[:9], []byte("<!doctype")):
 			rest := bytes.TrimLeft(b[9:], " \t\r\n")
-			return len(rest) >= 4 && bytes.EqualFold(rest[:4], []byte("html"))
+			htmlDoctype = len(rest) >= 4 && bytes.EqualFold(rest[:4], []byte("html"))
+			end := doctypeEnd(b)
+			if end < 0 {
+				return htmlDoctype
+			}
+			b = b[end:]
 		case len(b) > 1 && b[0] == '<':
 			end := 1
 			for end < len(b) && end < 16 && b[end] != '>' && b[end] != ' ' && b[end] != '\t' && b[end] != '\r' && b[end] != '\n' && b[end] != '/' {
@@ -405,13 +416,41 @@ func looksLikeHTML(doc []byte) bool {
 			switch strings.ToLower(string(b[1:end])) {
 			case "html", "head", "body":
 				return true
+			case "rss", "feed", "rdf:rdf", "rdf", "channel":
+				return false
 			}
-			return false
+			return htmlDoctype
 		default:
-			return false
+			return htmlDoctype
 		}
 	}
 	return false
+}
+
+// doctypeEnd returns the offset just past the doctype declaration at the
+// start of b (skipping a bracketed internal subset and quoted literals), or
+// -1 when it does not end.
+func doctypeEnd(b []byte) int {
+	depth := 0
+	var quote byte
+	for i := 2; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '[':
+			depth++
+		case c == ']' && depth > 0:
+			depth--
+		case c == '>' && depth == 0:
+			return i + 1
+		}
+	}
+	return -1
 }
 
 // redactURL hides the password of a URL's user info for error messages.

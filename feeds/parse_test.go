@@ -258,6 +258,10 @@ func TestParseBrokenDocuments(t *testing.T) {
 		{"binary", "\x00\x01\x02\xff\xfe\x00garbage", nil, false, ErrNotAFeed},
 		{"other XML", `<?xml version="1.0"?><sitemap><url>x</url></sitemap>`, nil, false, ErrNotAFeed},
 		{"html doctype", "<!DOCTYPE html>\n<html><body>hi</body></html>", nil, false, ErrNotAFeed},
+		{"html doctype, no html element", "<!DOCTYPE html>\n<title>Moved</title><p>see elsewhere", nil, false, ErrNotAFeed},
+		{"XHTML doctype before rss", "<?xml version=\"1.0\" encoding=\"utf-8\"?><!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" \"http://site.invalid/\">\n<!-- c -->\n" +
+			`<rss version="2.0"><channel><title>found</title><item><title>one</title><guid>1</guid></item></channel></rss>`, []string{"one"}, false, nil},
+		{"doctype with internal subset and '>' in it", `<!DOCTYPE rss [<!ENTITY gt2 ">">]><rss version="2.0"><channel><title>t</title><item><title>two</title><guid>2</guid></item></channel></rss>`, []string{"two"}, false, nil},
 		{"html after comment and BOM", "\uFEFF<!-- x -->\n<HTML lang=en><body>hi</body></HTML>", nil, false, ErrNotAFeed},
 		{"bare head", "<head><title>Moved</title></head>", nil, false, ErrNotAFeed},
 		{"JSON API error", `{"error":"rate limited","retry":60}`, nil, false, ErrNotAFeed},
