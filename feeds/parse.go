@@ -93,7 +93,8 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 	}
 	f := convertFeed(gf, feedURL)
 	f.Partial = partial
-	f.Charset = charset
+	f.Charset = charset.name
+	f.CharsetUnsure = charset.unsure
 	return f, nil
 }
 
