@@ -66,6 +66,7 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", where, err)
 	}
+	doc = decodeBase64Text(doc)
 	if looksLikeHTML(doc) {
 		return nil, fmt.Errorf("parse %s: %w: got an HTML page", where, ErrNotAFeed)
 	}

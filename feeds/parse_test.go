@@ -3,6 +3,7 @@ package feeds
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -460,4 +461,34 @@ func keysOf(f *Feed) []string {
 		out[i] = it.Key
 	}
 	return out
+}
+
+// TestParseAtom03Base64: Atom 0.3 text constructs with mode="base64" come
+// out decoded whatever their type (feedparser's *_base64*.xml: a typed
+// title came out as base64), and text that is not base64 is left alone.
+func TestParseAtom03Base64(t *testing.T) {
+	b64 := func(s string) string { return "\n  " + base64.StdEncoding.EncodeToString([]byte(s)) + "\n" }
+	tests := []struct {
+		name, attrs, content, want string
+	}{
+		{"typed html", `type="text/html" mode="base64"`, b64(`<div><a href="/relative/uri">click here</a></div>`), "click here"},
+		{"untyped", `mode="base64"`, b64(`<p>History of the &lt;blink&gt; tag</p>`), "History of the <blink> tag"},
+		{"single quotes", `mode='base64' type='text/html'`, b64("Example <b>Atom</b>"), "Example Atom"},
+		{"CDATA end inside", `type="text/html" mode="base64"`, b64("a ]]> b"), "a ]]> b"},
+		{"not base64 at all", `type="text/plain" mode="base64"`, "plain words!", "plain words!"},
+		{"escaped mode untouched", `type="text/html" mode="escaped"`, "&lt;b&gt;bold&lt;/b&gt; base64", "bold base64"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := `<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>F</title><entry><id>1</id>` +
+				`<title ` + tc.attrs + `>` + tc.content + `</title></entry></feed>`
+			f, err := Parse([]byte(doc), "", "https://ex.example/feed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Items) != 1 || f.Items[0].Title != tc.want {
+				t.Errorf("titles %q, want %q", titles(f), tc.want)
+			}
+		})
+	}
 }
