@@ -79,7 +79,7 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 			return nil, fmt.Errorf("parse %s: %w: broken JSON: %v", where, ErrMalformed, err)
 		}
 		if !ok {
-			return nil, fmt.Errorf("parse %s: %w: JSON that is not a JSON Feed (no version or items)", where, ErrNotAFeed)
+			return nil, fmt.Errorf("parse %s: %w: JSON that is not a JSON Feed (no jsonfeed.org version, no feed-shaped items)", where, ErrNotAFeed)
 		}
 	}
 	gf, partial, err := parseLenient(doc)
@@ -321,23 +321,63 @@ func contains(xs []string, s string) bool {
 	return false
 }
 
-// isJSONFeed reports whether a JSON document has the shape of a JSON Feed:
-// an object with a jsonfeed.org version or an items array. The error is
-// for JSON that does not decode at all.
+// isJSONFeed reports whether a JSON document has the shape of a JSON Feed.
+// The error is for JSON that does not decode at all.
+//
+// gofeed takes any object with an "items" array for a JSON Feed, so an API
+// answer such as {"items":[{"id":7,"name":"x"}]} would become a feed of
+// empty stories. A document qualifies by a jsonfeed.org version URL; or by
+// a bare version number ("1", "1.1", which gofeed's own fixtures and some
+// generators write) with an items array; or by an items array whose
+// entries carry fields only JSON Feed has (content_html, content_text,
+// date_published, ...), or that looks like the spec's minimum: a feed
+// title and an id on every item.
 func isJSONFeed(doc []byte) (bool, error) {
-	var probe struct {
-		Version string          `json:"version"`
-		Items   json.RawMessage `json:"items"`
-	}
 	if !json.Valid(doc) {
 		var v any
 		return false, json.Unmarshal(doc, &v)
 	}
+	var probe struct {
+		Version     any             `json:"version"`
+		Title       any             `json:"title"`
+		HomePageURL any             `json:"home_page_url"`
+		FeedURL     any             `json:"feed_url"`
+		Items       json.RawMessage `json:"items"`
+	}
 	if doc[0] != '{' || json.Unmarshal(doc, &probe) != nil {
 		return false, nil // an array, or fields of unexpected types
 	}
-	items := bytes.TrimSpace(probe.Items)
-	return strings.Contains(probe.Version, "jsonfeed.org") || (len(items) > 0 && items[0] == '['), nil
+	version, _ := probe.Version.(string)
+	if strings.Contains(version, "jsonfeed.org/version/") {
+		return true, nil
+	}
+	var items []map[string]json.RawMessage
+	if len(probe.Items) == 0 || json.Unmarshal(probe.Items, &items) != nil {
+		return false, nil // no items, or items that are not all objects
+	}
+	switch version {
+	case "1", "1.0", "1.1":
+		return true, nil
+	}
+	if _, ok := probe.HomePageURL.(string); ok {
+		return true, nil
+	}
+	if _, ok := probe.FeedURL.(string); ok {
+		return true, nil
+	}
+	_, titled := probe.Title.(string)
+	allIDs := len(items) > 0
+	for _, it := range items {
+		for _, k := range []string{"content_html", "content_text", "date_published", "date_modified", "external_url", "banner_image"} {
+			if _, ok := it[k]; ok {
+				return true, nil
+			}
+		}
+		if _, ok := it["id"]; !ok {
+			allIDs = false
+		}
+	}
+	return titled && allIDs, nil
 }
 
 // isGzip reports whether b starts with the gzip magic bytes.

@@ -269,6 +269,11 @@ func TestParseBrokenDocuments(t *testing.T) {
 		{"JSON array", `[1,2,3]`, nil, false, ErrNotAFeed},
 		{"broken JSON", `{"version":"https://jsonfeed.org/version/1","items":[{"id":"1"`, nil, false, ErrMalformed},
 		{"JSON feed without version", `{"title":"t","items":[{"id":"1","title":"only item"}]}`, []string{"only item"}, false, nil},
+		{"JSON API with an items array", `{"items":[{"id":7,"name":"widget"}],"total":1}`, nil, false, ErrNotAFeed},
+		{"JSON API, items not objects", `{"title":"t","items":["a","b"]}`, nil, false, ErrNotAFeed},
+		{"JSON API, titled, items without ids", `{"title":"Search","items":[{"title":"hit"}]}`, nil, false, ErrNotAFeed},
+		{"JSON feed, bare version number", `{"version":"1.1","items":[{"id":"1","title":"v"}]}`, []string{"v"}, false, nil},
+		{"JSON feed, content_text without version", `{"items":[{"id":"1","title":"c","content_text":"body"}]}`, []string{"c"}, false, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
