@@ -62,7 +62,8 @@ func (c *Counts) add(o Counts) {
 type Report struct {
 	Root    string
 	Folders map[string]*Counts
-	// Notes are one line per rejection, crash, hang or unmet expectation.
+	// Notes are one line per rejection, crash, hang, unsure charset or
+	// unmet expectation.
 	Notes []string
 }
 
@@ -214,6 +215,7 @@ func (r *Report) file(c *Counts, path, name string, timeout time.Duration) error
 		}
 		if o.feed.CharsetUnsure {
 			c.Unsure++
+			r.note("UNSURE %s: charset guessed as %s", name, o.feed.Charset)
 		}
 	}
 	for _, te := range exp.titles {
