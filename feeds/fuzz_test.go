@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"bytes"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -184,4 +185,18 @@ func TestPlainTextFastMatchesTokenizerOnCorpus(t *testing.T) {
 	if total > 0 && accepted*2 < total {
 		t.Errorf("fast path accepted only %d of %d real HTML fields", accepted, total)
 	}
+}
+
+// FuzzDecodeBase64Text: the Atom 0.3 base64 rewrite never panics, leaves
+// documents without a mode="base64" attribute byte for byte as they were.
+func FuzzDecodeBase64Text(f *testing.F) {
+	f.Add([]byte(`<title type="text/html" mode="base64">PGI+eDwvYj4=</title>`))
+	f.Add([]byte(`<title mode='base64'/>x</title><a mode="base64">`))
+	f.Add([]byte(`mode="base64"><<</`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		out := decodeBase64Text(doc)
+		if indexModeBase64(doc) < 0 && !bytes.Equal(out, doc) {
+			t.Fatalf("changed a document without mode=base64: %q -> %q", doc, out)
+		}
+	})
 }

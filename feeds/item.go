@@ -11,7 +11,9 @@ import "time"
 // never sees HTML, relative links or tracking parameters.
 type Item struct {
 	// Key is the stable dedup key within its feed: the GUID, else the
-	// canonical link, else a hash of title and date.
+	// canonical link, else a hash of title, date and text ("sha256:...",
+	// with "#2", "#3" appended to the second and later of items identical
+	// in every field).
 	Key string
 	// GUID is the feed's own identifier, as published (may be empty).
 	GUID string
@@ -36,11 +38,19 @@ type Feed struct {
 	Link string
 	// TTL is the RSS <ttl> as a duration (0 when absent); a lower bound on the poll interval.
 	TTL time.Duration
-	// Items are the stories in document order; of items sharing a Key only
-	// the first is kept.
+	// Items are the stories in document order; of items sharing a GUID or
+	// link only the first is kept.
 	Items []Item
 	// Partial is true when the document was broken (cut off, not well
 	// formed) and Items holds only the items complete before the break. The
 	// store must not prune keys missing from a partial feed.
 	Partial bool
+	// Charset is the WHATWG name of the encoding the document was decoded
+	// from ("utf-8", "windows-1251", "euc-kr", ...), for `feed test`.
+	Charset string
+	// CharsetUnsure is true when no BOM, label or valid UTF-8 named the
+	// encoding and the detector's guess was weak: the text may be garbled,
+	// and `feed test` / `feed ls` should say so rather than let watches
+	// silently miss it.
+	CharsetUnsure bool
 }

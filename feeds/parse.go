@@ -62,10 +62,11 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 		}
 		body = unz
 	}
-	doc, _, err := toUTF8(body, contentType)
+	doc, charset, err := toUTF8(body, contentType)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", where, err)
 	}
+	doc = decodeBase64Text(doc)
 	if looksLikeHTML(doc) {
 		return nil, fmt.Errorf("parse %s: %w: got an HTML page", where, ErrNotAFeed)
 	}
@@ -78,7 +79,7 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 			return nil, fmt.Errorf("parse %s: %w: broken JSON: %v", where, ErrMalformed, err)
 		}
 		if !ok {
-			return nil, fmt.Errorf("parse %s: %w: JSON that is not a JSON Feed (no version or items)", where, ErrNotAFeed)
+			return nil, fmt.Errorf("parse %s: %w: JSON that is not a JSON Feed (no jsonfeed.org version, no feed-shaped items)", where, ErrNotAFeed)
 		}
 	}
 	gf, partial, err := parseLenient(doc)
@@ -93,6 +94,8 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 	}
 	f := convertFeed(gf, feedURL)
 	f.Partial = partial
+	f.Charset = charset.name
+	f.CharsetUnsure = charset.unsure
 	return f, nil
 }
 
@@ -189,16 +192,30 @@ func convertFeed(gf *gofeed.Feed, feedURL string) *Feed {
 			f.TTL = min(time.Duration(n)*time.Minute, maxTTL)
 		}
 	}
-	seen := make(map[string]struct{}, len(gf.Items))
+	seen := make(map[string]int, len(gf.Items))
 	for _, gi := range gf.Items {
 		if gi == nil {
 			continue
 		}
 		it := convertItem(gi, base)
-		if _, dup := seen[it.Key]; dup {
-			continue // first occurrence wins
+		n := seen[it.Key]
+		seen[it.Key] = n + 1
+		if n > 0 {
+			if !strings.HasPrefix(it.Key, hashKeyPrefix) {
+				continue // the same GUID or link: one story, first occurrence wins
+			}
+			// Identical in every field and without any identifier: the
+			// feed lists two entries we cannot tell apart. Keep both
+			// (the n-th copy keyed by its rank, which stays put while
+			// the feed keeps its order) rather than lose one that was
+			// meant as its own story; story clustering downstream still
+			// sees they read alike.
+			it.Key += "#" + strconv.Itoa(n+1)
+			if _, clash := seen[it.Key]; clash {
+				continue
+			}
+			seen[it.Key] = 1
 		}
-		seen[it.Key] = struct{}{}
 		f.Items = append(f.Items, it)
 	}
 	return f
@@ -259,8 +276,16 @@ func convertItem(gi *gofeed.Item, base string) Item {
 	return it
 }
 
-// itemKey is the GUID, else the canonical link, else a hash of the title and
-// date (and, for untitled items, the text).
+// itemKey is the GUID, else the canonical link, else a hash of what the
+// item says: title, date, and summary and content when it has any.
+//
+// The text is part of the hash because feeds without GUIDs or links often
+// reuse a title ("Update", "Statement") for distinct stories; a key of the
+// title alone merged them and the later ones never alerted. Items with a
+// GUID or link keep the key they always had, and so do hash-keyed items
+// without any text (the text is appended only when present), so stored keys
+// stay valid; only items with no GUID, no link and some text get a new key,
+// once.
 func itemKey(it Item) string {
 	if it.GUID != "" {
 		return it.GUID
@@ -274,14 +299,18 @@ func itemKey(it Item) string {
 	if !it.Published.IsZero() {
 		io.WriteString(h, it.Published.UTC().Format(time.RFC3339))
 	}
-	if it.Title == "" {
+	if it.Title == "" || it.Summary != "" || it.Content != "" {
 		h.Write([]byte{0})
 		io.WriteString(h, it.Summary)
 		h.Write([]byte{0})
 		io.WriteString(h, it.Content)
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)[:16])
+	return hashKeyPrefix + hex.EncodeToString(h.Sum(nil)[:16])
 }
+
+// hashKeyPrefix marks keys made by itemKey from the item's text rather than
+// taken from the feed.
+const hashKeyPrefix = "sha256:"
 
 func contains(xs []string, s string) bool {
 	for _, x := range xs {
@@ -292,23 +321,63 @@ func contains(xs []string, s string) bool {
 	return false
 }
 
-// isJSONFeed reports whether a JSON document has the shape of a JSON Feed:
-// an object with a jsonfeed.org version or an items array. The error is
-// for JSON that does not decode at all.
+// isJSONFeed reports whether a JSON document has the shape of a JSON Feed.
+// The error is for JSON that does not decode at all.
+//
+// gofeed takes any object with an "items" array for a JSON Feed, so an API
+// answer such as {"items":[{"id":7,"name":"x"}]} would become a feed of
+// empty stories. A document qualifies by a jsonfeed.org version URL; or by
+// a bare version number ("1", "1.1", which gofeed's own fixtures and some
+// generators write) with an items array; or by an items array whose
+// entries carry fields only JSON Feed has (content_html, content_text,
+// date_published, ...), or that looks like the spec's minimum: a feed
+// title and an id on every item.
 func isJSONFeed(doc []byte) (bool, error) {
-	var probe struct {
-		Version string          `json:"version"`
-		Items   json.RawMessage `json:"items"`
-	}
 	if !json.Valid(doc) {
 		var v any
 		return false, json.Unmarshal(doc, &v)
 	}
+	var probe struct {
+		Version     any             `json:"version"`
+		Title       any             `json:"title"`
+		HomePageURL any             `json:"home_page_url"`
+		FeedURL     any             `json:"feed_url"`
+		Items       json.RawMessage `json:"items"`
+	}
 	if doc[0] != '{' || json.Unmarshal(doc, &probe) != nil {
 		return false, nil // an array, or fields of unexpected types
 	}
-	items := bytes.TrimSpace(probe.Items)
-	return strings.Contains(probe.Version, "jsonfeed.org") || (len(items) > 0 && items[0] == '['), nil
+	version, _ := probe.Version.(string)
+	if strings.Contains(version, "jsonfeed.org/version/") {
+		return true, nil
+	}
+	var items []map[string]json.RawMessage
+	if len(probe.Items) == 0 || json.Unmarshal(probe.Items, &items) != nil {
+		return false, nil // no items, or items that are not all objects
+	}
+	switch version {
+	case "1", "1.0", "1.1":
+		return true, nil
+	}
+	if _, ok := probe.HomePageURL.(string); ok {
+		return true, nil
+	}
+	if _, ok := probe.FeedURL.(string); ok {
+		return true, nil
+	}
+	_, titled := probe.Title.(string)
+	allIDs := len(items) > 0
+	for _, it := range items {
+		for _, k := range []string{"content_html", "content_text", "date_published", "date_modified", "external_url", "banner_image"} {
+			if _, ok := it[k]; ok {
+				return true, nil
+			}
+		}
+		if _, ok := it["id"]; !ok {
+			allIDs = false
+		}
+	}
+	return titled && allIDs, nil
 }
 
 // isGzip reports whether b starts with the gzip magic bytes.
@@ -350,8 +419,14 @@ func readLimit(r io.Reader, limit, hint int64) ([]byte, error) {
 
 // looksLikeHTML reports whether the first element of doc (after BOM, white
 // space, comments, processing instructions and doctype) is an HTML page.
+//
+// The root element decides, not the doctype: feeds written by XHTML
+// toolchains carry an XHTML doctype before <rss>. A doctype naming html
+// only tips the balance when the root is not a feed element (an HTML page
+// that omits <html>, or text).
 func looksLikeHTML(doc []byte) bool {
 	b := bytes.TrimPrefix(doc, []byte("\uFEFF"))
+	htmlDoctype := false
 	for range 64 {
 		b = bytes.TrimLeft(b, " \t\r\n")
 		switch {
@@ -369,7 +444,12 @@ func looksLikeHTML(doc []byte) bool {
 			b = b[i+2:]
 		case len(b) >= 9 && bytes.EqualFold(b[:9], []byte("<!doctype")):
 			rest := bytes.TrimLeft(b[9:], " \t\r\n")
-			return len(rest) >= 4 && bytes.EqualFold(rest[:4], []byte("html"))
+			htmlDoctype = len(rest) >= 4 && bytes.EqualFold(rest[:4], []byte("html"))
+			end := doctypeEnd(b)
+			if end < 0 {
+				return htmlDoctype
+			}
+			b = b[end:]
 		case len(b) > 1 && b[0] == '<':
 			end := 1
 			for end < len(b) && end < 16 && b[end] != '>' && b[end] != ' ' && b[end] != '\t' && b[end] != '\r' && b[end] != '\n' && b[end] != '/' {
@@ -378,13 +458,41 @@ func looksLikeHTML(doc []byte) bool {
 			switch strings.ToLower(string(b[1:end])) {
 			case "html", "head", "body":
 				return true
+			case "rss", "feed", "rdf:rdf", "rdf", "channel":
+				return false
 			}
-			return false
+			return htmlDoctype
 		default:
-			return false
+			return htmlDoctype
 		}
 	}
 	return false
+}
+
+// doctypeEnd returns the offset just past the doctype declaration at the
+// start of b (skipping a bracketed internal subset and quoted literals), or
+// -1 when it does not end.
+func doctypeEnd(b []byte) int {
+	depth := 0
+	var quote byte
+	for i := 2; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '[':
+			depth++
+		case c == ']' && depth > 0:
+			depth--
+		case c == '>' && depth == 0:
+			return i + 1
+		}
+	}
+	return -1
 }
 
 // redactURL hides the password of a URL's user info for error messages.

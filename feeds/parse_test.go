@@ -2,7 +2,11 @@ package feeds
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -255,12 +259,21 @@ func TestParseBrokenDocuments(t *testing.T) {
 		{"binary", "\x00\x01\x02\xff\xfe\x00garbage", nil, false, ErrNotAFeed},
 		{"other XML", `<?xml version="1.0"?><sitemap><url>x</url></sitemap>`, nil, false, ErrNotAFeed},
 		{"html doctype", "<!DOCTYPE html>\n<html><body>hi</body></html>", nil, false, ErrNotAFeed},
+		{"html doctype, no html element", "<!DOCTYPE html>\n<title>Moved</title><p>see elsewhere", nil, false, ErrNotAFeed},
+		{"XHTML doctype before rss", "<?xml version=\"1.0\" encoding=\"utf-8\"?><!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" \"http://site.invalid/\">\n<!-- c -->\n" +
+			`<rss version="2.0"><channel><title>found</title><item><title>one</title><guid>1</guid></item></channel></rss>`, []string{"one"}, false, nil},
+		{"doctype with internal subset and '>' in it", `<!DOCTYPE rss [<!ENTITY gt2 ">">]><rss version="2.0"><channel><title>t</title><item><title>two</title><guid>2</guid></item></channel></rss>`, []string{"two"}, false, nil},
 		{"html after comment and BOM", "\uFEFF<!-- x -->\n<HTML lang=en><body>hi</body></HTML>", nil, false, ErrNotAFeed},
 		{"bare head", "<head><title>Moved</title></head>", nil, false, ErrNotAFeed},
 		{"JSON API error", `{"error":"rate limited","retry":60}`, nil, false, ErrNotAFeed},
 		{"JSON array", `[1,2,3]`, nil, false, ErrNotAFeed},
 		{"broken JSON", `{"version":"https://jsonfeed.org/version/1","items":[{"id":"1"`, nil, false, ErrMalformed},
 		{"JSON feed without version", `{"title":"t","items":[{"id":"1","title":"only item"}]}`, []string{"only item"}, false, nil},
+		{"JSON API with an items array", `{"items":[{"id":7,"name":"widget"}],"total":1}`, nil, false, ErrNotAFeed},
+		{"JSON API, items not objects", `{"title":"t","items":["a","b"]}`, nil, false, ErrNotAFeed},
+		{"JSON API, titled, items without ids", `{"title":"Search","items":[{"title":"hit"}]}`, nil, false, ErrNotAFeed},
+		{"JSON feed, bare version number", `{"version":"1.1","items":[{"id":"1","title":"v"}]}`, []string{"v"}, false, nil},
+		{"JSON feed, content_text without version", `{"items":[{"id":"1","title":"c","content_text":"body"}]}`, []string{"c"}, false, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -358,5 +371,129 @@ func TestJitter(t *testing.T) {
 	}
 	if Jitter(0, func() float64 { return 0.5 }) != 0 {
 		t.Error("Jitter(0) != 0")
+	}
+}
+
+// legacyTitleKey is the key items without GUID, link or text have always
+// had; stores hold it, so it must not change.
+func legacyTitleKey(title string, published time.Time) string {
+	h := sha256.New()
+	io.WriteString(h, title)
+	h.Write([]byte{0})
+	if !published.IsZero() {
+		io.WriteString(h, published.UTC().Format(time.RFC3339))
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// TestParseKeysWithoutIdentifiers: items with neither GUID nor link are told
+// apart by their text, keep their keys across polls, and keep the keys they
+// had before when they have no text (feedparser's node_precedence and a
+// feed of "Update" items are the shapes that lost stories).
+func TestParseKeysWithoutIdentifiers(t *testing.T) {
+	entry := func(title, summary string) string {
+		s := "<entry><title>" + title + "</title>"
+		if summary != "" {
+			s += "<summary>" + summary + "</summary>"
+		}
+		return s + "</entry>"
+	}
+	atom := func(entries ...string) string {
+		return `<feed xmlns="http://www.w3.org/2005/Atom"><title>F</title>` + strings.Join(entries, "") + `</feed>`
+	}
+	// Two entries identical in every field we keep, differing only in
+	// child order (the shape of node_precedence/atom10_title.xml).
+	twins := atom(`<entry><title>Same</title><image><title>Not this</title></image></entry>`,
+		`<entry><image><title>Not this</title></image><title>Same</title></entry>`)
+	tests := []struct {
+		name   string
+		doc    string
+		titles []string
+	}{
+		{"same title, different summaries", atom(entry("Update", "Bridge closed"), entry("Update", "Bridge reopened")), []string{"Update", "Update"}},
+		{"same title, one without summary", atom(entry("Update", ""), entry("Update", "Bridge reopened")), []string{"Update", "Update"}},
+		{"identical twins", twins, []string{"Same", "Same"}},
+		{"same guid still one story", `<rss version="2.0"><channel><item><title>A</title><guid>g</guid></item><item><title>B</title><guid>g</guid></item></channel></rss>`, []string{"A"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Parse([]byte(tc.doc), "", "https://ex.example/feed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := titles(f); strings.Join(got, "|") != strings.Join(tc.titles, "|") {
+				t.Fatalf("titles %q, want %q", got, tc.titles)
+			}
+			checkItems(t, f) // distinct, non-empty keys
+			again, err := Parse([]byte(tc.doc), "", "https://ex.example/feed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range f.Items {
+				if f.Items[i].Key != again.Items[i].Key {
+					t.Errorf("item %d key not stable across polls: %q then %q", i, f.Items[i].Key, again.Items[i].Key)
+				}
+			}
+		})
+	}
+
+	// A new story on top leaves the keys of the others as they were.
+	before, err := Parse([]byte(atom(entry("Update", "Bridge closed"), entry("Update", "Bridge reopened"))), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := Parse([]byte(atom(entry("Update", "Tolls waived"), entry("Update", "Bridge closed"), entry("Update", "Bridge reopened"))), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Items) != 3 || after.Items[1].Key != before.Items[0].Key || after.Items[2].Key != before.Items[1].Key {
+		t.Errorf("keys moved when a story was added: before %q, after %q", keysOf(before), keysOf(after))
+	}
+
+	// Backwards compatibility: a title-only item keeps its old key.
+	f, err := Parse([]byte(atom(entry("Statement", ""))), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := legacyTitleKey("Statement", time.Time{}); f.Items[0].Key != want {
+		t.Errorf("title-only key = %q, want the legacy %q", f.Items[0].Key, want)
+	}
+}
+
+func keysOf(f *Feed) []string {
+	out := make([]string, len(f.Items))
+	for i, it := range f.Items {
+		out[i] = it.Key
+	}
+	return out
+}
+
+// TestParseAtom03Base64: Atom 0.3 text constructs with mode="base64" come
+// out decoded whatever their type (feedparser's *_base64*.xml: a typed
+// title came out as base64), and text that is not base64 is left alone.
+func TestParseAtom03Base64(t *testing.T) {
+	b64 := func(s string) string { return "\n  " + base64.StdEncoding.EncodeToString([]byte(s)) + "\n" }
+	tests := []struct {
+		name, attrs, content, want string
+	}{
+		{"typed html", `type="text/html" mode="base64"`, b64(`<div><a href="/relative/uri">click here</a></div>`), "click here"},
+		{"untyped", `mode="base64"`, b64(`<p>History of the &lt;blink&gt; tag</p>`), "History of the <blink> tag"},
+		{"single quotes", `mode='base64' type='text/html'`, b64("Example <b>Atom</b>"), "Example Atom"},
+		{"CDATA end inside", `type="text/html" mode="base64"`, b64("a ]]> b"), "a ]]> b"},
+		{"not base64 at all", `type="text/plain" mode="base64"`, "plain words!", "plain words!"},
+		{"escaped mode untouched", `type="text/html" mode="escaped"`, "&lt;b&gt;bold&lt;/b&gt; base64", "bold base64"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := `<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>F</title><entry><id>1</id>` +
+				`<title ` + tc.attrs + `>` + tc.content + `</title></entry></feed>`
+			f, err := Parse([]byte(doc), "", "https://ex.example/feed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Items) != 1 || f.Items[0].Title != tc.want {
+				t.Errorf("titles %q, want %q", titles(f), tc.want)
+			}
+		})
 	}
 }

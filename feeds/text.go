@@ -73,9 +73,13 @@ func plainTextTokenizer(s string) string {
 	}
 }
 
+// dropContent reports the elements whose content is not text a reader
+// sees. <object> is not one of them: its content is the fallback shown when
+// the object cannot play, and dropping it let one unclosed <object> in a
+// title swallow the rest of the text.
 func dropContent(a atom.Atom) bool {
 	switch a {
-	case atom.Script, atom.Style, atom.Template, atom.Noscript, atom.Iframe, atom.Object, atom.Svg, atom.Math, atom.Head:
+	case atom.Script, atom.Style, atom.Template, atom.Noscript, atom.Iframe, atom.Svg, atom.Math, atom.Head:
 		return true
 	}
 	return false

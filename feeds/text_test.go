@@ -131,6 +131,10 @@ func TestPlainText(t *testing.T) {
 		{"<![CDATA[not really]]>text", "text"},
 		{"zero\u200bwidth", "zero width"},
 		{"<scr<script>ipt>alert(1)</script>", "ipt>alert(1)"},
+		// feedparser's sanitize/*_object.xml: an unclosed <object> must not
+		// swallow what follows; a closed one shows its fallback text.
+		{`safe<object classid="clsid:C932BA85-4374-101B-A56C-00AA003668DC"> description`, "safe description"},
+		{`<object data="v.swf"><param name="q" value="high">Watch the video</object> below`, "Watch the video below"},
 	}
 	for _, tc := range tests {
 		if got := PlainText(tc.in); got != tc.want {

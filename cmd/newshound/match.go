@@ -136,6 +136,10 @@ func runMatch(cfg *config.Config, in matchInput, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "newshound: match: %s: %v\n", in.feed, err)
 			return exitInput
 		}
+		if f.CharsetUnsure {
+			// Say so rather than let a watch silently miss garbled text.
+			fmt.Fprintf(stderr, "newshound: match: %s: charset unsure (read as %s); the text may be garbled\n", in.feed, f.Charset)
+		}
 		name, tags := f.Title, []string(nil)
 		for _, cf := range cfg.Feeds {
 			if cf.URL == in.feed {
