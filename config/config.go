@@ -50,6 +50,7 @@ type Config struct {
 	Limits       Limits
 
 	file string // the name errors and warnings carry
+	data []byte // the bytes Load read (for WatchOptions.Loaded)
 }
 
 // Poll configures the scheduler and the fetcher.

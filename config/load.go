@@ -102,6 +102,7 @@ func Load(path string) (*Config, error) {
 func loadBytes(path string, data []byte) (*Config, error) {
 	cfg, err := ParseEnv(data, path, os.LookupEnv)
 	cfg.Path = path
+	cfg.data = data
 	dir := filepath.Dir(path)
 	var errs ErrorList
 	if err != nil {

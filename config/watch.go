@@ -43,6 +43,10 @@ type WatchOptions struct {
 	// SIGHUP with signal.Notify): onChange is called even when the file's
 	// bytes did not change, since alias files may have.
 	Reload <-chan os.Signal
+	// Loaded is the config the caller runs with. Changes to the file since
+	// it was read — even before the watcher started — are applied; without
+	// it, the file as the watcher first reads it counts as seen.
+	Loaded *Config
 }
 
 // WatchFileWith is WatchFile with options.
@@ -72,8 +76,15 @@ func WatchFileWith(ctx context.Context, path string, opts WatchOptions, onChange
 		return fmt.Errorf("config: watch %s: %w", dir, err)
 	}
 
-	last, _ := os.ReadFile(abs) // what the caller most likely loaded
+	last, _ := os.ReadFile(abs)
 	missing := last == nil
+	// An edit saved between the caller's load and the watch above raised no
+	// event: compare with what the caller loaded instead.
+	stale := false
+	if opts.Loaded != nil && opts.Loaded.data != nil {
+		stale = !bytes.Equal(last, opts.Loaded.data)
+		last = opts.Loaded.data
+	}
 
 	reload := func(force bool) {
 		data, err := os.ReadFile(abs)
@@ -101,6 +112,9 @@ func WatchFileWith(ctx context.Context, path string, opts WatchOptions, onChange
 	timer := time.NewTimer(debounce)
 	timer.Stop()
 	defer timer.Stop()
+	if stale {
+		reload(false)
+	}
 	for {
 		select {
 		case <-ctx.Done():

@@ -39,6 +39,28 @@ func nextReload(t *testing.T, ch <-chan reload) reload {
 	}
 }
 
+// An edit saved after the config was loaded but before the watcher started
+// is applied (it raised no event the watcher could see).
+func TestWatchFileAppliesEditsMadeBeforeItStarted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte("watches:\n  - name: a\n    query: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replaceFile(t, path, "watches:\n  - name: b\n    query: y\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := make(chan reload, 1)
+	go WatchFileWith(ctx, path, WatchOptions{Debounce: time.Millisecond, Loaded: loaded}, func(c *Config, err error) { ch <- reload{c, err} })
+	r := nextReload(t, ch)
+	if r.err != nil || len(r.cfg.Watches) != 1 || r.cfg.Watches[0].Name != "b" {
+		t.Fatalf("reload = %+v, %v; want the edit made before the watcher started", r.cfg, r.err)
+	}
+}
+
 func TestWatchFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.yaml")
@@ -46,14 +68,19 @@ func TestWatchFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte(v1), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	loaded, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan reload, 10)
 	hup := make(chan os.Signal, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- WatchFileWith(ctx, path, WatchOptions{Debounce: 20 * time.Millisecond, Reload: hup}, func(c *Config, err error) { ch <- reload{c, err} })
+		// Loaded: an edit racing the watcher's start is still applied, so
+		// the test need not wait for it to start.
+		done <- WatchFileWith(ctx, path, WatchOptions{Debounce: 20 * time.Millisecond, Reload: hup, Loaded: loaded}, func(c *Config, err error) { ch <- reload{c, err} })
 	}()
-	time.Sleep(100 * time.Millisecond) // let the watcher start
 
 	// A valid edit, written atomically.
 	replaceFile(t, path, v1+"  - name: b\n    query: y\n")

@@ -244,9 +244,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	for i, svc := range e.o.Services {
 		goRun(fmt.Sprintf("service %d", i), svc)
 	}
-	if path := e.Config().Path; path != "" {
+	if loaded := e.Config(); loaded.Path != "" {
 		goRun("config watcher", func(ctx context.Context) error {
-			return config.WatchFile(ctx, path, func(cfg *config.Config, err error) {
+			return config.WatchFileWith(ctx, loaded.Path, config.WatchOptions{Loaded: loaded}, func(cfg *config.Config, err error) {
 				if err != nil {
 					e.notice(ctx, fmt.Sprintf("The edited config was rejected; the old one stays in force:\n%v", err))
 					return

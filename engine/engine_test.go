@@ -9,8 +9,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -412,7 +414,6 @@ func TestHotReload(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	time.Sleep(100 * time.Millisecond) // let the watcher start
 	write := func(body string) {
 		t.Helper()
 		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
@@ -482,3 +483,62 @@ func TestAdminNoticesGoThroughTheOutbox(t *testing.T) {
 type senderFunc func(context.Context, model.Alert) error
 
 func (f senderFunc) Send(ctx context.Context, a model.Alert) error { return f(ctx, a) }
+
+// hookedStore runs onSubs once, inside the first Subscriptions call after it
+// is armed: the moment a poll cycle reads the chats' subscriptions.
+type hookedStore struct {
+	*sqlite.DB
+	armed  atomic.Bool
+	onSubs func()
+}
+
+func (s *hookedStore) Subscriptions(ctx context.Context, chat model.Destination) ([]model.Subscription, error) {
+	if s.armed.CompareAndSwap(true, false) {
+		s.onSubs()
+	}
+	return s.DB.Subscriptions(ctx, chat)
+}
+
+// TestReloadDuringPollCycleIsKept: a reload that lands while a poll cycle
+// rebuilds the watchlist for new subscriptions stays in force (the cycle
+// once swapped in its own list, built on the old config, reverting it).
+func TestReloadDuringPollCycleIsKept(t *testing.T) {
+	ctx := context.Background()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>T</title></channel></rss>`)
+	}))
+	defer srv.Close()
+	cfg := testConfig(t, srv.URL, filepath.Join(t.TempDir(), "nh.db"), 0)
+	db, err := sqlite.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st := &hookedStore{DB: db}
+	eng, err := engine.New(engine.Options{Config: cfg, Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := *cfg
+	next.Watches = append(slices.Clone(cfg.Watches), config.Watch{Name: "odesa", Query: "Odesa"})
+	st.onSubs = func() {
+		if err := eng.Reload(ctx, &next); err != nil {
+			t.Errorf("reload: %v", err)
+		}
+	}
+	// A new subscription makes the cycle build a new list.
+	if _, err := db.AddSubscription(ctx, model.Subscription{Chat: "telegram:5", Query: "Kyiv"}); err != nil {
+		t.Fatal(err)
+	}
+	st.armed.Store(true)
+	if err := eng.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := eng.Config(); got != &next {
+		t.Fatalf("after a reload during the poll cycle the config in force has %d watches; want the reloaded one (%d)", len(got.Watches), len(next.Watches))
+	}
+	if got := eng.Watchlist().Config(); got != &next {
+		t.Fatal("the watchlist in force was compiled from the old config")
+	}
+}
