@@ -15,7 +15,9 @@ import (
 
 const feedUsage = `usage: newshound feed add URL [--tag T]... [--name N] [--interval D] [--config F]
        newshound feed rm URL [--config F]
-       newshound feed ls [--config F]`
+       newshound feed ls [--config F]
+       newshound feed import FILE.opml [--config F]
+       newshound feed export [--config F] > FILE.opml`
 
 // cmdFeed lists and edits the feeds: of the config file, keeping its
 // comments and order; "feed ls" adds each feed's health from the store.
@@ -24,6 +26,15 @@ func cmdFeed(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, feedUsage)
 		return exitInput
 	}
+	for _, arg := range args {
+		if arg == "-h" || arg == "--help" {
+			fmt.Fprintln(stdout, feedUsage)
+			return exitOK
+		}
+		if arg == "--" {
+			break
+		}
+	}
 	sub := args[0]
 	a, err := parseCLIArgs(args[1:], map[string]bool{"config": false, "tag": true, "name": false, "interval": false})
 	if err != nil {
@@ -31,7 +42,7 @@ func cmdFeed(args []string, stdout, stderr io.Writer) int {
 		return exitInput
 	}
 	path := config.ResolvePath(a.one("config"))
-	wantArgs := map[string]int{"add": 1, "rm": 1, "ls": 0}
+	wantArgs := map[string]int{"add": 1, "rm": 1, "ls": 0, "import": 1, "export": 0}
 	n, ok := wantArgs[sub]
 	if !ok || len(a.pos) != n || (sub != "add" && len(a.flags) > len(a.flags["config"])) {
 		fmt.Fprintln(stderr, feedUsage)
@@ -40,6 +51,10 @@ func cmdFeed(args []string, stdout, stderr io.Writer) int {
 	switch sub {
 	case "ls":
 		return feedList(path, stdout, stderr)
+	case "import":
+		return feedImport(path, a.pos[0], stdout, stderr)
+	case "export":
+		return feedExport(path, stdout, stderr)
 	case "rm":
 		u := a.pos[0]
 		err := config.EditFile(path, func(b []byte) ([]byte, error) { return config.RemoveFeed(b, u) }, nil)

@@ -74,6 +74,7 @@ func usage(w io.Writer) {
   match [--config F] (--text T | --feed FILE_OR_URL | --jsonl FILE) [--json]
   watch add NAME QUERY | watch rm NAME | watch ls
   feed add URL [--tag T] | feed rm URL | feed ls
+  feed import FILE.opml | feed export
   outbox ls | outbox retry [ID]
   version
 `)
