@@ -36,6 +36,12 @@ type Feed struct {
 	Link string
 	// TTL is the RSS <ttl> as a duration (0 when absent); a lower bound on the poll interval.
 	TTL time.Duration
+	// Type is the format and version as detected, e.g. "rss 2.0",
+	// "atom 1.0", "json 1.1" (for previews and discovery).
+	Type string
+	// Charset is the encoding the document was decoded from, e.g. "utf-8",
+	// "windows-1251" (for previews: mojibake starts here).
+	Charset string
 	// Items are the stories in document order; of items sharing a Key only
 	// the first is kept.
 	Items []Item

@@ -62,7 +62,7 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 		}
 		body = unz
 	}
-	doc, _, err := toUTF8(body, contentType)
+	doc, enc, err := toUTF8(body, contentType)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", where, err)
 	}
@@ -93,6 +93,8 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 	}
 	f := convertFeed(gf, feedURL)
 	f.Partial = partial
+	f.Charset = enc
+	f.Type = strings.TrimSpace(gf.FeedType + " " + gf.FeedVersion)
 	return f, nil
 }
 
