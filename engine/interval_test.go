@@ -23,10 +23,10 @@ import (
 func TestAdaptiveNextPoll(t *testing.T) {
 	clock := time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name   string
-		step   time.Duration // between items, newest at clock
-		ttl    int           // RSS <ttl> minutes; 0: none
-		own    string        // feeds[].interval
+		name string
+		step time.Duration // between items, newest at clock
+		ttl  int           // RSS <ttl> minutes; 0: none
+		own  string        // feeds[].interval
 		// want is the interval expected after the first poll, want304 after
 		// a 304 40 minutes later; the engine adds ±10% jitter to both unless
 		// floor (the TTL) is what decides.
