@@ -186,7 +186,6 @@ func intervalNote(f *feeds.Feed, r *feeds.Response, cfg *config.Config, now time
 	return fmt.Sprintf("every %s (%s)", shortDur(d), why)
 }
 
-
 func shortDur(d time.Duration) string {
 	s := d.Round(time.Second).String()
 	s = strings.TrimSuffix(s, "0s")
