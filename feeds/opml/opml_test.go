@@ -273,3 +273,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParseMax reads a document at MaxOutlines, the largest accepted.
+func BenchmarkParseMax(b *testing.B) {
+	var doc strings.Builder
+	doc.WriteString("<opml version=\"2.0\"><body>\n<outline text=\"Folder\">\n")
+	for i := range MaxOutlines - 1 {
+		fmt.Fprintf(&doc, "<outline text=\"Feed %d\" type=\"rss\" xmlUrl=\"https://f%d.example/rss\" htmlUrl=\"https://f%d.example/\"/>\n", i, i, i)
+	}
+	doc.WriteString("</outline></body></opml>\n")
+	src := doc.String()
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(strings.NewReader(src)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
