@@ -55,8 +55,14 @@ type Config struct {
 
 // Poll configures the scheduler and the fetcher.
 type Poll struct {
-	Schedule    string        // robfig/cron spec of the tick, seconds field allowed; default "@every 1m"
-	Interval    time.Duration // default minimum time between two polls of a feed; default 5m
+	Schedule string        // robfig/cron spec of the tick, seconds field allowed; default "@every 1m"
+	Interval time.Duration // default minimum time between two polls of a feed; default 5m
+	// MinInterval and MaxInterval bound the adaptive interval of a feed
+	// without its own interval: polled as often as it publishes, within
+	// them (never below its TTL, Cache-Control max-age or Retry-After);
+	// defaults 1m and 6h.
+	MinInterval time.Duration
+	MaxInterval time.Duration
 	Timeout     time.Duration // per request; default 20s
 	Concurrency int           // feeds fetched at once; default 16
 	PerHost     int           // requests to one host at once; default 2

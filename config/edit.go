@@ -192,23 +192,55 @@ func RemoveWatch(data []byte, name string) ([]byte, error) {
 // Tags and Interval are written; the rest of the file is kept byte for
 // byte.
 func AddFeed(data []byte, f Feed) ([]byte, error) {
+	return AddFeeds(data, []Feed{f})
+}
+
+// AddFeeds is AddFeed for several feeds at once, in order: one edit, so
+// that an import either adds every feed or none. A feed already in the
+// file, or listed twice in fs, refuses the whole edit.
+func AddFeeds(data []byte, fs []Feed) ([]byte, error) {
+	d, err := parseDoc(data)
+	if err != nil {
+		return nil, err
+	}
+	existing := map[string]int{}
+	if _, seq := d.top("feeds"); seq != nil {
+		for _, it := range seq.Content {
+			if v := field(it, "url"); v != nil {
+				existing[canonicalFeedURL(v.Value)] = v.Line
+			}
+		}
+	}
+	items := make([][]kv, 0, len(fs))
+	added := map[string]bool{}
+	for _, f := range fs {
+		fields, err := feedFields(f)
+		if err != nil {
+			return nil, err
+		}
+		key := canonicalFeedURL(f.URL)
+		if line, dup := existing[key]; dup {
+			return nil, refusef("feed %s is already in the config (line %d)", f.URL, line)
+		}
+		if added[key] {
+			return nil, refusef("feed %s is listed twice", f.URL)
+		}
+		added[key] = true
+		items = append(items, fields)
+	}
+	if len(items) == 0 {
+		return data, nil
+	}
+	return d.appendItem("feeds", items...)
+}
+
+// feedFields renders the config keys of one new feed entry.
+func feedFields(f Feed) ([]kv, error) {
 	if err := feedURL(f.URL); err != nil {
 		return nil, refusef("feed %v", err)
 	}
 	if f.Interval < 0 {
 		return nil, refusef("feed interval must not be negative")
-	}
-	d, err := parseDoc(data)
-	if err != nil {
-		return nil, err
-	}
-	key := canonicalFeedURL(f.URL)
-	if _, seq := d.top("feeds"); seq != nil {
-		for _, it := range seq.Content {
-			if v := field(it, "url"); v != nil && canonicalFeedURL(v.Value) == key {
-				return nil, refusef("feed %s is already in the config (line %d)", f.URL, v.Line)
-			}
-		}
 	}
 	fields := []kv{{"url", plainOrQuoted(f.URL)}}
 	if f.Name != "" {
@@ -222,11 +254,21 @@ func AddFeed(data []byte, f Feed) ([]byte, error) {
 	}
 	for _, kv := range fields {
 		if kv.value == "" {
-			return nil, refusef("feed %s cannot be written on one line", kv.key)
+			return nil, refusef("feed %s %s cannot be written on one line", f.URL, kv.key)
 		}
 	}
-	return d.appendItem("feeds", fields)
+	return fields, nil
 }
+
+// CheckFeedURL reports why v cannot be a feed address (it must be http or
+// https with a host), or nil; importers use it to reject an entry before
+// any edit starts.
+func CheckFeedURL(v string) error { return feedURL(v) }
+
+// FeedKey is the form in which two feed URLs are the same feed for the
+// duplicate check of the loader and of AddFeeds (scheme and host
+// case-insensitive, default port and fragment dropped).
+func FeedKey(v string) string { return canonicalFeedURL(v) }
 
 // RemoveFeed returns data without the feed whose url is rawURL (scheme and
 // host compared case-insensitively), with the comment lines directly above it.
@@ -411,14 +453,23 @@ func renderItem(dash, key string, fields []kv) string {
 	return b.String()
 }
 
-// appendItem adds a mapping with fields at the end of the top-level list
-// named key, in the indentation and spacing of the existing items.
-func (d *doc) appendItem(key string, fields []kv) ([]byte, error) {
+// appendItem adds one mapping per element of items at the end of the
+// top-level list named key, in the indentation and spacing of the existing
+// items.
+func (d *doc) appendItem(key string, items ...[]kv) ([]byte, error) {
+	render := func(dash, key string, sep string) string {
+		var b strings.Builder
+		for _, fields := range items {
+			b.WriteString(sep)
+			b.WriteString(renderItem(dash, key, fields))
+		}
+		return b.String()
+	}
 	if d.root == nil || d.root.Style&yaml.FlowStyle != 0 {
 		if d.root != nil {
-			return d.reencodeAppend(key, fields)
+			return d.reencodeAppend(key, items)
 		}
-		return d.appendText(key+":\n"+renderItem("  ", "    ", fields), false), nil
+		return d.appendText(key+":\n"+render("  ", "    ", ""), false), nil
 	}
 	var k, v *yaml.Node
 	for i := 0; i+1 < len(d.root.Content); i += 2 {
@@ -429,7 +480,7 @@ func (d *doc) appendItem(key string, fields []kv) ([]byte, error) {
 	keyIndent := strings.Repeat(" ", d.root.Column-1)
 	switch {
 	case k == nil: // no such list: add it at the end
-		return d.appendText(keyIndent+key+":\n"+renderItem(keyIndent+"  ", keyIndent+"    ", fields), true), nil
+		return d.appendText(keyIndent+key+":\n"+render(keyIndent+"  ", keyIndent+"    ", ""), true), nil
 	case v.Line == k.Line && (isNull(v) || (v.Kind == yaml.SequenceNode && len(v.Content) == 0)):
 		// "key:", "key: ~" or "key: []", maybe with a comment: drop the
 		// empty value and put the items below.
@@ -448,7 +499,7 @@ func (d *doc) appendItem(key string, fields []kv) ([]byte, error) {
 			n = len([]rune(v.Value))
 		}
 		if at < 0 || at+n > len(line) {
-			return d.reencodeAppend(key, fields)
+			return d.reencodeAppend(key, items)
 		}
 		head := string(line)
 		if n > 0 {
@@ -458,7 +509,7 @@ func (d *doc) appendItem(key string, fields []kv) ([]byte, error) {
 				head += " " + rest
 			}
 		}
-		return d.splice(k.Line, k.Line, head+"\n"+renderItem(keyIndent+"  ", keyIndent+"    ", fields)), nil
+		return d.splice(k.Line, k.Line, head+"\n"+render(keyIndent+"  ", keyIndent+"    ", "")), nil
 	case v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0:
 		end := d.seqEnd(k, v)
 		dash := strings.Repeat(" ", v.Column-1)
@@ -466,16 +517,16 @@ func (d *doc) appendItem(key string, fields []kv) ([]byte, error) {
 		if first := v.Content[0]; first.Kind == yaml.MappingNode && first.Style&yaml.FlowStyle == 0 {
 			itemKey = strings.Repeat(" ", first.Column-1)
 		}
-		text := renderItem(dash, itemKey, fields)
 		// Keep the list's rhythm: a blank line between items if they have one.
+		sep := ""
 		if len(v.Content) > 1 {
 			if start := d.itemStart(v, len(v.Content)-1); start > 1 && strings.TrimSpace(d.lines[d.headStart(v, start)-2]) == "" {
-				text = "\n" + text
+				sep = "\n"
 			}
 		}
-		return d.splice(end+1, end, text), nil
+		return d.splice(end+1, end, render(dash, itemKey, sep)), nil
 	}
-	return d.reencodeAppend(key, fields)
+	return d.reencodeAppend(key, items)
 }
 
 // itemStart returns the line of the "-" of item i of a block sequence.
@@ -531,14 +582,18 @@ func (d *doc) removeItem(key string, seq *yaml.Node, i int) ([]byte, error) {
 // apply: the tree is changed and encoded again. Comments survive; blank
 // lines and some spacing do not.
 
-func (d *doc) reencodeAppend(key string, fields []kv) ([]byte, error) {
-	item := &yaml.Node{Kind: yaml.MappingNode}
-	for _, f := range fields {
-		var v yaml.Node
-		if err := yaml.Unmarshal([]byte(f.value), &v); err != nil || len(v.Content) == 0 {
-			return nil, refusef("cannot encode %s: %v", f.key, err)
+func (d *doc) reencodeAppend(key string, items [][]kv) ([]byte, error) {
+	var nodes []*yaml.Node
+	for _, fields := range items {
+		item := &yaml.Node{Kind: yaml.MappingNode}
+		for _, f := range fields {
+			var v yaml.Node
+			if err := yaml.Unmarshal([]byte(f.value), &v); err != nil || len(v.Content) == 0 {
+				return nil, refusef("cannot encode %s: %v", f.key, err)
+			}
+			item.Content = append(item.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: f.key}, v.Content[0])
 		}
-		item.Content = append(item.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: f.key}, v.Content[0])
+		nodes = append(nodes, item)
 	}
 	var seq *yaml.Node
 	for i := 0; i+1 < len(d.root.Content); i += 2 {
@@ -556,7 +611,7 @@ func (d *doc) reencodeAppend(key string, fields []kv) ([]byte, error) {
 		}
 		*seq = yaml.Node{Kind: yaml.SequenceNode, Line: seq.Line, Column: seq.Column}
 	}
-	seq.Content = append(seq.Content, item)
+	seq.Content = append(seq.Content, nodes...)
 	return d.encode()
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -321,5 +322,60 @@ func TestCRLFStaysCRLF(t *testing.T) {
 	want = "# c\r\nwatches:\r\n  - name: a\r\n    query: x\r\n\r\n  - name: n\r\n    query: 'q'\r\nroutes: []\r\n"
 	if string(out) != want {
 		t.Errorf("after rm got %q\nwant %q", out, want)
+	}
+}
+
+// TestAddFeeds checks the batch edit an OPML import makes: all feeds in one
+// splice, in the list's own rhythm, or nothing at all.
+func TestAddFeeds(t *testing.T) {
+	src := readFixture(t, "commented.yaml")
+	batch := []Feed{
+		{URL: "https://c.example/rss", Name: "C", Tags: []string{"news", "Cyber Security"}},
+		{URL: "https://d.example/atom.xml"},
+	}
+	tests := []struct {
+		name    string
+		src     string
+		feeds   []Feed
+		want    string // whole output; "" when refused
+		refused string // part of the refusal
+	}{
+		{"appended in rhythm", src, batch, replaceOnce(t, src, "  - url: https://b.example/rss   # b\n",
+			"  - url: https://b.example/rss   # b\n\n  - url: https://c.example/rss\n    name: C\n    tags: [news, Cyber Security]\n\n  - url: https://d.example/atom.xml\n"), ""},
+		{"new list", "poll:\n  interval: 5m\n", batch,
+			"poll:\n  interval: 5m\n\nfeeds:\n  - url: https://c.example/rss\n    name: C\n    tags: [news, Cyber Security]\n  - url: https://d.example/atom.xml\n", ""},
+		{"nothing to add", src, nil, src, ""},
+		{"one already in the file", src, append(slices.Clone(batch), Feed{URL: "HTTPS://A.example:443/rss"}), "", "already in the config (line 8)"},
+		{"twice in the batch", src, append(slices.Clone(batch), Feed{URL: "https://c.example/rss#x"}), "", "listed twice"},
+		{"one invalid", src, append(slices.Clone(batch), Feed{URL: "ftp://x.example/"}), "", "must start with http"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := AddFeeds([]byte(tt.src), tt.feeds)
+			if tt.refused != "" {
+				if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), tt.refused) {
+					t.Fatalf("err = %v, want a refusal with %q", err, tt.refused)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != tt.want {
+				t.Errorf("got:\n%s\nwant:\n%s", out, tt.want)
+			}
+			if _, err := ParseEnv(out, "c.yaml", env(nil)); err != nil {
+				t.Errorf("result does not load: %v", err)
+			}
+		})
+	}
+	// Flow style goes through the re-encoder, with every item.
+	out, err := AddFeeds([]byte("feeds: [{url: 'https://a.example/'}]\n"), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseEnv(out, "c.yaml", env(nil))
+	if err != nil || len(cfg.Feeds) != 3 || cfg.Feeds[1].Tags[1] != "Cyber Security" {
+		t.Errorf("flow style: %s (%v)", out, err)
 	}
 }

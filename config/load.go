@@ -25,6 +25,8 @@ import (
 const (
 	DefaultSchedule             = "@every 1m"
 	DefaultInterval             = 5 * time.Minute
+	DefaultMinInterval          = time.Minute
+	DefaultMaxInterval          = 6 * time.Hour
 	DefaultTimeout              = 20 * time.Second
 	DefaultConcurrency          = 16
 	DefaultPerHost              = 2
@@ -46,6 +48,8 @@ func Default() *Config {
 		Poll: Poll{
 			Schedule:    DefaultSchedule,
 			Interval:    DefaultInterval,
+			MinInterval: DefaultMinInterval,
+			MaxInterval: DefaultMaxInterval,
 			Timeout:     DefaultTimeout,
 			Concurrency: DefaultConcurrency,
 			PerHost:     DefaultPerHost,
@@ -500,7 +504,28 @@ func (d *decoder) strs(n *yaml.Node, what string, valid func(*yaml.Node, string)
 }
 
 func (d *decoder) poll(n *yaml.Node, p *Poll) {
+	var minNode, maxNode *yaml.Node
+	defer func() {
+		// Checked once both are known, at the key the user wrote last.
+		if p.MinInterval > p.MaxInterval {
+			at := maxNode
+			if at == nil || (minNode != nil && minNode.Line > maxNode.Line) {
+				at = minNode
+			}
+			if at != nil {
+				d.errorf(posOf(at), "poll.min_interval (%s) must not be longer than poll.max_interval (%s)", p.MinInterval, p.MaxInterval)
+			}
+		}
+	}()
 	d.mapping(n, "poll", map[string]func(*yaml.Node){
+		"min_interval": func(n *yaml.Node) {
+			minNode = n
+			d.setDuration(&p.MinInterval, "poll.min_interval", false)(n)
+		},
+		"max_interval": func(n *yaml.Node) {
+			maxNode = n
+			d.setDuration(&p.MaxInterval, "poll.max_interval", false)(n)
+		},
 		"schedule": func(n *yaml.Node) {
 			v, ok := d.str(n, "poll.schedule")
 			if !ok {

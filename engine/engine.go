@@ -85,6 +85,7 @@ type Engine struct {
 	rt         atomic.Pointer[runtime]
 	cycleMu    sync.Mutex // one poll cycle at a time
 	lastCycle  atomic.Int64
+	history    history // each feed's publishing rhythm, for adaptive intervals
 }
 
 // New builds an engine; the config's watches must compile.

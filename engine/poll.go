@@ -43,8 +43,8 @@ type feedSpec struct {
 	url      string
 	name     string
 	tags     []string
-	interval time.Duration
-	trusted  bool // config feeds may point anywhere; chat feeds pass the SSRF guard
+	interval time.Duration // feeds[].interval; 0: adaptive (see PollInterval)
+	trusted  bool          // config feeds may point anywhere; chat feeds pass the SSRF guard
 }
 
 // feedList returns every feed to poll: the config's, then the chat-added
@@ -64,11 +64,6 @@ func (e *Engine) feedList(ctx context.Context, cfg *config.Config) ([]feedSpec, 
 		if !seen[f.URL] {
 			out = append(out, feedSpec{url: f.URL, tags: f.Tags, trusted: cfg.Security.AllowPrivateFeeds})
 			seen[f.URL] = true
-		}
-	}
-	for i := range out {
-		if out[i].interval <= 0 {
-			out[i].interval = cfg.Poll.Interval
 		}
 	}
 	return out, nil
@@ -176,14 +171,15 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 		e.observe(f, outcomeOf(err), now.Sub(start), 0)
 		return
 	}
-	interval := max(f.interval, resp.MinInterval)
 	if resp.MovedTo != "" && resp.MovedTo != st.MovedTo {
 		e.log.Info("feed moved permanently; polling the new address (update the config)", "feed", f.url, "to", resp.MovedTo)
 		st.MovedTo = resp.MovedTo
 	}
 	if resp.NotModified || resp.Unchanged {
 		st.ETag, st.LastModified = resp.ETag, resp.LastModified
-		e.succeeded(&st, now, interval)
+		h := e.history.get(f.url)
+		interval, _ := PollInterval(rt.cfg.Poll, f.interval, h.published, now)
+		e.succeeded(&st, now, interval, max(resp.MinInterval, h.ttl))
 		if err := e.st.SaveFeedState(ctx, st); err != nil {
 			e.log.Error("saving feed state failed", "feed", f.url, "err", err)
 		}
@@ -216,7 +212,10 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 			st.Name = u.Host
 		}
 	}
-	e.succeeded(&st, now, max(interval, feed.TTL))
+	e.history.set(f.url, feed, now)
+	h := e.history.get(f.url)
+	interval, _ := PollInterval(rt.cfg.Poll, f.interval, h.published, now)
+	e.succeeded(&st, now, interval, max(resp.MinInterval, feed.TTL))
 	n, err := e.ingest(ctx, rt, st, f, feed)
 	if err != nil {
 		// Nothing was recorded: the items stay new and alert next time.
@@ -307,12 +306,15 @@ func watchesOf(alerts []model.Alert) []string {
 	return out
 }
 
-func (e *Engine) succeeded(st *model.FeedState, now time.Time, interval time.Duration) {
+// succeeded records a good poll; the next one is due after interval,
+// jittered, but never sooner than floor, what the server asked (TTL,
+// Cache-Control max-age).
+func (e *Engine) succeeded(st *model.FeedState, now time.Time, interval, floor time.Duration) {
 	st.LastSuccess = now
 	st.Failures = 0
 	st.FailingSince = time.Time{}
 	st.NotifiedAt = time.Time{}
-	st.NextPoll = now.Add(feeds.Jitter(interval, rand.Float64))
+	st.NextPoll = now.Add(max(feeds.Jitter(interval, rand.Float64), floor))
 }
 
 // failed records a failed poll: capped exponential backoff with jitter (or

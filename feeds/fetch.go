@@ -236,6 +236,17 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 // for 410), ErrNotAFeed for an HTML page, ErrTooLarge, ErrTooManyRedirects,
 // *BlockedAddressError from the SSRF guard, and transport errors.
 func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
+	return f.fetch(ctx, r, false)
+}
+
+// FetchPage is Fetch for a web page rather than a feed: the same limits,
+// validators and SSRF guard, but an HTML body is returned instead of
+// refused with ErrNotAFeed. Discovery reads a site's home page with it.
+func (f *Fetcher) FetchPage(ctx context.Context, r Request) (*Response, error) {
+	return f.fetch(ctx, r, true)
+}
+
+func (f *Fetcher) fetch(ctx context.Context, r Request, page bool) (*Response, error) {
 	where := redactURL(r.URL)
 	u, err := url.Parse(strings.TrimSpace(r.URL))
 	if err != nil {
@@ -264,7 +275,11 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 		return nil, fmt.Errorf("fetch %s: %w", where, err)
 	}
 	req.Header.Set("User-Agent", f.opts.UserAgent)
-	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5")
+	if page {
+		req.Header.Set("Accept", "text/html, application/xhtml+xml, application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5")
+	} else {
+		req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5")
+	}
 	req.Header.Set("Accept-Encoding", "gzip")
 	if r.ETag != "" {
 		req.Header.Set("If-None-Match", r.ETag)
@@ -325,7 +340,7 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 		}
 		return nil, f.wrapTransportError(where, ctx, fmt.Errorf("reading body: %w", err))
 	}
-	if looksLikeHTML(body) {
+	if !page && looksLikeHTML(body) {
 		return nil, fmt.Errorf("fetch %s: %w: the server sent an HTML page (%s)", where, ErrNotAFeed, orNone(out.ContentType))
 	}
 	out.Body = body

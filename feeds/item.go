@@ -38,8 +38,11 @@ type Feed struct {
 	Link string
 	// TTL is the RSS <ttl> as a duration (0 when absent); a lower bound on the poll interval.
 	TTL time.Duration
-	// Items are the stories in document order; of items sharing a GUID or
-	// link only the first is kept.
+	// Type is the format and version as detected, e.g. "rss 2.0",
+	// "atom 1.0", "json 1.1" (for previews and discovery).
+	Type string
+	// Items are the stories in document order; of items sharing a Key only
+	// the first is kept.
 	Items []Item
 	// Partial is true when the document was broken (cut off, not well
 	// formed) and Items holds only the items complete before the break. The

@@ -96,6 +96,7 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 	f.Partial = partial
 	f.Charset = charset.name
 	f.CharsetUnsure = charset.unsure
+	f.Type = strings.TrimSpace(gf.FeedType + " " + gf.FeedVersion)
 	return f, nil
 }
 

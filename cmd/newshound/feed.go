@@ -10,13 +10,17 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/store/sqlite"
 )
 
-const feedUsage = `usage: newshound feed add URL [--tag T]... [--name N] [--interval D] [--config F]
+const feedUsage = `usage: newshound feed add URL [--tag T]... [--name N] [--interval D] [--no-check] [--config F]
+       newshound feed test URL [--config F]
        newshound feed rm URL [--config F]
-       newshound feed ls [--config F]`
+       newshound feed ls [--config F]
+       newshound feed import FILE.opml [--config F]
+       newshound feed export [--config F] > FILE.opml`
 
 // cmdFeed lists and edits the feeds: of the config file, keeping its
 // comments and order; "feed ls" adds each feed's health from the store.
@@ -25,22 +29,55 @@ func cmdFeed(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, feedUsage)
 		return exitInput
 	}
+	for _, arg := range args {
+		if arg == "-h" || arg == "--help" {
+			fmt.Fprintln(stdout, feedUsage)
+			return exitOK
+		}
+		if arg == "--" {
+			break
+		}
+	}
 	sub := args[0]
-	a, err := parseCLIArgs(args[1:], map[string]bool{"config": false, "tag": true, "name": false, "interval": false})
+	// --no-check is the one flag without a value: take it out before the
+	// flag parser, which expects values.
+	noCheck := false
+	rest := make([]string, 0, len(args)-1)
+	for i, arg := range args[1:] {
+		if arg == "--" {
+			rest = append(rest, args[1+i:]...)
+			break
+		}
+		switch arg {
+		case "--no-check", "-no-check", "--no-check=true", "-no-check=true":
+			noCheck = true
+			continue
+		case "--no-check=false", "-no-check=false":
+			continue
+		}
+		rest = append(rest, arg)
+	}
+	a, err := parseCLIArgs(rest, map[string]bool{"config": false, "tag": true, "name": false, "interval": false})
 	if err != nil {
 		fmt.Fprintf(stderr, "newshound: feed %s: %v\n%s\n", sub, err, feedUsage)
 		return exitInput
 	}
 	path := config.ResolvePath(a.one("config"))
-	wantArgs := map[string]int{"add": 1, "rm": 1, "ls": 0}
+	wantArgs := map[string]int{"add": 1, "rm": 1, "ls": 0, "import": 1, "export": 0, "test": 1}
 	n, ok := wantArgs[sub]
-	if !ok || len(a.pos) != n || (sub != "add" && len(a.flags) > len(a.flags["config"])) {
+	if !ok || len(a.pos) != n || (sub != "add" && (noCheck || len(a.flags) > len(a.flags["config"]))) {
 		fmt.Fprintln(stderr, feedUsage)
 		return exitInput
 	}
 	switch sub {
 	case "ls":
 		return feedList(path, stdout, stderr)
+	case "import":
+		return feedImport(path, a.pos[0], stdout, stderr)
+	case "export":
+		return feedExport(path, stdout, stderr)
+	case "test":
+		return feedTest(path, a.pos[0], stdout, stderr)
 	case "rm":
 		u := a.pos[0]
 		err := config.EditFile(path, func(b []byte) ([]byte, error) { return config.RemoveFeed(b, u) }, nil)
@@ -55,8 +92,57 @@ func cmdFeed(args []string, stdout, stderr io.Writer) int {
 		}
 		f.Interval = d
 	}
+	// Refuse what the edit would refuse (a duplicate, a bad URL) before
+	// any network request.
+	if data, err := os.ReadFile(path); err == nil {
+		if _, err := config.AddFeed(data, f); err != nil {
+			return editExit(err, "feed add", stdout, stderr, "")
+		}
+	}
+	if code, ok := checkNewFeed(path, &f, noCheck, stdout, stderr); !ok {
+		return code
+	}
 	err = config.EditFile(path, func(b []byte) ([]byte, error) { return config.AddFeed(b, f) }, nil)
 	return editExit(err, "feed add", stdout, stderr, fmt.Sprintf("added feed %s to %s", f.URL, path))
+}
+
+// checkNewFeed runs the preview of "feed test" on a feed about to be added,
+// unless --no-check: a URL that is not a feed is refused (a web page with
+// one feed is replaced by that feed's URL, one with several is listed so
+// the user can pick), so the config never holds a feed that fails from its
+// first poll.
+func checkNewFeed(path string, f *config.Feed, noCheck bool, stdout, stderr io.Writer) (int, bool) {
+	if noCheck {
+		return exitOK, true
+	}
+	if err := config.CheckFeedURL(f.URL); err != nil {
+		return exitOK, true // AddFeed refuses it with the loader's message
+	}
+	cfg := previewConfig(path)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	p, err := inspect(ctx, previewFetcher(cfg), f.URL)
+	if err != nil {
+		code := previewFailed("feed add", f.URL, p, err, stdout, stderr)
+		fmt.Fprintf(stderr, "nothing added (use --no-check to add it anyway)\n")
+		return code, false
+	}
+	if p.url != f.URL {
+		fmt.Fprintf(stdout, "%s is a web page; its feed is %s\n", f.URL, p.url)
+		f.URL = p.url
+	}
+	if p.resp.MovedTo != "" {
+		fmt.Fprintf(stdout, "%s moved permanently; adding %s\n", f.URL, p.resp.MovedTo)
+		f.URL = p.resp.MovedTo
+	}
+	teasers := 0
+	for _, it := range p.feed.Items {
+		if feeds.IsTeaser(it) {
+			teasers++
+		}
+	}
+	fmt.Fprintf(stdout, "checked: %s, %q, %d items (%d teasers), %s\n", dash(p.feed.Type), p.feed.Title, len(p.feed.Items), teasers, intervalNote(p.feed, p.resp, cfg, time.Now()))
+	return exitOK, true
 }
 
 // feedRow is one line of "feed ls".

@@ -13,7 +13,7 @@ import (
 
 func TestFeedAddRm(t *testing.T) {
 	path := writeTemp(t, "config.yaml", commentedConfig)
-	code, out, errs := runCLI("feed", "add", "https://b.example/feed", "--tag", "y", "--name", "B News", "--interval", "10m", "--config", path)
+	code, out, errs := runCLI("feed", "add", "https://b.example/feed", "--no-check", "--tag", "y", "--name", "B News", "--interval", "10m", "--config", path)
 	if code != exitOK || !strings.Contains(out, "added feed https://b.example/feed") {
 		t.Fatalf("add: exit %d %s %s", code, out, errs)
 	}

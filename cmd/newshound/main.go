@@ -73,7 +73,8 @@ func usage(w io.Writer) {
   check [--config F]               validate the config
   match [--config F] (--text T | --feed FILE_OR_URL | --jsonl FILE) [--json]
   watch add NAME QUERY | watch rm NAME | watch ls
-  feed add URL [--tag T] | feed rm URL | feed ls
+  feed add URL [--tag T] [--no-check] | feed rm URL | feed ls
+  feed test URL | feed import FILE.opml | feed export
   outbox ls | outbox retry [ID]
   version
 `)
