@@ -24,7 +24,7 @@ func bruteMatch(c *Compiled, d Doc) []string {
 				if strings.HasPrefix(w, first) {
 					c.try(st, int32(p), i)
 				}
-			} else if w == first {
+			} else if pat.wordOK(0, w) {
 				c.try(st, int32(p), i)
 			}
 		}
