@@ -75,7 +75,7 @@ func TestWordForms(t *testing.T) {
 		{"Київ", "Києва", true},
 		{"Харків", "Харкова", true},
 		{"Баку", "Бакуа", false}, // indeclinable
-		{"США", "СШЫ", false},   // acronym: none
+		{"США", "СШЫ", false},    // acronym: none
 		{`"министерство обороны"`, "министерства обороны", true},
 		// short words
 		{"мир", "мира", true},
