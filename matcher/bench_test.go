@@ -213,3 +213,14 @@ func BenchmarkCompile(b *testing.B) {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
+
+// BenchmarkNewRegistry builds the built-in table (239 groups), as every
+// config load does; allocated bytes are its memory.
+func BenchmarkNewRegistry(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if NewRegistry().Len() < 200 {
+			b.Fatal("table too small")
+		}
+	}
+}

@@ -120,6 +120,19 @@ tailgater storm remix lemon agonizing marigold predatory transparent tribe deser
 ethereal insidious stately stardust sapphire labyrinth diamond emerald banshee velvet onyx jumpy
 sparkling jasper ricochet comment candor gathering solar halo stellar particle cloaked fighting
 frozen pensive trident yellow ajax security hound illusion magic
+hydrogen lithium beryllium nitrogen fluorine aluminum phosphorus chlorine potassium vanadium iron cobalt
+copper arsenic selenium bromine rubidium yttrium zirconium niobium molybdenum technetium ruthenium rhodium
+palladium cadmium indium tin antimony tellurium iodine xenon caesium lanthanum praseodymium promethium
+samarium europium gadolinium dysprosium holmium erbium thulium ytterbium lutetium hafnium rhenium osmium
+iridium gold astatine radon francium actinium thorium protactinium neptunium americium curium berkelium
+californium einsteinium fermium mendelevium nobelium lawrencium rutherfordium dubnium seaborgium bohrium
+hassium meitnerium darmstadtium roentgenium copernicium nihonium flerovium moscovium livermorium
+tennessine oganesson electrum bronze brass pewter quartz jade onyx opal ruby topaz garnet amber obsidian
+granite marble basalt graphite cinnabar pyrite malachite turquoise sapphire emerald diamond pearl coral
+ivory dymalloy
+sandworm leviathan kraken hydra medusa gorgon cyclops titan golem troll goblin ogre wizard witch
+vampire zombie mummy lazarus equation machete rancor axiom silence inception cleaver honeybee frankenstein
+sharpshooter hive everest maze snatch lynx embargo interlock phobos legion mare cuba royal play agenda
 `
 
 // commonWordSet returns the common words as a set.

@@ -3,6 +3,7 @@ package matcher
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -62,6 +63,36 @@ type pattern struct {
 	// also accepted for aliases of several words.
 	cased []string
 	upper []string
+	// forms, when set, holds for each word the other folded forms it may
+	// take in the text (inflections and plurals; nil: only toks[k]).
+	forms [][]string
+	// capital has bit k set when word k must begin with a capital letter
+	// in the text (proper names: "Turkey", "Cobalt" next to "group").
+	capital uint64
+	// negs are phrases that, found overlapping the match, veto it.
+	negs []negPhrase
+}
+
+// negPhrase is a vetoing collocation, placed relative to a pattern: it
+// starts at word at (relative to the pattern's first word, may be < 0).
+type negPhrase struct {
+	at   int
+	toks []string
+}
+
+// wordOK reports whether folded text word w is word k of p.
+func (p *pattern) wordOK(k int, w string) bool {
+	if w == p.toks[k] {
+		return true
+	}
+	if k < len(p.forms) {
+		for _, f := range p.forms[k] {
+			if w == f {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // leaf is a compiled query term.
@@ -127,6 +158,18 @@ func (b *builder) intern(p pattern) int32 {
 	if p.cased != nil {
 		k.WriteString("\x02" + strings.Join(p.cased, "\x00"))
 	}
+	if p.upper != nil {
+		k.WriteString("\x03")
+	}
+	for i, f := range p.forms {
+		fmt.Fprintf(&k, "\x04%d:%s", i, strings.Join(f, "\x00"))
+	}
+	if p.capital != 0 {
+		fmt.Fprintf(&k, "\x05%d", p.capital)
+	}
+	for _, n := range p.negs {
+		fmt.Fprintf(&k, "\x06%d:%s", n.at, strings.Join(n.toks, "\x00"))
+	}
 	key := k.String()
 	if id, ok := b.byKey[key]; ok {
 		return id
@@ -189,31 +232,32 @@ func (b *builder) resolve(n *node, depth int) error {
 		n.leaf = &leaf{kind: nodeTerm, text: text, scope: n.scope, pats: []int32{b.intern(p)}}
 		return nil
 	case nodeActor:
-		idx, ok := b.reg.byKey[NormalizeName(n.text)]
-		if !ok {
-			return &SyntaxError{Pos: n.pos, Msg: fmt.Sprintf("unknown actor %q", n.text)}
-		}
-		pats, ok := b.actors[idx]
-		if !ok {
-			for _, a := range b.reg.entities[idx].aliases {
-				folded, cased := normWords(a.text)
-				p := pattern{toks: folded}
-				if a.caseSensitive {
-					p.cased = cased
-					if len(cased) > 1 {
-						p.upper = make([]string, len(cased))
-						for i, c := range cased {
-							p.upper[i] = strings.ToUpper(c)
-						}
-					}
-				}
-				pats = append(pats, b.intern(p))
-			}
-			b.actors[idx] = pats
-		}
 		text := n.text
 		if n.quote {
 			text = `"` + text + `"`
+		}
+		if n.place {
+			pl, ok := lookupPlace(n.text)
+			if !ok {
+				return &SyntaxError{Pos: n.pos, Msg: fmt.Sprintf("unknown place %q", n.text)}
+			}
+			n.leaf = &leaf{kind: nodeActor, text: "place:" + text, entity: pl.name, scope: n.scope, pats: b.placePatterns(pl)}
+			return nil
+		}
+		name, family := n.text, false
+		if !n.quote && len(name) > 1 && strings.HasSuffix(name, "+") {
+			name, family = strings.TrimSuffix(name, "+"), true
+		}
+		idx, ok := b.reg.byKey[NormalizeName(name)]
+		if !ok {
+			return &SyntaxError{Pos: n.pos, Msg: fmt.Sprintf("unknown actor %q", name)}
+		}
+		pats := b.actorPatterns(idx)
+		if family {
+			pats = slices.Clone(pats)
+			for _, m := range b.reg.family(idx)[1:] {
+				pats = append(pats, b.actorPatterns(m)...)
+			}
 		}
 		n.leaf = &leaf{kind: nodeActor, text: "actor:" + text, entity: b.reg.entities[idx].name, scope: n.scope, pats: pats}
 		return nil
@@ -238,11 +282,93 @@ func (b *builder) resolve(n *node, depth int) error {
 	return &SyntaxError{Pos: n.pos, Msg: "internal error: unknown node"}
 }
 
+// groupWordsAfter and groupWordsBefore are the words that mark an
+// everyday-word alias as the group: "the Dukes group", "Barium hackers",
+// "Hive ransomware", "the threat actor Barium".
+var (
+	groupWordsAfter = [][]string{{"group"}, {"gang"}, {"apt"}, {"hackers"}, {"hacker"}, {"crew"}, {"team"},
+		{"actor"}, {"actors"}, {"threat", "actor"}, {"threat", "actors"}, {"threat", "group"}, {"ransomware"},
+		{"operators"}, {"cyberespionage"}, {"espionage", "group"}, {"hacking"}, {"apt", "group"}}
+	groupWordsBefore = [][]string{{"group"}, {"gang"}, {"apt"}, {"actor"}, {"hackers"}, {"crew"}}
+)
+
+// actorPatterns returns the patterns of every alias of entity idx, built
+// once per compilation.
+func (b *builder) actorPatterns(idx int) []int32 {
+	if pats, ok := b.actors[idx]; ok {
+		return pats
+	}
+	e := b.reg.entities[idx]
+	var pats []int32
+	add := func(p pattern) {
+		p.negs = negsFor(p.toks, e.negs)
+		pats = append(pats, b.intern(p))
+	}
+	for _, a := range e.aliases {
+		folded, cased := normWords(a.text)
+		if len(folded) == 0 {
+			continue
+		}
+		if !a.contextOnly {
+			p := pattern{toks: folded}
+			if a.caseSensitive {
+				p.cased = cased
+				if len(cased) > 1 {
+					p.upper = make([]string, len(cased))
+					for i, c := range cased {
+						p.upper[i] = strings.ToUpper(c)
+					}
+				}
+			}
+			add(p)
+		}
+		// An everyday word also names the group next to a group word,
+		// written as a name (capital first): "Cobalt group", "Barium
+		// hackers", "Dukes gang".
+		if a.contextOnly || a.caseSensitive && len(folded) == 1 {
+			for _, g := range groupWordsAfter {
+				add(pattern{toks: append(slices.Clip(folded), g...), capital: 1})
+			}
+			for _, g := range groupWordsBefore {
+				add(pattern{toks: append(slices.Clone(g), folded...), capital: 1 << len(g)})
+			}
+		}
+	}
+	b.actors[idx] = pats
+	return pats
+}
+
+// negsFor places every vetoing phrase that can overlap pattern toks: each
+// shift at which the words they share agree.
+func negsFor(toks []string, negs [][]string) []negPhrase {
+	var out []negPhrase
+	for _, n := range negs {
+		for at := -(len(n) - 1); at < len(toks); at++ {
+			ok, shared := true, false
+			for j := range toks {
+				if k := j - at; k >= 0 && k < len(n) {
+					shared = true
+					ok = ok && n[k] == toks[j]
+				}
+			}
+			if ok && shared {
+				out = append(out, negPhrase{at: at, toks: n})
+			}
+		}
+	}
+	return out
+}
+
 // termPattern turns a word or phrase as written into a pattern. A trailing
-// '*' makes the last word a prefix.
+// '*' makes the last word a prefix; a quoted "=word" is that exact form
+// only, else words also match their inflected forms (see wordForms).
 func termPattern(text string, pos int, quoted bool) (pattern, error) {
 	prefix := false
 	body := text
+	exact := false
+	if quoted && strings.HasPrefix(body, "=") {
+		exact, body = true, body[1:]
+	}
 	if strings.HasSuffix(body, "*") {
 		prefix = true
 		body = strings.TrimSuffix(body, "*")
@@ -257,7 +383,7 @@ func termPattern(text string, pos int, quoted bool) (pattern, error) {
 	if !quoted && strings.Contains(body, "*") {
 		return pattern{}, &SyntaxError{Pos: pos + utf8.RuneCountInString(text[:strings.Index(text, "*")]), Msg: "* is allowed only at the end of a word"}
 	}
-	folded, _ := normWords(body)
+	folded, cased := normWords(body)
 	if len(folded) == 0 {
 		what := "term"
 		if quoted {
@@ -265,7 +391,32 @@ func termPattern(text string, pos int, quoted bool) (pattern, error) {
 		}
 		return pattern{}, &SyntaxError{Pos: pos, Msg: what + " has no letters or digits"}
 	}
-	return pattern{toks: folded, prefix: prefix}, nil
+	p := pattern{toks: folded, prefix: prefix}
+	if !exact {
+		p.forms = patternForms(folded, cased, prefix)
+	}
+	return p, nil
+}
+
+// patternForms returns the inflected forms of each word of a phrase (nil
+// when there are none): Cyrillic words in every position, an English word
+// only last ("power grids", not "powers grid"); a prefix has none.
+func patternForms(folded, cased []string, prefix bool) [][]string {
+	var forms [][]string
+	for k := range folded {
+		if prefix && k == len(folded)-1 {
+			break
+		}
+		f := wordForms(folded[k], cased[k], k == len(folded)-1)
+		if len(f) == 0 {
+			continue
+		}
+		if forms == nil {
+			forms = make([][]string, len(folded))
+		}
+		forms[k] = f
+	}
+	return forms
 }
 
 // triggers returns the patterns of which at least one must occur for n to
@@ -341,6 +492,11 @@ func Compile(watches []Watch, reg *Registry, opts CompileOptions) (*Compiled, er
 			lens[len(p.toks[0])] = true
 		} else {
 			c.first[p.toks[0]] = append(c.first[p.toks[0]], int32(id))
+			if len(p.forms) > 0 {
+				for _, f := range p.forms[0] {
+					c.first[f] = append(c.first[f], int32(id))
+				}
+			}
 		}
 	}
 	c.firstBits, c.prefixBits = new([filterWords]uint64), new([filterWords]uint64)

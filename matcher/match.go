@@ -208,12 +208,20 @@ func (c *Compiled) try(st *state, p int32, i int) {
 			if !strings.HasPrefix(string(w), pat.toks[k]) {
 				return
 			}
-		} else if string(w) != pat.toks[k] {
+		} else if !pat.wordOK(k, string(w)) {
 			return
 		}
 	}
 	if pat.cased != nil && !c.casedEqual(st, pat.cased, i) && (pat.upper == nil || !c.casedEqual(st, pat.upper, i)) {
 		return
+	}
+	if pat.capital != 0 && !c.capitalsOK(st, pat.capital, i, n) {
+		return
+	}
+	for _, ng := range pat.negs {
+		if c.phraseAt(st, ng.toks, i+ng.at) {
+			return
+		}
 	}
 	o := int32(len(st.occ)) + 1
 	st.occ = append(st.occ, occurrence{tok: int32(i), n: int32(n)})
@@ -230,6 +238,37 @@ func (c *Compiled) try(st *state, p int32, i int) {
 		st.occ[st.tail[p]-1].next = o
 	}
 	st.tail[p] = o
+}
+
+// capitalsOK reports whether each word k < n from i on whose bit is set
+// in mask begins with an upper-case letter.
+func (c *Compiled) capitalsOK(st *state, mask uint64, i, n int) bool {
+	for k := 0; k < n && k < 64; k++ {
+		if mask&(1<<k) == 0 {
+			continue
+		}
+		t := st.toks[i+k]
+		r, _ := utf8.DecodeRuneInString(st.texts[t.text].s[t.s:t.e])
+		if !unicode.IsUpper(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// phraseAt reports whether the folded words toks occur in a row at word i.
+func (c *Compiled) phraseAt(st *state, toks []string, i int) bool {
+	if i < 0 || i+len(toks) > len(st.toks) {
+		return false
+	}
+	base := st.toks[i].pos
+	for k, w := range toks {
+		t := &st.toks[i+k]
+		if t.pos != base+int32(k) || string(st.arena[t.ns:t.ne]) != w {
+			return false
+		}
+	}
+	return true
 }
 
 // casedEqual compares the case-preserving forms of the words from i on with want.

@@ -159,7 +159,8 @@ func TestActorsAndHardNegatives(t *testing.T) {
 		{"actor:APT29", "COZY BEAR strikes again", true},
 		{"actor:APT29", "Midnight Blizzard breached Microsoft", true},
 		{"actor:APT29", "NOBELIUM phishing", true},
-		{"actor:APT29", "Nobelium phishing", true},
+		{"actor:APT29", "Nobelium hackers phish", true}, // an element name: in its own case or next to a group word
+		{"actor:APT29", "nobelium is a synthetic element", false},
 		{"actor:APT29", "The Dukes return", true},
 		{"actor:APT29", "UNC2452 and SolarWinds", true},
 		{"actor:APT29", "APT 29 activity", true},

@@ -18,6 +18,13 @@
 //	                 and categories
 //	feed:name        the feed's name contains these words
 //	actor:NAME       any alias of the entity NAME (actor:"Cozy Bear" also works)
+//	actor:NAME+      NAME and the groups that are part of it: actor:Lazarus+
+//	                 is Lazarus Group, APT38, Andariel and TraderTraitor
+//	place:NAME       a country with its names in English, Russian and
+//	                 Ukrainian, demonyms and capital (place:Azerbaijan is
+//	                 also Azerbaijani, Baku, Азербайджан), or a city
+//	                 (place:Kyiv is Kyiv, Kiev, Київ, Киев)
+//	"=word"          that exact form only (no inflections or plural)
 //	/regex/          RE2 over the raw text (\/ for a slash); only with
 //	                 CompileOptions.AllowRegex
 //
@@ -36,14 +43,41 @@
 // removal of Latin, Greek and Cyrillic diacritics and Arabic harakat ("ё" is
 // "е"; "й" stays a letter of its own).
 //
+// A word also matches its inflected forms: a Cyrillic word its case forms
+// (Россия: России, Россию, Россией; Київ: Києва, Києві), an English word
+// last in its term its plural (bear: bears). See forms.go for the rules;
+// words under three letters and acronyms in capitals have none.
+//
 // # Actors
 //
 // A Registry holds the built-in threat-actor table, the config's entities
 // and imported MISP galaxy or ATT&CK STIX files. Aliases of the table and of
-// imported files that are everyday words ("Lead", "Tick", "Snake"), short
-// all-capital acronyms ("SEA") or phrases of everyday words ("Cozy Bear",
-// "The Dukes") match only as written (phrases also in all capitals), so
-// "lead pipes" and "a teddy bear" do not fire.
+// imported files that are everyday words ("Lead", "Tick", "Snake",
+// elements such as "NOBELIUM"), short all-capital acronyms ("SEA") or
+// phrases of everyday words ("Cozy Bear", "The Dukes") match only as
+// written (phrases also in all capitals), so "lead pipes", "nobelium" the
+// element and "a teddy bear" do not fire. A one-word everyday alias also
+// matches written as a name next to a word that marks a group ("the Dukes
+// group", "Barium hackers", "Cobalt gang", "Hive ransomware"; the words are
+// group, gang, APT, hackers, crew, team, actor(s), threat actor, ransomware
+// and a few more, see groupWordsAfter). Some aliases match only there
+// (bare "Cobalt", "Equation"), and known collocations that are not the
+// group veto an alias inside them ("Cobalt Strike", "Microsoft Equation
+// Editor", "Leviathan Security Group", "The Dukes of Hazzard", "Electrum
+// wallet", "Lazarus rose from the dead").
+//
+// The built-in table (actors.txt) holds every active MITRE ATT&CK intrusion
+// set with its aliases, vendor names, and groups ATT&CK lacks (ransomware
+// crews, hacktivists of the war in Ukraine). Groups ATT&CK keeps apart stay
+// apart: actor:Lazarus does not fire on APT38's "Bluenoroff", actor:APT35
+// not on Ajax Security Team's "Rocket Kitten", actor:APT41 not on Winnti
+// Group's "Blackfly"; actor:Lazarus+, actor:APT35+ and actor:APT41+ take the
+// wider family. Registry.Family lists it.
+//
+// Malware that carries a group's name (CozyDuke, Winnti, Carbanak, Sofacy)
+// is an alias of the group: someone tracking APT29 wants the CozyDuke story,
+// and the alert says it was seen as "CozyDuke". Watch the word itself
+// (CozyDuke, not actor:) to follow only the malware.
 //
 // # Matching
 //

@@ -50,6 +50,7 @@ type node struct {
 	pos   int    // rune offset of the term or operator in the query
 	text  string // the term as written (phrase without quotes, actor name, regex source)
 	quote bool   // text was a quoted phrase
+	place bool   // nodeActor: place:NAME rather than actor:NAME
 	scope int    // field mask for nodeTerm / nodeRegex
 	leaf  *leaf  // filled by the compiler
 }
@@ -79,7 +80,7 @@ const (
 	tScope // scope prefix applied to a following ( or term: text is the scope
 )
 
-var scopeNames = map[string]bool{"title": true, "category": true, "feed": true, "actor": true}
+var scopeNames = map[string]bool{"title": true, "category": true, "feed": true, "actor": true, "place": true}
 
 // lex splits a query into tokens.
 func lex(q string) ([]qtoken, error) {
@@ -390,7 +391,7 @@ func (p *parser) parsePrimary(scope string) (*node, error) {
 	case tScope:
 		inner := p.peek()
 		switch t.text {
-		case "actor", "feed":
+		case "actor", "feed", "place":
 			if inner.kind != tWord && inner.kind != tPhrase {
 				return nil, &SyntaxError{Pos: inner.pos, Msg: t.text + ": needs a name"}
 			}
@@ -399,7 +400,7 @@ func (p *parser) parsePrimary(scope string) (*node, error) {
 			if t.text == "feed" {
 				kind = nodeFeed
 			}
-			return &node{kind: kind, pos: t.pos, text: inner.text, quote: inner.quote, scope: scopeMask(scope)}, nil
+			return &node{kind: kind, pos: t.pos, text: inner.text, quote: inner.quote, place: t.text == "place", scope: scopeMask(scope)}, nil
 		}
 		if scope != "" && scope != t.text {
 			return nil, &SyntaxError{Pos: t.pos, Msg: "conflicting scopes " + scope + ": and " + t.text + ":"}

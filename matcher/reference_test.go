@@ -9,8 +9,9 @@ import (
 )
 
 // bruteMatch is a reference for Match without its shortcuts: every pattern
-// is tried at every word (no word index, no bitsets) and every watch is
-// evaluated (no trigger sets, no sharing of equal queries).
+// is tried at every word (no word index, no bitsets; a word form is found
+// by comparing it with each form of the pattern's first word) and every
+// watch is evaluated (no trigger sets, no sharing of equal queries).
 func bruteMatch(c *Compiled, d Doc) []string {
 	st := c.newState()
 	st.gen = 1
@@ -24,7 +25,7 @@ func bruteMatch(c *Compiled, d Doc) []string {
 				if strings.HasPrefix(w, first) {
 					c.try(st, int32(p), i)
 				}
-			} else if w == first {
+			} else if pat.wordOK(0, w) {
 				c.try(st, int32(p), i)
 			}
 		}
@@ -44,10 +45,22 @@ func bruteMatch(c *Compiled, d Doc) []string {
 
 // randomQuery builds a random query over a small vocabulary.
 func randomQuery(rng *rand.Rand, depth int) string {
-	words := []string{"alpha", "beta", "gamma", "delta", "Россия", "北京", "APT29", "bear"}
+	words := []string{"alpha", "beta", "gamma", "delta", "Россия", "北京", "APT29", "bear", "Київ", "bears"}
 	word := func() string { return words[rng.IntN(len(words))] }
 	if depth <= 0 || rng.IntN(3) == 0 {
-		switch rng.IntN(9) {
+		switch rng.IntN(15) {
+		case 13:
+			return `"=bear"`
+		case 14:
+			return `"=России"`
+		case 9:
+			return "actor:Lazarus+"
+		case 10:
+			return `actor:"Cobalt Group"`
+		case 11:
+			return "place:Russia"
+		case 12:
+			return "place:Kyiv"
 		case 0:
 			return fmt.Sprintf(`"%s %s"`, word(), word())
 		case 1:
@@ -83,7 +96,8 @@ func randomQuery(rng *rand.Rand, depth int) string {
 
 // randomText builds a random text over the same vocabulary.
 func randomText(rng *rand.Rand) string {
-	words := []string{"alpha", "Beta", "gamma", "DELTA", "России", "Россия", "北京", "APT 29", "Cozy Bear", "teddy bear", "bear", "alphabet", "x", "y", "-", "."}
+	words := []string{"alpha", "Beta", "gamma", "DELTA", "России", "Россия", "北京", "APT 29", "Cozy Bear", "teddy bear", "bear", "alphabet", "x", "y", "-", ".",
+		"bears", "Києва", "Kiev", "Moscow", "Москве", "Bluenoroff", "Cobalt", "cobalt", "group", "Strike", "Lazarus", "rose"}
 	n := rng.IntN(12)
 	parts := make([]string, n)
 	for i := range parts {

@@ -34,37 +34,105 @@ type entity struct {
 	name    string
 	aliases []alias         // canonical name first
 	seen    map[string]bool // dedup of aliases: folded key, or cased form for case-sensitive ones
+	// negs are collocations that are not the group ("Cobalt Strike",
+	// "Dukes of Hazzard"): an alias occurrence overlapping one is ignored.
+	negs [][]string // folded words
+	// parent is the entity this one is part of (-1: none); actor:NAME+
+	// takes an entity and everything part of it.
+	parent int
+	source string // where the names come from (built-in table only)
 }
 
 // alias is one name of an entity.
 type alias struct {
 	text          string // as written
 	caseSensitive bool   // matches only in its own case (or, for several words, all capitals)
+	// contextOnly aliases match only next to a word that marks a group
+	// ("Cobalt group", "Hive ransomware"), never alone.
+	contextOnly bool
 }
 
 // Sources of groups, which decide how strictly their aliases match.
 const (
-	fromTable = iota // built-in table and imported files: everyday words match only as written
-	fromUser         // the config's entities: the user's words, only short acronyms keep their case
+	fromTable   = iota // imported files: everyday words match only as written
+	fromUser           // the config's entities: the user's words, only short acronyms keep their case
+	fromBuiltin        // the built-in table: like fromTable, but already merged, so each line is its own group
 )
 
 // NewRegistry returns a registry holding the built-in threat-actor table.
 func NewRegistry() *Registry {
 	r := &Registry{byKey: map[string]int{}, canon: map[string]bool{}, common: commonWordSet()}
+	parents := map[int]string{}
 	for _, line := range strings.Split(builtinActors, "\n") {
 		line = strings.TrimSpace(line)
-		if line == "" {
+		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
+		segs := strings.Split(line, " ; ")
 		// The canonical name may itself contain ':' only if followed by no space.
-		i := strings.Index(line, ": ")
-		if i < 0 {
-			r.addGroup(line, nil, fromTable)
+		name, rest, _ := strings.Cut(segs[0], ": ")
+		name = strings.TrimSuffix(name, ":")
+		var aliases, ctx []string
+		var negs [][]string
+		for _, a := range strings.Split(rest, "|") {
+			switch a = strings.TrimSpace(a); {
+			case a == "":
+			case strings.HasPrefix(a, "!"):
+				if f, _ := normWords(a[1:]); len(f) > 0 {
+					negs = append(negs, f)
+				}
+			case strings.HasPrefix(a, "~"):
+				ctx = append(ctx, a[1:])
+			default:
+				aliases = append(aliases, a)
+			}
+		}
+		idx := r.addGroup(name, aliases, fromBuiltin)
+		if idx < 0 {
 			continue
 		}
-		r.addGroup(line[:i], strings.Split(line[i+2:], "|"), fromTable)
+		e := r.entities[idx]
+		e.negs = append(e.negs, negs...)
+		for _, a := range ctx {
+			r.addContextAlias(idx, e, a)
+		}
+		for _, seg := range segs[1:] {
+			k, v, _ := strings.Cut(seg, ": ")
+			switch k {
+			case "part of":
+				parents[idx] = v
+			case "source":
+				e.source = v
+			}
+		}
+	}
+	for idx, p := range parents {
+		if pi, ok := r.byKey[NormalizeName(p)]; ok && pi != idx {
+			r.entities[idx].parent = pi
+		}
 	}
 	return r
+}
+
+// addContextAlias records a that matches only next to a group word. The
+// bare word then must not match: an alias of the same key added before is
+// dropped.
+func (r *Registry) addContextAlias(idx int, e *entity, a string) {
+	key := NormalizeName(a)
+	if key == "" {
+		return
+	}
+	kept := e.aliases[:0]
+	for _, x := range e.aliases {
+		if NormalizeName(x.text) != key || x.contextOnly {
+			kept = append(kept, x)
+		}
+	}
+	e.aliases = kept
+	e.aliases = append(e.aliases, alias{text: a, caseSensitive: true, contextOnly: true})
+	if _, taken := r.byKey[key]; !taken {
+		r.byKey[key] = idx
+	}
 }
 
 // AddGroup adds an entity named name with the given aliases (the name is an
@@ -80,16 +148,16 @@ func (r *Registry) AddGroup(name string, aliases []string) {
 	r.addGroup(name, aliases, fromUser)
 }
 
-func (r *Registry) addGroup(name string, aliases []string, src int) {
+func (r *Registry) addGroup(name string, aliases []string, src int) int {
 	name = strings.TrimSpace(name)
 	key := NormalizeName(name)
 	if key == "" {
-		return
+		return -1
 	}
 	idx := r.groupFor(key, aliases, src)
 	if idx < 0 {
 		idx = len(r.entities)
-		r.entities = append(r.entities, &entity{name: name, seen: map[string]bool{}})
+		r.entities = append(r.entities, &entity{name: name, seen: map[string]bool{}, parent: -1})
 		r.byKey[key] = idx
 		r.canon[key] = true
 	}
@@ -98,6 +166,7 @@ func (r *Registry) addGroup(name string, aliases []string, src int) {
 	for _, a := range aliases {
 		r.addAlias(idx, e, a, src)
 	}
+	return idx
 }
 
 // groupFor returns the existing entity a group named key (with aliases)
@@ -112,7 +181,7 @@ func (r *Registry) groupFor(key string, aliases []string, src int) int {
 	if idx, ok := r.byKey[key]; ok && r.canon[key] {
 		return idx
 	}
-	if src == fromUser {
+	if src == fromUser || src == fromBuiltin {
 		return -1
 	}
 	keys := make([]string, 0, len(aliases))
@@ -144,7 +213,7 @@ func (r *Registry) addAlias(idx int, e *entity, a string, src int) {
 		return
 	}
 	cs := r.acronym(a)
-	if src == fromTable {
+	if src != fromUser {
 		cs = r.caseSensitive(a)
 	}
 	dedup := key
@@ -213,6 +282,46 @@ func (r *Registry) Lookup(name string) (canonical string, aliases []string, ok b
 		out[i] = a.text
 	}
 	return e.name, out, true
+}
+
+// family returns idx followed by every entity that is part of it,
+// directly or through another (breadth first, each once).
+func (r *Registry) family(idx int) []int {
+	out := []int{idx}
+	seen := map[int]bool{idx: true}
+	for i := 0; i < len(out); i++ {
+		for j, e := range r.entities {
+			if e.parent == out[i] && !seen[j] {
+				seen[j] = true
+				out = append(out, j)
+			}
+		}
+	}
+	return out
+}
+
+// Family returns the canonical names of the entity name refers to and of
+// the groups that are part of it (what actor:NAME+ matches), or ok=false.
+func (r *Registry) Family(name string) (names []string, ok bool) {
+	idx, ok := r.byKey[NormalizeName(name)]
+	if !ok {
+		return nil, false
+	}
+	for _, i := range r.family(idx) {
+		names = append(names, r.entities[i].name)
+	}
+	return names, true
+}
+
+// Source returns where the built-in table took the names of the entity
+// name refers to ("Mandiant, ...; ATT&CK G0016; MISP"), or "" for groups
+// from the config or imported files.
+func (r *Registry) Source(name string) string {
+	idx, ok := r.byKey[NormalizeName(name)]
+	if !ok {
+		return ""
+	}
+	return r.entities[idx].source
 }
 
 // Len returns the number of entities.
