@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -99,6 +98,3 @@ func (k *Kinds) usage() string {
 	}
 	return strings.Join(parts, ", ")
 }
-
-// ErrNoTarget is returned by target checks for an empty target.
-var ErrNoTarget = errors.New("empty target")
