@@ -50,16 +50,3 @@ type Reply struct {
 type Handler interface {
 	Handle(ctx context.Context, r Request) Reply
 }
-
-// Command describes one command for platform registration
-// (Telegram setMyCommands, Discord application commands).
-type Command struct {
-	Name        string
-	Description string
-	// Arg, if not empty, names the single free-text argument ("query").
-	Arg string
-	// ArgRequired says whether Arg must be given.
-	ArgRequired bool
-	// Admin marks commands only configured admins may run.
-	Admin bool
-}

@@ -81,37 +81,6 @@ type call struct {
 // handlerFunc answers one command.
 type handlerFunc func(c *Core, ctx context.Context, r *call) string
 
-// spec says who may run a command and how.
-type spec struct {
-	fn handlerFunc
-	// manage: changes this chat's subscriptions or mute (group: chat admins only).
-	manage bool
-	// admin: config admins only.
-	admin bool
-	// usage is shown when a required argument is missing.
-	usage string
-}
-
-// specs maps every command name to its handler.
-var specs = map[string]spec{
-	"help":        {fn: (*Core).cmdHelp},
-	"start":       {fn: (*Core).cmdHelp}, // Telegram sends /start when a user opens the bot
-	"watch":       {fn: (*Core).cmdWatch, manage: true, usage: `/watch QUERY — for example: /watch "Cozy Bear" OR APT29`},
-	"subscribe":   {fn: (*Core).cmdSubscribe, manage: true, usage: "/subscribe WATCH — /watches lists the watch names"},
-	"unsubscribe": {fn: (*Core).cmdUnsubscribe, manage: true, usage: "/unsubscribe ID or /unsubscribe WATCH — /list shows the ids"},
-	"list":        {fn: (*Core).cmdList},
-	"watches":     {fn: (*Core).cmdWatches},
-	"test":        {fn: (*Core).cmdTest, usage: "/test TEXT or /test URL — shows which watches would fire"},
-	"mute":        {fn: (*Core).cmdMute, manage: true, usage: "/mute DURATION — for example /mute 2h, /mute 30m, /mute 1d"},
-	"unmute":      {fn: (*Core).cmdUnmute, manage: true},
-	"feeds":       {fn: (*Core).cmdFeeds},
-	"status":      {fn: (*Core).cmdStatus},
-	"addfeed":     {fn: (*Core).cmdAddFeed, admin: true, usage: "/addfeed URL [TAG ...]"},
-	"rmfeed":      {fn: (*Core).cmdRmFeed, admin: true, usage: "/rmfeed URL"},
-	"failed":      {fn: (*Core).cmdFailed, admin: true},
-	"retry":       {fn: (*Core).cmdRetry, admin: true},
-}
-
 // Handle answers one command. It never panics and always returns a reply
 // that says, in plain words, what happened or why not.
 func (c *Core) Handle(ctx context.Context, req Request) (reply Reply) {
@@ -142,7 +111,7 @@ func (c *Core) handle(ctx context.Context, req Request) string {
 			orDefault(cfg.Limits.CommandsPerMinute, defaultCommandsPerMin), roundUp(wait))
 	}
 
-	sp, ok := specs[name]
+	cmd, ok := Lookup(name)
 	if !ok {
 		if name == "" {
 			return "Send /help to see what I can do."
@@ -152,14 +121,14 @@ func (c *Core) handle(ctx context.Context, req Request) string {
 	r := &call{Request: req, cfg: cfg, m: set, isAdmin: cfg.IsAdmin(req.Platform, req.UserID)}
 	r.Command = name
 
-	if sp.admin && !r.isAdmin {
+	if cmd.Access == Admins && !r.isAdmin {
 		return fmt.Sprintf("Only the bot's admins may use /%s (the user ids listed under admins.%s in config.yaml); your id is %s.",
 			name, platformKey(req.Platform), displayID(req.UserID))
 	}
-	if sp.usage != "" && req.Args == "" {
-		return "Usage: " + sp.usage
+	if cmd.ArgRequired && req.Args == "" {
+		return "Usage: " + cmd.Usage
 	}
-	if sp.manage {
+	if cmd.Access == ChatManagers {
 		if msg := c.mayManage(ctx, r); msg != "" {
 			return msg
 		}
@@ -167,7 +136,7 @@ func (c *Core) handle(ctx context.Context, req Request) string {
 	if c.store == nil {
 		return "The bot has no database attached, so it cannot answer that."
 	}
-	return sp.fn(c, ctx, r)
+	return cmd.run(c, ctx, r)
 }
 
 // mayManage returns "" when r's sender may change this chat's subscriptions,

@@ -21,7 +21,7 @@ func (c *Core) cmdHelp(_ context.Context, r *call) string {
 	var b strings.Builder
 	b.WriteString("I alert this chat when the news feeds I watch report what you follow, once per story, with why it matched.\n\n")
 	for _, cmd := range Commands() {
-		if cmd.Admin {
+		if cmd.Admin() {
 			continue
 		}
 		writeHelpLine(&b, cmd)
@@ -29,7 +29,7 @@ func (c *Core) cmdHelp(_ context.Context, r *call) string {
 	if r.isAdmin {
 		b.WriteString("\nAdmin commands:\n")
 		for _, cmd := range Commands() {
-			if cmd.Admin {
+			if cmd.Admin() {
 				writeHelpLine(&b, cmd)
 			}
 		}
@@ -49,7 +49,7 @@ func writeHelpLine(b *strings.Builder, cmd Command) {
 	case cmd.Arg != "":
 		b.WriteString(" [" + strings.ToUpper(cmd.Arg) + "]")
 	}
-	desc := strings.TrimPrefix(cmd.Description, "Admin: ")
+	desc := cmd.Description
 	if r, size := utf8.DecodeRuneInString(desc); size > 0 {
 		desc = string(unicode.ToUpper(r)) + desc[size:]
 	}

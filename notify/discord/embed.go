@@ -129,42 +129,32 @@ type segment struct {
 	bold bool
 }
 
-// snippetSegments splits a snippet with hits marked « and » into plain and
-// bold segments, dropping unmatched markers.
+// snippetSegments renders a snippet's runs (model.Segments) as escaped
+// plain and bold segments.
 func snippetSegments(s string) []segment {
 	var segs []segment
-	for s != "" {
-		open := strings.Index(s, "«")
-		if open < 0 {
-			segs = append(segs, segment{toks: escapeTokens(strings.ReplaceAll(s, "»", ""))})
-			break
+	for _, sg := range model.Segments(s) {
+		if !sg.Hit {
+			segs = append(segs, segment{toks: escapeTokens(sg.Text)})
+			continue
 		}
-		if open > 0 {
-			segs = append(segs, segment{toks: escapeTokens(strings.ReplaceAll(s[:open], "»", ""))})
-		}
-		rest := s[open+len("«"):]
-		end := strings.Index(rest, "»")
-		if end < 0 {
-			segs = append(segs, segment{toks: escapeTokens(strings.ReplaceAll(rest, "«", ""))})
-			break
-		}
-		hit := strings.ReplaceAll(rest[:end], "«", "")
 		// Markdown bold must hug its text: keep edge spaces outside.
-		trimmed := strings.TrimSpace(hit)
-		if lead := hit[:strings.Index(hit, trimmed)]; lead != "" && trimmed != "" {
+		trimmed := strings.TrimSpace(sg.Text)
+		if trimmed == "" {
+			segs = append(segs, segment{toks: escapeTokens(sg.Text)})
+			continue
+		}
+		lead := sg.Text[:strings.Index(sg.Text, trimmed)]
+		trail := sg.Text[len(lead)+len(trimmed):]
+		if lead != "" {
 			segs = append(segs, segment{toks: escapeTokens(lead)})
 		}
-		if trimmed != "" {
-			segs = append(segs, segment{toks: escapeTokens(trimmed), bold: true})
-			if trail := hit[strings.Index(hit, trimmed)+len(trimmed):]; trail != "" {
-				segs = append(segs, segment{toks: escapeTokens(trail)})
-			}
-		} else if hit != "" {
-			segs = append(segs, segment{toks: escapeTokens(hit)})
+		segs = append(segs, segment{toks: escapeTokens(trimmed), bold: true})
+		if trail != "" {
+			segs = append(segs, segment{toks: escapeTokens(trail)})
 		}
-		s = rest[end+len("»"):]
 	}
-	// Adjacent hits become one bold run ("**ab**", not "**a****b**").
+	// Neighbours of one kind become one run (a hit of spaces only is plain).
 	merged := segs[:0]
 	for _, sg := range segs {
 		if n := len(merged); n > 0 && merged[n-1].bold == sg.bold {

@@ -95,7 +95,9 @@ func TestBuildEmbedLimits(t *testing.T) {
 		{name: "huge everything", a: model.Alert{Title: strings.Repeat("T", 1000), Feed: strings.Repeat("F", 1000),
 			Snippet: strings.Repeat("«hit» ", 3000), Watches: manyWatches(40, 500)}, cutTitle: true, cutDesc: true, wantFields: -1},
 		{name: "hits only", a: model.Alert{Title: "t", Snippet: "«a»«b» « c »"}, wantFields: 0, wantSnippet: "**ab**  **c** "},
-		{name: "unbalanced markers", a: model.Alert{Title: "t", Snippet: "a » b « c"}, wantFields: 0, wantSnippet: "a  b  c"},
+		// Unpaired markers are text (model.Segments), as on Telegram.
+		{name: "unbalanced markers", a: model.Alert{Title: "t", Snippet: "a » b « c"}, wantFields: 0, wantSnippet: "a » b « c"},
+		{name: "nested markers", a: model.Alert{Title: "t", Snippet: "«a «b» c»"}, wantFields: 0, wantSnippet: "«a **b** c»"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -26,21 +26,19 @@ const handleTimeout = 2 * time.Minute
 // readyTimeout bounds the wait for READY after the gateway handshake.
 const readyTimeout = 30 * time.Second
 
-// publicCommands change what a channel receives; their answers are shown to
-// the channel. Every other answer is ephemeral (only the caller sees it).
-var publicCommands = map[string]bool{
-	"watch": true, "subscribe": true, "unsubscribe": true, "mute": true, "unmute": true,
-}
-
-// ApplicationCommands converts the core's commands into Discord slash
-// commands: one optional or required STRING option named after Command.Arg.
+// ApplicationCommands converts the core's command table into Discord slash
+// commands: one optional or required STRING option named after Command.Arg
+// and described by Command.ArgDescription. No command sets
+// default_member_permissions: admin commands are for the user ids under
+// admins.discord, who need not hold any guild permission, and the core
+// refuses everyone else with a reply that says why.
 func ApplicationCommands(cmds []bot.Command) []*discordgo.ApplicationCommand {
 	out := make([]*discordgo.ApplicationCommand, 0, len(cmds))
 	for _, c := range cmds {
 		ac := &discordgo.ApplicationCommand{
 			Type:        discordgo.ChatApplicationCommand,
 			Name:        strings.ToLower(c.Name),
-			Description: cutPlain(c.Description, 100),
+			Description: cutPlain(c.MenuDescription(), 100),
 			Options:     []*discordgo.ApplicationCommandOption{},
 		}
 		if c.Arg != "" {
@@ -57,22 +55,20 @@ func ApplicationCommands(cmds []bot.Command) []*discordgo.ApplicationCommand {
 	return out
 }
 
+// argDescription is the option's description; Discord requires one.
 func argDescription(c bot.Command) string {
-	switch c.Arg {
-	case "query":
-		return `A watch query, e.g. "cozy bear" OR actor:APT29`
-	case "watch":
-		return "Name of a configured watch (see /watches)"
-	case "id":
-		return "Subscription id or watch name (see /list)"
-	case "text":
-		return "Text or URL to test against the watches"
-	case "duration":
-		return "How long, e.g. 2h or 30m"
-	case "url":
-		return "Feed URL"
+	if c.ArgDescription != "" {
+		return c.ArgDescription
 	}
 	return c.Arg
+}
+
+// public reports whether the answer to command goes to the whole channel:
+// commands that change what the channel receives. Every other answer is
+// ephemeral (only the caller sees it).
+func public(command string) bool {
+	c, ok := bot.Lookup(command)
+	return ok && c.ChangesChat()
 }
 
 // Run opens the gateway, registers the slash commands (bulk overwrite, per
@@ -248,7 +244,7 @@ func (d *Discord) interaction(ctx context.Context, s *discordgo.Session, i *disc
 	log := d.log.With("command", req.Command, "user", req.UserID, "channel", i.ChannelID)
 
 	var flags discordgo.MessageFlags
-	if req.Kind == bot.ChatGroup && !publicCommands[req.Command] {
+	if req.Kind == bot.ChatGroup && !public(req.Command) {
 		flags = discordgo.MessageFlagsEphemeral
 	}
 	rctx, info := withInfo(ctx)

@@ -130,8 +130,8 @@ func TestSlashCommands(t *testing.T) {
 	}
 	for i, c := range want {
 		got := cmds[i]
-		if got.Name != c.Name || got.Type != 1 || got.Description == "" || len(got.Description) > 100 {
-			t.Errorf("command %d = %+v, want name %s", i, got, c.Name)
+		if got.Name != c.Name || got.Type != 1 || got.Description != cutPlain(c.MenuDescription(), 100) || len(got.Description) > 100 {
+			t.Errorf("command %d = %+v, want name %s, description %q", i, got, c.Name, c.MenuDescription())
 		}
 		if c.Arg == "" {
 			if len(got.Options) != 0 {
@@ -140,7 +140,7 @@ func TestSlashCommands(t *testing.T) {
 			continue
 		}
 		if len(got.Options) != 1 || got.Options[0].Name != c.Arg || got.Options[0].Type != 3 ||
-			got.Options[0].Required != c.ArgRequired || got.Options[0].Description == "" {
+			got.Options[0].Required != c.ArgRequired || got.Options[0].Description != cutPlain(c.ArgDescription, 100) {
 			t.Errorf("/%s option = %+v, want STRING %q required=%v", c.Name, got.Options, c.Arg, c.ArgRequired)
 		}
 	}
@@ -342,5 +342,25 @@ func TestRunWithoutToken(t *testing.T) {
 	d, _ := newTest(t, Options{})
 	if err := d.Run(context.Background(), newRecordingHandler(func(bot.Request) string { return "" })); err == nil {
 		t.Fatal("Run without a token succeeded")
+	}
+}
+
+// TestPublicAnswers checks that exactly the commands that change what a
+// channel receives answer the whole channel.
+func TestPublicAnswers(t *testing.T) {
+	for _, c := range bot.Commands() {
+		if got := public(c.Name); got != (c.Access == bot.ChatManagers) {
+			t.Errorf("/%s (%s): public = %v", c.Name, c.Access, got)
+		}
+	}
+	for _, name := range []string{"watch", "subscribe", "unsubscribe", "mute", "unmute"} {
+		if !public(name) {
+			t.Errorf("/%s answers only the caller; it changes the channel", name)
+		}
+	}
+	for _, name := range []string{"help", "list", "status", "addfeed", "frobnicate"} {
+		if public(name) {
+			t.Errorf("/%s answers the whole channel", name)
+		}
 	}
 }

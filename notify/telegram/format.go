@@ -350,34 +350,16 @@ func floor(g int) int {
 	return 400
 }
 
-// snippetSpans splits a snippet whose hits are marked « and » into plain
-// and hit runs. Markers that do not pair up are kept as literal text.
+// snippetSpans renders a snippet's runs (model.Segments) as segments,
+// hits in bold.
 func snippetSpans(snippet string) []seg {
 	var out []seg
-	rest := snippet
-	for rest != "" {
-		open := strings.IndexRune(rest, '«')
-		if open < 0 {
-			break
+	for _, sg := range model.Segments(snippet) {
+		s := seg{text: sg.Text, prio: prioSnippet, group: groupSnippet}
+		if sg.Hit {
+			s.open, s.close = "<b>", "</b>"
 		}
-		after := rest[open+len("«"):]
-		closeAt := strings.IndexRune(after, '»')
-		if closeAt < 0 {
-			break
-		}
-		if open > 0 {
-			out = append(out, seg{text: rest[:open]})
-		}
-		if hit := after[:closeAt]; hit != "" {
-			out = append(out, seg{open: "<b>", text: hit, close: "</b>"})
-		}
-		rest = after[closeAt+len("»"):]
-	}
-	if rest != "" {
-		out = append(out, seg{text: rest})
-	}
-	for i := range out {
-		out[i].prio, out[i].group = prioSnippet, groupSnippet
+		out = append(out, s)
 	}
 	return out
 }

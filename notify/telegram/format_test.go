@@ -76,6 +76,8 @@ func TestSnippetSpans(t *testing.T) {
 		{"close » only", "[close » only]"},
 		{"«x» then « stray", "*x*[ then « stray]"},
 		{"«»empty", "[empty]"},
+		{"«a «b» c»", "[«a ]*b*[ c»]"},
+		{"«a»«b»", "*ab*"},
 	}
 	for _, tt := range tests {
 		var b strings.Builder

@@ -315,7 +315,7 @@ func (b *Bot) SetCommands(ctx context.Context, cmds []bot.Command) error {
 			b.log.Warn("telegram: skipping command with a name Telegram refuses", "command", c.Name)
 			continue
 		}
-		desc := oneLine(c.Description)
+		desc := oneLine(c.MenuDescription())
 		switch {
 		case c.Arg != "" && c.ArgRequired:
 			desc += " (" + c.Arg + ")"
