@@ -63,6 +63,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -283,17 +284,17 @@ func (s *Sender) Send(ctx context.Context, a model.Alert) error {
 	}
 	u, err := parseURL(dest.Target())
 	if err != nil {
-		return &notify.PermanentError{Err: fmt.Errorf("webhook %s: %v", dest, err)}
+		return &notify.PermanentError{Err: fmt.Errorf("%s: %v", dest, err)}
 	}
 	body, key, err := Body(a)
 	if err != nil {
-		return &notify.PermanentError{Err: fmt.Errorf("webhook %s: encoding alert %d: %v", dest, a.ID, err)}
+		return &notify.PermanentError{Err: fmt.Errorf("%s: encoding alert %d: %v", dest, a.ID, err)}
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.o.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return &notify.PermanentError{Err: fmt.Errorf("webhook %s: %s", dest, s.scrub(dest, err.Error()))}
+		return &notify.PermanentError{Err: fmt.Errorf("%s: %s", dest, s.scrub(dest, err.Error()))}
 	}
 	ts := strconv.FormatInt(s.o.Now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
@@ -329,7 +330,7 @@ type StatusError struct {
 
 // Error implements error.
 func (e *StatusError) Error() string {
-	s := fmt.Sprintf("webhook %s: HTTP %d", e.Dest, e.Status)
+	s := fmt.Sprintf("%s: HTTP %d", e.Dest, e.Status)
 	if t := http.StatusText(e.Status); t != "" {
 		s += " " + t
 	}
@@ -363,16 +364,16 @@ func (s *Sender) classify(dest model.Destination, resp *http.Response, head []by
 func (s *Sender) transportError(ctx context.Context, dest model.Destination, err error) error {
 	var blocked *feeds.BlockedAddressError
 	if errors.As(err, &blocked) {
-		return &notify.PermanentError{Err: fmt.Errorf("webhook %s: refused to connect to non-public address %s (set webhook.allow_private to allow it)", dest, blocked.Addr)}
+		return &notify.PermanentError{Err: fmt.Errorf("%s: refused to connect to non-public address %s (set webhook.allow_private to allow it)", dest, blocked.Addr)}
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("webhook %s: timed out: %w", dest, scrubbed{s.scrub(dest, err.Error()), err})
+		return fmt.Errorf("%s: timed out: %w", dest, scrubbed{s.scrub(dest, err.Error()), err})
 	}
-	return fmt.Errorf("webhook %s: %w", dest, scrubbed{s.scrub(dest, err.Error()), err})
+	return fmt.Errorf("%s: %w", dest, scrubbed{s.scrub(dest, err.Error()), err})
 }
 
 // scrubbed is an error whose text was cleaned of secrets but which still
@@ -385,21 +386,31 @@ type scrubbed struct {
 func (e scrubbed) Error() string { return e.msg }
 func (e scrubbed) Unwrap() error { return e.err }
 
-// scrub removes the destination's URL (beyond its host) and the secret from text.
+// scrub removes from text the secret and every part of the destination's
+// URL that may be a token: the whole URL, its path and query, their longer
+// segments and values, and its user info. A receiver's error page may echo
+// any of them.
 func (s *Sender) scrub(dest model.Destination, text string) string {
-	redacted := strings.TrimPrefix(dest.Redacted(), Kind.Name+":")
+	var parts []string
 	if t := dest.Target(); t != "" {
-		text = strings.ReplaceAll(text, t, redacted)
+		parts = append(parts, t)
 		if u, err := url.Parse(t); err == nil {
-			if u.RawQuery != "" {
-				text = strings.ReplaceAll(text, u.RawQuery, "…")
-			}
-			if len(u.Path) > 1 {
-				text = strings.ReplaceAll(text, u.Path, "/…")
-			}
+			parts = append(parts, u.RawQuery, u.EscapedPath(), u.Path)
 			if u.User != nil {
-				text = strings.ReplaceAll(text, u.User.String(), "…")
+				p, _ := u.User.Password()
+				parts = append(parts, u.User.String(), u.User.Username(), p)
 			}
+			parts = append(parts, strings.Split(u.Path, "/")...)
+			for _, vs := range u.Query() {
+				parts = append(parts, vs...)
+			}
+		}
+	}
+	// Longest first, so a part is not half-replaced by one it contains.
+	slices.SortFunc(parts, func(a, b string) int { return len(b) - len(a) })
+	for _, p := range parts {
+		if len(p) >= minSecretLen {
+			text = strings.ReplaceAll(text, p, "…")
 		}
 	}
 	if s.o.Secret != "" {
@@ -407,6 +418,10 @@ func (s *Sender) scrub(dest model.Destination, text string) string {
 	}
 	return text
 }
+
+// minSecretLen is the shortest URL part scrub removes: shorter ones ("/",
+// "v1", "api") are not tokens, and removing them would garble messages.
+const minSecretLen = 6
 
 // printable is b as one line of printable text.
 func printable(b []byte) string {
