@@ -45,6 +45,7 @@ type Config struct {
 	Routes       []Route
 	Discord      Discord
 	Telegram     Telegram
+	Webhook      Webhook
 	Admins       Admins
 	Security     Security
 	Limits       Limits
@@ -134,6 +135,17 @@ type Discord struct {
 type Telegram struct {
 	Token string
 	API   string // default "https://api.telegram.org"
+}
+
+// Webhook configures webhook: destinations (JSON POSTs of alerts).
+type Webhook struct {
+	// Secret, when set, signs each request body with HMAC-SHA256 (see the
+	// notify/webhook package for the headers). Never echoed in errors.
+	Secret string
+	// AllowPrivate lets webhook URLs reach loopback, private and link-local
+	// addresses; off by default, so a route cannot be pointed at the
+	// daemon's own network (SSRF).
+	AllowPrivate bool
 }
 
 // Admins lists the users allowed to run admin commands, per platform.

@@ -205,6 +205,7 @@ func (d *decoder) document(data []byte, cfg *Config) {
 		"routes":      func(n *yaml.Node) { d.routes(n, cfg) },
 		"discord":     func(n *yaml.Node) { d.discord(n, &cfg.Discord) },
 		"telegram":    func(n *yaml.Node) { d.telegram(n, &cfg.Telegram) },
+		"webhook":     func(n *yaml.Node) { d.webhook(n, &cfg.Webhook) },
 		"admins":      func(n *yaml.Node) { d.admins(n, &cfg.Admins) },
 		"security":    func(n *yaml.Node) { d.security(n, &cfg.Security) },
 		"limits":      func(n *yaml.Node) { d.limits(n, &cfg.Limits) },
@@ -897,6 +898,30 @@ func (d *decoder) telegram(n *yaml.Node, c *Telegram) {
 		"token": d.setSecret(&c.Token, "telegram.token"),
 		"api":   d.apiURL(&c.API, "telegram.api"),
 	})
+}
+
+func (d *decoder) webhook(n *yaml.Node, c *Webhook) {
+	d.mapping(n, "webhook", map[string]func(*yaml.Node){
+		"secret":        d.setKey(&c.Secret, "webhook.secret"),
+		"allow_private": d.setBool(&c.AllowPrivate, "webhook.allow_private"),
+	})
+}
+
+// setKey reads a shared secret (any characters but surrounding space)
+// without ever echoing its value in an error.
+func (d *decoder) setKey(dst *string, what string) func(*yaml.Node) {
+	return func(n *yaml.Node) {
+		if n.Kind != yaml.ScalarNode {
+			d.errorf(posOf(n), "%s must be a single value, got %s", what, kindName(n))
+			return
+		}
+		v, err := expand(n.Value, d.lookup)
+		if err != nil {
+			d.errorf(posOf(n), "%s: %v", what, err)
+			return
+		}
+		*dst = strings.TrimSpace(v)
+	}
 }
 
 // setSecret reads a token without ever echoing its value in an error.

@@ -248,7 +248,7 @@ security:
 }
 
 func TestEnvExpansion(t *testing.T) {
-	vars := env(map[string]string{"TOKEN": "123:abc", "N": "4", "HOST": "feeds.example", "EMPTY": ""})
+	vars := env(map[string]string{"SECRET": "s3cr/t+=", "TOKEN": "123:abc", "N": "4", "HOST": "feeds.example", "EMPTY": ""})
 	tests := []struct {
 		name, src string
 		get       func(*Config) any
@@ -262,6 +262,8 @@ func TestEnvExpansion(t *testing.T) {
 		{"default when empty", "store:\n  path: ${EMPTY:-x.db}\n", func(c *Config) any { return c.Store.Path }, "x.db"},
 		{"escape", "store:\n  path: a$${TOKEN}b\n", func(c *Config) any { return c.Store.Path }, "a${TOKEN}b"},
 		{"lone dollar", "store:\n  path: $HOME/x$\n", func(c *Config) any { return c.Store.Path }, "$HOME/x$"},
+		{"webhook secret", "webhook:\n  secret: ${SECRET}\n", func(c *Config) any { return c.Webhook.Secret }, "s3cr/t+="},
+		{"webhook allow_private", "webhook:\n  allow_private: true\n", func(c *Config) any { return c.Webhook.AllowPrivate }, true},
 		{"in lists", "watches:\n  - name: w\n    query: x\n    tags: [\"${HOST}\"]\n", func(c *Config) any { return c.Watches[0].Tags }, []string{"feeds.example"}},
 	}
 	for _, tt := range tests {
@@ -292,6 +294,24 @@ func TestTokenNeverInErrors(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "SECRET") {
 		t.Errorf("error leaks the token: %v", err)
+	}
+}
+
+func TestWebhookSecretNeverInErrors(t *testing.T) {
+	const secret = "SECRET-hmac-key"
+	for _, src := range []string{
+		"webhook:\n  secret: [${S}]\n",
+		"webhook:\n  secret: \"${S}\"\n  sekret: x\n",
+		"webhook:\n  secret: \"${S} ${1X}\"\n",
+	} {
+		_, err := ParseEnv([]byte(src), "c.yaml", env(map[string]string{"S": secret}))
+		if err == nil {
+			t.Errorf("%q: accepted", src)
+			continue
+		}
+		if strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("error leaks the secret: %v", err)
+		}
 	}
 }
 

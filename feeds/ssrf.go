@@ -103,3 +103,15 @@ func IsPublicAddr(a netip.Addr) bool {
 	}
 	return true
 }
+
+// GuardDialer makes d refuse, with a *BlockedAddressError (its URL empty),
+// every connection to an address IsPublicAddr rejects, and returns d. The
+// check sees the address actually dialled, after DNS resolution, so it
+// holds for every request and redirect made through d. Other packages that
+// dial addresses they do not trust (webhook destinations) use it, so there
+// is one SSRF policy. A transport using d must not use a proxy, which would
+// hide the real destination from the guard.
+func GuardDialer(d *net.Dialer) *net.Dialer {
+	d.Control = guardControl(IsPublicAddr)
+	return d
+}

@@ -122,3 +122,23 @@ func TestCheckWarnsButPasses(t *testing.T) {
 		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errs)
 	}
 }
+
+// TestCheckWebhookDestinations: the webhook kind is known through the
+// platforms table, and its target check reports at the destination's
+// position without echoing the URL's token.
+func TestCheckWebhookDestinations(t *testing.T) {
+	path := writeTemp(t, "c.yaml", "webhook:\n  secret: ${WH_SECRET}\nwatches:\n  - {name: a, query: b}\nroutes:\n"+
+		"  - watches: [a]\n    to: [\"webhook:https://hooks.example/x/TOKENpart\", \"webhook:ftp://hooks.example/TOKENpart\"]\n")
+	t.Setenv("WH_SECRET", "SECRETvalue")
+	code, out, errs := runCLI("check", "--config", path)
+	if code != exitInput || out != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(errs), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], path+":7:") || !strings.Contains(lines[0], "http:// or https://") {
+		t.Errorf("stderr:\n%s", errs)
+	}
+	if strings.Contains(errs, "TOKENpart") || strings.Contains(errs, "SECRETvalue") {
+		t.Errorf("stderr leaks a secret:\n%s", errs)
+	}
+}

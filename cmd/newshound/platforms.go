@@ -12,6 +12,7 @@ import (
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/notify/discord"
 	"github.com/newshound/newshound/notify/telegram"
+	"github.com/newshound/newshound/notify/webhook"
 	"github.com/newshound/newshound/store"
 	"github.com/newshound/newshound/store/sqlite"
 )
@@ -42,6 +43,7 @@ var platforms = []platform{
 	{kinds: []notify.Kind{notify.ConsoleKind}, open: openConsole},
 	{kinds: []notify.Kind{telegram.Kind}, open: openTelegram},
 	{kinds: []notify.Kind{discord.Kind, discord.DMKind, discord.WebhookKind}, open: openDiscord},
+	{kinds: []notify.Kind{webhook.Kind}, open: openWebhook},
 }
 
 // destinationKinds is the registry of every platform's kinds.
@@ -98,6 +100,11 @@ func openDiscord(_ context.Context, env *platformEnv) (notify.Sender, error) {
 		env.services = append(env.services, func(ctx context.Context) error { return dc.Run(ctx, env.core) })
 	}
 	return dc, nil
+}
+
+// openWebhook always opens: webhooks need no token (webhook.secret only signs).
+func openWebhook(_ context.Context, env *platformEnv) (notify.Sender, error) {
+	return webhook.New(webhook.Options{Secret: env.cfg.Webhook.Secret, AllowPrivate: env.cfg.Webhook.AllowPrivate, Logger: env.log.With("platform", "webhook")}), nil
 }
 
 // adminDestinations is where admin notices go: each admin's private chat on

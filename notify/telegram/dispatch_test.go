@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -205,5 +206,64 @@ func TestDispatcherEndToEnd(t *testing.T) {
 		if x.state != want {
 			t.Errorf("alert %d to %s is %s (%s), want %s", x.a.ID, x.a.Destination, x.state, x.reason, want)
 		}
+	}
+}
+
+// TestForumTopics runs the real dispatcher with this Sender against a fake
+// forum: an alert to telegram:CHAT/TOPIC arrives in that topic, and one to
+// a topic the forum does not have ("message thread not found") is parked
+// and its destination disabled, leaving the chat's other topics alone.
+func TestForumTopics(t *testing.T) {
+	f := newFakeAPI(t)
+	f.SetTopics("-100123", 42)
+	b := f.newBot(t, Options{})
+
+	q := &memQueue{disabled: map[model.Destination]string{}}
+	for _, dest := range []model.Destination{"telegram:-100123/42", "telegram:-100123/7", "telegram:-100123"} {
+		a := sampleAlert()
+		a.Destination, a.Title = dest, "alert to "+string(dest)
+		q.add(a)
+	}
+	d := notify.NewDispatcher(q, notify.DispatcherOptions{Senders: map[string]notify.Sender{"telegram": b}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := d.Drain(ctx); err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+
+	topicOf := map[string]string{}
+	for _, m := range f.Sent() {
+		if m.ChatID != "-100123" {
+			t.Errorf("message to chat %s", m.ChatID)
+		}
+		for _, dest := range []string{"telegram:-100123/42", "telegram:-100123/7", "telegram:-100123"} {
+			if strings.Contains(m.Visible, "alert to "+dest+"\n") {
+				topicOf[dest] = m.Topic
+			}
+		}
+	}
+	if got, ok := topicOf["telegram:-100123/42"]; !ok || got != "42" {
+		t.Errorf("alert to topic 42 arrived in topic %q (sent: %v)", got, ok)
+	}
+	if got, ok := topicOf["telegram:-100123"]; !ok || got != "" {
+		t.Errorf("alert to the chat arrived in topic %q (sent: %v)", got, ok)
+	}
+	if _, ok := topicOf["telegram:-100123/7"]; ok {
+		t.Error("alert to a missing topic was delivered")
+	}
+	for _, x := range q.alerts {
+		want := "sent"
+		if x.a.Destination == "telegram:-100123/7" {
+			want = "parked"
+		}
+		if x.state != want {
+			t.Errorf("alert to %s is %s (%s), want %s", x.a.Destination, x.state, x.reason, want)
+		}
+	}
+	if reason := q.disabled["telegram:-100123/7"]; !strings.Contains(reason, "message thread not found") {
+		t.Errorf("missing topic not disabled: %v", q.disabled)
+	}
+	if len(q.disabled) != 1 {
+		t.Errorf("disabled %v, want only the missing topic", q.disabled)
 	}
 }

@@ -225,6 +225,9 @@ var permanentDescriptions = []string{
 	"channel_private",
 	"chat_write_forbidden",
 	"chat_restricted",
+	// A forum topic that was deleted (or never existed): the destination
+	// names the topic, so it is that destination that is gone.
+	"message thread not found",
 }
 
 // mapError turns a library or transport error into an error without the

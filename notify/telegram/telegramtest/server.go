@@ -1,6 +1,7 @@
 // Package telegramtest is a loopback fake of the Telegram Bot API for tests:
 // getMe, getUpdates (with Telegram's offset confirmation and long polling),
-// sendMessage (with Telegram's HTML rules and 4096-character limit),
+// sendMessage (with Telegram's HTML rules and 4096-character limit, and
+// forum topics by message_thread_id),
 // setMyCommands and getChatMember, scripted failures, and optional
 // enforcement of Telegram's rate limits with 429 answers. Point a bot at
 // Server.URL (the {api} of {api}/bot{token}/{method}).
@@ -51,6 +52,7 @@ func APIError(code int, description string, params map[string]any) Reply {
 // Message is a sendMessage call the server accepted.
 type Message struct {
 	ChatID    string
+	Topic     string // message_thread_id (a forum topic), "" if none
 	Text      string // as sent (HTML when ParseMode is HTML)
 	ParseMode string
 	ReplyTo   string // reply_to_message_id, "" if none
@@ -107,9 +109,10 @@ type Server struct {
 	wake      chan struct{}
 	sent      []Message
 	commands  []map[string]string
-	members   map[string]string  // "chat/user" -> status
-	failChat  map[string][]Reply // chat_id -> replies before success
-	failCall  map[string][]Reply // method -> replies before success
+	members   map[string]string          // "chat/user" -> status
+	failChat  map[string][]Reply         // chat_id -> replies before success
+	topics    map[string]map[string]bool // forum chat_id -> its topics (message_thread_id)
+	failCall  map[string][]Reply         // method -> replies before success
 	calls     map[string][]time.Time
 	limits    Limits
 	accepted  map[string][]time.Time // chat_id -> accepted sends (rate windows)
@@ -125,6 +128,7 @@ func NewServer(token string) *Server {
 		wake:     make(chan struct{}),
 		members:  map[string]string{},
 		failChat: map[string][]Reply{},
+		topics:   map[string]map[string]bool{},
 		failCall: map[string][]Reply{},
 		calls:    map[string][]time.Time{},
 		accepted: map[string][]time.Time{},
@@ -161,6 +165,21 @@ func (s *Server) FailChat(chatID string, replies ...Reply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failChat[chatID] = append(s.failChat[chatID], replies...)
+}
+
+// SetTopics makes chatID (the chat_id parameter) a forum whose topics are
+// the given message_thread_ids: sendMessage to any other topic of it fails
+// as Telegram's does, 400 "Bad Request: message thread not found". A
+// message without a topic goes to the forum's General topic. Chats never
+// given topics accept any message_thread_id.
+func (s *Server) SetTopics(chatID string, topics ...int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	set := map[string]bool{}
+	for _, t := range topics {
+		set[strconv.FormatInt(t, 10)] = true
+	}
+	s.topics[chatID] = set
 }
 
 // FailCall queues replies that the next calls of method get.
@@ -427,9 +446,16 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		q[0].write(w)
 		return
 	}
+	topic := r.Form.Get("message_thread_id")
+	forum, isForum := s.topics[chat]
+	unknownTopic := topic != "" && isForum && !forum[topic]
 	s.mu.Unlock()
+	if unknownTopic {
+		APIError(http.StatusBadRequest, "Bad Request: message thread not found", nil).write(w)
+		return
+	}
 	text := r.Form.Get("text")
-	msg := Message{ChatID: chat, Text: text, ParseMode: r.Form.Get("parse_mode"), ReplyTo: r.Form.Get("reply_to_message_id"), NoPreview: r.Form.Get("disable_web_page_preview") == "true"}
+	msg := Message{ChatID: chat, Topic: topic, Text: text, ParseMode: r.Form.Get("parse_mode"), ReplyTo: r.Form.Get("reply_to_message_id"), NoPreview: r.Form.Get("disable_web_page_preview") == "true"}
 	switch strings.ToUpper(msg.ParseMode) {
 	case "":
 		msg.Visible = text

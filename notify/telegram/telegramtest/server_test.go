@@ -134,3 +134,39 @@ func TestGetUpdatesConfirms(t *testing.T) {
 		t.Errorf("after confirming: %v", got)
 	}
 }
+
+func TestForumTopics(t *testing.T) {
+	s := NewServer("tok")
+	defer s.Close()
+	s.SetTopics("-100123", 42)
+	post := func(chat, topic string) int {
+		t.Helper()
+		v := url.Values{"chat_id": {chat}, "text": {"x"}}
+		if topic != "" {
+			v.Set("message_thread_id", topic)
+		}
+		resp, err := http.PostForm(s.URL()+"/bottok/sendMessage", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, c := range []struct {
+		chat, topic string
+		status      int
+	}{
+		{"-100123", "42", 200},
+		{"-100123", "", 200},  // the General topic
+		{"-100123", "7", 400}, // message thread not found
+		{"-100999", "7", 200}, // not a configured forum: any topic
+	} {
+		if got := post(c.chat, c.topic); got != c.status {
+			t.Errorf("chat %s topic %q: HTTP %d, want %d", c.chat, c.topic, got, c.status)
+		}
+	}
+	sent := s.Sent()
+	if len(sent) != 3 || sent[0].Topic != "42" || sent[1].Topic != "" || sent[2].Topic != "7" {
+		t.Errorf("sent = %+v", sent)
+	}
+}
