@@ -28,14 +28,16 @@ var feedTests = []test{
 		if !sameFeed(got, f) {
 			t.Errorf("FeedState =\n%+v\nwant\n%+v", got, f)
 		}
-		f.Failures, f.LastError = 4, "timeout"
-		e.must("SaveFeedState", e.s.SaveFeedState(e.ctx, f))
+		// Saving again replaces every field, down to clearing one.
+		f2 := model.FeedState{URL: f.URL, Name: "B2", ETag: `"e2"`, BodyHash: "h2", LastPoll: at.Add(time.Hour),
+			LastSuccess: at.Add(time.Hour), LastParsed: at.Add(time.Hour), Failures: 0, NextPoll: at.Add(2 * time.Hour)}
+		e.must("SaveFeedState", e.s.SaveFeedState(e.ctx, f2))
 		all, err := e.s.FeedStates(e.ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(all) != 2 || all[0].URL != "http://a/feed" || all[1].URL != f.URL || !sameFeed(all[1], f) {
-			t.Errorf("FeedStates = %+v, want A then the updated B", all)
+		if len(all) != 2 || all[0].URL != "http://a/feed" || all[1].URL != f.URL || !sameFeed(all[1], f2) {
+			t.Errorf("FeedStates = %+v, want A then B as saved last (%+v)", all, f2)
 		}
 	}},
 	{"IngestSavesStateWithLastParsed", func(t *testing.T, e *env) {
