@@ -44,6 +44,7 @@ import (
 // at" are not testable, and a skipped window or pruning rule would pass
 // unnoticed.
 type Clocked interface {
+	// SetClock makes the store take every "now" from now.
 	SetClock(now func() time.Time)
 }
 
