@@ -59,7 +59,8 @@ type Items interface {
 	// recorded is skipped; an item whose canonical link is already recorded
 	// under another key (GUID change, same story in another feed, or earlier
 	// in this batch), or whose normalised title was alerted within
-	// TitleWindow, is remembered without alerts. Either the whole parse is
+	// TitleWindow, is remembered without alerts. An item without a Key is
+	// an error that fails the whole ingest. Either the whole parse is
 	// recorded with its alerts, or nothing is.
 	Ingest(ctx context.Context, f model.FeedState, present []string, items []model.NewItem) (model.IngestResult, error)
 	// PruneItems forgets items not seen in their feed for keep; returns how many.
@@ -71,8 +72,10 @@ type Outbox interface {
 	// DueDestinations lists destinations with an alert due at now, neither disabled nor muted.
 	DueDestinations(ctx context.Context, now time.Time) ([]model.Destination, error)
 	// NextAlerts returns up to limit pending alerts for dest in delivery order
-	// (publication time, then queue order), stopping before the first one not
-	// yet due, so that a retried alert keeps its place ahead of later ones.
+	// (publication time, then queue order; an alert published at an unknown
+	// or future time counts as published when queued), stopping before the
+	// first one not yet due, so that a retried alert keeps its place ahead of
+	// later ones.
 	NextAlerts(ctx context.Context, dest model.Destination, now time.Time, limit int) ([]model.Alert, error)
 	// MarkSent records a delivered alert.
 	MarkSent(ctx context.Context, id int64) error

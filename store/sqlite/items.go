@@ -40,8 +40,9 @@ func (db *DB) SeenKeys(ctx context.Context, feedURL string, keys []string) (map[
 // An item whose key is already recorded is skipped; an item whose canonical
 // link is already recorded under another key (GUID change, same story in
 // another feed, or earlier in this batch), or whose normalised title was
-// alerted within TitleWindow, is remembered without alerts. Either the whole parse is recorded
-// with its alerts, or nothing is. f.LastParsed is set to the store's clock.
+// alerted within TitleWindow, is remembered without alerts. An item without
+// a key fails the whole ingest. Either the whole parse is recorded with its
+// alerts, or nothing is. f.LastParsed is set to the store's clock.
 func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, items []model.NewItem) (model.IngestResult, error) {
 	var res model.IngestResult
 	now := db.now()
@@ -71,6 +72,11 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 		// Keys recorded earlier in this batch.
 		batchLinks, batchTitles := make(map[int64]bool), make(map[int64]bool)
 		for _, it := range items {
+			if it.Key == "" {
+				// Every item must be findable again under its key: one
+				// without would be recorded yet never seen again.
+				return fmt.Errorf("item %q has no key", it.LinkKey)
+			}
 			link, title := keyHash(it.LinkKey), keyHash(it.TitleKey)
 			if len(it.Alerts) == 0 {
 				// Title dedup is about stories already alerted: a silent
