@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -20,32 +19,6 @@ const (
 )
 
 var tagRE = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}_.-]{0,31}$`)
-
-// CanonicalFeedURL is the form in which two feed URLs count as the same
-// feed: scheme and host lower case, default port and fragment dropped.
-func CanonicalFeedURL(raw string) string {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" {
-		return strings.TrimSpace(raw)
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	host, port := strings.ToLower(u.Hostname()), u.Port()
-	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
-		port = ""
-	}
-	switch {
-	case port != "":
-		host = net.JoinHostPort(host, port)
-	case strings.Contains(host, ":"):
-		host = "[" + host + "]"
-	}
-	u.Host = host
-	u.Fragment, u.RawFragment = "", ""
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	return u.String()
-}
 
 // checkFeedURL validates a URL typed in chat; the error is for the user.
 func checkFeedURL(raw string) error {
@@ -110,7 +83,7 @@ func (c *Core) cmdAddFeed(ctx context.Context, r *call) string {
 	if err != nil {
 		return "Not added: " + err.Error() + "."
 	}
-	canon := CanonicalFeedURL(raw)
+	canon := model.FeedKey(raw)
 	if f, ok := configFeed(r.cfg, canon); ok {
 		return fmt.Sprintf("Not added: %s is already in config.yaml%s.", displayFeedURL(f.URL), nameSuffix(f.Name))
 	}
@@ -119,7 +92,7 @@ func (c *Core) cmdAddFeed(ctx context.Context, r *call) string {
 		return c.storeFailed("list the chat-added feeds", err)
 	}
 	for _, f := range existing {
-		if CanonicalFeedURL(f.URL) == canon {
+		if model.FeedKey(f.URL) == canon {
 			return fmt.Sprintf("Not added: that feed was already added from chat on %s.", fmtTime(f.AddedAt))
 		}
 	}
@@ -154,14 +127,14 @@ func nameSuffix(name string) string {
 
 func (c *Core) cmdRmFeed(ctx context.Context, r *call) string {
 	raw := strings.TrimSpace(r.Args)
-	canon := CanonicalFeedURL(raw)
+	canon := model.FeedKey(raw)
 	existing, err := c.store.ChatFeeds(ctx)
 	if err != nil {
 		return c.storeFailed("list the chat-added feeds", err)
 	}
 	target := ""
 	for _, f := range existing {
-		if f.URL == raw || CanonicalFeedURL(f.URL) == canon {
+		if f.URL == raw || model.FeedKey(f.URL) == canon {
 			target = f.URL
 			break
 		}

@@ -789,20 +789,6 @@ func TestAddFeedAndRmFeed(t *testing.T) {
 	}
 }
 
-func TestCanonicalFeedURL(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://Example.ORG:443/rss#x", "https://example.org/rss"},
-		{"http://example.org:80", "http://example.org/"},
-		{"http://example.org:8080/a?b=1", "http://example.org:8080/a?b=1"},
-		{" https://[::1]:443/x ", "https://[::1]/x"},
-	}
-	for _, tc := range tests {
-		if got := CanonicalFeedURL(tc.in); got != tc.want {
-			t.Errorf("CanonicalFeedURL(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 // failingStore is a real store whose subscription reads fail or panic.
 type failingStore struct {
 	*sqlite.DB

@@ -194,9 +194,9 @@ func nonEmpty(s, def string) string {
 
 // configFeed finds the config feed with URL raw (compared canonically).
 func configFeed(cfg *config.Config, raw string) (config.Feed, bool) {
-	want := CanonicalFeedURL(raw)
+	want := model.FeedKey(raw)
 	for _, f := range cfg.Feeds {
-		if CanonicalFeedURL(f.URL) == want {
+		if model.FeedKey(f.URL) == want {
 			return f, true
 		}
 	}
@@ -215,14 +215,14 @@ func (c *Core) allFeeds(ctx context.Context, cfg *config.Config) ([]feedLine, er
 	seen := map[string]bool{}
 	for _, f := range cfg.Feeds {
 		out = append(out, feedLine{url: f.URL, name: f.Name})
-		seen[CanonicalFeedURL(f.URL)] = true
+		seen[model.FeedKey(f.URL)] = true
 	}
 	chatFeeds, err := c.store.ChatFeeds(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range chatFeeds {
-		if !seen[CanonicalFeedURL(f.URL)] {
+		if !seen[model.FeedKey(f.URL)] {
 			out = append(out, feedLine{url: f.URL, chat: true})
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/newshound/newshound/model"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -207,7 +208,7 @@ func AddFeeds(data []byte, fs []Feed) ([]byte, error) {
 	if _, seq := d.top("feeds"); seq != nil {
 		for _, it := range seq.Content {
 			if v := field(it, "url"); v != nil {
-				existing[canonicalFeedURL(v.Value)] = v.Line
+				existing[model.FeedKey(v.Value)] = v.Line
 			}
 		}
 	}
@@ -218,7 +219,7 @@ func AddFeeds(data []byte, fs []Feed) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		key := canonicalFeedURL(f.URL)
+		key := model.FeedKey(f.URL)
 		if line, dup := existing[key]; dup {
 			return nil, refusef("feed %s is already in the config (line %d)", f.URL, line)
 		}
@@ -265,11 +266,6 @@ func feedFields(f Feed) ([]kv, error) {
 // any edit starts.
 func CheckFeedURL(v string) error { return feedURL(v) }
 
-// FeedKey is the form in which two feed URLs are the same feed for the
-// duplicate check of the loader and of AddFeeds (scheme and host
-// case-insensitive, default port and fragment dropped).
-func FeedKey(v string) string { return canonicalFeedURL(v) }
-
 // RemoveFeed returns data without the feed whose url is rawURL (scheme and
 // host compared case-insensitively), with the comment lines directly above it.
 func RemoveFeed(data []byte, rawURL string) ([]byte, error) {
@@ -278,10 +274,10 @@ func RemoveFeed(data []byte, rawURL string) ([]byte, error) {
 		return nil, err
 	}
 	_, seq := d.top("feeds")
-	key := canonicalFeedURL(strings.TrimSpace(rawURL))
+	key := model.FeedKey(strings.TrimSpace(rawURL))
 	if seq != nil {
 		for i, it := range seq.Content {
-			if v := field(it, "url"); v != nil && canonicalFeedURL(v.Value) == key {
+			if v := field(it, "url"); v != nil && model.FeedKey(v.Value) == key {
 				return d.removeItem("feeds", seq, i)
 			}
 		}

@@ -629,29 +629,6 @@ func feedURL(v string) error {
 	return nil
 }
 
-// canonicalFeedURL is the form in which two feed URLs count as duplicates:
-// scheme and host are case-insensitive, a default port is dropped.
-func canonicalFeedURL(v string) string {
-	u, err := url.Parse(v)
-	if err != nil {
-		return v
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	port := u.Port()
-	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
-		port = ""
-	}
-	if port != "" {
-		host = net.JoinHostPort(host, port)
-	} else if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	u.Host = host
-	u.Fragment = ""
-	return u.String()
-}
-
 func (d *decoder) tags(n *yaml.Node, what string) []string {
 	tags, _ := d.strs(n, what, nil)
 	return tags
@@ -692,7 +669,7 @@ func (d *decoder) feeds(n *yaml.Node, cfg *Config) {
 			d.errorf(posOf(urlNode), "feed %v", err)
 			return
 		}
-		key := canonicalFeedURL(f.URL)
+		key := model.FeedKey(f.URL)
 		if first, dup := seen[key]; dup {
 			d.errorf(posOf(urlNode), "duplicate feed url %s (first at line %d)", f.URL, first.Line)
 			return

@@ -542,3 +542,35 @@ func TestReloadDuringPollCycleIsKept(t *testing.T) {
 		t.Fatal("the watchlist in force was compiled from the old config")
 	}
 }
+
+// A chat-added feed that is a config feed spelt differently (host case, a
+// trailing slash) is polled once, as the config's.
+func TestFeedPolledOnceUnderTwoSpellings(t *testing.T) {
+	ctx := context.Background()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>T</title></channel></rss>`)
+	}))
+	defer srv.Close()
+	cfg := testConfig(t, srv.URL, filepath.Join(t.TempDir(), "nh.db"), 0)
+	db, err := sqlite.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.AddChatFeed(ctx, model.ChatFeed{URL: strings.Replace(srv.URL, "http://", "HTTP://", 1) + "/"}); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(engine.Options{Config: cfg, Store: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := hits.Load(); n != 1 {
+		t.Fatalf("the feed was fetched %d times in one cycle; want once", n)
+	}
+}

@@ -54,16 +54,16 @@ func (e *Engine) feedList(ctx context.Context, cfg *config.Config) ([]feedSpec, 
 	seen := make(map[string]bool)
 	for _, f := range cfg.Feeds {
 		out = append(out, feedSpec{url: f.URL, name: f.Name, tags: f.Tags, interval: f.Interval, trusted: true})
-		seen[f.URL] = true
+		seen[model.FeedKey(f.URL)] = true
 	}
 	chat, err := e.st.ChatFeeds(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range chat {
-		if !seen[f.URL] {
+		if !seen[model.FeedKey(f.URL)] {
 			out = append(out, feedSpec{url: f.URL, tags: f.Tags, trusted: cfg.Security.AllowPrivateFeeds})
-			seen[f.URL] = true
+			seen[model.FeedKey(f.URL)] = true
 		}
 	}
 	return out, nil

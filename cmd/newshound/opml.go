@@ -45,7 +45,7 @@ func feedImport(path, file string, stdout, stderr io.Writer) int {
 	}
 	inConfig := map[string]int{}
 	for _, cf := range cfg.Feeds {
-		inConfig[config.FeedKey(cf.URL)] = cf.Pos.Line
+		inConfig[model.FeedKey(cf.URL)] = cf.Pos.Line
 	}
 	var (
 		batch    []config.Feed
@@ -60,7 +60,7 @@ func feedImport(path, file string, stdout, stderr io.Writer) int {
 			problems++
 			continue
 		}
-		key := config.FeedKey(o.URL)
+		key := model.FeedKey(o.URL)
 		if line, ok := inConfig[key]; ok {
 			fmt.Fprintf(stdout, "%s:%d: %s is already in %s (line %d); skipped\n", file, o.Line, o.URL, path, line)
 			skipped++
@@ -103,7 +103,7 @@ func feedExport(path string, stdout, stderr io.Writer) int {
 	seen := map[string]bool{}
 	for _, f := range cfg.Feeds {
 		outlines = append(outlines, opml.Outline{URL: f.URL, Title: f.Name, Tags: f.Tags})
-		seen[config.FeedKey(f.URL)] = true
+		seen[model.FeedKey(f.URL)] = true
 	}
 	if _, err := os.Stat(cfg.Store.Path); err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -114,7 +114,7 @@ func feedExport(path string, stdout, stderr io.Writer) int {
 			return exitRuntime
 		}
 		for _, f := range chat {
-			if !seen[config.FeedKey(f.URL)] {
+			if !seen[model.FeedKey(f.URL)] {
 				outlines = append(outlines, opml.Outline{URL: f.URL, Tags: f.Tags})
 			}
 		}
