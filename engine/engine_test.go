@@ -555,6 +555,7 @@ func TestFeedPolledOnceUnderTwoSpellings(t *testing.T) {
 	}))
 	defer srv.Close()
 	cfg := testConfig(t, srv.URL, filepath.Join(t.TempDir(), "nh.db"), 0)
+	cfg.Security.AllowPrivateFeeds = true // the chat feed may reach the loopback server
 	db, err := sqlite.Open(ctx, cfg.Store.Path)
 	if err != nil {
 		t.Fatal(err)
