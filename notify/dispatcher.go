@@ -58,6 +58,11 @@ type DispatcherOptions struct {
 	MaxAttempts int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// After waits on that clock: it returns a channel that receives once d
+	// has passed; default time.After. A test with a fake Now passes one
+	// that advances the fake clock, so pacing and retry_after are checked
+	// without waiting for real time.
+	After func(d time.Duration) <-chan time.Time
 	// Backoff is the wait before the next attempt after attempts failures;
 	// default Backoff with random jitter.
 	Backoff func(attempts int) time.Duration
@@ -100,6 +105,9 @@ func NewDispatcher(q Queue, o DispatcherOptions) *Dispatcher {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.After == nil {
+		o.After = time.After
+	}
 	if o.Backoff == nil {
 		o.Backoff = func(n int) time.Duration { return Backoff(n, rand.Float64) }
 	}
@@ -138,36 +146,62 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
-// Drain delivers everything due now and returns when nothing more is due
-// (alerts waiting for a later retry stay queued), or when ctx is done.
+// drainWait is the longest hold (a retry_after, a backoff) Drain waits out
+// before it returns and leaves the alert queued.
+const drainWait = 30 * time.Second
+
+// Drain delivers everything due now and returns when nothing more is due,
+// waiting out a destination's short hold (a 429's retry_after up to
+// drainWait) on the dispatcher's clock; alerts held longer stay queued.
+// It returns early when ctx is done.
 func (d *Dispatcher) Drain(ctx context.Context) error {
 	for ctx.Err() == nil {
 		if err := d.startLanes(ctx); err != nil {
 			return err
 		}
 		d.lanes.Wait()
-		due, err := d.q.DueDestinations(ctx, d.o.Now())
+		now := d.o.Now()
+		due, err := d.q.DueDestinations(ctx, now)
 		if err != nil {
 			return err
 		}
-		if len(d.startable(due)) == 0 {
+		ready, held := d.startable(due, now)
+		if ready {
+			continue
+		}
+		if held.IsZero() || held.Sub(now) > drainWait {
 			return nil
+		}
+		if !sleepUntil(ctx, held, d.clock()) {
+			break
 		}
 	}
 	return ctx.Err()
 }
 
-// startable filters dests to those without a running lane.
-func (d *Dispatcher) startable(dests []model.Destination) []model.Destination {
+// startable reports whether a lane could start now for one of dests, and
+// else when the first of them held by its window (a rate limit, a backoff)
+// is free again (zero if none is held).
+func (d *Dispatcher) startable(dests []model.Destination, now time.Time) (ready bool, held time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var out []model.Destination
 	for _, dest := range dests {
-		if s := d.dests[dest]; s == nil || !s.active {
-			out = append(out, dest)
+		s := d.dests[dest]
+		if s == nil {
+			return true, time.Time{}
 		}
+		if s.active {
+			continue
+		}
+		if free := s.win.earliest(now); free.After(now) {
+			if held.IsZero() || free.Before(held) {
+				held = free
+			}
+			continue
+		}
+		return true, time.Time{}
 	}
-	return out
+	return false, held
 }
 
 func (d *Dispatcher) startLanes(ctx context.Context) error {
@@ -259,10 +293,10 @@ func (d *Dispatcher) lane(ctx context.Context, dest model.Destination, s *destSt
 // ended. Only this lane uses its destination window, so it is still free
 // when the platform's turn comes.
 func (d *Dispatcher) waitTurn(ctx context.Context, dest *window, platform *fairWindow) (finish func(time.Time), ok bool) {
-	if !sleepUntil(ctx, dest.earliest(d.o.Now()), d.o.Now) {
+	if !sleepUntil(ctx, dest.earliest(d.o.Now()), d.clock()) {
 		return nil, false
 	}
-	endPlatform, ok := platform.acquire(ctx, d.o.Now)
+	endPlatform, ok := platform.acquire(ctx, d.clock())
 	if !ok {
 		return nil, false
 	}
@@ -358,18 +392,24 @@ func Backoff(attempts int, rnd func() float64) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*rnd()))
 }
 
+// clock is the dispatcher's time: now, and waiting.
+type clock struct {
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
+}
+
+func (d *Dispatcher) clock() clock { return clock{now: d.o.Now, after: d.o.After} }
+
 // sleepUntil waits until t by the given clock; false if ctx ended first.
-func sleepUntil(ctx context.Context, t time.Time, now func() time.Time) bool {
-	wait := t.Sub(now())
+func sleepUntil(ctx context.Context, t time.Time, c clock) bool {
+	wait := t.Sub(c.now())
 	if wait <= 0 {
 		return ctx.Err() == nil
 	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
 	select {
 	case <-ctx.Done():
 		return false
-	case <-timer.C:
+	case <-c.after(wait):
 		return true
 	}
 }

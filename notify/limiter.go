@@ -118,7 +118,7 @@ func newFairWindow(r Rate) *fairWindow {
 // acquire waits for this caller's turn and a free slot, takes it and
 // returns the function to call with the time the event ended; false if
 // ctx ended first.
-func (f *fairWindow) acquire(ctx context.Context, now func() time.Time) (finish func(time.Time), ok bool) {
+func (f *fairWindow) acquire(ctx context.Context, c clock) (finish func(time.Time), ok bool) {
 	f.mu.Lock()
 	ticket := f.next
 	f.next++
@@ -136,11 +136,11 @@ func (f *fairWindow) acquire(ctx context.Context, now func() time.Time) (finish 
 				return nil, false
 			}
 		}
-		if !sleepUntil(ctx, f.earliest(now()), now) {
+		if !sleepUntil(ctx, f.earliest(c.now()), c) {
 			f.abandon(ticket)
 			return nil, false
 		}
-		if finish = f.take(now()); finish != nil {
+		if finish = f.take(c.now()); finish != nil {
 			f.advance()
 			return finish, true
 		}

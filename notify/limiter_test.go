@@ -10,7 +10,7 @@ import (
 func TestFairWindowGrantsInOrderAndSkipsAbandoned(t *testing.T) {
 	w := newFairWindow(Rate{N: 1, Per: 30 * time.Millisecond})
 	// Hold the window so every later caller has to queue.
-	first, ok := w.acquire(context.Background(), time.Now)
+	first, ok := w.acquire(context.Background(), clock{now: time.Now, after: time.After})
 	if !ok {
 		t.Fatal("first acquire failed")
 	}
@@ -28,7 +28,7 @@ func TestFairWindowGrantsInOrderAndSkipsAbandoned(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			end, ok := w.acquire(ctx, time.Now)
+			end, ok := w.acquire(ctx, clock{now: time.Now, after: time.After})
 			if !ok {
 				return
 			}
