@@ -69,6 +69,14 @@ func TestActorPrecisionAndContext(t *testing.T) {
 		{"actor:\"NoName057(16)\"", "a noname brand", false},
 		{"actor:\"IT Army of Ukraine\"", "the IT Army of Ukraine", true},
 		{"actor:\"Cyber Army of Russia Reborn\"", "Cyber Army of Russia claims", true},
+		// found by the AnnoCTR review
+		{"actor:APT3", "a TA543 campaign spoofing UPS branding", false},
+		{"actor:APT3", "the UPS Team used Pirpi", true},
+		{"actor:FIN7", "TA3546, also known as FIN7", true},
+		{"actor:Kimsuky", "Proofpoint tracks Kimsuky as TA406, TA408 and TA427", true},
+		{"actor:Kimsuky", "Konni Group phishing", false}, // Microsoft's Opal Sleet
+		{"actor:\"Opal Sleet\"", "Konni Group phishing", true},
+		{"actor:Lazarus", "Fancy Lazarus demands a ransom or a DDoS", false},
 	}
 	for _, tt := range tests {
 		if got := fires(t, reg, tt.query, Doc{Summary: tt.text}); got != tt.want {
@@ -97,6 +105,8 @@ func TestFamilies(t *testing.T) {
 		{"actor:APT41", "Blackfly", false},
 		{"actor:APT41+", "Blackfly", true},
 		{"actor:APT41+", "Winnti", true},
+		{"actor:DarkSide", "BlackMatter ransomware", false},
+		{"actor:DarkSide+", "BlackMatter ransomware", true},
 		{`actor:"Lazarus Group"+`, "Bluenoroff", false}, // + applies to a bare name only: this is actor:"Lazarus Group" AND "+"
 	}
 	for _, tt := range tests {

@@ -57,7 +57,7 @@ func wordForms(w, cased string, last bool) []string {
 	}
 	switch {
 	case cyr:
-		return cyrillicForms(w)
+		return cyrillicForms(w, isUpperStart(cased))
 	case latin && last && !noPlural[w]:
 		return englishPlural(w)
 	}
@@ -89,7 +89,7 @@ func englishPlural(w string) []string {
 }
 
 // cyrillicForms returns the case forms of the folded Cyrillic word w.
-func cyrillicForms(w string) []string {
+func cyrillicForms(w string, name bool) []string {
 	var stem string
 	var ends []string
 	has := func(suf string) bool {
@@ -130,6 +130,9 @@ func cyrillicForms(w string) []string {
 	if alt := ukrainianAlternation(stem); alt != "" {
 		stems = append(stems, alt)
 	}
+	if alt := fleetingVowel(stem); alt != "" && stem == w && name {
+		stems = append(stems, alt)
+	}
 	seen := map[string]bool{w: true}
 	var out []string
 	for _, s := range stems {
@@ -145,6 +148,21 @@ func cyrillicForms(w string) []string {
 		}
 	}
 	return out
+}
+
+// fleetingVowel returns the stem of the oblique cases of a noun whose
+// last syllable loses its е or о (Египет: Египт-а, Египт-е; Єгипет:
+// Єгипт-у), or "". Only before т, ц and к, after a consonant, in words of
+// five letters or more, and only for names (written with a capital: the
+// common noun "пакет" would take "пакта", another word); the full stem is
+// kept too (Тибет: Тибет-а), so the rule only adds forms.
+func fleetingVowel(w string) string {
+	r := []rune(w)
+	n := len(r)
+	if n < 5 || r[n-2] != 'е' && r[n-2] != 'о' || !strings.ContainsRune("тцк", r[n-1]) || strings.ContainsRune("аеёиоуыэюяіїєй", r[n-3]) {
+		return ""
+	}
+	return string(r[:n-2]) + string(r[n-1])
 }
 
 // ukrainianAlternation returns the stem of the oblique cases of a

@@ -43,6 +43,9 @@ var (
 	owner  = map[string]int{} // normalised name -> group index
 	canon  = map[string]int{} // normalised canonical name -> group index
 	gids   = map[string]int{} // ATT&CK id -> group index
+	// dropped are names curated.txt says are not a group's ("-UPS"): no
+	// source may add them to any group.
+	dropped = map[string]bool{}
 )
 
 // key is a rough normal form: letters and digits, lower case, split where
@@ -76,8 +79,12 @@ func bare(item string) string { return strings.TrimLeft(item, "~!") }
 // add records item for group gi unless another group owns its name.
 func add(gi int, item string) bool {
 	k := key(bare(item))
-	if k == "" {
+	if k == "" || dropped[k] {
 		return false
+	}
+	if strings.HasPrefix(item, "-") {
+		dropped[key(item[1:])] = true
+		return true
 	}
 	if strings.HasPrefix(item, "!") {
 		groups[gi].items = append(groups[gi].items, item)
@@ -304,6 +311,9 @@ func main() {
 	for _, g := range groups {
 		var items []string
 		for _, it := range g.items {
+			if strings.HasPrefix(it, "-") {
+				continue
+			}
 			if key(bare(it)) != key(g.name) || strings.HasPrefix(it, "~") {
 				items = append(items, it)
 			}

@@ -23,7 +23,8 @@
 //	place:NAME       a country with its names in English, Russian and
 //	                 Ukrainian, demonyms and capital (place:Azerbaijan is
 //	                 also Azerbaijani, Baku, Азербайджан), or a city
-//	                 (place:Kyiv is Kyiv, Kiev, Київ, Киев)
+//	                 (place:Kyiv is Kyiv, Kiev, Київ, Киев); a newspaper
+//	                 named after a place is not it ("The New York Times")
 //	"=word"          that exact form only (no inflections or plural)
 //	/regex/          RE2 over the raw text (\/ for a slash); only with
 //	                 CompileOptions.AllowRegex
@@ -44,7 +45,8 @@
 // "е"; "й" stays a letter of its own).
 //
 // A word also matches its inflected forms: a Cyrillic word its case forms
-// (Россия: России, Россию, Россией; Київ: Києва, Києві), an English word
+// (Россия: России, Россию, Россией; Київ: Києва, Києві; a name that loses
+// a vowel, Египет: Египта), an English word
 // last in its term its plural (bear: bears). See forms.go for the rules;
 // words under three letters and acronyms in capitals have none.
 //

@@ -19,6 +19,9 @@ var placesData string
 type place struct {
 	name  string   // canonical English name
 	names []string // every name as written, its own and (for a country) its capital's
+	// negs are collocations that are not the place ("The New York Times",
+	// "The Washington Post"): a name inside one does not match.
+	negs [][]string // folded words
 }
 
 // placeTable is the parsed place table, built on first use and then only read.
@@ -88,9 +91,11 @@ func loadPlaces() *placeTable {
 				capital = splitNames(v)
 			}
 		}
+		own, ownNegs := splitNegs(own)
+		capital, capNegs := splitNegs(capital)
 		if head == "city" {
 			cities = append(cities, later{len(t.places), own})
-			t.places = append(t.places, &place{name: own[0], names: own})
+			t.places = append(t.places, &place{name: own[0], names: own, negs: ownNegs})
 			continue
 		}
 		cldr := cldrNames(head)
@@ -100,11 +105,11 @@ func loadPlaces() *placeTable {
 			name = cldr[0]
 		}
 		idx := len(t.places)
-		t.places = append(t.places, &place{name: name, names: append(slices.Clone(names), capital...)})
+		t.places = append(t.places, &place{name: name, names: append(slices.Clone(names), capital...), negs: append(ownNegs, capNegs...)})
 		claim(idx, names)
 		if len(capital) > 0 {
 			cities = append(cities, later{len(t.places), capital})
-			t.places = append(t.places, &place{name: capital[0], names: capital})
+			t.places = append(t.places, &place{name: capital[0], names: capital, negs: capNegs})
 		}
 	}
 	for _, c := range cities {
@@ -122,6 +127,21 @@ func splitNames(s string) []string {
 		}
 	}
 	return out
+}
+
+// splitNegs separates the vetoing collocations ("!The New York Times")
+// from names, folding them.
+func splitNegs(names []string) (kept []string, negs [][]string) {
+	for _, n := range names {
+		if rest, ok := strings.CutPrefix(n, "!"); ok {
+			if f, _ := normWords(rest); len(f) > 0 {
+				negs = append(negs, f)
+			}
+			continue
+		}
+		kept = append(kept, n)
+	}
+	return kept, negs
 }
 
 // lookupPlace returns the place name refers to.
@@ -173,6 +193,7 @@ func (b *builder) placePatterns(pl *place) []int32 {
 			}
 		}
 		p.forms = forms
+		p.negs = negsFor(p.toks, pl.negs)
 		pats = append(pats, b.intern(p))
 	}
 	return pats
