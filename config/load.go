@@ -64,15 +64,14 @@ func Default() *Config {
 	}
 }
 
-// ResolvePath picks the config file: the --config flag when given, else
-// ./config.yaml when it exists, else $NEWSHOUND_CONFIG when set, else
-// config.yaml (so the "not found" error names the usual file).
+// ResolvePath picks the config file as PRODUCT.md orders it: the --config
+// flag when given, else $NEWSHOUND_CONFIG when set, else ./config.yaml. An
+// explicit choice wins over a file that happens to lie in the working
+// directory (in the image, a config.yaml in the data volume must not
+// silently replace the one $NEWSHOUND_CONFIG names).
 func ResolvePath(flagValue string) string {
 	if flagValue != "" {
 		return flagValue
-	}
-	if _, err := os.Stat("config.yaml"); err == nil {
-		return "config.yaml"
 	}
 	if env := os.Getenv("NEWSHOUND_CONFIG"); env != "" {
 		return env

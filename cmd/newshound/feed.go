@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -16,31 +17,28 @@ import (
 
 const feedUsage = `usage: newshound feed add URL [--tag T]... [--name N] [--interval D] [--config F]
        newshound feed rm URL [--config F]
-       newshound feed ls [--config F]`
+       newshound feed ls [--json] [--config F]
+
+Edits the feeds: of the config file, keeping its comments and order; ls adds
+each feed's health from the store.
+
+  --json      ls: one JSON object per feed
+  ` + configFlagHelp
 
 // cmdFeed lists and edits the feeds: of the config file, keeping its
 // comments and order; "feed ls" adds each feed's health from the store.
 func cmdFeed(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, feedUsage)
-		return exitInput
-	}
-	sub := args[0]
-	a, err := parseCLIArgs(args[1:], map[string]bool{"config": false, "tag": true, "name": false, "interval": false})
-	if err != nil {
-		fmt.Fprintf(stderr, "newshound: feed %s: %v\n%s\n", sub, err, feedUsage)
-		return exitInput
+	sub, a, code, ok := parseSub("feed", args,
+		map[string]flagKind{"config": flagValue, "tag": flagRepeat, "name": flagValue, "interval": flagValue, "json": flagBool},
+		map[string]subcmd{"add": {1, 1, []string{"tag", "name", "interval"}}, "rm": {1, 1, nil}, "ls": {0, 0, []string{"json"}}},
+		feedUsage, stdout, stderr)
+	if !ok {
+		return code
 	}
 	path := config.ResolvePath(a.one("config"))
-	wantArgs := map[string]int{"add": 1, "rm": 1, "ls": 0}
-	n, ok := wantArgs[sub]
-	if !ok || len(a.pos) != n || (sub != "add" && len(a.flags) > len(a.flags["config"])) {
-		fmt.Fprintln(stderr, feedUsage)
-		return exitInput
-	}
 	switch sub {
 	case "ls":
-		return feedList(path, stdout, stderr)
+		return feedList(path, a.on("json"), stdout, stderr)
 	case "rm":
 		u := a.pos[0]
 		err := config.EditFile(path, func(b []byte) ([]byte, error) { return config.RemoveFeed(b, u) }, nil)
@@ -55,7 +53,7 @@ func cmdFeed(args []string, stdout, stderr io.Writer) int {
 		}
 		f.Interval = d
 	}
-	err = config.EditFile(path, func(b []byte) ([]byte, error) { return config.AddFeed(b, f) }, nil)
+	err := config.EditFile(path, func(b []byte) ([]byte, error) { return config.AddFeed(b, f) }, nil)
 	return editExit(err, "feed add", stdout, stderr, fmt.Sprintf("added feed %s to %s", f.URL, path))
 }
 
@@ -64,7 +62,30 @@ type feedRow struct {
 	url, name, tags, source string
 }
 
-func feedList(path string, stdout, stderr io.Writer) int {
+// feedJSON is one line of "feed ls --json"; the health fields are absent
+// without a database.
+type feedJSON struct {
+	URL         string     `json:"url"`
+	Name        string     `json:"name,omitempty"`
+	Tags        []string   `json:"tags"`
+	From        string     `json:"from"` // "config" or "chat"
+	Polled      *bool      `json:"polled,omitempty"`
+	LastSuccess *time.Time `json:"last_success,omitempty"`
+	NextPoll    *time.Time `json:"next_poll,omitempty"`
+	Failures    int        `json:"failures,omitempty"`
+	LastError   string     `json:"last_error,omitempty"`
+	MovedTo     string     `json:"moved_to,omitempty"`
+	Gone        bool       `json:"gone,omitempty"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func feedList(path string, asJSON bool, stdout, stderr io.Writer) int {
 	cfg, err := config.Load(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "newshound: feed ls: %v\n", err)
@@ -89,6 +110,27 @@ func feedList(path string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		for _, r := range rows {
+			st, ok := states[r.url]
+			row := feedJSON{URL: r.url, Name: r.name, Tags: nonNil(splitTags(r.tags)), From: r.source}
+			if row.Name == "" && ok {
+				row.Name = st.Name
+			}
+			if haveStore {
+				row.Polled = &ok
+				row.LastSuccess, row.NextPoll = timePtr(st.LastSuccess), timePtr(st.NextPoll)
+				row.Failures, row.LastError, row.MovedTo, row.Gone = st.Failures, st.LastError, st.MovedTo, st.Gone
+			}
+			if err := enc.Encode(row); err != nil {
+				fmt.Fprintf(stderr, "newshound: feed ls: %v\n", err)
+				return exitRuntime
+			}
+		}
+		return code
+	}
 	now := time.Now()
 	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	if haveStore {
@@ -132,6 +174,13 @@ func feedList(path string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "(no database at %s yet: feed health appears once the daemon has run)\n", cfg.Store.Path)
 	}
 	return code
+}
+
+func splitTags(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // readFeedHealth adds the store's feed states and its chat-added feeds.
