@@ -85,6 +85,7 @@ type Engine struct {
 	rt         atomic.Pointer[runtime]
 	cycleMu    sync.Mutex // one poll cycle at a time
 	lastCycle  atomic.Int64
+	act        activity
 }
 
 // New builds an engine; the config's watches must compile.
@@ -107,9 +108,9 @@ func New(o Options) (*Engine, error) {
 		return nil, err
 	}
 	e.rt.Store(rt)
-	var observer notify.Observer
+	observer := sentCounter{a: &e.act}
 	if o.Observer != nil {
-		observer = o.Observer
+		observer.next = o.Observer
 	}
 	e.dispatcher = notify.NewDispatcher(o.Store, notify.DispatcherOptions{
 		Senders:  o.Senders,
@@ -117,7 +118,7 @@ func New(o Options) (*Engine, error) {
 		Observer: observer,
 		Now:      o.Now,
 		OnPermanent: func(ctx context.Context, dest model.Destination, err error) {
-			e.notice(ctx, fmt.Sprintf("Alerts to %s are parked and the destination is disabled: %v. Fix it, then /retry.", dest, err))
+			e.notice(ctx, fmt.Sprintf("Alerts to %s are parked and the destination is disabled: %v. Fix it, then run `newshound outbox retry` (or /retry in a chat).", dest, err))
 		},
 		OnMove: func(ctx context.Context, from, to model.Destination) error {
 			return e.st.MoveChat(ctx, from, to)
@@ -271,6 +272,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		return fmt.Errorf("poll.schedule %q: %w", e.Config().Poll.Schedule, err)
 	}
 	if _, err := sched.AddFunc("@every 1h", func() { e.maintain(ctx) }); err != nil {
+		return err
+	}
+	if _, err := sched.AddFunc(fmt.Sprintf("@every %s", SummaryEvery), func() { e.logSummary(ctx) }); err != nil {
 		return err
 	}
 	sched.Start()

@@ -72,7 +72,7 @@ func runWithContext(ctx context.Context, args []string, stdout, stderr io.Writer
 			log.Error("run --once failed", "err", err)
 			return exitRuntime
 		}
-		return exitOK
+		return onceSummary(ctx, d.eng, db, stdout, stderr)
 	}
 
 	hup := make(chan os.Signal, 1)
@@ -95,6 +95,27 @@ func runWithContext(ctx context.Context, args []string, stdout, stderr io.Writer
 		return exitRuntime
 	}
 	return exitOK
+}
+
+// onceSummary prints what run --once did and returns its exit code: 2 when
+// a feed failed, so a cron job notices.
+func onceSummary(ctx context.Context, eng *engine.Engine, db store.Store, stdout, stderr io.Writer) int {
+	st := eng.LastCycleStats()
+	line := st.String()
+	if qs, err := db.QueueStats(ctx); err == nil {
+		line += fmt.Sprintf("; queue: %d waiting, %d parked", qs.Pending, qs.Parked)
+	}
+	fmt.Fprintln(stdout, line)
+	if st.Failed == 0 {
+		return exitOK
+	}
+	for _, e := range st.Errors {
+		fmt.Fprintln(stderr, "newshound: feed failed:", e)
+	}
+	if st.Failed > len(st.Errors) {
+		fmt.Fprintf(stderr, "newshound: ... and %d more (newshound feed ls shows each)\n", st.Failed-len(st.Errors))
+	}
+	return exitRuntime
 }
 
 // daemon holds what cmdRun wires together.
