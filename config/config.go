@@ -49,7 +49,8 @@ type Config struct {
 	Security     Security
 	Limits       Limits
 
-	file string // the name errors and warnings carry
+	file  string    // the name errors and warnings carry
+	warns ErrorList // warnings found while decoding, where the value's position is known
 }
 
 // Poll configures the scheduler and the fetcher.

@@ -139,6 +139,7 @@ func ParseEnv(data []byte, filename string, lookup LookupFunc) (*Config, error) 
 	d.document(data, cfg)
 	d.validate(cfg)
 	d.errs.Sort()
+	cfg.warns = d.warns
 	return cfg, d.errs.Err()
 }
 
@@ -147,6 +148,23 @@ type decoder struct {
 	lookup LookupFunc
 	lines  [][]byte
 	errs   ErrorList
+	warns  ErrorList
+}
+
+func (d *decoder) warnf(p Pos, format string, args ...any) {
+	d.warns = append(d.warns, &Error{File: d.file, Pos: p, Msg: "warning: " + fmt.Sprintf(format, args...)})
+}
+
+// warnSubSecond returns a duration setter that also warns about a value
+// under a second: allowed, but it hammers the feeds (or the scheduler).
+func (d *decoder) warnSubSecond(dst *time.Duration, what string, allowZero bool) func(*yaml.Node) {
+	set := d.setDuration(dst, what, allowZero)
+	return func(n *yaml.Node) {
+		set(n)
+		if *dst > 0 && *dst < time.Second {
+			d.warnf(posOf(n), "%s %s is under a second; did you mean %ss?", what, *dst, strings.TrimSuffix(dst.String(), "ms"))
+		}
+	}
 }
 
 func (d *decoder) errorf(p Pos, format string, args ...any) {
@@ -509,8 +527,13 @@ func (d *decoder) poll(n *yaml.Node, p *Poll) {
 				return
 			}
 			p.Schedule = v
+			if every, ok := strings.CutPrefix(v, "@every "); ok {
+				if t, err := time.ParseDuration(strings.TrimSpace(every)); err == nil && t < time.Second {
+					d.warnf(posOf(n), "poll.schedule %q ticks more often than once a second", v)
+				}
+			}
 		},
-		"interval":    d.setDuration(&p.Interval, "poll.interval", false),
+		"interval":    d.warnSubSecond(&p.Interval, "poll.interval", false),
 		"timeout":     d.setDuration(&p.Timeout, "poll.timeout", false),
 		"concurrency": d.setInt(&p.Concurrency, "poll.concurrency", 1),
 		"per_host":    d.setInt(&p.PerHost, "poll.per_host", 1),
@@ -643,7 +666,7 @@ func (d *decoder) feeds(n *yaml.Node, cfg *Config) {
 			},
 			"name":     d.setString(&f.Name, "feed name"),
 			"tags":     func(n *yaml.Node) { f.Tags = d.tags(n, "feed tags") },
-			"interval": d.setDuration(&f.Interval, "feed interval", true),
+			"interval": d.warnSubSecond(&f.Interval, "feed interval", true),
 		})
 		if e.Kind != yaml.MappingNode {
 			return
@@ -1057,13 +1080,28 @@ func (w Watch) QueryOffsetPos(offset int) Pos {
 }
 
 // Warnings returns what is valid but probably not meant, in file order:
-// routes to a platform whose token is empty (those alerts wait in the
-// queue until a token is set), routes with no watches, and watch tags no
+// an empty config, sub-second schedules and intervals, routes to a
+// platform whose token is empty (the daemon parks those alerts), routes
+// with no watches, watches no route sends anywhere, and watch tags no
 // feed of the config carries (chat-added feeds might).
 func (c *Config) Warnings() ErrorList {
-	var ws ErrorList
+	ws := append(ErrorList(nil), c.warns...)
 	warn := func(p Pos, format string, args ...any) {
 		ws = append(ws, &Error{File: c.file, Pos: p, Msg: "warning: " + fmt.Sprintf(format, args...)})
+	}
+	if len(c.Feeds) == 0 && len(c.Watches) == 0 {
+		warn(Pos{Line: 1, Col: 1}, "no feeds and no watches: the daemon would poll nothing and alert on nothing (newshound feed add URL, newshound watch add NAME QUERY --to DEST)")
+	}
+	routed := map[string]bool{}
+	for _, r := range c.Routes {
+		for _, w := range r.Watches {
+			routed[w] = true
+		}
+	}
+	for _, w := range c.Watches {
+		if !routed[w.Name] {
+			warn(w.Pos, "watch %q reaches no destination: no route names it, so only chats that subscribe to it get its alerts (add it to routes:, or newshound watch add ... --to DEST)", w.Name)
+		}
 	}
 	for _, r := range c.Routes {
 		if len(r.Watches) == 0 {
@@ -1076,9 +1114,9 @@ func (c *Config) Warnings() ErrorList {
 			}
 			switch {
 			case dest.Kind() == "telegram" && c.Telegram.Token == "":
-				warn(p, "%s: telegram.token is empty, so these alerts wait until it is set", dest)
+				warn(p, "%s: telegram.token is empty, so the daemon parks these alerts; set the token, then run newshound outbox retry", dest)
 			case dest.Kind() == "discord" && c.Discord.Token == "":
-				warn(p, "%s: discord.token is empty, so these alerts wait until it is set", dest)
+				warn(p, "%s: discord.token is empty, so the daemon parks these alerts; set the token, then run newshound outbox retry", dest)
 			}
 		}
 	}
