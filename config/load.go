@@ -144,11 +144,12 @@ func ParseEnv(data []byte, filename string, lookup LookupFunc) (*Config, error) 
 }
 
 type decoder struct {
-	file   string
-	lookup LookupFunc
-	lines  [][]byte
-	errs   ErrorList
-	warns  ErrorList
+	file    string
+	lookup  LookupFunc
+	lines   [][]byte
+	errs    ErrorList
+	warns   ErrorList
+	dropped []string // names of watches refused for their query
 }
 
 func (d *decoder) warnf(p Pos, format string, args ...any) {
@@ -801,6 +802,8 @@ func (d *decoder) watches(n *yaml.Node, cfg *Config) {
 		}
 		if ok {
 			cfg.Watches = append(cfg.Watches, w)
+		} else if w.Name != "" {
+			d.dropped = append(d.dropped, w.Name) // already reported: routes to it are not "unknown"
 		}
 	})
 }
@@ -971,6 +974,9 @@ func (d *decoder) validate(cfg *Config) {
 	names := map[string]bool{}
 	for _, w := range cfg.Watches {
 		names[w.Name] = true
+	}
+	for _, name := range d.dropped {
+		names[name] = true
 	}
 	for _, r := range cfg.Routes {
 		for i, name := range r.Watches {

@@ -42,16 +42,23 @@ func (a cliArgs) on(name string) bool {
 
 // parseCLIArgs is the one argument parser of every command. It takes
 // "--name value", "--name=value" (one dash works too) and boolean "--name"
-// anywhere among the positional arguments; "--" ends the flags, so a query
-// may start with "-". -h and --help return errHelp. known gives each
-// flag's kind.
+// anywhere among the positional arguments. After "--" an argument is
+// positional even when it starts with "-" (a query "-sports Baku"), except
+// the command's own flags spelt with two dashes, so that
+// `watch add calm -- '-sports Baku' --config F` still honours --config.
+// -h and --help return errHelp. known gives each flag's kind.
 func parseCLIArgs(args []string, known map[string]flagKind) (cliArgs, error) {
 	a := cliArgs{flags: map[string][]string{}}
+	dashes := false
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
-		if arg == "--" {
-			a.pos = append(a.pos, args[i+1:]...)
-			break
+		if arg == "--" && !dashes {
+			dashes = true
+			continue
+		}
+		if dashes && !isKnownLongFlag(arg, known) {
+			a.pos = append(a.pos, arg)
+			continue
 		}
 		if len(arg) < 2 || arg[0] != '-' {
 			a.pos = append(a.pos, arg)
@@ -86,6 +93,17 @@ func parseCLIArgs(args []string, known map[string]flagKind) (cliArgs, error) {
 		a.flags[name] = append(a.flags[name], value)
 	}
 	return a, nil
+}
+
+// isKnownLongFlag reports whether arg is "--name" or "--name=..." for a flag in known.
+func isKnownLongFlag(arg string, known map[string]flagKind) bool {
+	name, ok := strings.CutPrefix(arg, "--")
+	if !ok {
+		return false
+	}
+	name, _, _ = strings.Cut(name, "=")
+	_, ok = known[name]
+	return ok
 }
 
 // parseArgs parses a command's arguments with parseCLIArgs and handles

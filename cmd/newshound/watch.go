@@ -70,13 +70,52 @@ func cmdWatch(args []string, stdout, stderr io.Writer) int {
 	}
 	check := func(cfg *config.Config) error {
 		reg, _ := watchlist.Registry(cfg)
-		if err := matcher.Check(w.Query, reg, matcher.CompileOptions{AllowRegex: true}); err != nil {
+		if err := watchlist.CheckQuery(w.Query, reg, matcher.CompileOptions{AllowRegex: true}); err != nil {
 			return errors.New(showQueryError(w.Query, err))
 		}
 		return nil
 	}
-	err := config.EditFile(path, func(b []byte) ([]byte, error) { return config.AddWatch(b, w) }, check)
-	return editExit(err, "watch add", stdout, stderr, fmt.Sprintf("added watch %q to %s", w.Name, path))
+	kinds := destinationKinds()
+	var dests []model.Destination
+	for _, to := range a.flags["to"] {
+		d, err := kinds.Parse(to)
+		if err != nil {
+			fmt.Fprintf(stderr, "newshound: watch add: --to %s: %v\n", to, err)
+			return exitInput
+		}
+		dests = append(dests, d)
+	}
+	edit := func(b []byte) ([]byte, error) {
+		b, err := config.AddWatch(b, w)
+		if err != nil || len(dests) == 0 {
+			return b, err
+		}
+		return config.AddRoute(b, []string{w.Name}, dests)
+	}
+	var saved *config.Config
+	err := config.EditFile(path, edit, func(c *config.Config) error {
+		saved = c
+		return check(c)
+	})
+	done := fmt.Sprintf("added watch %q to %s", w.Name, path)
+	if err == nil {
+		done += "; " + whereItAlerts(saved, w.Name)
+	}
+	return editExit(err, "watch add", stdout, stderr, done)
+}
+
+// whereItAlerts says where the routes of cfg send watch name's alerts.
+func whereItAlerts(cfg *config.Config, name string) string {
+	var dests []model.Destination
+	for _, r := range cfg.Routes {
+		if slices.Contains(r.Watches, name) {
+			dests = append(dests, r.To...)
+		}
+	}
+	if len(dests) == 0 {
+		return "it reaches no destination yet: no route names it, so only chats that subscribe to it get its alerts (add --to DEST, e.g. --to console)"
+	}
+	return "it alerts " + strings.Join(scrubDests(dests), ", ")
 }
 
 // watchJSON is one line of "watch ls --json".
