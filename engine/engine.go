@@ -236,14 +236,16 @@ func (e *Engine) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			if err := fn(ctx); err != nil && ctx.Err() == nil {
-				e.log.Error("service stopped", "service", name, "err", err)
-				errc <- fmt.Errorf("%s: %w", name, err)
+				if name != "" {
+					err = fmt.Errorf("%s: %w", name, err)
+				}
+				errc <- err
 			}
 		}()
 	}
 	goRun("dispatcher", e.dispatcher.Run)
-	for i, svc := range e.o.Services {
-		goRun(fmt.Sprintf("service %d", i), svc)
+	for _, svc := range e.o.Services {
+		goRun("", svc) // a service's errors name it ("http.listen ...: ...")
 	}
 	if path := e.Config().Path; path != "" {
 		goRun("config watcher", func(ctx context.Context) error {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -190,5 +191,24 @@ func TestRunOnceSaysWhatItDid(t *testing.T) {
 	if !strings.Contains(out.String(), "2 failed") || strings.Count(errOut.String(), "every feed failed its last poll (2 of 2)") != 1 ||
 		!strings.Contains(errOut.String(), "newshound: feed failed: "+feed.URL+"/broken") {
 		t.Errorf("stdout %q\nstderr %s", out.String(), errOut.String())
+	}
+}
+
+func TestPortInUseSaidInWords(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	cfg := writeConfig(t, fmt.Sprintf("http:\n  listen: %q\nstore:\n  path: %s\nwatches:\n  - {name: a, query: b}\n", addr, filepath.Join(t.TempDir(), "nh.db")))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	if code := runWithContext(ctx, []string{"--config", cfg}, &out, &errOut); code != exitRuntime {
+		t.Fatalf("exit %d, want 2: %s", code, errOut.String())
+	}
+	if want := "http.listen " + addr + ": address already in use"; !strings.Contains(errOut.String(), want) || strings.Contains(errOut.String(), "service 0") {
+		t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
 	}
 }

@@ -4,9 +4,11 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/newshound/newshound/model"
@@ -215,6 +217,9 @@ func allFeedsFailing(ctx context.Context, src Source) (int, error) {
 // Serve listens on addr and serves handler until ctx ends.
 func Serve(ctx context.Context, addr string, handler http.Handler) error {
 	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("http.listen %s: address already in use (another newshound, or another program, listens there)", addr)
+	}
 	if err != nil {
 		return fmt.Errorf("http.listen %s: %w", addr, err)
 	}
