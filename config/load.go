@@ -864,14 +864,6 @@ func (d *decoder) routes(n *yaml.Node, cfg *Config) {
 	})
 }
 
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 func (d *decoder) apiURL(dst *string, what string) func(*yaml.Node) {
 	return func(n *yaml.Node) {
 		v, ok := d.str(n, what)
