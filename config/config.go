@@ -50,8 +50,9 @@ type Config struct {
 	Security     Security
 	Limits       Limits
 
-	file string // the name errors and warnings carry
-	data []byte // the bytes Load read (for WatchOptions.Loaded)
+	file  string    // the name errors and warnings carry
+	data  []byte    // the bytes Load read (for WatchOptions.Loaded)
+	warns ErrorList // warnings found while decoding, where the value's position is known
 }
 
 // Poll configures the scheduler and the fetcher.

@@ -10,8 +10,9 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/newshound/newshound/model"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/newshound/newshound/model"
 )
 
 // ErrRefused is matched (with errors.Is) by every edit error caused by
@@ -148,6 +149,30 @@ func AddWatch(data []byte, w Watch) ([]byte, error) {
 		}
 	}
 	return d.appendItem("watches", fields)
+}
+
+// AddRoute returns data with a route of watches to dests appended to the
+// routes: list; the rest of the file is kept byte for byte. The
+// destinations' kinds are the caller's to check (notify.Kinds).
+func AddRoute(data []byte, watches []string, dests []model.Destination) ([]byte, error) {
+	if len(watches) == 0 || len(dests) == 0 {
+		return nil, refusef("a route needs watches and destinations")
+	}
+	d, err := parseDoc(data)
+	if err != nil {
+		return nil, err
+	}
+	to := make([]string, len(dests))
+	for i, dest := range dests {
+		to[i] = string(dest)
+	}
+	fields := []kv{{"watches", flowList(watches)}, {"to", flowList(to)}}
+	for _, f := range fields {
+		if f.value == "" {
+			return nil, refusef("route %s cannot be written on one line", f.key)
+		}
+	}
+	return d.appendItem("routes", fields)
 }
 
 // RemoveWatch returns data without the watch named name, with the

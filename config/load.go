@@ -68,15 +68,14 @@ func Default() *Config {
 	}
 }
 
-// ResolvePath picks the config file: the --config flag when given, else
-// ./config.yaml when it exists, else $NEWSHOUND_CONFIG when set, else
-// config.yaml (so the "not found" error names the usual file).
+// ResolvePath picks the config file as PRODUCT.md orders it: the --config
+// flag when given, else $NEWSHOUND_CONFIG when set, else ./config.yaml. An
+// explicit choice wins over a file that happens to lie in the working
+// directory (in the image, a config.yaml in the data volume must not
+// silently replace the one $NEWSHOUND_CONFIG names).
 func ResolvePath(flagValue string) string {
 	if flagValue != "" {
 		return flagValue
-	}
-	if _, err := os.Stat("config.yaml"); err == nil {
-		return "config.yaml"
 	}
 	if env := os.Getenv("NEWSHOUND_CONFIG"); env != "" {
 		return env
@@ -145,14 +144,33 @@ func ParseEnv(data []byte, filename string, lookup LookupFunc) (*Config, error) 
 	d.document(data, cfg)
 	d.validate(cfg)
 	d.errs.Sort()
+	cfg.warns = d.warns
 	return cfg, d.errs.Err()
 }
 
 type decoder struct {
-	file   string
-	lookup LookupFunc
-	lines  [][]byte
-	errs   ErrorList
+	file    string
+	lookup  LookupFunc
+	lines   [][]byte
+	errs    ErrorList
+	warns   ErrorList
+	dropped []string // names of watches refused for their query
+}
+
+func (d *decoder) warnf(p Pos, format string, args ...any) {
+	d.warns = append(d.warns, &Error{File: d.file, Pos: p, Msg: "warning: " + fmt.Sprintf(format, args...)})
+}
+
+// warnSubSecond returns a duration setter that also warns about a value
+// under a second: allowed, but it hammers the feeds (or the scheduler).
+func (d *decoder) warnSubSecond(dst *time.Duration, what string, allowZero bool) func(*yaml.Node) {
+	set := d.setDuration(dst, what, allowZero)
+	return func(n *yaml.Node) {
+		set(n)
+		if *dst > 0 && *dst < time.Second {
+			d.warnf(posOf(n), "%s %s is under a second; did you mean %ss?", what, *dst, strings.TrimSuffix(dst.String(), "ms"))
+		}
+	}
 }
 
 func (d *decoder) errorf(p Pos, format string, args ...any) {
@@ -537,8 +555,13 @@ func (d *decoder) poll(n *yaml.Node, p *Poll) {
 				return
 			}
 			p.Schedule = v
+			if every, ok := strings.CutPrefix(v, "@every "); ok {
+				if t, err := time.ParseDuration(strings.TrimSpace(every)); err == nil && t < time.Second {
+					d.warnf(posOf(n), "poll.schedule %q ticks more often than once a second", v)
+				}
+			}
 		},
-		"interval":    d.setDuration(&p.Interval, "poll.interval", false),
+		"interval":    d.warnSubSecond(&p.Interval, "poll.interval", false),
 		"timeout":     d.setDuration(&p.Timeout, "poll.timeout", false),
 		"concurrency": d.setInt(&p.Concurrency, "poll.concurrency", 1),
 		"per_host":    d.setInt(&p.PerHost, "poll.per_host", 1),
@@ -648,7 +671,7 @@ func (d *decoder) feeds(n *yaml.Node, cfg *Config) {
 			},
 			"name":     d.setString(&f.Name, "feed name"),
 			"tags":     func(n *yaml.Node) { f.Tags = d.tags(n, "feed tags") },
-			"interval": d.setDuration(&f.Interval, "feed interval", true),
+			"interval": d.warnSubSecond(&f.Interval, "feed interval", true),
 		})
 		if e.Kind != yaml.MappingNode {
 			return
@@ -783,6 +806,8 @@ func (d *decoder) watches(n *yaml.Node, cfg *Config) {
 		}
 		if ok {
 			cfg.Watches = append(cfg.Watches, w)
+		} else if w.Name != "" {
+			d.dropped = append(d.dropped, w.Name) // already reported: routes to it are not "unknown"
 		}
 	})
 }
@@ -970,6 +995,9 @@ func (d *decoder) validate(cfg *Config) {
 	for _, w := range cfg.Watches {
 		names[w.Name] = true
 	}
+	for _, name := range d.dropped {
+		names[name] = true
+	}
 	for _, r := range cfg.Routes {
 		for i, name := range r.Watches {
 			if !names[name] {
@@ -1078,13 +1106,28 @@ func (w Watch) QueryOffsetPos(offset int) Pos {
 }
 
 // Warnings returns what is valid but probably not meant, in file order:
-// routes to a platform whose token is empty (those alerts wait in the
-// queue until a token is set), routes with no watches, and watch tags no
+// an empty config, sub-second schedules and intervals, routes to a
+// platform whose token is empty (the daemon parks those alerts), routes
+// with no watches, watches no route sends anywhere, and watch tags no
 // feed of the config carries (chat-added feeds might).
 func (c *Config) Warnings() ErrorList {
-	var ws ErrorList
+	ws := append(ErrorList(nil), c.warns...)
 	warn := func(p Pos, format string, args ...any) {
 		ws = append(ws, &Error{File: c.file, Pos: p, Msg: "warning: " + fmt.Sprintf(format, args...)})
+	}
+	if len(c.Feeds) == 0 && len(c.Watches) == 0 {
+		warn(Pos{Line: 1, Col: 1}, "no feeds and no watches: the daemon would poll nothing and alert on nothing (newshound feed add URL, newshound watch add NAME QUERY --to DEST)")
+	}
+	routed := map[string]bool{}
+	for _, r := range c.Routes {
+		for _, w := range r.Watches {
+			routed[w] = true
+		}
+	}
+	for _, w := range c.Watches {
+		if !routed[w.Name] {
+			warn(w.Pos, "watch %q reaches no destination: no route names it, so only chats that subscribe to it get its alerts (add it to routes:, or newshound watch add ... --to DEST)", w.Name)
+		}
 	}
 	for _, r := range c.Routes {
 		if len(r.Watches) == 0 {
@@ -1097,9 +1140,9 @@ func (c *Config) Warnings() ErrorList {
 			}
 			switch {
 			case dest.Kind() == "telegram" && c.Telegram.Token == "":
-				warn(p, "%s: telegram.token is empty, so these alerts wait until it is set", dest)
+				warn(p, "%s: telegram.token is empty, so the daemon parks these alerts; set the token, then run newshound outbox retry", dest)
 			case dest.Kind() == "discord" && c.Discord.Token == "":
-				warn(p, "%s: discord.token is empty, so these alerts wait until it is set", dest)
+				warn(p, "%s: discord.token is empty, so the daemon parks these alerts; set the token, then run newshound outbox retry", dest)
 			}
 		}
 	}

@@ -400,6 +400,27 @@ func TestQueryOffsetPos(t *testing.T) {
 	}
 }
 
+func TestWarnSubSecondAndEmpty(t *testing.T) {
+	src := "poll:\n  schedule: \"@every 100ms\"\n  interval: 500ms\nfeeds:\n  - url: https://a.example/\n    interval: 10ms\n"
+	cfg, err := ParseEnv([]byte(src), "c.yaml", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.Warnings().Error()
+	for _, want := range []string{"c.yaml:2:13: warning: poll.schedule", "c.yaml:3:13: warning: poll.interval 500ms is under a second", "c.yaml:6:15: warning: feed interval 10ms"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warnings lack %q:\n%s", want, got)
+		}
+	}
+	cfg, err = ParseEnv([]byte("# nothing yet\n"), "c.yaml", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Warnings().Error(); !strings.Contains(got, "no feeds and no watches") {
+		t.Errorf("empty config: %q", got)
+	}
+}
+
 func TestWarnings(t *testing.T) {
 	src := "feeds:\n  - url: https://a.example/\n    tags: [x]\n" +
 		"watches:\n  - name: a\n    query: q\n    tags: [y, z]\n  - name: b\n    query: q\n    tags: [x]\n" +
@@ -410,8 +431,9 @@ func TestWarnings(t *testing.T) {
 	}
 	want := []string{
 		"c.yaml:5:5: warning: watch \"a\": no feed in the config has any of its tags [y z]",
-		"c.yaml:13:19: warning: telegram:1: telegram.token is empty",
-		"c.yaml:13:33: warning: discord:2: discord.token is empty",
+		"c.yaml:8:5: warning: watch \"b\" reaches no destination",
+		"c.yaml:13:19: warning: telegram:1: telegram.token is empty, so the daemon parks these alerts; set the token, then run newshound outbox retry",
+		"c.yaml:13:33: warning: discord:2: discord.token is empty, so the daemon parks these alerts; set the token, then run newshound outbox retry",
 		"c.yaml:14:5: warning: route has no watches",
 	}
 	got := cfg.Warnings()
@@ -425,8 +447,8 @@ func TestWarnings(t *testing.T) {
 	}
 	cfg, _ = ParseEnv([]byte(src), "c.yaml", env(map[string]string{}))
 	cfg.Telegram.Token, cfg.Discord.Token = "t", "d"
-	if n := len(cfg.Warnings()); n != 2 {
-		t.Errorf("with tokens: %d warnings, want 2", n)
+	if n := len(cfg.Warnings()); n != 3 {
+		t.Errorf("with tokens: %d warnings, want 3 (tags, unrouted watch, empty route)", n)
 	}
 }
 

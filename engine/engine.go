@@ -86,6 +86,7 @@ type Engine struct {
 	cycleMu    sync.Mutex // one poll cycle at a time
 	lastCycle  atomic.Int64
 	history    history // each feed's publishing rhythm, for adaptive intervals
+	act        activity
 }
 
 // New builds an engine; the config's watches must compile.
@@ -108,9 +109,9 @@ func New(o Options) (*Engine, error) {
 		return nil, err
 	}
 	e.rt.Store(rt)
-	var observer notify.Observer
+	observer := sentCounter{a: &e.act}
 	if o.Observer != nil {
-		observer = o.Observer
+		observer.next = o.Observer
 	}
 	e.dispatcher = notify.NewDispatcher(o.Store, notify.DispatcherOptions{
 		Senders:  o.Senders,
@@ -118,7 +119,7 @@ func New(o Options) (*Engine, error) {
 		Observer: observer,
 		Now:      o.Now,
 		OnPermanent: func(ctx context.Context, dest model.Destination, err error) {
-			e.notice(ctx, fmt.Sprintf("Alerts to %s are parked and the destination is disabled: %v. Fix it, then /retry.", dest, err))
+			e.notice(ctx, fmt.Sprintf("Alerts to %s are parked and the destination is disabled: %v. Fix it, then run `newshound outbox retry` (or /retry in a chat).", dest, err))
 		},
 		OnMove: func(ctx context.Context, from, to model.Destination) error {
 			return e.st.MoveChat(ctx, from, to)
@@ -236,14 +237,16 @@ func (e *Engine) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			if err := fn(ctx); err != nil && ctx.Err() == nil {
-				e.log.Error("service stopped", "service", name, "err", err)
-				errc <- fmt.Errorf("%s: %w", name, err)
+				if name != "" {
+					err = fmt.Errorf("%s: %w", name, err)
+				}
+				errc <- err
 			}
 		}()
 	}
 	goRun("dispatcher", e.dispatcher.Run)
-	for i, svc := range e.o.Services {
-		goRun(fmt.Sprintf("service %d", i), svc)
+	for _, svc := range e.o.Services {
+		goRun("", svc) // a service's errors name it ("http.listen ...: ...")
 	}
 	if loaded := e.Config(); loaded.Path != "" {
 		goRun("config watcher", func(ctx context.Context) error {
@@ -272,6 +275,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		return fmt.Errorf("poll.schedule %q: %w", e.Config().Poll.Schedule, err)
 	}
 	if _, err := sched.AddFunc("@every 1h", func() { e.maintain(ctx) }); err != nil {
+		return err
+	}
+	if _, err := sched.AddFunc(fmt.Sprintf("@every %s", SummaryEvery), func() { e.logSummary(ctx) }); err != nil {
 		return err
 	}
 	sched.Start()

@@ -108,6 +108,7 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 	for _, st := range saved {
 		states[st.URL] = st
 	}
+	e.beginCycle(feedList)
 	now := e.o.Now()
 	jobs := make(chan feedSpec)
 	var wg sync.WaitGroup
@@ -139,6 +140,9 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 	if e.o.Observer != nil {
 		e.o.Observer.Cycle(e.o.Now())
 	}
+	if ctx.Err() == nil {
+		e.endCycle(ctx)
+	}
 	return ctx.Err()
 }
 
@@ -168,7 +172,7 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 	}
 	if err != nil {
 		e.failed(ctx, &st, f, err, now)
-		e.observe(f, outcomeOf(err), now.Sub(start), 0)
+		e.observe(f, outcomeOf(err), now.Sub(start), 0, err)
 		return
 	}
 	if resp.MovedTo != "" && resp.MovedTo != st.MovedTo {
@@ -187,7 +191,7 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 		if resp.Unchanged {
 			outcome = "unchanged"
 		}
-		e.observe(f, outcome, now.Sub(start), 0)
+		e.observe(f, outcome, now.Sub(start), 0, nil)
 		return
 	}
 	// Relative links resolve against where the body came from.
@@ -200,7 +204,7 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 		// Keep the old validators so the next poll fetches and parses again
 		// instead of getting a 304 for a body never parsed.
 		e.failed(ctx, &st, f, err, now)
-		e.observe(f, "error", now.Sub(start), 0)
+		e.observe(f, "error", now.Sub(start), 0, err)
 		return
 	}
 	st.ETag, st.LastModified, st.BodyHash = resp.ETag, resp.LastModified, resp.BodyHash
@@ -220,10 +224,10 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 	if err != nil {
 		// Nothing was recorded: the items stay new and alert next time.
 		e.log.Error("recording items failed", "feed", f.url, "err", err)
-		e.observe(f, "error", now.Sub(start), 0)
+		e.observe(f, "error", now.Sub(start), 0, err)
 		return
 	}
-	e.observe(f, "ok", now.Sub(start), n)
+	e.observe(f, "ok", now.Sub(start), n, nil)
 }
 
 // ingest records feed's new items and queues their alerts; it returns the
@@ -262,6 +266,7 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 			alerting[it.Key] = true
 		}
 	}
+	firstPoll := !st.Initialized
 	st.Initialized = true
 	items := make([]model.NewItem, 0, len(fresh))
 	for _, it := range fresh {
@@ -280,6 +285,14 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 	res, err := e.st.Ingest(ctx, st, present, items)
 	if err != nil {
 		return 0, err
+	}
+	e.act.addQueued(res.Queued)
+	if firstPoll {
+		alerts := "no alerts"
+		if res.Queued > 0 {
+			alerts = fmt.Sprintf("%d alerts", res.Queued)
+		}
+		e.log.Info(fmt.Sprintf("first poll of %s: remembered %d items, %s (poll.backfill %d)", st.Name, res.New, alerts, rt.cfg.Poll.Backfill), "feed", f.url)
 	}
 	if e.o.Observer != nil {
 		for platform, n := range res.QueuedByPlatform {
@@ -355,7 +368,15 @@ func outcomeOf(err error) string {
 	return "error"
 }
 
-func (e *Engine) observe(f feedSpec, outcome string, latency time.Duration, n int) {
+// observe records a poll's outcome: metrics, the activity counts, and a
+// debug line.
+func (e *Engine) observe(f feedSpec, outcome string, latency time.Duration, n int, err error) {
+	errText := ""
+	if err != nil {
+		errText = err.Error()
+	}
+	e.act.polled(f.url, err == nil, n, errText)
+	e.log.Debug("polled", "feed", f.url, "outcome", outcome, "new_items", n, "took", latency.Round(time.Millisecond))
 	if e.o.Observer != nil {
 		e.o.Observer.Polled(f.url, outcome, latency, n)
 	}

@@ -62,12 +62,56 @@ func Compile(cfg *config.Config, kinds *notify.Kinds) (*Set, error) {
 			return nil, fmt.Errorf("watchlist: %w", err)
 		}
 	}
+	// A watch that fires on an empty story fires on every story that
+	// lacks its excluded words: refuse it.
+	if hits := s.untagged.Match(matcher.Doc{}); len(hits) > 0 {
+		for _, h := range hits {
+			for _, w := range cfg.Watches {
+				if w.Name == h.Watch {
+					errs = append(errs, QueryError(cfg, w, everyStoryError(w.Query)))
+				}
+			}
+		}
+		errs.Sort()
+		return nil, errs
+	}
 	for _, r := range cfg.Routes {
 		for _, w := range r.Watches {
 			s.routes[w] = appendUnique(s.routes[w], r.To...)
 		}
 	}
 	return s, nil
+}
+
+// everyStoryError is the refusal of a query that would fire on every story:
+// one that only excludes (-word, NOT word) or ORs an exclusion. The rule is
+// the matcher's own verdict on an empty story, so it holds for any shape of
+// query without reaching into the parser.
+func everyStoryError(query string) *matcher.SyntaxError {
+	pos := 0
+	for _, r := range query {
+		if r != ' ' && r != '\t' {
+			break
+		}
+		pos++
+	}
+	return &matcher.SyntaxError{Pos: pos, Msg: "this query fires on every story without its excluded words (-word only excludes); add a word that must appear, e.g. \"Baku -sports\""}
+}
+
+// CheckQuery validates one query as Compile does: it parses and compiles
+// (a *matcher.SyntaxError for a bad query) and must not fire on every story.
+func CheckQuery(query string, reg *matcher.Registry, opts matcher.CompileOptions) error {
+	if err := matcher.Check(query, reg, opts); err != nil {
+		return err
+	}
+	c, err := matcher.Compile([]matcher.Watch{{Name: "q", Query: query}}, reg, opts)
+	if err != nil {
+		return err
+	}
+	if len(c.Match(matcher.Doc{})) > 0 {
+		return everyStoryError(query)
+	}
+	return nil
 }
 
 // Registry builds the actor registry of cfg's queries: the built-in table,
@@ -142,7 +186,7 @@ func (s *Set) Registry() *matcher.Registry { return s.reg }
 // Check validates a chat query; allowRegex permits /regex/ terms. It
 // returns nil or an error (a *matcher.SyntaxError for a bad query).
 func (s *Set) Check(query string, allowRegex bool) error {
-	return matcher.Check(query, s.reg, matcher.CompileOptions{AllowRegex: allowRegex})
+	return CheckQuery(query, s.reg, matcher.CompileOptions{AllowRegex: allowRegex})
 }
 
 // Match returns the config watches that fire on d, then those of extra

@@ -11,17 +11,20 @@ import (
 	"github.com/newshound/newshound/watchlist"
 )
 
+const checkUsage = `usage: newshound check [--config F]
+
+Validates the config file; prints file:line:col: message per problem and
+exits 1 when there is one.
+
+  ` + configFlagHelp
+
 // cmdCheck validates the config file: everything config.Load checks, plus
 // every watch query (with the config's entities and alias files) and the
 // alias files themselves. Each problem is printed as file:line:col: msg.
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
-	a, err := parseCLIArgs(args, map[string]bool{"config": false})
-	if err != nil || len(a.pos) > 0 {
-		if err == nil {
-			err = fmt.Errorf("unexpected argument %q", a.pos[0])
-		}
-		fmt.Fprintf(stderr, "newshound: check: %v\nusage: newshound check [--config F]\n", err)
-		return exitInput
+	a, code, ok := parseArgs("check", args, map[string]flagKind{"config": flagValue}, 0, 0, checkUsage, stdout, stderr)
+	if !ok {
+		return code
 	}
 	path := config.ResolvePath(a.one("config"))
 	cfg, err := config.Load(path)
@@ -65,56 +68,6 @@ func showQueryError(query string, err error) string {
 		pos = n
 	}
 	return fmt.Sprintf("invalid query: %s\n  %s\n  %s^", se.Msg, query, strings.Repeat(" ", pos))
-}
-
-// cliArgs are parsed command-line arguments: flags and positionals in any order.
-type cliArgs struct {
-	flags map[string][]string
-	pos   []string
-}
-
-func (a cliArgs) one(name string) string {
-	v := a.flags[name]
-	if len(v) == 0 {
-		return ""
-	}
-	return v[len(v)-1]
-}
-
-// parseCLIArgs parses "--name value", "--name=value" (one dash works too)
-// anywhere among the positional arguments; "--" ends the flags, so a query
-// may start with "-". known maps each flag name to whether it may repeat.
-func parseCLIArgs(args []string, known map[string]bool) (cliArgs, error) {
-	a := cliArgs{flags: map[string][]string{}}
-	for i := 0; i < len(args); i++ {
-		arg := args[i]
-		if arg == "--" {
-			a.pos = append(a.pos, args[i+1:]...)
-			break
-		}
-		if len(arg) < 2 || arg[0] != '-' {
-			a.pos = append(a.pos, arg)
-			continue
-		}
-		name := strings.TrimLeft(arg, "-")
-		name, value, hasValue := strings.Cut(name, "=")
-		repeat, ok := known[name]
-		if !ok {
-			return a, fmt.Errorf("unknown flag %s (put -- before an argument that starts with -)", arg)
-		}
-		if !hasValue {
-			if i+1 >= len(args) {
-				return a, fmt.Errorf("flag --%s needs a value", name)
-			}
-			i++
-			value = args[i]
-		}
-		if !repeat && len(a.flags[name]) > 0 {
-			return a, fmt.Errorf("flag --%s given twice", name)
-		}
-		a.flags[name] = append(a.flags[name], value)
-	}
-	return a, nil
 }
 
 // editExit prints the outcome of a config edit and returns the exit code:

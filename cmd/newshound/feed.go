@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -18,60 +19,34 @@ import (
 const feedUsage = `usage: newshound feed add URL [--tag T]... [--name N] [--interval D] [--no-check] [--config F]
        newshound feed test URL [--config F]
        newshound feed rm URL [--config F]
-       newshound feed ls [--config F]
+       newshound feed ls [--json] [--config F]
        newshound feed import FILE.opml [--config F]
-       newshound feed export [--config F] > FILE.opml`
+       newshound feed export [--config F] > FILE.opml
+
+Edits the feeds: of the config file, keeping its comments and order; ls adds
+each feed's health from the store.
+
+  --json      ls: one JSON object per feed
+  --no-check  add: do not fetch the feed first
+  ` + configFlagHelp
 
 // cmdFeed lists and edits the feeds: of the config file, keeping its
 // comments and order; "feed ls" adds each feed's health from the store.
 func cmdFeed(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, feedUsage)
-		return exitInput
-	}
-	for _, arg := range args {
-		if arg == "-h" || arg == "--help" {
-			fmt.Fprintln(stdout, feedUsage)
-			return exitOK
-		}
-		if arg == "--" {
-			break
-		}
-	}
-	sub := args[0]
-	// --no-check is the one flag without a value: take it out before the
-	// flag parser, which expects values.
-	noCheck := false
-	rest := make([]string, 0, len(args)-1)
-	for i, arg := range args[1:] {
-		if arg == "--" {
-			rest = append(rest, args[1+i:]...)
-			break
-		}
-		switch arg {
-		case "--no-check", "-no-check", "--no-check=true", "-no-check=true":
-			noCheck = true
-			continue
-		case "--no-check=false", "-no-check=false":
-			continue
-		}
-		rest = append(rest, arg)
-	}
-	a, err := parseCLIArgs(rest, map[string]bool{"config": false, "tag": true, "name": false, "interval": false})
-	if err != nil {
-		fmt.Fprintf(stderr, "newshound: feed %s: %v\n%s\n", sub, err, feedUsage)
-		return exitInput
+	sub, a, code, ok := parseSub("feed", args,
+		map[string]flagKind{"config": flagValue, "tag": flagRepeat, "name": flagValue, "interval": flagValue, "json": flagBool, "no-check": flagBool},
+		map[string]subcmd{
+			"add": {1, 1, []string{"tag", "name", "interval", "no-check"}}, "rm": {1, 1, nil}, "ls": {0, 0, []string{"json"}},
+			"test": {1, 1, nil}, "import": {1, 1, nil}, "export": {0, 0, nil},
+		},
+		feedUsage, stdout, stderr)
+	if !ok {
+		return code
 	}
 	path := config.ResolvePath(a.one("config"))
-	wantArgs := map[string]int{"add": 1, "rm": 1, "ls": 0, "import": 1, "export": 0, "test": 1}
-	n, ok := wantArgs[sub]
-	if !ok || len(a.pos) != n || (sub != "add" && (noCheck || len(a.flags) > len(a.flags["config"]))) {
-		fmt.Fprintln(stderr, feedUsage)
-		return exitInput
-	}
 	switch sub {
 	case "ls":
-		return feedList(path, stdout, stderr)
+		return feedList(path, a.on("json"), stdout, stderr)
 	case "import":
 		return feedImport(path, a.pos[0], stdout, stderr)
 	case "export":
@@ -99,10 +74,10 @@ func cmdFeed(args []string, stdout, stderr io.Writer) int {
 			return editExit(err, "feed add", stdout, stderr, "")
 		}
 	}
-	if code, ok := checkNewFeed(path, &f, noCheck, stdout, stderr); !ok {
+	if code, ok := checkNewFeed(path, &f, a.on("no-check"), stdout, stderr); !ok {
 		return code
 	}
-	err = config.EditFile(path, func(b []byte) ([]byte, error) { return config.AddFeed(b, f) }, nil)
+	err := config.EditFile(path, func(b []byte) ([]byte, error) { return config.AddFeed(b, f) }, nil)
 	return editExit(err, "feed add", stdout, stderr, fmt.Sprintf("added feed %s to %s", f.URL, path))
 }
 
@@ -150,7 +125,30 @@ type feedRow struct {
 	url, name, tags, source string
 }
 
-func feedList(path string, stdout, stderr io.Writer) int {
+// feedJSON is one line of "feed ls --json"; the health fields are absent
+// without a database.
+type feedJSON struct {
+	URL         string     `json:"url"`
+	Name        string     `json:"name,omitempty"`
+	Tags        []string   `json:"tags"`
+	From        string     `json:"from"` // "config" or "chat"
+	Polled      *bool      `json:"polled,omitempty"`
+	LastSuccess *time.Time `json:"last_success,omitempty"`
+	NextPoll    *time.Time `json:"next_poll,omitempty"`
+	Failures    int        `json:"failures,omitempty"`
+	LastError   string     `json:"last_error,omitempty"`
+	MovedTo     string     `json:"moved_to,omitempty"`
+	Gone        bool       `json:"gone,omitempty"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func feedList(path string, asJSON bool, stdout, stderr io.Writer) int {
 	cfg, err := config.Load(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "newshound: feed ls: %v\n", err)
@@ -175,6 +173,27 @@ func feedList(path string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		for _, r := range rows {
+			st, ok := states[r.url]
+			row := feedJSON{URL: r.url, Name: r.name, Tags: nonNil(splitTags(r.tags)), From: r.source}
+			if row.Name == "" && ok {
+				row.Name = st.Name
+			}
+			if haveStore {
+				row.Polled = &ok
+				row.LastSuccess, row.NextPoll = timePtr(st.LastSuccess), timePtr(st.NextPoll)
+				row.Failures, row.LastError, row.MovedTo, row.Gone = st.Failures, st.LastError, st.MovedTo, st.Gone
+			}
+			if err := enc.Encode(row); err != nil {
+				fmt.Fprintf(stderr, "newshound: feed ls: %v\n", err)
+				return exitRuntime
+			}
+		}
+		return code
+	}
 	now := time.Now()
 	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	if haveStore {
@@ -218,6 +237,13 @@ func feedList(path string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "(no database at %s yet: feed health appears once the daemon has run)\n", cfg.Store.Path)
 	}
 	return code
+}
+
+func splitTags(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // readFeedHealth adds the store's feed states and its chat-added feeds.

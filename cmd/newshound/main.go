@@ -38,49 +38,134 @@ func tuneGC() {
 	}
 }
 
+// command is one row of the command table: its name, its line in the
+// usage summary, and its handler (which parses its own arguments with
+// parseArgs or parseSub, so -h/--help and flag order work the same
+// everywhere).
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+// commands is the command table, in the order of the usage summary.
+var commands []command
+
+func init() {
+	commands = []command{
+		{"run", "run [--config F] [--once]        run the daemon (--once: poll all feeds, deliver, exit)", cmdRun},
+		{"check", "check [--config F]               validate the config", cmdCheck},
+		{"match", "match [--config F] (--text T | --feed FILE_OR_URL | --jsonl FILE) [--json]", cmdMatch},
+		{"watch", "watch add NAME QUERY [--to DEST] | watch rm NAME | watch ls [--json]", cmdWatch},
+		{"feed", "feed add URL [--tag T] [--no-check] | feed rm URL | feed ls [--json] | feed test URL | feed import FILE.opml | feed export", cmdFeed},
+		{"outbox", "outbox ls [--json] | outbox retry [ID]", cmdOutbox},
+		{"health", "health [--config F] [--url URL]  exit 0 when the running daemon answers ready", cmdHealth},
+		{"completion", "completion bash|zsh|fish         print a shell completion script", cmdCompletion},
+		{"version", "version                          print the version", cmdVersion},
+	}
+}
+
 // run dispatches a subcommand and returns the process exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
 		return exitInput
 	}
-	cmds := map[string]func([]string, io.Writer, io.Writer) int{
-		"run":     cmdRun,
-		"check":   cmdCheck,
-		"match":   cmdMatch,
-		"watch":   cmdWatch,
-		"feed":    cmdFeed,
-		"outbox":  cmdOutbox,
-		"version": cmdVersion,
-	}
-	cmd, ok := cmds[args[0]]
-	if !ok {
-		if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-			usage(stdout)
-			return exitOK
+	switch args[0] {
+	case "help", "-h", "--help", "-help":
+		if len(args) > 1 && args[0] == "help" {
+			if c, ok := findCommand(args[1]); ok {
+				return c.run([]string{"--help"}, stdout, stderr)
+			}
 		}
+		usage(stdout)
+		return exitOK
+	case "--version", "-version":
+		return cmdVersion(nil, stdout, stderr)
+	}
+	c, ok := findCommand(args[0])
+	if !ok {
 		fmt.Fprintf(stderr, "newshound: unknown command %q\n", args[0])
 		usage(stderr)
 		return exitInput
 	}
-	return cmd(args[1:], stdout, stderr)
+	return c.run(args[1:], stdout, stderr)
+}
+
+func findCommand(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `usage: newshound COMMAND [flags]
-
-  run [--config F] [--once]        run the daemon (--once: poll all feeds, deliver, exit)
-  check [--config F]               validate the config
-  match [--config F] (--text T | --feed FILE_OR_URL | --jsonl FILE) [--json]
-  watch add NAME QUERY | watch rm NAME | watch ls
-  feed add URL [--tag T] [--no-check] | feed rm URL | feed ls
-  feed test URL | feed import FILE.opml | feed export
-  outbox ls | outbox retry [ID]
-  version
-`)
+	fmt.Fprint(w, "usage: newshound COMMAND [flags]\n\n")
+	for _, c := range commands {
+		fmt.Fprintln(w, "  "+c.summary)
+	}
+	fmt.Fprint(w, "\nnewshound COMMAND --help shows a command's flags. Flags may come before or after\n"+
+		"arguments; -- ends them. The config file is --config, else $NEWSHOUND_CONFIG, else\n"+
+		"./config.yaml. Exit codes: 0 ok, 1 bad input, 2 runtime failure.\n")
 }
 
-func cmdVersion(_ []string, stdout, _ io.Writer) int {
-	fmt.Fprintln(stdout, "newshound", version)
+const versionUsage = `usage: newshound version
+
+Prints the version: the release tag the binary was built with, else the
+commit it was built from (from the Go build's VCS information).`
+
+func cmdVersion(args []string, stdout, stderr io.Writer) int {
+	if _, code, ok := parseArgs("version", args, nil, 0, 0, versionUsage, stdout, stderr); !ok {
+		return code
+	}
+	fmt.Fprintln(stdout, "newshound", buildVersion())
 	return exitOK
+}
+
+// buildVersion is the version set with -ldflags, else the module version
+// (go install ...@v1.2.3), else the VCS revision the build recorded, with
+// "+dirty" for uncommitted changes, else "dev".
+func buildVersion() string {
+	if version != "dev" && version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	return versionFrom(info)
+}
+
+func versionFrom(info *debug.BuildInfo) string {
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, at string
+	dirty := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	v := "dev-" + rev
+	if dirty {
+		v += "+dirty"
+	}
+	if at != "" {
+		v += " (" + at + ")"
+	}
+	return v
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,32 +26,26 @@ type matchInput struct {
 	stdin io.Reader
 }
 
+const matchUsage = `usage: newshound match [--config F] (--text T | --feed FILE_OR_URL | --jsonl FILE) [--json]
+
+Shows which watches fire on the input and why; nothing is stored or sent.
+
+  --text T        text to match
+  --feed F        feed file or http(s) URL whose items to match
+  --jsonl F       file of JSON objects, one per line ("title", "summary",
+                  "content", "link", "categories"); "-" reads standard input.
+                  One output line per input line, with its "line" number
+  --json          print JSON lines instead of text
+  ` + configFlagHelp
+
 // cmdMatch implements `newshound match`: which watches fire on some input,
 // and why, without storing or sending anything.
 func cmdMatch(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("match", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "config file (default ./config.yaml, then $NEWSHOUND_CONFIG)")
-	var in matchInput
-	fs.StringVar(&in.text, "text", "", "text to match")
-	fs.StringVar(&in.feed, "feed", "", "feed file or URL whose items to match")
-	fs.StringVar(&in.jsonl, "jsonl", "", `file of JSON objects, one per line ("title", "summary", "content", "link", "categories"); "-" reads standard input`)
-	fs.BoolVar(&in.json, "json", false, "print JSON lines instead of text")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: newshound match [--config F] (--text T | --feed FILE_OR_URL | --jsonl FILE) [--json]")
-		fmt.Fprintln(stderr, "Shows which watches fire on the input and why; nothing is stored or sent.")
-		fs.PrintDefaults()
+	a, code, ok := parseArgs("match", args, map[string]flagKind{"config": flagValue, "text": flagValue, "feed": flagValue, "jsonl": flagValue, "json": flagBool}, 0, 0, matchUsage, stdout, stderr)
+	if !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitInput
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "newshound: match: unexpected argument %q\n", fs.Arg(0))
-		return exitInput
-	}
+	in := matchInput{text: a.one("text"), feed: a.one("feed"), jsonl: a.one("jsonl"), json: a.on("json")}
 	n := 0
 	for _, s := range []string{in.text, in.feed, in.jsonl} {
 		if s != "" {
@@ -63,7 +56,7 @@ func cmdMatch(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "newshound: match: give exactly one of --text, --feed or --jsonl")
 		return exitInput
 	}
-	cfg, err := config.Load(config.ResolvePath(*cfgPath))
+	cfg, err := config.Load(config.ResolvePath(a.one("config")))
 	if err != nil {
 		var list config.ErrorList
 		if errors.As(err, &list) {
@@ -84,6 +77,7 @@ type matchResult struct {
 	Title   string       `json:"title,omitempty"`
 	Link    string       `json:"link,omitempty"`
 	Watches []watchMatch `json:"watches"`
+	Line    int          `json:"line,omitempty"` // --jsonl: the input line, from 1
 	Error   string       `json:"error,omitempty"`
 }
 
@@ -125,7 +119,10 @@ func runMatch(cfg *config.Config, in matchInput, stdout, stderr io.Writer) int {
 		body, ctype, err := readFeed(in.feed)
 		if err != nil {
 			fmt.Fprintf(stderr, "newshound: match: %v\n", err)
-			return exitRuntime
+			if isURL(in.feed) {
+				return exitRuntime // the network or the server failed
+			}
+			return exitInput // a file that is not there is a bad argument
 		}
 		url := ""
 		if isURL(in.feed) {
@@ -252,7 +249,7 @@ func matchJSONL(set *watchlist.Set, in matchInput, stdout, stderr io.Writer) int
 	line := 0
 	for sc.Scan() {
 		line++
-		res := matchResult{Watches: []watchMatch{}}
+		res := matchResult{Line: line, Watches: []watchMatch{}}
 		b := bytes.TrimSpace(sc.Bytes())
 		if len(b) > 0 {
 			var it jsonlItem

@@ -56,12 +56,12 @@ func TestMatchJSONL(t *testing.T) {
 		t.Errorf("exit %d, want %d (one bad line); stderr %s", code, exitInput, errb.String())
 	}
 	want := []string{
-		`{"watches":[{"name":"apt29","terms":["APT29, as \"Cozy Bear\""]}]}`,
-		`{"watches":[]}`,
-		`{"watches":[]}`,
-		`{"watches":[{"name":"russia-azerbaijan","terms":["russia, as \"Kremlin\"","Baku"]},{"name":"ransomware","terms":["Ransomware"]}]}`,
+		`{"watches":[{"name":"apt29","terms":["APT29, as \"Cozy Bear\""]}],"line":1}`,
+		`{"watches":[],"line":2}`,
+		`{"watches":[],"line":3}`,
+		`{"watches":[{"name":"russia-azerbaijan","terms":["russia, as \"Kremlin\"","Baku"]},{"name":"ransomware","terms":["Ransomware"]}],"line":4}`,
 		"", // error line, checked below
-		`{"watches":[{"name":"apt29","terms":["APT29, as \"Midnight Blizzard\""]}]}`,
+		`{"watches":[{"name":"apt29","terms":["APT29, as \"Midnight Blizzard\""]}],"line":6}`,
 	}
 	got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	if len(got) != len(want) {
@@ -218,8 +218,8 @@ func TestMatchJSONLStdin(t *testing.T) {
 	if code := runMatch(cfg, matchInput{jsonl: "-", stdin: in}, &out, &errb); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	want := `{"watches":[{"name":"kyiv","terms":["Київ"]}]}
-{"watches":[{"name":"kyiv","terms":["Kyiv"]},{"name":"grid","terms":["power grid","Attackers"]}]}
+	want := `{"watches":[{"name":"kyiv","terms":["Київ"]}],"line":1}
+{"watches":[{"name":"kyiv","terms":["Kyiv"]},{"name":"grid","terms":["power grid","Attackers"]}],"line":2}
 `
 	if out.String() != want {
 		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"flag"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,21 +14,38 @@ import (
 	"github.com/newshound/newshound/store"
 )
 
+const outboxUsage = `usage: newshound outbox ls [--all] [--json] [--config F]
+       newshound outbox retry [ID] [--config F]
+
+ls lists the alerts waiting and parked (dead-letter) and why; retry queues
+parked alerts again (all of them, or the one with ID).
+
+  --all       ls: include delivered alerts
+  --json      ls: one JSON object per alert, destinations redacted
+  ` + configFlagHelp
+
+// outboxJSON is one line of "outbox ls --json".
+type outboxJSON struct {
+	ID          int64      `json:"id"`
+	State       string     `json:"state"`
+	Destination string     `json:"destination"` // redacted
+	Attempts    int        `json:"attempts"`
+	NextAttempt *time.Time `json:"next_attempt,omitempty"`
+	Title       string     `json:"title"`
+	Link        string     `json:"link,omitempty"`
+	LastError   string     `json:"last_error,omitempty"`
+}
+
 // cmdOutbox lists waiting and parked alerts, or re-queues parked ones.
 func cmdOutbox(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || (args[0] != "ls" && args[0] != "retry") {
-		fmt.Fprintln(stderr, "usage: newshound outbox ls [--config F] [--all] | outbox retry [--config F] [ID]")
-		return exitInput
+	sub, a, code, ok := parseSub("outbox", args,
+		map[string]flagKind{"config": flagValue, "all": flagBool, "json": flagBool},
+		map[string]subcmd{"ls": {0, 0, []string{"all", "json"}}, "retry": {0, 1, nil}},
+		outboxUsage, stdout, stderr)
+	if !ok {
+		return code
 	}
-	sub := args[0]
-	fs := flag.NewFlagSet("outbox "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "config file (default ./config.yaml, then $NEWSHOUND_CONFIG)")
-	all := fs.Bool("all", false, "ls: include delivered alerts")
-	if err := fs.Parse(args[1:]); err != nil {
-		return exitInput
-	}
-	cfg, err := config.Load(config.ResolvePath(*configPath))
+	cfg, err := config.Load(config.ResolvePath(a.one("config")))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitInput
@@ -43,13 +60,9 @@ func cmdOutbox(args []string, stdout, stderr io.Writer) int {
 
 	if sub == "retry" {
 		var id int64
-		if fs.NArg() > 1 {
-			fmt.Fprintln(stderr, "newshound: outbox retry takes at most one ID")
-			return exitInput
-		}
-		if fs.NArg() == 1 {
-			if id, err = strconv.ParseInt(fs.Arg(0), 10, 64); err != nil || id <= 0 {
-				fmt.Fprintf(stderr, "newshound: outbox retry: %q is not an alert ID (see outbox ls)\n", fs.Arg(0))
+		if len(a.pos) == 1 {
+			if id, err = strconv.ParseInt(a.pos[0], 10, 64); err != nil || id <= 0 {
+				fmt.Fprintf(stderr, "newshound: outbox retry: %q is not an alert ID (see outbox ls)\n", a.pos[0])
 				return exitInput
 			}
 		}
@@ -67,13 +80,26 @@ func cmdOutbox(args []string, stdout, stderr io.Writer) int {
 	}
 
 	state := ""
-	if *all {
+	if a.on("all") {
 		state = "all"
 	}
 	rows, err := listOutbox(ctx, db, state)
 	if err != nil {
 		fmt.Fprintln(stderr, "newshound:", err)
 		return exitRuntime
+	}
+	if a.on("json") {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		for _, r := range rows {
+			row := outboxJSON{ID: r.ID, State: r.State, Destination: r.Destination.Redacted(), Attempts: r.Attempts,
+				NextAttempt: timePtr(r.NextAttempt), Title: r.Alert.Title, Link: r.Alert.Link, LastError: r.LastError}
+			if err := enc.Encode(row); err != nil {
+				fmt.Fprintln(stderr, "newshound:", err)
+				return exitRuntime
+			}
+		}
+		return exitOK
 	}
 	if len(rows) == 0 {
 		fmt.Fprintln(stdout, "The outbox is empty: nothing waiting, nothing parked.")

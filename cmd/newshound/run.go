@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,6 +20,14 @@ import (
 	"github.com/newshound/newshound/watchlist"
 )
 
+const runUsage = `usage: newshound run [--config F] [--once]
+
+Runs the daemon until SIGINT or SIGTERM; SIGHUP reloads the config.
+
+  --once      poll every feed once, deliver what is due, print a summary and
+              exit (2 when a feed failed)
+  ` + configFlagHelp
+
 // cmdRun runs the daemon, or one poll-and-deliver pass with --once, until
 // SIGINT or SIGTERM.
 func cmdRun(args []string, stdout, stderr io.Writer) int {
@@ -31,14 +38,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 // runWithContext is cmdRun until ctx ends.
 func runWithContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "config file (default ./config.yaml, then $NEWSHOUND_CONFIG)")
-	once := fs.Bool("once", false, "poll every feed once, deliver what is due, and exit")
-	if err := fs.Parse(args); err != nil {
-		return exitInput
+	a, code, ok := parseArgs("run", args, map[string]flagKind{"config": flagValue, "once": flagBool}, 0, 0, runUsage, stdout, stderr)
+	if !ok {
+		return code
 	}
-	cfg, err := config.Load(config.ResolvePath(*configPath))
+	once := a.on("once")
+	cfg, err := config.Load(config.ResolvePath(a.one("config")))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitInput
@@ -62,12 +67,12 @@ func runWithContext(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, "newshound:", err)
 		return exitRuntime
 	}
-	if *once {
+	if once {
 		if err := d.eng.RunOnce(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("run --once failed", "err", err)
 			return exitRuntime
 		}
-		return exitOK
+		return onceSummary(ctx, d.eng, db, stdout, stderr)
 	}
 
 	hup := make(chan os.Signal, 1)
@@ -90,6 +95,27 @@ func runWithContext(ctx context.Context, args []string, stdout, stderr io.Writer
 		return exitRuntime
 	}
 	return exitOK
+}
+
+// onceSummary prints what run --once did and returns its exit code: 2 when
+// a feed failed, so a cron job notices.
+func onceSummary(ctx context.Context, eng *engine.Engine, db store.Store, stdout, stderr io.Writer) int {
+	st := eng.LastCycleStats()
+	line := st.String()
+	if qs, err := db.QueueStats(ctx); err == nil {
+		line += fmt.Sprintf("; queue: %d waiting, %d parked", qs.Pending, qs.Parked)
+	}
+	fmt.Fprintln(stdout, line)
+	if st.Failed == 0 {
+		return exitOK
+	}
+	for _, e := range st.Errors {
+		fmt.Fprintln(stderr, "newshound: feed failed:", e)
+	}
+	if st.Failed > len(st.Errors) {
+		fmt.Fprintf(stderr, "newshound: ... and %d more (newshound feed ls shows each)\n", st.Failed-len(st.Errors))
+	}
+	return exitRuntime
 }
 
 // daemon holds what cmdRun wires together.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -148,5 +149,66 @@ routes:
 	}
 	if strings.Contains(errOut.String(), "SECRETHOOK") {
 		t.Fatal("the webhook token reached the logs")
+	}
+}
+
+// TestRunOnceSaysWhatItDid: the first poll of a feed is logged, every
+// poll at debug, a summary is printed, and a failed feed exits 2 with the
+// likely cause said once.
+func TestRunOnceSaysWhatItDid(t *testing.T) {
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/broken" {
+			http.Error(w, "nope", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>Wire</title><item><guid>1</guid><title>One</title></item><item><guid>2</guid><title>Two</title></item></channel></rss>`)
+	}))
+	defer feed.Close()
+	dir := t.TempDir()
+	cfg := writeConfig(t, fmt.Sprintf("log:\n  level: debug\nstore:\n  path: %s\nfeeds:\n  - url: %s/ok\nwatches:\n  - {name: a, query: One}\nroutes:\n  - watches: [a]\n    to: [console]\n",
+		filepath.Join(dir, "nh.db"), feed.URL))
+	var out, errOut bytes.Buffer
+	if code := run([]string{"run", "--once", "--config", cfg}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{"first poll of Wire: remembered 2 items, no alerts (poll.backfill 0)", "msg=polled", "msg=summary", "feeds_ok=1"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, errOut.String())
+		}
+	}
+	if !strings.Contains(out.String(), "polled 1 feeds: 1 ok, 0 failed; 2 new stories, 0 alerts queued; queue: 0 waiting, 0 parked") {
+		t.Errorf("summary: %q", out.String())
+	}
+
+	cfg = writeConfig(t, fmt.Sprintf("store:\n  path: %s\nfeeds:\n  - url: %s/broken\n  - url: http://127.0.0.1:1/closed\n",
+		filepath.Join(t.TempDir(), "nh.db"), feed.URL))
+	out.Reset()
+	errOut.Reset()
+	if code := run([]string{"run", "--once", "--config", cfg}, &out, &errOut); code != exitRuntime {
+		t.Fatalf("exit %d with failing feeds, want 2: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "2 failed") || strings.Count(errOut.String(), "every feed failed its last poll (2 of 2)") != 1 ||
+		!strings.Contains(errOut.String(), "newshound: feed failed: "+feed.URL+"/broken") {
+		t.Errorf("stdout %q\nstderr %s", out.String(), errOut.String())
+	}
+}
+
+func TestPortInUseSaidInWords(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	cfg := writeConfig(t, fmt.Sprintf("http:\n  listen: %q\nstore:\n  path: %s\nwatches:\n  - {name: a, query: b}\n", addr, filepath.Join(t.TempDir(), "nh.db")))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	if code := runWithContext(ctx, []string{"--config", cfg}, &out, &errOut); code != exitRuntime {
+		t.Fatalf("exit %d, want 2: %s", code, errOut.String())
+	}
+	if want := "http.listen " + addr + ": address already in use"; !strings.Contains(errOut.String(), want) || strings.Contains(errOut.String(), "service 0") {
+		t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
 	}
 }

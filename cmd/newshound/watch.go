@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,33 +20,32 @@ import (
 	"github.com/newshound/newshound/watchlist"
 )
 
-const watchUsage = `usage: newshound watch add NAME QUERY [--tag T]... [--color "#RRGGBB"] [--config F]
+const watchUsage = `usage: newshound watch add NAME QUERY [--tag T]... [--color "#RRGGBB"] [--to DEST]... [--config F]
        newshound watch rm NAME [--config F]
-       newshound watch ls [--config F]`
+       newshound watch ls [--json] [--config F]
+
+Edits the watches: of the config file, keeping its comments and order.
+Put -- before a QUERY that starts with "-".
+
+  --to DEST   add: also route the watch to DEST (console, telegram:CHAT,
+              discord:CHANNEL, ...)
+  --json      ls: one JSON object per watch
+  ` + configFlagHelp
 
 // cmdWatch lists and edits the watches: of the config file, keeping its
 // comments and order, and refuses an invalid query or a duplicate name.
 func cmdWatch(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, watchUsage)
-		return exitInput
-	}
-	sub := args[0]
-	a, err := parseCLIArgs(args[1:], map[string]bool{"config": false, "tag": true, "color": false})
-	if err != nil {
-		fmt.Fprintf(stderr, "newshound: watch %s: %v\n%s\n", sub, err, watchUsage)
-		return exitInput
+	sub, a, code, ok := parseSub("watch", args,
+		map[string]flagKind{"config": flagValue, "tag": flagRepeat, "color": flagValue, "to": flagRepeat, "json": flagBool},
+		map[string]subcmd{"add": {2, 2, []string{"tag", "color", "to"}}, "rm": {1, 1, nil}, "ls": {0, 0, []string{"json"}}},
+		watchUsage, stdout, stderr)
+	if !ok {
+		return code
 	}
 	path := config.ResolvePath(a.one("config"))
-	wantArgs := map[string]int{"add": 2, "rm": 1, "ls": 0}
-	n, ok := wantArgs[sub]
-	if !ok || len(a.pos) != n || (sub != "add" && (len(a.flags["tag"]) > 0 || a.one("color") != "")) {
-		fmt.Fprintln(stderr, watchUsage)
-		return exitInput
-	}
 	switch sub {
 	case "ls":
-		return watchList(path, stdout, stderr)
+		return watchList(path, a.on("json"), stdout, stderr)
 	case "rm":
 		name := a.pos[0]
 		var cfg *config.Config
@@ -70,16 +70,64 @@ func cmdWatch(args []string, stdout, stderr io.Writer) int {
 	}
 	check := func(cfg *config.Config) error {
 		reg, _ := watchlist.Registry(cfg)
-		if err := matcher.Check(w.Query, reg, matcher.CompileOptions{AllowRegex: true}); err != nil {
+		if err := watchlist.CheckQuery(w.Query, reg, matcher.CompileOptions{AllowRegex: true}); err != nil {
 			return errors.New(showQueryError(w.Query, err))
 		}
 		return nil
 	}
-	err = config.EditFile(path, func(b []byte) ([]byte, error) { return config.AddWatch(b, w) }, check)
-	return editExit(err, "watch add", stdout, stderr, fmt.Sprintf("added watch %q to %s", w.Name, path))
+	kinds := destinationKinds()
+	var dests []model.Destination
+	for _, to := range a.flags["to"] {
+		d, err := kinds.Parse(to)
+		if err != nil {
+			fmt.Fprintf(stderr, "newshound: watch add: --to %s: %v\n", to, err)
+			return exitInput
+		}
+		dests = append(dests, d)
+	}
+	edit := func(b []byte) ([]byte, error) {
+		b, err := config.AddWatch(b, w)
+		if err != nil || len(dests) == 0 {
+			return b, err
+		}
+		return config.AddRoute(b, []string{w.Name}, dests)
+	}
+	var saved *config.Config
+	err := config.EditFile(path, edit, func(c *config.Config) error {
+		saved = c
+		return check(c)
+	})
+	done := fmt.Sprintf("added watch %q to %s", w.Name, path)
+	if err == nil {
+		done += "; " + whereItAlerts(saved, w.Name)
+	}
+	return editExit(err, "watch add", stdout, stderr, done)
 }
 
-func watchList(path string, stdout, stderr io.Writer) int {
+// whereItAlerts says where the routes of cfg send watch name's alerts.
+func whereItAlerts(cfg *config.Config, name string) string {
+	var dests []model.Destination
+	for _, r := range cfg.Routes {
+		if slices.Contains(r.Watches, name) {
+			dests = append(dests, r.To...)
+		}
+	}
+	if len(dests) == 0 {
+		return "it reaches no destination yet: no route names it, so only chats that subscribe to it get its alerts (add --to DEST, e.g. --to console)"
+	}
+	return "it alerts " + strings.Join(scrubDests(dests), ", ")
+}
+
+// watchJSON is one line of "watch ls --json".
+type watchJSON struct {
+	Name     string   `json:"name"`
+	Query    string   `json:"query"`
+	Tags     []string `json:"tags"`
+	RoutesTo []string `json:"routes_to"` // redacted destinations
+	Chats    int      `json:"chats"`     // chat subscriptions naming the watch
+}
+
+func watchList(path string, asJSON bool, stdout, stderr io.Writer) int {
 	cfg, err := config.Load(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "newshound: watch ls: %v\n", err)
@@ -92,6 +140,18 @@ func watchList(path string, stdout, stderr io.Writer) int {
 		}
 	}
 	subs := watchSubscribers(cfg.Store.Path)
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		for _, w := range cfg.Watches {
+			row := watchJSON{Name: w.Name, Query: w.Query, Tags: nonNil(w.Tags), RoutesTo: nonNil(scrubDests(routed[w.Name])), Chats: subs[w.Name]}
+			if err := enc.Encode(row); err != nil {
+				fmt.Fprintf(stderr, "newshound: watch ls: %v\n", err)
+				return exitRuntime
+			}
+		}
+		return exitOK
+	}
 	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tQUERY\tTAGS\tROUTES TO\tCHATS")
 	for _, w := range cfg.Watches {
@@ -114,6 +174,14 @@ func scrubDests(dests []model.Destination) []string {
 		}
 	}
 	return out
+}
+
+// nonNil makes an empty list marshal as [] rather than null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func dash(s string) string {

@@ -137,3 +137,56 @@ func TestWatchSubscribers(t *testing.T) {
 		t.Errorf("rm: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+func TestWatchAddTo(t *testing.T) {
+	path := writeTemp(t, "config.yaml", commentedConfig)
+	code, out, errs := runCLI("watch", "add", "cozy", `"Cozy Bear"`, "--to", "console", "--to", "telegram:-100123", "--config", path)
+	if code != exitOK || !strings.Contains(out, "it alerts console, telegram:-100123") {
+		t.Fatalf("exit %d %s %s", code, out, errs)
+	}
+	if got := readFile(t, path); !strings.HasSuffix(got, "  - watches: [cozy]\n    to: [console, telegram:-100123]\n") {
+		t.Errorf("config:\n%s", got)
+	}
+	if code, _, errs := runCLI("check", "--config", path); code != exitOK || strings.Contains(errs, `"cozy" reaches no destination`) {
+		t.Errorf("check after add --to: exit %d %s", code, errs)
+	}
+	code, out, _ = runCLI("watch", "add", "lonely", "Baku", "--config", path)
+	if code != exitOK || !strings.Contains(out, "reaches no destination") {
+		t.Errorf("add without --to: exit %d %s", code, out)
+	}
+	if code, _, errs := runCLI("check", "--config", path); code != exitOK || !strings.Contains(errs, `warning: watch "lonely" reaches no destination`) {
+		t.Errorf("check does not warn about the unrouted watch: exit %d %s", code, errs)
+	}
+	before := readFile(t, path)
+	if code, _, errs := runCLI("watch", "add", "bad", "x", "--to", "slack:1", "--config", path); code != exitInput || !strings.Contains(errs, `unknown destination "slack:1"`) {
+		t.Errorf("--to slack:1: exit %d %s", code, errs)
+	}
+	if readFile(t, path) != before {
+		t.Error("a refused --to changed the file")
+	}
+}
+
+func TestPureNegativeQueryRefused(t *testing.T) {
+	path := writeTemp(t, "config.yaml", commentedConfig)
+	for _, q := range []string{"-sports", "NOT sports", "Baku OR -sports"} {
+		code, _, errs := runCLI("watch", "add", "neg", "--", q, "--config", path)
+		if code != exitInput || !strings.Contains(errs, "fires on every story") || !strings.Contains(errs, "  ^") {
+			t.Errorf("%q: exit %d %s", q, code, errs)
+		}
+	}
+	if code, out, errs := runCLI("watch", "add", "ok", "--", "-sports Baku", "--config", path); code != exitOK {
+		t.Errorf("-sports Baku: exit %d %s %s", code, out, errs)
+	}
+	cfg := writeTemp(t, "c.yaml", "watches:\n  - name: neg\n    query: '  -sports'\nroutes:\n  - watches: [neg]\n    to: [console]\n")
+	if code, _, errs := runCLI("check", "--config", cfg); code != exitInput || !strings.HasPrefix(errs, cfg+":3:15: watch \"neg\": query: this query fires on every story") {
+		t.Errorf("check: exit %d %s", code, errs)
+	}
+}
+
+func TestEmptyQuerySaysSo(t *testing.T) {
+	cfg := writeTemp(t, "c.yaml", "watches:\n  - name: e\n    query: ''\nroutes:\n  - watches: [e]\n    to: [console]\n")
+	code, _, errs := runCLI("check", "--config", cfg)
+	if code != exitInput || !strings.Contains(errs, "empty query") || strings.Contains(errs, "unknown watch") {
+		t.Errorf("exit %d %s", code, errs)
+	}
+}

@@ -4,9 +4,11 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/newshound/newshound/model"
@@ -154,8 +156,14 @@ type Health interface {
 	LastCycle() time.Time
 }
 
-// Handler serves /metrics, /healthz (the process answers) and /readyz (the
-// store accepts writes and a poll cycle ended within maxCycleAge).
+// Handler serves /metrics, /healthz (the process answers) and /readyz.
+//
+// Ready means the daemon is doing its job: the store accepts writes, a
+// poll cycle ended within maxCycleAge, and not every polled feed failed its
+// last poll (10 of 10 feeds failing is a daemon that alerts on nothing;
+// feeds never polled yet and feeds gone for good do not count). Some feeds
+// failing is normal and stays ready: /metrics and "newshound feed ls" show
+// which.
 func (m *Metrics) Handler(src Source, h Health, started time.Time, maxCycleAge time.Duration) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
@@ -177,14 +185,41 @@ func (m *Metrics) Handler(src Source, h Health, started time.Time, maxCycleAge t
 			http.Error(w, fmt.Sprintf("not ready: no poll cycle has ended for %s", age.Round(time.Second)), http.StatusServiceUnavailable)
 			return
 		}
+		if n, err := allFeedsFailing(ctx, src); err == nil && n > 0 {
+			http.Error(w, fmt.Sprintf("not ready: every feed (%d) failed its last poll", n), http.StatusServiceUnavailable)
+			return
+		}
 		fmt.Fprintln(w, "ready")
 	})
 	return mux
 }
 
+// allFeedsFailing returns the number of polled feeds when every one of
+// them failed its last poll, else 0.
+func allFeedsFailing(ctx context.Context, src Source) (int, error) {
+	states, err := src.FeedStates(ctx)
+	if err != nil {
+		return 0, err
+	}
+	polled := 0
+	for _, st := range states {
+		if st.Gone || st.LastPoll.IsZero() {
+			continue
+		}
+		if st.Failures == 0 {
+			return 0, nil
+		}
+		polled++
+	}
+	return polled, nil
+}
+
 // Serve listens on addr and serves handler until ctx ends.
 func Serve(ctx context.Context, addr string, handler http.Handler) error {
 	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("http.listen %s: address already in use (another newshound, or another program, listens there)", addr)
+	}
 	if err != nil {
 		return fmt.Errorf("http.listen %s: %w", addr, err)
 	}

@@ -15,6 +15,7 @@ import (
 
 type fakeSource struct {
 	pingErr error
+	states  []model.FeedState // nil: a default set
 }
 
 func (f *fakeSource) QueueStats(context.Context) (model.QueueStats, error) {
@@ -22,6 +23,9 @@ func (f *fakeSource) QueueStats(context.Context) (model.QueueStats, error) {
 }
 
 func (f *fakeSource) FeedStates(context.Context) ([]model.FeedState, error) {
+	if f.states != nil {
+		return f.states, nil
+	}
 	return []model.FeedState{{URL: "https://feed/a", Failures: 3}, {URL: "https://feed/b", Gone: true, LastSuccess: time.Unix(1000, 0)}}, nil
 }
 
@@ -74,17 +78,25 @@ func TestReadiness(t *testing.T) {
 	tests := []struct {
 		name     string
 		pingErr  error
+		states   []model.FeedState
 		last     time.Time
 		wantCode int
 		wantText string
 	}{
-		{"healthy", nil, time.Now(), 200, "ready"},
-		{"store read-only", errors.New("attempt to write a readonly database"), time.Now(), 503, "store not writable"},
-		{"scheduler stalled", nil, time.Now().Add(-time.Hour), 503, "no poll cycle"},
+		{"healthy", nil, nil, time.Now(), 200, "ready"},
+		{"store read-only", errors.New("attempt to write a readonly database"), nil, time.Now(), 503, "store not writable"},
+		{"scheduler stalled", nil, nil, time.Now().Add(-time.Hour), 503, "no poll cycle"},
+		{"every feed failing", nil, []model.FeedState{
+			{URL: "a", LastPoll: time.Now(), Failures: 2}, {URL: "b", LastPoll: time.Now(), Failures: 1},
+			{URL: "gone", LastPoll: time.Now(), Failures: 1, Gone: true}, {URL: "new"},
+		}, time.Now(), 503, "every feed (2) failed its last poll"},
+		{"some feeds failing", nil, []model.FeedState{
+			{URL: "a", LastPoll: time.Now(), Failures: 2}, {URL: "b", LastPoll: time.Now()},
+		}, time.Now(), 200, "ready"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := &fakeSource{pingErr: tt.pingErr}
+			src := &fakeSource{pingErr: tt.pingErr, states: tt.states}
 			h := New(src).Handler(src, fakeHealth{tt.last}, time.Now().Add(-2*time.Hour), 5*time.Minute)
 			code, body := get(t, h, "/readyz")
 			if code != tt.wantCode || !strings.Contains(body, tt.wantText) {
