@@ -17,6 +17,12 @@
 //
 // Editing (AddWatch, RemoveWatch, AddFeed, RemoveFeed, EditFile) changes
 // only the lines of the entry concerned; WatchFile reloads on change.
+//
+// Files by concern: load.go (entry points), decode.go (the generic
+// positioned YAML decoder), schema.go (the keys), columns.go (positions
+// inside queries), lint.go (warnings), edit.go (domain edits), splice.go
+// (the comment-keeping YAML splicer), writefile.go (atomic writes),
+// watch.go (reload on change), env.go (${VAR}).
 package config
 
 import (
