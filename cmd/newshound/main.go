@@ -51,6 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"watch":   cmdWatch,
 		"feed":    cmdFeed,
 		"outbox":  cmdOutbox,
+		"stories": cmdStories,
 		"version": cmdVersion,
 	}
 	cmd, ok := cmds[args[0]]
@@ -75,6 +76,7 @@ func usage(w io.Writer) {
   watch add NAME QUERY | watch rm NAME | watch ls
   feed add URL [--tag T] | feed rm URL | feed ls
   outbox ls | outbox retry [ID]
+  stories [--config F] --jsonl FILE  which earlier line reports the same story
   version
 `)
 }
