@@ -28,8 +28,8 @@
 //
 // # Cost
 //
-// Candidates come from an inverted index, probing only the item's eight
-// rarest tokens and the newest 256 reports of each; at most 48 candidates are
+// Candidates come from an inverted index, probing only the item's six
+// rarest tokens and the newest 64 reports of each; at most 32 candidates are
 // scored. The cost per item is bounded whatever the size of the window, and
 // eviction pops the oldest reports off the front of their postings, so it
 // costs what the insertions did. BENCHMARKS.md has the measurements.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -56,9 +57,9 @@ const DefaultWindow = 48 * time.Hour
 // Bounds on the work of one lookup, whatever the size of the window: the
 // cost per item must not grow with it.
 const (
-	probeTokens   = 8   // the item's rarest tokens whose postings are read
-	probeDepth    = 256 // newest entries read per posting
-	maxCandidates = 48  // candidates scored in full
+	probeTokens   = 6  // the item's rarest tokens whose postings are read
+	probeDepth    = 64 // newest entries read per posting
+	maxCandidates = 32 // candidates scored in full
 	// idfPrior is a pseudo-count of stories in which no token appeared: in a
 	// small window every token weighs about the same, and only a large one
 	// can teach that a word is common.
@@ -365,20 +366,31 @@ func (ix *Index) lookup(fs features, published time.Time) Result {
 	if len(probes) > probeTokens {
 		probes = probes[:probeTokens]
 	}
-	hits := map[uint32]int{}
+	// Gather the newest entries of each probed posting, then count how
+	// many probes each entry answered; a sorted slice is cheaper than a map
+	// for the few hundred entries this reads.
+	seqs := make([]uint32, 0, probeTokens*probeDepth)
 	for _, pr := range probes {
 		p := ix.postings[pr.tok]
-		for i, d := len(p)-1, 0; i >= 0 && d < probeDepth; i, d = i-1, d+1 {
-			hits[p[i]]++
+		from := len(p) - probeDepth
+		if from < 0 {
+			from = 0
 		}
+		seqs = append(seqs, p[from:]...)
 	}
+	slices.Sort(seqs)
 	type cand struct {
 		seq  uint32
 		hits int
 	}
-	cands := make([]cand, 0, len(hits))
-	for s, h := range hits {
-		cands = append(cands, cand{s, h})
+	cands := make([]cand, 0, len(seqs))
+	for i := 0; i < len(seqs); {
+		j := i + 1
+		for j < len(seqs) && seqs[j] == seqs[i] {
+			j++
+		}
+		cands = append(cands, cand{seqs[i], j - i})
+		i = j
 	}
 	sort.Slice(cands, func(i, j int) bool {
 		if cands[i].hits != cands[j].hits {
@@ -391,8 +403,16 @@ func (ix *Index) lookup(fs features, published time.Time) Result {
 	}
 	pub := unixOrZero(published)
 	n := float64(len(ix.entries))
+	// The candidates share many tokens with the item and with each other:
+	// an IDF is worked out once per lookup, not once per comparison.
+	idf := make(map[uint32]float64, 4*len(fs.toks))
 	weight := func(t uint32, flags uint8) float64 {
-		return tokenWeight(n, len(ix.postings[t])+1, flags)
+		w, ok := idf[t]
+		if !ok {
+			w = tokenWeight(n, len(ix.postings[t])+1, 0)
+			idf[t] = w
+		}
+		return adjustWeight(w, flags)
 	}
 	best := Result{}
 	bestSeq := uint32(0)
@@ -418,7 +438,11 @@ func (ix *Index) lookup(fs features, published time.Time) Result {
 // df of n reports (the item itself counted), raised for names and figures,
 // lowered for words only in the lead.
 func tokenWeight(n float64, df int, flags uint8) float64 {
-	w := math.Log((n + idfPrior) / float64(df))
+	return adjustWeight(math.Log((n+idfPrior)/float64(df)), flags)
+}
+
+// adjustWeight applies the flags of a token to its IDF.
+func adjustWeight(w float64, flags uint8) float64 {
 	if flags&flagEntity != 0 {
 		w *= 1.3
 	}
