@@ -61,6 +61,7 @@ func init() {
 		{"outbox", "outbox ls [--json] | outbox retry [ID]", cmdOutbox},
 		{"health", "health [--config F] [--url URL]  exit 0 when the running daemon answers ready", cmdHealth},
 		{"completion", "completion bash|zsh|fish         print a shell completion script", cmdCompletion},
+		{"stories", "stories [--config F] --jsonl FILE  which earlier line reports the same story", cmdStories},
 		{"version", "version                          print the version", cmdVersion},
 	}
 }

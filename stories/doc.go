@@ -1,0 +1,54 @@
+// Package stories decides whether a news item reports the same event as a
+// story already seen in the window (stories.window, 48 h by default), across
+// all feeds: the decision behind "one alert per news event".
+//
+// # The decision
+//
+// An item's title and lead (its summary, or the opening of its full text
+// when the feed gave only a teaser) become up to 24 distinct tokens: words
+// folded (case, accents, ё/е), stripped of stopwords in English, Russian and
+// Ukrainian, crudely stemmed (English suffixes; five-letter prefixes of
+// Cyrillic words), each flagged as in the title or only the lead, as a name
+// (capitalised mid-sentence, an acronym, mixed case; "APT 29" = "APT29"), or
+// as a figure (digits; "2-1" stays one token, "$100m" is 100). Two reports
+// score the weight they share over the geometric mean of their weights, a
+// token weighing its smoothed inverse document frequency in the window (a
+// name more, a lead-only word less). Precision comes before recall, so the
+// score is cut when the reports share fewer than two tokens or no title
+// word, when both titles carry figures and share none, when each headline
+// names someone the other report never mentions ("refinery in Ryazan" /
+// "in Volgograd"), when the titles move in opposite directions ("raises" /
+// "holds"), and as their publication dates drift apart. An item joins the
+// best-scoring story at or above Options.Threshold (DefaultThreshold, from
+// the measurement in BENCHMARKS.md).
+//
+// The method is lexical: reports of one event in two languages, or worded
+// with no common name, stay two stories. That errs the safe way, a second
+// alert rather than a missed one.
+//
+// # Cost
+//
+// Candidates come from an inverted index, probing only the item's six
+// rarest tokens and the newest 64 reports of each; at most 32 candidates are
+// scored. The cost per item is bounded whatever the size of the window, and
+// eviction pops the oldest reports off the front of their postings, so it
+// costs what the insertions did. BENCHMARKS.md has the measurements.
+//
+// # How the daemon uses it
+//
+// One Index per daemon, built at start-up with Restore from the records the
+// store kept for the stories of the window (in their arrival order). For
+// each new item that passed dedup (feed+GUID, canonical link, exact title),
+// in the same transaction that records the item:
+//
+//	res := ix.Lookup(item)           // no change to the index
+//	if res.Same { /* a later report of res.Story: "also reported by" */ }
+//	else        { /* a new story: id from the store, alerts as today */ }
+//	rec := ix.AddTo(item, storyID)   // index it; persist rec when non-nil
+//
+// or, where the index may hand out story ids, Add does both steps. Seen
+// should be the time the daemon saw the item; Evict may be called after
+// each poll cycle to give memory back between items. An Index is safe for
+// concurrent use; its decisions depend on the order of the items, so one
+// writer (the engine's ingest path) should call it.
+package stories
