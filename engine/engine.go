@@ -82,6 +82,7 @@ type Engine struct {
 	st         Store
 	fetch      Fetcher
 	dispatcher *notify.Dispatcher
+	digester   *notify.Digester
 	rt         atomic.Pointer[runtime]
 	cycleMu    sync.Mutex // one poll cycle at a time
 	lastCycle  atomic.Int64
@@ -113,7 +114,7 @@ func New(o Options) (*Engine, error) {
 	if o.Observer != nil {
 		observer.next = o.Observer
 	}
-	e.dispatcher = notify.NewDispatcher(o.Store, notify.DispatcherOptions{
+	e.dispatcher = notify.NewDispatcher(notify.QuietQueue(o.Store, o.Store), notify.DispatcherOptions{
 		Senders:  o.Senders,
 		Logger:   o.Logger,
 		Observer: observer,
@@ -125,6 +126,7 @@ func New(o Options) (*Engine, error) {
 			return e.st.MoveChat(ctx, from, to)
 		},
 	})
+	e.digester = notify.NewDigester(o.Store, notify.DigesterOptions{Logger: o.Logger, Now: o.Now, Wake: e.dispatcher.Wake})
 	return e, nil
 }
 
@@ -213,6 +215,9 @@ func (e *Engine) RunOnce(ctx context.Context) error {
 	if err := e.PollCycle(ctx, true); err != nil {
 		return err
 	}
+	if _, err := e.digester.Tick(ctx); err != nil {
+		return err
+	}
 	return e.dispatcher.Drain(ctx)
 }
 
@@ -245,6 +250,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		}()
 	}
 	goRun("dispatcher", e.dispatcher.Run)
+	goRun("digests", e.digester.Run)
 	for _, svc := range e.o.Services {
 		goRun("", svc) // a service's errors name it ("http.listen ...: ...")
 	}

@@ -40,7 +40,8 @@ type Chats interface {
 	// the held alerts sent, and moves dest's schedule from prev to next. If
 	// dest's schedule is no longer prev's (a command, or another daemon,
 	// changed it since) it does nothing and returns 0. build is called only
-	// when alerts are held. Returns how many alerts it queued.
+	// when alerts are held; when it returns nothing they stay held (a
+	// schedule moved on without a digest, a quiet window over in a digest chat). Returns how many alerts it queued.
 	CombineHeld(ctx context.Context, dest model.Destination, key string, prev, next model.Delivery, build func(held []model.Alert) []model.Alert) (int, error)
 	// SetWatchMute mutes watch at dest until until; the zero time unmutes.
 	SetWatchMute(ctx context.Context, dest model.Destination, watch string, until time.Time) error

@@ -154,6 +154,9 @@ func (db *DB) CombineHeld(ctx context.Context, dest model.Destination, key strin
 			queued++
 		}
 		for _, a := range held {
+			if len(made) == 0 {
+				break // nothing made of them: they stay held
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', done_at = ?, last_error = ? WHERE id = ? AND state = 'held'`,
 				now.UnixMilli(), "in digest "+key, a.ID); err != nil {
 				return err
