@@ -109,6 +109,9 @@ func New(o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := e.applyDeliveryDefaults(context.Background(), o.Config); err != nil {
+		return nil, err
+	}
 	e.rt.Store(rt)
 	observer := sentCounter{a: &e.act}
 	if o.Observer != nil {
@@ -174,6 +177,9 @@ func (e *Engine) Reload(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	e.rt.Store(rt)
+	if err := e.applyDeliveryDefaults(ctx, cfg); err != nil {
+		e.log.Error("applying destination defaults failed", "err", err)
+	}
 	if e.o.OnReload != nil {
 		e.o.OnReload(rt.list.Set())
 	}
