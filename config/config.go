@@ -55,6 +55,9 @@ type Config struct {
 	Admins       Admins
 	Security     Security
 	Limits       Limits
+	// Destinations are per-destination delivery defaults (digest, quiet
+	// hours), applied to a destination whose chat has set none itself.
+	Destinations []DestinationDefaults
 
 	file  string    // the name errors and warnings carry
 	data  []byte    // the bytes Load read (for WatchOptions.Loaded)

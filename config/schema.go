@@ -56,18 +56,19 @@ func (d *decoder) document(data []byte, cfg *Config) {
 		"http": func(n *yaml.Node) {
 			d.mapping(n, "http", map[string]func(*yaml.Node){"listen": d.setListen(&cfg.HTTP.Listen)})
 		},
-		"log":         func(n *yaml.Node) { d.log(n, &cfg.Log) },
-		"feeds":       func(n *yaml.Node) { d.feeds(n, cfg) },
-		"entities":    func(n *yaml.Node) { d.entities(n, cfg) },
-		"alias_files": func(n *yaml.Node) { d.aliasFiles(n, cfg) },
-		"watches":     func(n *yaml.Node) { d.watches(n, cfg) },
-		"routes":      func(n *yaml.Node) { d.routes(n, cfg) },
-		"discord":     func(n *yaml.Node) { d.discord(n, &cfg.Discord) },
-		"telegram":    func(n *yaml.Node) { d.telegram(n, &cfg.Telegram) },
-		"webhook":     func(n *yaml.Node) { d.webhook(n, &cfg.Webhook) },
-		"admins":      func(n *yaml.Node) { d.admins(n, &cfg.Admins) },
-		"security":    func(n *yaml.Node) { d.security(n, &cfg.Security) },
-		"limits":      func(n *yaml.Node) { d.limits(n, &cfg.Limits) },
+		"log":          func(n *yaml.Node) { d.log(n, &cfg.Log) },
+		"feeds":        func(n *yaml.Node) { d.feeds(n, cfg) },
+		"entities":     func(n *yaml.Node) { d.entities(n, cfg) },
+		"alias_files":  func(n *yaml.Node) { d.aliasFiles(n, cfg) },
+		"watches":      func(n *yaml.Node) { d.watches(n, cfg) },
+		"routes":       func(n *yaml.Node) { d.routes(n, cfg) },
+		"discord":      func(n *yaml.Node) { d.discord(n, &cfg.Discord) },
+		"telegram":     func(n *yaml.Node) { d.telegram(n, &cfg.Telegram) },
+		"webhook":      func(n *yaml.Node) { d.webhook(n, &cfg.Webhook) },
+		"admins":       func(n *yaml.Node) { d.admins(n, &cfg.Admins) },
+		"security":     func(n *yaml.Node) { d.security(n, &cfg.Security) },
+		"limits":       func(n *yaml.Node) { d.limits(n, &cfg.Limits) },
+		"destinations": func(n *yaml.Node) { d.destinations(n, cfg) },
 	})
 }
 

@@ -82,6 +82,7 @@ type Engine struct {
 	st         Store
 	fetch      Fetcher
 	dispatcher *notify.Dispatcher
+	digester   *notify.Digester
 	rt         atomic.Pointer[runtime]
 	cycleMu    sync.Mutex // one poll cycle at a time
 	lastCycle  atomic.Int64
@@ -108,12 +109,15 @@ func New(o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := e.applyDeliveryDefaults(context.Background(), o.Config); err != nil {
+		return nil, err
+	}
 	e.rt.Store(rt)
 	observer := sentCounter{a: &e.act}
 	if o.Observer != nil {
 		observer.next = o.Observer
 	}
-	e.dispatcher = notify.NewDispatcher(o.Store, notify.DispatcherOptions{
+	e.dispatcher = notify.NewDispatcher(notify.QuietQueue(o.Store, o.Store), notify.DispatcherOptions{
 		Senders:  o.Senders,
 		Logger:   o.Logger,
 		Observer: observer,
@@ -125,6 +129,7 @@ func New(o Options) (*Engine, error) {
 			return e.st.MoveChat(ctx, from, to)
 		},
 	})
+	e.digester = notify.NewDigester(o.Store, notify.DigesterOptions{Logger: o.Logger, Now: o.Now, Wake: e.dispatcher.Wake})
 	return e, nil
 }
 
@@ -172,6 +177,9 @@ func (e *Engine) Reload(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	e.rt.Store(rt)
+	if err := e.applyDeliveryDefaults(ctx, cfg); err != nil {
+		e.log.Error("applying destination defaults failed", "err", err)
+	}
 	if e.o.OnReload != nil {
 		e.o.OnReload(rt.list.Set())
 	}
@@ -213,6 +221,9 @@ func (e *Engine) RunOnce(ctx context.Context) error {
 	if err := e.PollCycle(ctx, true); err != nil {
 		return err
 	}
+	if _, err := e.digester.Tick(ctx); err != nil {
+		return err
+	}
 	return e.dispatcher.Drain(ctx)
 }
 
@@ -245,6 +256,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		}()
 	}
 	goRun("dispatcher", e.dispatcher.Run)
+	goRun("digests", e.digester.Run)
 	for _, svc := range e.o.Services {
 		goRun("", svc) // a service's errors name it ("http.listen ...: ...")
 	}

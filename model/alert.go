@@ -20,6 +20,17 @@ type Alert struct {
 	// Snippet is plain text with hits marked « and » (see Segments).
 	Snippet string
 	Watches []WatchMatch
+
+	// Digest, when not empty, makes this alert a digest: many held
+	// stories in one message, grouped by watch (Title then names it and
+	// Link, Snippet and Watches are empty). Part and Parts number the
+	// messages of a digest split at the platform's limits.
+	Digest      []DigestGroup `json:",omitempty"`
+	Part, Parts int           `json:",omitempty"`
+	// Silent asks the platform to deliver without a notification sound
+	// (quiet hours in silent mode). Set by the dispatcher's queue when the
+	// alert is sent, not stored.
+	Silent bool `json:"-"`
 }
 
 // WatchMatch is one watch that fired, and the terms that made it fire as

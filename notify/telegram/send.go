@@ -155,10 +155,14 @@ func (b *Bot) Send(ctx context.Context, a model.Alert) error {
 		return &notify.PermanentError{Err: err}
 	}
 	text, ok := renderAlert(a, MaxMessageLen)
+	if len(a.Digest) > 0 {
+		text, ok = renderDigest(a, MaxMessageLen), true
+	}
 	if !ok {
 		return &notify.PermanentError{Err: fmt.Errorf("telegram: alert %d cannot be cut to %d characters", a.ID, MaxMessageLen)}
 	}
 	msg := tgbotapi.MessageConfig{BaseChat: c.base(), Text: text, ParseMode: tgbotapi.ModeHTML, DisableWebPagePreview: true}
+	msg.DisableNotification = a.Silent // quiet hours in silent mode
 	err = b.sendMessage(ctx, c, msg)
 	var api *APIError
 	if errors.As(err, &api) && api.Code == 400 && strings.Contains(strings.ToLower(api.Description), "can't parse entities") {
