@@ -36,7 +36,10 @@ var leaseTests = []test{
 		}
 	}},
 	{"Release", func(t *testing.T, e *env) {
-		e.must("claim", func() error { _, err := e.s.ClaimLeases(e.ctx, "a", []string{"x", "y"}, e.now(), time.Hour); return err }())
+		e.must("claim", func() error {
+			_, err := e.s.ClaimLeases(e.ctx, "a", []string{"x", "y"}, e.now(), time.Hour)
+			return err
+		}())
 		// b's release of a's lease must not free it.
 		e.must("release by b", e.s.ReleaseLeases(e.ctx, "b", []string{"x"}))
 		e.must("release by a", e.s.ReleaseLeases(e.ctx, "a", []string{"y"}))
