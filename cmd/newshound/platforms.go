@@ -14,6 +14,7 @@ import (
 	"github.com/newshound/newshound/notify/telegram"
 	"github.com/newshound/newshound/notify/webhook"
 	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/postgres"
 	"github.com/newshound/newshound/store/sqlite"
 )
 
@@ -124,7 +125,11 @@ func adminDestinations(cfg *config.Config) []model.Destination {
 	return out
 }
 
-// openStore opens the store the config names.
+// openStore opens the store the config names: SQLite at store.path, or
+// PostgreSQL at store.dsn (whose errors never show the password).
 func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	if cfg.Store.Driver == "postgres" {
+		return postgres.Open(ctx, cfg.Store.DSN)
+	}
 	return sqlite.Open(ctx, cfg.Store.Path)
 }
