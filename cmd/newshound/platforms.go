@@ -8,6 +8,7 @@ import (
 
 	"github.com/newshound/newshound/bot"
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/replica"
 	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/notify/discord"
@@ -37,6 +38,21 @@ type platformEnv struct {
 	core     *bot.Core
 	db       store.Store
 	services []func(context.Context) error
+	// holder names this replica when several share a PostgreSQL store
+	// ("" with SQLite): the bot connections are then led by one of them.
+	holder string
+}
+
+// lead runs a bot connection, or, when this daemon is one of several
+// replicas, runs it only while this replica leads it (replica.Lead).
+func (env *platformEnv) lead(name string, fn func(context.Context) error) {
+	if env.holder == "" {
+		env.services = append(env.services, fn)
+		return
+	}
+	env.services = append(env.services, func(ctx context.Context) error {
+		return replica.Lead(ctx, name, replica.Options{Leases: env.db, Holder: env.holder, Logger: env.log}, fn)
+	})
 }
 
 // platforms is every destination kind the daemon knows, by platform.
@@ -86,7 +102,7 @@ func openTelegram(ctx context.Context, env *platformEnv) (notify.Sender, error) 
 	if err != nil {
 		return nil, fmt.Errorf("telegram: %w", err)
 	}
-	env.services = append(env.services, func(ctx context.Context) error { return tg.Run(ctx, env.core, env.db) })
+	env.lead("telegram", func(ctx context.Context) error { return tg.Run(ctx, env.core, env.db) })
 	return tg, nil
 }
 
@@ -98,7 +114,7 @@ func openDiscord(_ context.Context, env *platformEnv) (notify.Sender, error) {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
 	if env.cfg.Discord.Token != "" {
-		env.services = append(env.services, func(ctx context.Context) error { return dc.Run(ctx, env.core) })
+		env.lead("discord", func(ctx context.Context) error { return dc.Run(ctx, env.core) })
 	}
 	return dc, nil
 }
