@@ -15,7 +15,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"net/url"
 	"regexp"
 	"sort"
@@ -23,6 +25,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/newshound/newshound/store"
 )
@@ -119,8 +122,33 @@ func scrub(err error, secret string) error {
 	return &scrubbed{msg: strings.ReplaceAll(err.Error(), secret, "xxxxx"), err: err}
 }
 
-// wrap scrubs the password from err.
-func (db *DB) wrap(err error) error { return scrub(err, db.secret) }
+// wrap scrubs the password from err, and drops every pooled connection
+// when err says the server ended this one (a restart, a failover, a
+// network cut, pg_terminate_backend): the idle ones are most likely dead
+// too, and each would otherwise fail one more operation before the pool
+// noticed. The next operation connects afresh.
+func (db *DB) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if connectionLost(err) {
+		db.pool.Reset()
+	}
+	return scrub(err, db.secret)
+}
+
+// connectionLost reports whether err means the connection is gone rather
+// than that the statement failed.
+func connectionLost(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// Class 57: operator intervention (admin_shutdown, crash_shutdown,
+		// cannot_connect_now); 08: connection exception.
+		return strings.HasPrefix(pe.Code, "57P") || strings.HasPrefix(pe.Code, "08")
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+}
 
 // Close closes the pool, waiting for connections in use to be returned.
 func (db *DB) Close() error {
