@@ -82,9 +82,15 @@ type Poll struct {
 	UserAgent   string        // empty (the default): the fetcher sends "newshound/VERSION (+https://github.com/newshound/newshound)"
 }
 
-// Store configures the embedded database.
+// Store configures the database.
 type Store struct {
-	Path string // SQLite file; default "newshound.db"
+	// Driver is "sqlite" (the default, embedded) or "postgres" (which
+	// several replicas may share).
+	Driver string
+	Path   string // SQLite file; default "newshound.db"
+	// DSN is the PostgreSQL connection string, with ${VAR} expanded. It may
+	// hold a password: print it only through postgres.RedactDSN.
+	DSN string
 }
 
 // HTTP configures the metrics and health listener.

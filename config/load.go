@@ -43,7 +43,7 @@ func Default() *Config {
 			PerHost:     DefaultPerHost,
 			MaxBodySize: DefaultMaxBodySize,
 		},
-		Store:    Store{Path: DefaultStorePath},
+		Store:    Store{Driver: "sqlite", Path: DefaultStorePath},
 		Log:      Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
 		Entities: map[string][]string{},
 		Discord:  Discord{API: DefaultDiscordAPI},

@@ -49,10 +49,8 @@ func (d *decoder) document(data []byte, cfg *Config) {
 		return
 	}
 	d.mapping(root, "the config", map[string]func(*yaml.Node){
-		"poll": func(n *yaml.Node) { d.poll(n, &cfg.Poll) },
-		"store": func(n *yaml.Node) {
-			d.mapping(n, "store", map[string]func(*yaml.Node){"path": d.setString(&cfg.Store.Path, "store.path")})
-		},
+		"poll":  func(n *yaml.Node) { d.poll(n, &cfg.Poll) },
+		"store": func(n *yaml.Node) { d.store(n, &cfg.Store) },
 		"http": func(n *yaml.Node) {
 			d.mapping(n, "http", map[string]func(*yaml.Node){"listen": d.setListen(&cfg.HTTP.Listen)})
 		},
@@ -554,5 +552,44 @@ func (d *decoder) validate(cfg *Config) {
 				d.errorf(r.watchPos[i], "route refers to unknown watch %q", name)
 			}
 		}
+	}
+}
+
+// store reads the store section. A postgres driver needs a DSN; the DSN's
+// value is never echoed in an error (it may hold a password).
+func (d *decoder) store(n *yaml.Node, s *Store) {
+	var driverNode, dsnNode *yaml.Node
+	d.mapping(n, "store", map[string]func(*yaml.Node){
+		"path": d.setString(&s.Path, "store.path"),
+		"driver": func(n *yaml.Node) {
+			driverNode = n
+			if v, ok := d.str(n, "store.driver"); ok {
+				if v != "sqlite" && v != "postgres" {
+					d.errorf(posOf(n), "store.driver must be one of sqlite, postgres, got %q", v)
+					return
+				}
+				s.Driver = v
+			}
+		},
+		"dsn": func(n *yaml.Node) {
+			dsnNode = n
+			if n.Kind != yaml.ScalarNode {
+				d.errorf(posOf(n), "store.dsn must be a single value, got %s", kindName(n))
+				return
+			}
+			v, err := expand(n.Value, d.lookup)
+			if err != nil {
+				d.errorf(posOf(n), "store.dsn: %v", err)
+				return
+			}
+			s.DSN = strings.TrimSpace(v)
+		},
+	})
+	if s.Driver == "postgres" && s.DSN == "" {
+		at := driverNode
+		if dsnNode != nil {
+			at = dsnNode
+		}
+		d.errorf(posOf(at), "store.driver postgres needs store.dsn (e.g. ${DATABASE_URL}), and it is empty")
 	}
 }

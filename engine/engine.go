@@ -53,6 +53,14 @@ type Options struct {
 	Observer Observer
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Holder, when set, makes this engine one of several replicas sharing
+	// the store: it names this replica in the store's leases, and the
+	// engine polls a feed only under its lease and sends to a platform only
+	// while it holds that platform (notify.LeasedQueue). Empty: the only
+	// daemon on its store, which claims nothing.
+	Holder string
+	// Lease is how long a replica's claims last without renewal; default DefaultLease.
+	Lease time.Duration
 }
 
 // Observer is told what the engine does, for metrics. Methods must not block.
@@ -117,7 +125,11 @@ func New(o Options) (*Engine, error) {
 	if o.Observer != nil {
 		observer.next = o.Observer
 	}
-	e.dispatcher = notify.NewDispatcher(notify.QuietQueue(o.Store, o.Store), notify.DispatcherOptions{
+	var queue notify.Queue = notify.QuietQueue(o.Store, o.Store)
+	if o.Holder != "" {
+		queue = notify.LeasedQueue(queue, o.Store, o.Holder, e.lease(), o.Now)
+	}
+	e.dispatcher = notify.NewDispatcher(queue, notify.DispatcherOptions{
 		Senders:  o.Senders,
 		Logger:   o.Logger,
 		Observer: observer,

@@ -121,6 +121,16 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 				if !ok {
 					st = model.FeedState{URL: f.url}
 				}
+				if e.o.Holder != "" {
+					// One of several replicas: poll only under the feed's lease.
+					var claimed bool
+					if st, claimed = e.claimFeed(ctx, st, all, now); !claimed {
+						continue
+					}
+					e.pollFeed(ctx, rt, f, st, all, now)
+					e.releaseFeed(ctx, f.url)
+					continue
+				}
 				e.pollFeed(ctx, rt, f, st, all, now)
 			}
 		}()

@@ -62,6 +62,7 @@ func init() {
 		{"health", "health [--config F] [--url URL]  exit 0 when the running daemon answers ready", cmdHealth},
 		{"completion", "completion bash|zsh|fish         print a shell completion script", cmdCompletion},
 		{"stories", "stories [--config F] --jsonl FILE  which earlier line reports the same story", cmdStories},
+		{"migrate", "migrate [--config F] --to DSN     copy the SQLite store into PostgreSQL", cmdMigrate},
 		{"version", "version                          print the version", cmdVersion},
 	}
 }

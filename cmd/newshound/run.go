@@ -16,7 +16,9 @@ import (
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/engine"
 	"github.com/newshound/newshound/internal/metrics"
+	"github.com/newshound/newshound/internal/replica"
 	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/postgres"
 	"github.com/newshound/newshound/watchlist"
 )
 
@@ -137,6 +139,11 @@ func newDaemon(ctx context.Context, cfg *config.Config, db store.Store, stdout i
 	fetcher := engine.NewFetcher(cfg, "newshound/"+version+" (+https://github.com/newshound/newshound)")
 	core := bot.New(bot.Deps{Store: db, Watchlist: set, Fetcher: bot.FeedFetcher{F: fetcher}, Log: log, Wake: func() { d.eng.Dispatcher().Wake() }})
 	env := &platformEnv{cfg: cfg, log: log, stdout: stdout, core: core, db: db}
+	if cfg.Store.Driver == "postgres" {
+		// Other replicas may share this store: claim work through leases.
+		env.holder = replica.NewHolder()
+		log.Info("replica of a shared store", "holder", env.holder, "store", postgres.RedactDSN(cfg.Store.DSN))
+	}
 	senders, err := openSenders(ctx, env)
 	if err != nil {
 		return nil, err
@@ -162,6 +169,7 @@ func newDaemon(ctx context.Context, cfg *config.Config, db store.Store, stdout i
 		Services: services,
 		Admins:   adminDestinations,
 		OnReload: core.SetWatchlist,
+		Holder:   env.holder,
 	})
 	if err != nil {
 		return nil, err
