@@ -31,6 +31,7 @@ type Store interface {
 	Outbox
 	Destinations
 	Subscriptions
+	WebSub
 	State
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
