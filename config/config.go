@@ -96,6 +96,10 @@ type Store struct {
 // HTTP configures the metrics and health listener.
 type HTTP struct {
 	Listen string // empty: off
+	// PublicURL is where feed hubs reach this daemon (a reverse proxy in
+	// front of Listen, usually), without a trailing slash; empty: no WebSub,
+	// feeds are only polled.
+	PublicURL string
 }
 
 // Log configures logging.

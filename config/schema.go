@@ -52,7 +52,10 @@ func (d *decoder) document(data []byte, cfg *Config) {
 		"poll":  func(n *yaml.Node) { d.poll(n, &cfg.Poll) },
 		"store": func(n *yaml.Node) { d.store(n, &cfg.Store) },
 		"http": func(n *yaml.Node) {
-			d.mapping(n, "http", map[string]func(*yaml.Node){"listen": d.setListen(&cfg.HTTP.Listen)})
+			d.mapping(n, "http", map[string]func(*yaml.Node){
+				"listen":     d.setListen(&cfg.HTTP.Listen),
+				"public_url": d.setPublicURL(&cfg.HTTP.PublicURL),
+			})
 		},
 		"log":          func(n *yaml.Node) { d.log(n, &cfg.Log) },
 		"feeds":        func(n *yaml.Node) { d.feeds(n, cfg) },
@@ -183,6 +186,27 @@ func (d *decoder) log(n *yaml.Node, l *Log) {
 		"level":  oneOf(&l.Level, "log.level", "debug", "info", "warn", "error"),
 		"format": oneOf(&l.Format, "log.format", "text", "json"),
 	})
+}
+
+// setPublicURL reads http.public_url: where hubs reach this daemon's
+// WebSub callbacks, so it must be an absolute http(s) URL without a query
+// (callback paths are appended to it).
+func (d *decoder) setPublicURL(dst *string) func(*yaml.Node) {
+	return func(n *yaml.Node) {
+		v, ok := d.str(n, "http.public_url")
+		if !ok || v == "" {
+			return
+		}
+		if err := feedURL(v); err != nil {
+			d.errorf(posOf(n), "http.public_url: %v", err)
+			return
+		}
+		if u, _ := url.Parse(v); u.RawQuery != "" || u.Fragment != "" {
+			d.errorf(posOf(n), "http.public_url: %q must not have a query or fragment", v)
+			return
+		}
+		*dst = strings.TrimSuffix(v, "/")
+	}
 }
 
 // feedURL checks a feed address: http or https with a host.

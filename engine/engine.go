@@ -20,6 +20,7 @@ import (
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/store"
 	"github.com/newshound/newshound/watchlist"
+	"github.com/newshound/newshound/websub"
 )
 
 // Store is what the engine needs of the database: the whole store contract.
@@ -96,6 +97,8 @@ type Engine struct {
 	lastCycle  atomic.Int64
 	history    history // each feed's publishing rhythm, for adaptive intervals
 	act        activity
+	ws         *websub.Subscriber // nil without http.public_url
+	locks      feedLocks          // one ingest per feed at a time (poll, push)
 }
 
 // New builds an engine; the config's watches must compile.
@@ -121,6 +124,9 @@ func New(o Options) (*Engine, error) {
 		return nil, err
 	}
 	e.rt.Store(rt)
+	if err := e.initWebSub(context.Background(), o.Config); err != nil {
+		return nil, err
+	}
 	observer := sentCounter{a: &e.act}
 	if o.Observer != nil {
 		observer.next = o.Observer

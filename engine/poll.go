@@ -108,6 +108,7 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 	for _, st := range saved {
 		states[st.URL] = st
 	}
+	e.renewWebSub(ctx, rt.cfg)
 	e.beginCycle(feedList)
 	now := e.o.Now()
 	jobs := make(chan feedSpec)
@@ -163,6 +164,7 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 	if st.Gone || (!all && st.NextPoll.After(cycleStart)) {
 		return
 	}
+	defer e.lockFeed(f.url)()
 	fetchURL := f.url
 	if st.MovedTo != "" {
 		fetchURL = st.MovedTo
@@ -193,6 +195,7 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 		st.ETag, st.LastModified = resp.ETag, resp.LastModified
 		h := e.history.get(f.url)
 		interval, _ := PollInterval(rt.cfg.Poll, f.interval, h.published, now)
+		interval = e.pushInterval(rt.cfg, f, interval)
 		e.succeeded(&st, now, interval, max(resp.MinInterval, h.ttl))
 		if err := e.st.SaveFeedState(ctx, st); err != nil {
 			e.log.Error("saving feed state failed", "feed", f.url, "err", err)
@@ -228,7 +231,9 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 	}
 	e.history.set(f.url, feed, now)
 	h := e.history.get(f.url)
-	interval, _ := PollInterval(rt.cfg.Poll, f.interval, h.published, now)
+	adaptive, _ := PollInterval(rt.cfg.Poll, f.interval, h.published, now)
+	interval := e.pushInterval(rt.cfg, f, adaptive)
+	wasActive := e.webSubActive(f.url)
 	e.succeeded(&st, now, interval, max(resp.MinInterval, feed.TTL))
 	n, err := e.ingest(ctx, rt, st, f, feed)
 	if err != nil {
@@ -236,6 +241,14 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 		e.log.Error("recording items failed", "feed", f.url, "err", err)
 		e.observe(f, "error", now.Sub(start), 0, err)
 		return
+	}
+	if e.afterParse(ctx, f, feed, n, wasActive) {
+		// Pushes stopped: back to the feed's own interval from now.
+		st.Initialized = true // ingest recorded the parse
+		e.succeeded(&st, now, adaptive, max(resp.MinInterval, feed.TTL))
+		if err := e.st.SaveFeedState(ctx, st); err != nil {
+			e.log.Error("saving feed state failed", "feed", f.url, "err", err)
+		}
 	}
 	e.observe(f, "ok", now.Sub(start), n, nil)
 }

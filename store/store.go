@@ -31,6 +31,7 @@ type Store interface {
 	Outbox
 	Destinations
 	Subscriptions
+	WebSub
 	State
 	Chats
 	Leases

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/newshound/newshound/store"
 	"github.com/newshound/newshound/store/postgres"
 	"github.com/newshound/newshound/watchlist"
+	"github.com/newshound/newshound/websub"
 )
 
 const runUsage = `usage: newshound run [--config F] [--once]
@@ -155,8 +157,18 @@ func newDaemon(ctx context.Context, cfg *config.Config, db store.Store, stdout i
 		started := time.Now()
 		maxAge := maxCycleAge(cfg)
 		services = append(services, func(ctx context.Context) error {
-			return metrics.Serve(ctx, cfg.HTTP.Listen, m.Handler(db, d.eng, started, maxAge))
+			h := m.Handler(db, d.eng, started, maxAge)
+			if ws := d.eng.WebSub(); ws != nil {
+				// The hubs' callbacks share the listener (behind http.public_url).
+				mux := http.NewServeMux()
+				mux.Handle(websub.Path, ws)
+				mux.Handle("/", h)
+				h = mux
+			}
+			return metrics.Serve(ctx, cfg.HTTP.Listen, h)
 		})
+	} else if cfg.HTTP.PublicURL != "" {
+		log.Warn("http.public_url is set but http.listen is empty: WebSub callbacks cannot be served, feeds are polled")
 	}
 	eng, err := engine.New(engine.Options{
 		Config:   cfg,

@@ -39,6 +39,8 @@ var copyTables = []copySpec{
 	{name: "chat_delivery", key: "destination", cols: []string{"destination", "digest_min", "digest_tz", "digest_next",
 		"quiet_start", "quiet_end", "quiet_tz", "quiet_silent", "quiet_from", "quiet_until"}},
 	{name: "watch_mutes", key: "destination, watch", cols: []string{"destination", "watch", "until"}},
+	{name: "websub", key: "feed", cols: []string{"feed", "hub", "topic", "id", "secret", "state", "requested",
+		"lease_until", "last_push", "failures", "error"}},
 }
 
 // copyBatch is how many rows one round trip upserts.

@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"State", stateTests},
 		{"Chats", chatTests},
 		{"Leases", leaseTests},
+		{"WebSub", webSubTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
