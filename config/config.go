@@ -40,6 +40,7 @@ type Config struct {
 	Poll       Poll
 	Store      Store
 	HTTP       HTTP
+	History    History
 	Log        Log
 	Feeds      []Feed
 	Entities   map[string][]string
@@ -84,9 +85,21 @@ type Store struct {
 	Path string // SQLite file; default "newshound.db"
 }
 
-// HTTP configures the metrics and health listener.
+// HTTP configures the listener of the web console, metrics and health.
 type HTTP struct {
 	Listen string // empty: off
+	// Auth guards the web console: a token (sent as "Authorization: Bearer
+	// TOKEN" or typed into the login form), or USER:HASH with a bcrypt hash
+	// of the user's password. Required when Listen is not loopback. It is
+	// a secret: never logged or shown.
+	Auth string
+}
+
+// History configures the stored history of stories.
+type History struct {
+	// Keep is how long stories are kept for search, backtests and the web
+	// console; default 30 days; 0 keeps none.
+	Keep time.Duration
 }
 
 // Log configures logging.
