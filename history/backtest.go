@@ -69,6 +69,9 @@ type Result struct {
 	// NewTotal counts them all.
 	New      []Match
 	NewTotal int
+	// AgainstQuery is true when New compares Query with the watch's
+	// current query, false when it compares with what the watch alerted on.
+	AgainstQuery bool
 }
 
 // ErrUnknownWatch is returned for a Request.Watch the config lacks.
@@ -122,7 +125,7 @@ func Run(ctx context.Context, h store.History, set *watchlist.Set, req Request) 
 	if until.IsZero() {
 		until = time.Now()
 	}
-	res := &Result{Query: query, Watch: req.Watch, Since: req.Since}
+	res := &Result{Query: query, Watch: req.Watch, Since: req.Since, AgainstQuery: watch != nil && query != watch.Query}
 	perDay := make(map[time.Time]int)
 	err = h.ScanHistory(ctx, req.Since, func(s model.Story) bool {
 		res.Scanned++
