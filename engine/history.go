@@ -15,11 +15,15 @@ type HistoryObserver interface {
 	History(model.HistoryStats)
 }
 
-// story is what the history keeps of it, or nil when history.keep is 0.
+// story is what the history keeps of it, or nil when history.keep is 0
+// or the item is not a new story (fresh false: the backlog a feed lists at
+// its first poll, remembered without alerts). The backlog is left out
+// because it is what the first cycle of a large install spends its time on:
+// indexing it tripled the first cycle of 10,000 feeds (BENCHMARKS.md).
 // The text is what the matcher saw besides the title: the teaser and the
 // article's main text (once each when a feed repeats one in the other).
-func story(rt *runtime, st model.FeedState, it feeds.Item) *model.Story {
-	if rt.cfg.History.Keep <= 0 {
+func story(rt *runtime, st model.FeedState, it feeds.Item, fresh bool) *model.Story {
+	if rt.cfg.History.Keep <= 0 || !fresh {
 		return nil
 	}
 	text := it.Summary
