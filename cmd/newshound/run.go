@@ -147,8 +147,12 @@ func newDaemon(ctx context.Context, cfg *config.Config, db store.Store, stdout i
 	if cfg.HTTP.Listen != "" {
 		started := time.Now()
 		maxAge := maxCycleAge(cfg)
+		console, err := newConsole(cfg, db, d, log)
+		if err != nil {
+			return nil, err
+		}
 		services = append(services, func(ctx context.Context) error {
-			return metrics.Serve(ctx, cfg.HTTP.Listen, m.Handler(db, d.eng, started, maxAge))
+			return metrics.Serve(ctx, cfg.HTTP.Listen, withConsole(m.Handler(db, d.eng, started, maxAge), console))
 		})
 	}
 	eng, err := engine.New(engine.Options{
