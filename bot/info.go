@@ -88,7 +88,7 @@ func (c *Core) cmdTest(ctx context.Context, r *call) string {
 	}
 	hits := r.m.Match(watchlist.TextDoc(arg), extra, false)
 	if len(hits) == 0 {
-		return "No watch would fire on that text (this chat's own queries included)."
+		return "No watch would fire on that text (this chat's own queries included)." + c.historyNote(ctx, r, arg)
 	}
 	var b strings.Builder
 	if len(hits) == 1 {
@@ -97,7 +97,7 @@ func (c *Core) cmdTest(ctx context.Context, r *call) string {
 		fmt.Fprintf(&b, "%d watches would fire:\n", len(hits))
 	}
 	c.writeHits(&b, r, hits, queries, "")
-	return strings.TrimRight(b.String(), "\n")
+	return strings.TrimRight(b.String(), "\n") + c.historyNote(ctx, r, arg)
 }
 
 // writeHits explains each hit: watch, terms and snippet.

@@ -40,6 +40,7 @@ type Config struct {
 	Poll       Poll
 	Store      Store
 	HTTP       HTTP
+	History    History
 	Log        Log
 	Feeds      []Feed
 	Entities   map[string][]string
@@ -93,13 +94,25 @@ type Store struct {
 	DSN string
 }
 
-// HTTP configures the metrics and health listener.
+// HTTP configures the listener of the web console, metrics and health.
 type HTTP struct {
 	Listen string // empty: off
 	// PublicURL is where feed hubs reach this daemon (a reverse proxy in
 	// front of Listen, usually), without a trailing slash; empty: no WebSub,
 	// feeds are only polled.
 	PublicURL string
+	// Auth guards the web console: a token (sent as "Authorization: Bearer
+	// TOKEN" or typed into the login form), or USER:HASH with a bcrypt hash
+	// of the user's password. Required when Listen is not loopback. It is
+	// a secret: never logged or shown.
+	Auth string
+}
+
+// History configures the stored history of stories.
+type History struct {
+	// Keep is how long stories are kept for search, backtests and the web
+	// console; default 30 days; 0 keeps none.
+	Keep time.Duration
 }
 
 // Log configures logging.

@@ -20,6 +20,7 @@ const (
 	DefaultPerHost              = 2
 	DefaultMaxBodySize          = 10 << 20
 	DefaultStorePath            = "newshound.db"
+	DefaultHistoryKeep          = 30 * 24 * time.Hour
 	DefaultLogLevel             = "info"
 	DefaultLogFormat            = "text"
 	DefaultDiscordAPI           = "https://discord.com/api/v10/"
@@ -44,6 +45,7 @@ func Default() *Config {
 			MaxBodySize: DefaultMaxBodySize,
 		},
 		Store:    Store{Driver: "sqlite", Path: DefaultStorePath},
+		History:  History{Keep: DefaultHistoryKeep},
 		Log:      Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
 		Entities: map[string][]string{},
 		Discord:  Discord{API: DefaultDiscordAPI},

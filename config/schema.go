@@ -51,11 +51,9 @@ func (d *decoder) document(data []byte, cfg *Config) {
 	d.mapping(root, "the config", map[string]func(*yaml.Node){
 		"poll":  func(n *yaml.Node) { d.poll(n, &cfg.Poll) },
 		"store": func(n *yaml.Node) { d.store(n, &cfg.Store) },
-		"http": func(n *yaml.Node) {
-			d.mapping(n, "http", map[string]func(*yaml.Node){
-				"listen":     d.setListen(&cfg.HTTP.Listen),
-				"public_url": d.setPublicURL(&cfg.HTTP.PublicURL),
-			})
+		"http":  func(n *yaml.Node) { d.http(n, &cfg.HTTP) },
+		"history": func(n *yaml.Node) {
+			d.mapping(n, "history", map[string]func(*yaml.Node){"keep": d.setLongDuration(&cfg.History.Keep, "history.keep")})
 		},
 		"log":          func(n *yaml.Node) { d.log(n, &cfg.Log) },
 		"feeds":        func(n *yaml.Node) { d.feeds(n, cfg) },
@@ -145,6 +143,50 @@ func CronParser() cron.Parser { return cronParser }
 func checkCron(spec string) error {
 	_, err := cronParser.Parse(spec)
 	return err
+}
+
+// http decodes the http section. Off loopback the web console and its
+// changes would be open to anyone who can reach the port, so a listen
+// address that is not loopback requires http.auth.
+func (d *decoder) http(n *yaml.Node, h *HTTP) {
+	var listenNode *yaml.Node
+	d.mapping(n, "http", map[string]func(*yaml.Node){
+		"listen": func(n *yaml.Node) {
+			listenNode = n
+			d.setListen(&h.Listen)(n)
+		},
+		"public_url": d.setPublicURL(&h.PublicURL),
+		"auth": func(n *yaml.Node) {
+			v, ok := d.str(n, "http.auth")
+			if !ok {
+				return
+			}
+			if err := CheckAuth(v); err != nil {
+				d.errorf(posOf(n), "http.auth: %v", err)
+				return
+			}
+			h.Auth = v
+		},
+	})
+	if listenNode != nil && h.Listen != "" && h.Auth == "" && !IsLoopback(h.Listen) {
+		d.errorf(posOf(listenNode), "http.listen %q is not a loopback address: set http.auth (a token, or USER:BCRYPT_HASH) so the web console is not open to everyone", h.Listen)
+	}
+}
+
+// setLongDuration decodes a duration that may count days ("30d"); zero is allowed (off).
+func (d *decoder) setLongDuration(dst *time.Duration, what string) func(*yaml.Node) {
+	return func(n *yaml.Node) {
+		v, ok := d.scalar(n, what)
+		if !ok {
+			return
+		}
+		t, err := model.ParseLongDuration(v)
+		if err != nil {
+			d.errorf(posOf(n), "%s: %v", what, err)
+			return
+		}
+		*dst = t
+	}
 }
 
 func (d *decoder) setListen(dst *string) func(*yaml.Node) {

@@ -335,7 +335,7 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 // maintain prunes old state: items that left their feed 90 days ago,
-// delivered alerts after 30 days.
+// delivered alerts after 30 days, stories after history.keep.
 func (e *Engine) maintain(ctx context.Context) {
 	if n, err := e.st.PruneItems(ctx, 90*24*time.Hour); err != nil {
 		e.log.Error("pruning items failed", "err", err)
@@ -345,4 +345,5 @@ func (e *Engine) maintain(ctx context.Context) {
 	if err := e.st.PruneSent(ctx, 30*24*time.Hour); err != nil {
 		e.log.Error("pruning sent alerts failed", "err", err)
 	}
+	e.pruneHistory(ctx)
 }

@@ -293,7 +293,7 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 	st.Initialized = true
 	items := make([]model.NewItem, 0, len(fresh))
 	for _, it := range fresh {
-		ni := model.NewItem{Key: it.Key, LinkKey: it.LinkKey(), TitleKey: it.TitleKey(), Published: it.Published}
+		ni := model.NewItem{Key: it.Key, LinkKey: it.LinkKey(), TitleKey: it.TitleKey(), Published: it.Published, Story: story(rt, st, it, alerting[it.Key])}
 		if alerting[it.Key] {
 			ni.Alerts = rt.list.Alerts(watchlist.ItemDoc(it, st.Name, f.tags),
 				model.Alert{Title: it.Title, Link: it.Link, Feed: st.Name, Published: it.Published})

@@ -36,6 +36,9 @@ type NewItem struct {
 	Published time.Time
 	// Alerts to queue, one per destination; empty to remember the item only.
 	Alerts []Alert
+	// Story is what the history keeps of the item, recorded with it in the
+	// same transaction; nil keeps nothing (history off).
+	Story *Story
 }
 
 // IngestResult says what an ingest did.

@@ -35,6 +35,7 @@ type Store interface {
 	State
 	Chats
 	Leases
+	History
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store; pending writes finish first.

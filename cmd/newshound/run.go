@@ -156,8 +156,12 @@ func newDaemon(ctx context.Context, cfg *config.Config, db store.Store, stdout i
 	if cfg.HTTP.Listen != "" {
 		started := time.Now()
 		maxAge := maxCycleAge(cfg)
+		console, err := newConsole(cfg, db, d, log)
+		if err != nil {
+			return nil, err
+		}
 		services = append(services, func(ctx context.Context) error {
-			h := m.Handler(db, d.eng, started, maxAge)
+			h := withConsole(m.Handler(db, d.eng, started, maxAge), console)
 			if ws := d.eng.WebSub(); ws != nil {
 				// The hubs' callbacks share the listener (behind http.public_url).
 				mux := http.NewServeMux()

@@ -37,6 +37,7 @@ type Metrics struct {
 	rateLimits *prometheus.CounterVec
 	delivery   *prometheus.HistogramVec
 	lastCycle  prometheus.Gauge
+	history    *historyGauges
 }
 
 // New returns metrics that read queue depth and feed health from src at
@@ -76,6 +77,7 @@ func New(src Source) *Metrics {
 	}
 	m.reg.MustRegister(m.polls, m.fetch, m.newItems, m.matches, m.queued, m.alerts, m.rateLimits, m.delivery, m.lastCycle,
 		&stateCollector{src: src}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.history = newHistoryGauges(m.reg)
 	return m
 }
 

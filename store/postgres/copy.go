@@ -39,6 +39,9 @@ var copyTables = []copySpec{
 	{name: "chat_delivery", key: "destination", cols: []string{"destination", "digest_min", "digest_tz", "digest_next",
 		"quiet_start", "quiet_end", "quiet_tz", "quiet_silent", "quiet_from", "quiet_until"}},
 	{name: "watch_mutes", key: "destination, watch", cols: []string{"destination", "watch", "until"}},
+	{name: "history", key: "id", cols: []string{"id", "feed_url", "feed", "title", "link", "published", "seen",
+		"body", "categories", "watches", "snippet", "sent"}},
+	{name: "history_watches", key: "watch, seen, story", cols: []string{"watch", "seen", "story"}},
 	{name: "websub", key: "feed", cols: []string{"feed", "hub", "topic", "id", "secret", "state", "requested",
 		"lease_until", "last_push", "failures", "error"}},
 }
@@ -61,9 +64,14 @@ func (db *DB) CopyFrom(ctx context.Context, src *sql.Tx) ([]CopyTable, error) {
 		}
 		out = append(out, CopyTable{Name: t.name, Rows: n})
 	}
-	// New alerts must not reuse the ids just copied.
-	if _, err := db.pool.Exec(ctx, `SELECT setval(pg_get_serial_sequence('outbox', 'id'), GREATEST((SELECT max(id) FROM outbox), 1))`); err != nil {
-		return out, db.wrap(fmt.Errorf("store: copy outbox: move its id sequence: %w", err))
+	if err := db.refoldHistory(ctx); err != nil {
+		return out, db.wrap(fmt.Errorf("store: copy history: index its text: %w", err))
+	}
+	// New rows must not reuse the ids just copied.
+	for _, t := range []string{"outbox", "history"} {
+		if _, err := db.pool.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), GREATEST((SELECT max(id) FROM `+t+`), 1))`); err != nil {
+			return out, db.wrap(fmt.Errorf("store: copy %s: move its id sequence: %w", t, err))
+		}
 	}
 	return out, nil
 }

@@ -149,21 +149,30 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 			}
 			res.New++
 			batchLinks[link], batchTitles[title] = true, true
+			var sent []model.Destination
 			if dup {
 				res.Duplicates++
-				continue
 			}
 			for _, a := range it.Alerts {
+				if dup {
+					break
+				}
 				ok, err := queueAlert(ctx, tx, f.URL+storySep+it.Key, a, it.Published, now)
 				if err != nil {
 					return err
 				}
 				if ok {
+					sent = append(sent, a.Destination)
 					res.Queued++
 					if res.QueuedByPlatform == nil {
 						res.QueuedByPlatform = make(map[string]int)
 					}
 					res.QueuedByPlatform[a.Destination.Kind()]++
+				}
+			}
+			if it.Story != nil {
+				if err := recordStory(ctx, tx, f, it, sent, now); err != nil {
+					return err
 				}
 			}
 		}

@@ -69,6 +69,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 		windowStart := now.Add(-store.TitleWindow).UnixMilli()
 		insert := tx.StmtContext(ctx, db.stmts.insertItem)
 		queue := tx.StmtContext(ctx, db.stmts.queueAlert)
+		hist := historyStmts{tx.StmtContext(ctx, db.stmts.insertStory), tx.StmtContext(ctx, db.stmts.insertStoryWatch)}
 		// Keys recorded earlier in this batch.
 		batchLinks, batchTitles := make(map[int64]bool), make(map[int64]bool)
 		for _, it := range items {
@@ -108,21 +109,30 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 			}
 			res.New++
 			batchLinks[link], batchTitles[title] = true, true
+			var sent []model.Destination
 			if dup {
 				res.Duplicates++
-				continue
 			}
 			for _, a := range it.Alerts {
+				if dup {
+					break
+				}
 				ok, err := queueAlert(ctx, queue, f.URL+"\x00"+it.Key, a, it.Published, now)
 				if err != nil {
 					return err
 				}
 				if ok {
+					sent = append(sent, a.Destination)
 					res.Queued++
 					if res.QueuedByPlatform == nil {
 						res.QueuedByPlatform = make(map[string]int)
 					}
 					res.QueuedByPlatform[a.Destination.Kind()]++
+				}
+			}
+			if it.Story != nil {
+				if err := hist.record(ctx, f, it, sent, now); err != nil {
+					return err
 				}
 			}
 		}

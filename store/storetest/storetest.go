@@ -69,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Chats", chatTests},
 		{"Leases", leaseTests},
 		{"WebSub", webSubTests},
+		{"History", historyTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
