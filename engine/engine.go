@@ -16,6 +16,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds/article"
 	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/store"
@@ -53,6 +54,12 @@ type Options struct {
 	Observer Observer
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Articles fetches article pages for poll.fulltext; default the
+	// Fetcher when it can (*feeds.Fetcher), so that per-host limits are
+	// shared with the feeds. Nil with a Fetcher that cannot: no full text.
+	Articles article.Fetcher
+	// TextWorkers bounds the article pages fetched at once; default 8.
+	TextWorkers int
 }
 
 // Observer is told what the engine does, for metrics. Methods must not block.
@@ -87,6 +94,7 @@ type Engine struct {
 	lastCycle  atomic.Int64
 	history    history // each feed's publishing rhythm, for adaptive intervals
 	act        activity
+	texts      texts // the full-text enrichment step (fulltext.go)
 }
 
 // New builds an engine; the config's watches must compile.
@@ -104,6 +112,7 @@ func New(o Options) (*Engine, error) {
 	if e.fetch == nil {
 		e.fetch = NewFetcher(o.Config, "")
 	}
+	e.texts.init(o, e.fetch)
 	rt, err := e.compile(context.Background(), o.Config)
 	if err != nil {
 		return nil, err
@@ -213,6 +222,9 @@ func (e *Engine) RunOnce(ctx context.Context) error {
 	if err := e.PollCycle(ctx, true); err != nil {
 		return err
 	}
+	if err := e.EnrichPending(ctx); err != nil {
+		return err
+	}
 	return e.dispatcher.Drain(ctx)
 }
 
@@ -245,6 +257,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		}()
 	}
 	goRun("dispatcher", e.dispatcher.Run)
+	goRun("full text", e.runTexts)
 	for _, svc := range e.o.Services {
 		goRun("", svc) // a service's errors name it ("http.listen ...: ...")
 	}

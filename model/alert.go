@@ -24,6 +24,7 @@ type Alert struct {
 	// the article, and renderers say "in the article" so that a reader who
 	// sees only a teaser knows where to look.
 	FromArticle bool `json:",omitempty"`
+	// Watches are the watches that fired, with their terms.
 	Watches     []WatchMatch
 }
 

@@ -2,6 +2,10 @@ package model
 
 import "time"
 
+// ArticleLabel is how renderers introduce a snippet taken from the article
+// page (Alert.FromArticle), so that every platform says it the same way.
+const ArticleLabel = "In the article:"
+
 // PendingText is a new story waiting for its article's text: what the
 // enrichment step needs, after a restart too, to fetch the page and match
 // the story as it would have been matched at ingest.

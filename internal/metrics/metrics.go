@@ -37,6 +37,7 @@ type Metrics struct {
 	rateLimits *prometheus.CounterVec
 	delivery   *prometheus.HistogramVec
 	lastCycle  prometheus.Gauge
+	art        *articleMetrics
 }
 
 // New returns metrics that read queue depth and feed health from src at
@@ -74,6 +75,7 @@ func New(src Source) *Metrics {
 			Name: "newshound_last_poll_cycle_timestamp_seconds", Help: "When the last poll cycle ended.",
 		}),
 	}
+	m.art = newArticleMetrics(m.reg)
 	m.reg.MustRegister(m.polls, m.fetch, m.newItems, m.matches, m.queued, m.alerts, m.rateLimits, m.delivery, m.lastCycle,
 		&stateCollector{src: src}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
