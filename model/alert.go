@@ -25,7 +25,7 @@ type Alert struct {
 	// sees only a teaser knows where to look.
 	FromArticle bool `json:",omitempty"`
 	// Watches are the watches that fired, with their terms.
-	Watches     []WatchMatch
+	Watches []WatchMatch
 }
 
 // WatchMatch is one watch that fired, and the terms that made it fire as
