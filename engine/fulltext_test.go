@@ -92,7 +92,7 @@ func (s *teaserSite) serve(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, b.String())
 }
 
-func htmlFile(t *testing.T, name string) http.HandlerFunc {
+func htmlFile(t testing.TB, name string) http.HandlerFunc {
 	body, err := os.ReadFile(filepath.Join("..", "feeds", "article", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
