@@ -124,6 +124,10 @@ func newHarness(t *testing.T, o opts) *harness {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/article" {
+			http.ServeFile(w, r, filepath.Join("..", "feeds", "article", "testdata", "therecord.html"))
+			return
+		}
 		if r.URL.Path == "/html" {
 			w.Header().Set("Content-Type", "text/html")
 			fmt.Fprint(w, "<html><body>not a feed</body></html>")

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -142,6 +143,11 @@ func (c *Core) testURL(ctx context.Context, r *call, raw string, extra []matcher
 		name, tags, trusted = f.Name, f.Tags, true
 	}
 	feed, err := c.fetch(ctx, r, raw, trusted)
+	if errors.Is(err, feeds.ErrNotAFeed) {
+		if msg, ok := c.testArticle(ctx, r, raw, trusted, extra, queries); ok {
+			return msg
+		}
+	}
 	if err != nil {
 		return "Could not read that URL as a feed: " + scrubSecrets(err.Error())
 	}

@@ -79,8 +79,15 @@ type Poll struct {
 	Concurrency int           // feeds fetched at once; default 16
 	PerHost     int           // requests to one host at once; default 2
 	Backfill    int           // first poll of a new feed: alert on its newest N items; default 0
-	MaxBodySize int64         // bytes; default 10 MiB
-	UserAgent   string        // empty (the default): the fetcher sends "newshound/VERSION (+https://github.com/newshound/newshound)"
+	// Fulltext says when a new story's article page is fetched and its
+	// main text matched too: FulltextAuto (default) for teaser-only items
+	// (feeds.IsTeaser), FulltextAlways, FulltextNever. Feed.Fulltext overrides.
+	Fulltext string
+	// FulltextTimeout bounds the wait for an article; past it the story is
+	// matched on what the feed gave. Default 15s.
+	FulltextTimeout time.Duration
+	MaxBodySize     int64  // bytes; default 10 MiB
+	UserAgent       string // empty (the default): the fetcher sends "newshound/VERSION (+https://github.com/newshound/newshound)"
 }
 
 // Store configures the database.
@@ -127,8 +134,16 @@ type Feed struct {
 	Name     string // default: the feed's own title, else the URL host
 	Tags     []string
 	Interval time.Duration // 0: Poll.Interval
+	Fulltext string        // "" : Poll.Fulltext; else auto, always or never
 	Pos      Pos
 }
+
+// poll.fulltext and feeds[].fulltext values.
+const (
+	FulltextAuto   = "auto"
+	FulltextAlways = "always"
+	FulltextNever  = "never"
+)
 
 // Watch is a named query.
 type Watch struct {

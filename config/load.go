@@ -18,6 +18,7 @@ const (
 	DefaultTimeout              = 20 * time.Second
 	DefaultConcurrency          = 16
 	DefaultPerHost              = 2
+	DefaultFulltextTimeout      = 15 * time.Second
 	DefaultMaxBodySize          = 10 << 20
 	DefaultStorePath            = "newshound.db"
 	DefaultHistoryKeep          = 30 * 24 * time.Hour
@@ -43,6 +44,9 @@ func Default() *Config {
 			Concurrency: DefaultConcurrency,
 			PerHost:     DefaultPerHost,
 			MaxBodySize: DefaultMaxBodySize,
+
+			Fulltext:        FulltextAuto,
+			FulltextTimeout: DefaultFulltextTimeout,
 		},
 		Store:    Store{Driver: "sqlite", Path: DefaultStorePath},
 		History:  History{Keep: DefaultHistoryKeep},

@@ -110,11 +110,13 @@ func (d *decoder) poll(n *yaml.Node, p *Poll) {
 				}
 			}
 		},
-		"interval":    d.warnSubSecond(&p.Interval, "poll.interval", false),
-		"timeout":     d.setDuration(&p.Timeout, "poll.timeout", false),
-		"concurrency": d.setInt(&p.Concurrency, "poll.concurrency", 1),
-		"per_host":    d.setInt(&p.PerHost, "poll.per_host", 1),
-		"backfill":    d.setInt(&p.Backfill, "poll.backfill", 0),
+		"interval":         d.warnSubSecond(&p.Interval, "poll.interval", false),
+		"timeout":          d.setDuration(&p.Timeout, "poll.timeout", false),
+		"concurrency":      d.setInt(&p.Concurrency, "poll.concurrency", 1),
+		"per_host":         d.setInt(&p.PerHost, "poll.per_host", 1),
+		"backfill":         d.setInt(&p.Backfill, "poll.backfill", 0),
+		"fulltext":         d.fulltext(&p.Fulltext, "poll.fulltext"),
+		"fulltext_timeout": d.setDuration(&p.FulltextTimeout, "poll.fulltext_timeout", false),
 		"max_body_size": func(n *yaml.Node) {
 			if s, ok := d.size(n, "poll.max_body_size"); ok {
 				p.MaxBodySize = s
@@ -286,6 +288,7 @@ func (d *decoder) feeds(n *yaml.Node, cfg *Config) {
 			"name":     d.setString(&f.Name, "feed name"),
 			"tags":     func(n *yaml.Node) { f.Tags = d.tags(n, "feed tags") },
 			"interval": d.warnSubSecond(&f.Interval, "feed interval", true),
+			"fulltext": d.fulltext(&f.Fulltext, "feed fulltext"),
 		})
 		if e.Kind != yaml.MappingNode {
 			return
@@ -657,5 +660,21 @@ func (d *decoder) store(n *yaml.Node, s *Store) {
 			at = dsnNode
 		}
 		d.errorf(posOf(at), "store.driver postgres needs store.dsn (e.g. ${DATABASE_URL}), and it is empty")
+	}
+}
+
+// fulltext sets dst to one of auto, always, never.
+func (d *decoder) fulltext(dst *string, what string) func(*yaml.Node) {
+	return func(n *yaml.Node) {
+		v, ok := d.str(n, what)
+		if !ok {
+			return
+		}
+		switch v {
+		case FulltextAuto, FulltextAlways, FulltextNever:
+			*dst = v
+		default:
+			d.errorf(posOf(n), "%s: %q is not auto, always or never", what, v)
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds/article"
 	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/store"
@@ -62,6 +63,12 @@ type Options struct {
 	Holder string
 	// Lease is how long a replica's claims last without renewal; default DefaultLease.
 	Lease time.Duration
+	// Articles fetches article pages for poll.fulltext; default the
+	// Fetcher when it can (*feeds.Fetcher), so that per-host limits are
+	// shared with the feeds. Nil with a Fetcher that cannot: no full text.
+	Articles article.Fetcher
+	// TextWorkers bounds the article pages fetched at once; default 8.
+	TextWorkers int
 }
 
 // Observer is told what the engine does, for metrics. Methods must not block.
@@ -99,6 +106,7 @@ type Engine struct {
 	act        activity
 	ws         *websub.Subscriber // nil without http.public_url
 	locks      feedLocks          // one ingest per feed at a time (poll, push)
+	texts      texts              // the full-text enrichment step (fulltext.go)
 }
 
 // New builds an engine; the config's watches must compile.
@@ -116,6 +124,7 @@ func New(o Options) (*Engine, error) {
 	if e.fetch == nil {
 		e.fetch = NewFetcher(o.Config, "")
 	}
+	e.texts.init(o, e.fetch)
 	rt, err := e.compile(context.Background(), o.Config)
 	if err != nil {
 		return nil, err
@@ -239,6 +248,10 @@ func (e *Engine) RunOnce(ctx context.Context) error {
 	if err := e.PollCycle(ctx, true); err != nil {
 		return err
 	}
+	// Full text first: the stories it completes may be held for a digest.
+	if err := e.EnrichPending(ctx); err != nil {
+		return err
+	}
 	if _, err := e.digester.Tick(ctx); err != nil {
 		return err
 	}
@@ -275,6 +288,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	goRun("dispatcher", e.dispatcher.Run)
 	goRun("digests", e.digester.Run)
+	goRun("full text", e.runTexts)
 	for _, svc := range e.o.Services {
 		goRun("", svc) // a service's errors name it ("http.listen ...: ...")
 	}

@@ -45,6 +45,7 @@ type feedSpec struct {
 	tags     []string
 	interval time.Duration // feeds[].interval; 0: adaptive (see PollInterval)
 	trusted  bool          // config feeds may point anywhere; chat feeds pass the SSRF guard
+	fulltext string        // feeds[].fulltext; "": poll.fulltext
 }
 
 // feedList returns every feed to poll: the config's, then the chat-added
@@ -53,7 +54,7 @@ func (e *Engine) feedList(ctx context.Context, cfg *config.Config) ([]feedSpec, 
 	var out []feedSpec
 	seen := make(map[string]bool)
 	for _, f := range cfg.Feeds {
-		out = append(out, feedSpec{url: f.URL, name: f.Name, tags: f.Tags, interval: f.Interval, trusted: true})
+		out = append(out, feedSpec{url: f.URL, name: f.Name, tags: f.Tags, interval: f.Interval, trusted: true, fulltext: f.Fulltext})
 		seen[model.FeedKey(f.URL)] = true
 	}
 	chat, err := e.st.ChatFeeds(ctx)
@@ -294,7 +295,10 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 	items := make([]model.NewItem, 0, len(fresh))
 	for _, it := range fresh {
 		ni := model.NewItem{Key: it.Key, LinkKey: it.LinkKey(), TitleKey: it.TitleKey(), Published: it.Published, Story: story(rt, st, it, alerting[it.Key])}
-		if alerting[it.Key] {
+		if alerting[it.Key] && e.wantsText(rt.cfg, f, it) {
+			// Matched once its article is read (fulltext.go), beside polling.
+			ni.Fulltext = e.pendingText(st, f, it)
+		} else if alerting[it.Key] {
 			ni.Alerts = rt.list.Alerts(watchlist.ItemDoc(it, st.Name, f.tags),
 				model.Alert{Title: it.Title, Link: it.Link, Feed: st.Name, Published: it.Published})
 			if e.o.Observer != nil {
@@ -310,6 +314,9 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 		return 0, err
 	}
 	e.act.addQueued(res.Queued)
+	if res.Pending > 0 {
+		e.texts.wake()
+	}
 	if firstPoll {
 		alerts := "no alerts"
 		if res.Queued > 0 {

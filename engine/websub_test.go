@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/engine"
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/store/sqlite"
@@ -69,6 +70,7 @@ func TestWebSubPushIngestedLikeAPoll(t *testing.T) {
 	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { eng.WebSub().ServeHTTP(w, r) }))
 	defer cb.Close()
 	cfg := testConfig(t, h.feed.URL+"/feed", filepath.Join(t.TempDir(), "ws.db"), 0)
+	cfg.Poll.Fulltext = config.FulltextNever // a push is checked against a poll, not against an article
 	cfg.HTTP.PublicURL = cb.URL
 	db, err := sqlite.Open(ctx, cfg.Store.Path)
 	if err != nil {

@@ -19,6 +19,12 @@ type Alert struct {
 	Published time.Time // zero if unknown
 	// Snippet is plain text with hits marked « and » (see Segments).
 	Snippet string
+	// FromArticle says the story matched on its article page's text, not
+	// only on what the feed gave (poll.fulltext): the snippet comes from
+	// the article, and renderers say "in the article" so that a reader who
+	// sees only a teaser knows where to look.
+	FromArticle bool `json:",omitempty"`
+	// Watches are the watches that fired, with their terms.
 	Watches []WatchMatch
 
 	// Digest, when not empty, makes this alert a digest: many held

@@ -39,6 +39,12 @@ type NewItem struct {
 	// Story is what the history keeps of the item, recorded with it in the
 	// same transaction; nil keeps nothing (history off).
 	Story *Story
+	// Fulltext, when set, holds the story for its article's text
+	// (poll.fulltext): the item is recorded with its dedup keys as usual,
+	// and, unless it is a duplicate, marked pending instead of alerting;
+	// store.Fulltext.CompleteText queues its alerts later. Alerts is
+	// ignored then.
+	Fulltext *PendingText
 }
 
 // IngestResult says what an ingest did.
@@ -46,6 +52,7 @@ type IngestResult struct {
 	New        int // items recorded for the first time
 	Duplicates int // of those, stories that would have alerted but were already known under another key
 	Queued     int // alert rows queued
+	Pending    int // of the new items, those held for their article's text
 	// QueuedByPlatform splits Queued by destination kind ("telegram", "discord", ...).
 	QueuedByPlatform map[string]int
 }

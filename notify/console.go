@@ -59,6 +59,9 @@ func FormatText(a model.Alert) string {
 	}
 	if a.Snippet != "" {
 		b.WriteString("\n  ")
+		if a.FromArticle {
+			b.WriteString(model.ArticleLabel + " ")
+		}
 		b.WriteString(oneLine(a.Snippet))
 	}
 	return b.String()

@@ -36,6 +36,7 @@ type Store interface {
 	Chats
 	Leases
 	History
+	Fulltext
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store; pending writes finish first.

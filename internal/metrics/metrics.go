@@ -38,6 +38,7 @@ type Metrics struct {
 	delivery   *prometheus.HistogramVec
 	lastCycle  prometheus.Gauge
 	history    *historyGauges
+	art        *articleMetrics
 }
 
 // New returns metrics that read queue depth and feed health from src at
@@ -75,6 +76,7 @@ func New(src Source) *Metrics {
 			Name: "newshound_last_poll_cycle_timestamp_seconds", Help: "When the last poll cycle ended.",
 		}),
 	}
+	m.art = newArticleMetrics(m.reg)
 	m.reg.MustRegister(m.polls, m.fetch, m.newItems, m.matches, m.queued, m.alerts, m.rateLimits, m.delivery, m.lastCycle,
 		&stateCollector{src: src}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.history = newHistoryGauges(m.reg)

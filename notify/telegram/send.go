@@ -202,6 +202,9 @@ func plainAlert(a model.Alert) string {
 		sb.WriteString(" · " + a.Published.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	if s := strings.TrimSpace(cleanText(a.Snippet)); s != "" {
+		if a.FromArticle {
+			s = model.ArticleLabel + " " + s
+		}
 		sb.WriteString("\n\n" + s)
 	}
 	for _, w := range a.Watches {

@@ -42,6 +42,7 @@ var copyTables = []copySpec{
 	{name: "history", key: "id", cols: []string{"id", "feed_url", "feed", "title", "link", "published", "seen",
 		"body", "categories", "watches", "snippet", "sent"}},
 	{name: "history_watches", key: "watch, seen, story", cols: []string{"watch", "seen", "story"}},
+	{name: "pending_text", key: "id", cols: []string{"id", "story", "feed", "item", "title", "published", "payload", "created_at"}},
 	{name: "websub", key: "feed", cols: []string{"feed", "hub", "topic", "id", "secret", "state", "requested",
 		"lease_until", "last_push", "failures", "error"}},
 }
@@ -68,7 +69,7 @@ func (db *DB) CopyFrom(ctx context.Context, src *sql.Tx) ([]CopyTable, error) {
 		return out, db.wrap(fmt.Errorf("store: copy history: index its text: %w", err))
 	}
 	// New rows must not reuse the ids just copied.
-	for _, t := range []string{"outbox", "history"} {
+	for _, t := range []string{"outbox", "history", "pending_text"} {
 		if _, err := db.pool.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), GREATEST((SELECT max(id) FROM `+t+`), 1))`); err != nil {
 			return out, db.wrap(fmt.Errorf("store: copy %s: move its id sequence: %w", t, err))
 		}
@@ -132,7 +133,7 @@ func (db *DB) copyTable(ctx context.Context, src *sql.Tx, t copySpec) (int64, er
 			case t.bools[c]:
 				v, _ := vals[i].(int64)
 				vals[i] = v != 0
-			case t.name == "outbox" && c == "story":
+			case (t.name == "outbox" || t.name == "pending_text") && c == "story":
 				s, _ := vals[i].(string)
 				vals[i] = strings.ReplaceAll(s, "\x00", storySep)
 			}

@@ -102,7 +102,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 		}
 		var locks []int64
 		for _, it := range items {
-			if !old[keyHash(it.Key)] && len(it.Alerts) > 0 {
+			if !old[keyHash(it.Key)] && (len(it.Alerts) > 0 || it.Fulltext != nil) {
 				for _, h := range []int64{keyHash(it.LinkKey), keyHash(it.TitleKey)} {
 					if h != 0 {
 						locks = append(locks, h)
@@ -124,16 +124,20 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 				continue
 			}
 			link, title := keyHash(it.LinkKey), keyHash(it.TitleKey)
-			if len(it.Alerts) == 0 {
+			// A story held for its article's text may alert later: its
+			// duplicate checks run now, while its title is indexed only
+			// once it alerts (CompleteText).
+			pending, lookupTitle := it.Fulltext != nil, title
+			if len(it.Alerts) == 0 || pending {
 				title = 0 // title dedup is about stories already alerted
 			}
 			dup := false
-			if len(it.Alerts) > 0 {
+			if len(it.Alerts) > 0 || pending {
 				if dup, err = exists(ctx, tx, link, batchLinks, `SELECT 1 FROM items WHERE link = $1 AND link <> 0 LIMIT 1`, link); err != nil {
 					return err
 				}
 				if !dup {
-					if dup, err = exists(ctx, tx, title, batchTitles, `SELECT 1 FROM items WHERE title = $1 AND title <> 0 AND first_seen >= $2 LIMIT 1`, title, windowStart); err != nil {
+					if dup, err = exists(ctx, tx, lookupTitle, batchTitles, `SELECT 1 FROM items WHERE title = $1 AND title <> 0 AND first_seen >= $2 LIMIT 1`, lookupTitle, windowStart); err != nil {
 						return err
 					}
 				}
@@ -152,6 +156,13 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 			var sent []model.Destination
 			if dup {
 				res.Duplicates++
+			}
+			if pending && !dup {
+				if err := markPending(ctx, tx, f, it, lookupTitle, now); err != nil {
+					return err
+				}
+				res.Pending++
+				continue
 			}
 			for _, a := range it.Alerts {
 				if dup {

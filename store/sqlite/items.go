@@ -79,7 +79,11 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 				return fmt.Errorf("item %q has no key", it.LinkKey)
 			}
 			link, title := keyHash(it.LinkKey), keyHash(it.TitleKey)
-			if len(it.Alerts) == 0 {
+			// A story held for its article's text may alert later: its
+			// duplicate checks run now, while its title is indexed only
+			// once it alerts (CompleteText).
+			pending, lookupTitle := it.Fulltext != nil, title
+			if len(it.Alerts) == 0 || pending {
 				// Title dedup is about stories already alerted: a silent
 				// item's title is not indexed (the link is, so that a feed
 				// that renumbers its GUIDs never floods anyone).
@@ -89,13 +93,13 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 			// duplicate (most match nothing, and a first poll alerts on
 			// none): the lookups run before its own row exists.
 			dup := false
-			if len(it.Alerts) > 0 {
+			if len(it.Alerts) > 0 || pending {
 				var err error
 				if dup, err = known(ctx, link, batchLinks, linkKnown, link); err != nil {
 					return err
 				}
 				if !dup {
-					if dup, err = known(ctx, title, batchTitles, titleKnown, title, windowStart); err != nil {
+					if dup, err = known(ctx, lookupTitle, batchTitles, titleKnown, lookupTitle, windowStart); err != nil {
 						return err
 					}
 				}
@@ -112,6 +116,15 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 			var sent []model.Destination
 			if dup {
 				res.Duplicates++
+			}
+			if pending && !dup {
+				// The history keeps it when it completes (CompleteText),
+				// with the watches and destinations it then has.
+				if err := db.markPending(ctx, tx, f, it, lookupTitle, now); err != nil {
+					return err
+				}
+				res.Pending++
+				continue
 			}
 			for _, a := range it.Alerts {
 				if dup {

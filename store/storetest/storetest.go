@@ -70,6 +70,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Leases", leaseTests},
 		{"WebSub", webSubTests},
 		{"History", historyTests},
+		{"Fulltext", fulltextTests},
+		{"FulltextHistory", fulltextHistoryTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
