@@ -45,6 +45,11 @@ type IngestResult struct {
 	Queued     int // alert rows queued
 	// QueuedByPlatform splits Queued by destination kind ("telegram", "discord", ...).
 	QueuedByPlatform map[string]int
+	// QueuedByWatch counts, by watch name (Alert.Watches[].Name), the new
+	// items that queued at least one alert naming that watch: what alerted,
+	// once per story however many destinations it reached, and never a
+	// duplicate that was remembered without alerts (the match metric).
+	QueuedByWatch map[string]int
 }
 
 // Outbox row states.

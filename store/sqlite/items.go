@@ -112,6 +112,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 				res.Duplicates++
 				continue
 			}
+			var queued []model.Alert
 			for _, a := range it.Alerts {
 				ok, err := queueAlert(ctx, queue, f.URL+"\x00"+it.Key, a, it.Published, now)
 				if err != nil {
@@ -123,8 +124,10 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 						res.QueuedByPlatform = make(map[string]int)
 					}
 					res.QueuedByPlatform[a.Destination.Kind()]++
+					queued = append(queued, a)
 				}
 			}
+			countWatches(&res, queued)
 		}
 		return nil
 	})
