@@ -1,4 +1,4 @@
-# Build: docker build -t newshound .
+# Build: docker build --build-arg VERSION=$(git describe --tags --always --dirty) -t newshound .
 # Run:   docker run -v newshound-data:/data -e TELEGRAM_BOT_TOKEN=... newshound
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
