@@ -1,4 +1,4 @@
-# Build: docker build -t newshound .
+# Build: docker build --build-arg VERSION=$(git describe --tags --always --dirty) -t newshound .
 # Run:   docker run -v newshound-data:/data -e NEWSHOUND_WEB_TOKEN=$(openssl rand -hex 16) \
 #          -e TELEGRAM_BOT_TOKEN=... newshound
 # The console listens on every interface of the container, so http.auth

@@ -77,7 +77,8 @@ type Observer interface {
 	// Polled is called after each feed poll with its outcome ("ok",
 	// "not_modified", "unchanged", "error", "gone") and the new items.
 	Polled(feed, outcome string, latency time.Duration, newItems int)
-	// Matched is called once per watch that fired on a new story.
+	// Matched is called once per watch and new story that queued an alert
+	// naming it (after dedup: a duplicate story does not count).
 	Matched(watch string)
 	// Queued is called with the alerts queued for a platform.
 	Queued(platform string, n int)

@@ -243,11 +243,6 @@ func (e *Engine) enrich(ctx context.Context, p model.PendingText) {
 		e.log.Debug("article read", "feed", p.FeedName, "runes", utf8.RuneCountInString(text), "took", took.Round(time.Millisecond))
 	}
 	alerts := textAlerts(rt.list, p, text)
-	if e.o.Observer != nil {
-		for _, w := range watchesOf(alerts) {
-			e.o.Observer.Matched(w)
-		}
-	}
 	res, err := e.st.CompleteText(ctx, p.ID, alerts)
 	if err != nil {
 		// The mark stays: the next round (or start) tries again.
@@ -258,6 +253,11 @@ func (e *Engine) enrich(ctx context.Context, p model.PendingText) {
 	if e.o.Observer != nil {
 		for platform, n := range res.QueuedByPlatform {
 			e.o.Observer.Queued(platform, n)
+		}
+		for w, n := range res.QueuedByWatch {
+			for range n {
+				e.o.Observer.Matched(w)
+			}
 		}
 	}
 	if res.Queued > 0 {
@@ -336,11 +336,20 @@ func textAlerts(list *watchlist.List, p model.PendingText, text string) []model.
 	}
 	out := list.Alerts(full, base)
 	for i, a := range out {
-		if t, ok := byDest[a.Destination]; ok && slices.Equal(watchesOf([]model.Alert{t}), watchesOf([]model.Alert{a})) {
+		if t, ok := byDest[a.Destination]; ok && slices.Equal(watchNames(t), watchNames(a)) {
 			out[i] = t
 			continue
 		}
 		out[i].FromArticle = true
+	}
+	return out
+}
+
+// watchNames lists the watches of one alert, in order.
+func watchNames(a model.Alert) []string {
+	out := make([]string, len(a.Watches))
+	for i, w := range a.Watches {
+		out[i] = w.Name
 	}
 	return out
 }

@@ -301,11 +301,6 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 		} else if alerting[it.Key] {
 			ni.Alerts = rt.list.Alerts(watchlist.ItemDoc(it, st.Name, f.tags),
 				model.Alert{Title: it.Title, Link: it.Link, Feed: st.Name, Published: it.Published})
-			if e.o.Observer != nil {
-				for _, w := range watchesOf(ni.Alerts) {
-					e.o.Observer.Matched(w)
-				}
-			}
 		}
 		items = append(items, ni)
 	}
@@ -328,25 +323,20 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 		for platform, n := range res.QueuedByPlatform {
 			e.o.Observer.Queued(platform, n)
 		}
+		// Matches are counted from what the store queued, not from what
+		// matched: a duplicate of a story already alerted matches again
+		// but is remembered without alerts.
+		for w, n := range res.QueuedByWatch {
+			for range n {
+				e.o.Observer.Matched(w)
+			}
+		}
 	}
 	if res.Queued > 0 {
 		e.log.Info("new alerts queued", "feed", st.Name, "new_items", res.New, "duplicates", res.Duplicates, "alerts", res.Queued)
 		e.dispatcher.Wake()
 	}
 	return res.New, nil
-}
-
-// watchesOf lists each watch that fired once, however many destinations it reached.
-func watchesOf(alerts []model.Alert) []string {
-	var out []string
-	for _, a := range alerts {
-		for _, w := range a.Watches {
-			if !slices.Contains(out, w.Name) {
-				out = append(out, w.Name)
-			}
-		}
-	}
-	return out
 }
 
 // succeeded records a good poll; the next one is due after interval,

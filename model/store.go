@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -55,6 +56,11 @@ type IngestResult struct {
 	Pending    int // of the new items, those held for their article's text
 	// QueuedByPlatform splits Queued by destination kind ("telegram", "discord", ...).
 	QueuedByPlatform map[string]int
+	// QueuedByWatch counts, by watch name (Alert.Watches[].Name), the new
+	// items that queued at least one alert naming that watch: what alerted,
+	// once per story however many destinations it reached, and never a
+	// duplicate that was remembered without alerts (the match metric).
+	QueuedByWatch map[string]int
 }
 
 // Outbox row states.
@@ -115,3 +121,26 @@ var ErrSubscriptionExists = errors.New("subscription already exists")
 
 // ErrChatFeedExists is returned when adding a chat feed whose URL is already one.
 var ErrChatFeedExists = errors.New("feed already added")
+
+// CountWatches adds one story to r.QueuedByWatch for each watch named by
+// the alerts it queued: a story routed to three chats by one watch is one
+// match of that watch, not three. Every backend counts through it.
+func (r *IngestResult) CountWatches(queued []Alert) {
+	var names []string
+	for _, a := range queued {
+		for _, w := range a.Watches {
+			if !slices.Contains(names, w.Name) {
+				names = append(names, w.Name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	if r.QueuedByWatch == nil {
+		r.QueuedByWatch = make(map[string]int)
+	}
+	for _, n := range names {
+		r.QueuedByWatch[n]++
+	}
+}

@@ -54,6 +54,12 @@ func runWithContext(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	log := newLogger(cfg.Log, stderr)
 
+	lock, err := lockStore(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "newshound:", err)
+		return exitRuntime
+	}
+	defer lock.Unlock()
 	db, err := openStore(ctx, cfg)
 	if err != nil {
 		log.Error("cannot open the store", "err", err)

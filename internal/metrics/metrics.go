@@ -57,7 +57,7 @@ func New(src Source) *Metrics {
 			Name: "newshound_items_new_total", Help: "New items recorded, by feed.",
 		}, []string{"feed"}),
 		matches: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "newshound_watch_matches_total", Help: "New stories matched, by watch.",
+			Name: "newshound_watch_matches_total", Help: "New stories that alerted, by watch (duplicates of a story already alerted do not count).",
 		}, []string{"watch"}),
 		queued: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newshound_alerts_queued_total", Help: "Alerts queued in the outbox, by platform.",

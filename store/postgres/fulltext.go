@@ -90,6 +90,8 @@ func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert) 
 			return fmt.Errorf("pending text %d: %w", id, err)
 		}
 		var sent []model.Destination
+		var queued []model.Alert
+		defer func() { res.CountWatches(queued) }()
 		if len(alerts) > 0 {
 			if title != 0 {
 				if _, err := tx.Exec(ctx, `UPDATE items SET title = $1 WHERE feed = $2 AND item = $3`, title, feed, item); err != nil {
@@ -103,6 +105,7 @@ func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert) 
 				}
 				if ok {
 					sent = append(sent, a.Destination)
+					queued = append(queued, a)
 					res.Queued++
 					if res.QueuedByPlatform == nil {
 						res.QueuedByPlatform = make(map[string]int)

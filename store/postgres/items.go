@@ -154,6 +154,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 			res.New++
 			batchLinks[link], batchTitles[title] = true, true
 			var sent []model.Destination
+			var queued []model.Alert
 			if dup {
 				res.Duplicates++
 			}
@@ -174,6 +175,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 				}
 				if ok {
 					sent = append(sent, a.Destination)
+					queued = append(queued, a)
 					res.Queued++
 					if res.QueuedByPlatform == nil {
 						res.QueuedByPlatform = make(map[string]int)
@@ -186,6 +188,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 					return err
 				}
 			}
+			res.CountWatches(queued)
 		}
 		return nil
 	})

@@ -106,7 +106,9 @@ func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert) 
 			return fmt.Errorf("pending text %d: %w", id, err)
 		}
 		var sent []model.Destination
+		var queued []model.Alert
 		defer func() {
+			res.CountWatches(queued)
 			if ferr == nil && p.Story != nil {
 				// Recorded on every completion (an alert or none), as Ingest
 				// records a story that needed no text.
@@ -131,6 +133,7 @@ func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert) 
 			}
 			if ok {
 				sent = append(sent, a.Destination)
+				queued = append(queued, a)
 				res.Queued++
 				if res.QueuedByPlatform == nil {
 					res.QueuedByPlatform = make(map[string]int)

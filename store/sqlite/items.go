@@ -126,6 +126,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 				res.Pending++
 				continue
 			}
+			var queued []model.Alert
 			for _, a := range it.Alerts {
 				if dup {
 					break
@@ -141,6 +142,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 						res.QueuedByPlatform = make(map[string]int)
 					}
 					res.QueuedByPlatform[a.Destination.Kind()]++
+					queued = append(queued, a)
 				}
 			}
 			if it.Story != nil {
@@ -148,6 +150,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 					return err
 				}
 			}
+			res.CountWatches(queued)
 		}
 		return nil
 	})

@@ -72,6 +72,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"History", historyTests},
 		{"Fulltext", fulltextTests},
 		{"FulltextHistory", fulltextHistoryTests},
+		{"IngestByWatch", watchCountTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
