@@ -33,6 +33,7 @@ type Store interface {
 	Subscriptions
 	State
 	Chats
+	Buttons
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store; pending writes finish first.

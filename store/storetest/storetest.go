@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ChatFeeds", chatFeedTests},
 		{"State", stateTests},
 		{"Chats", chatTests},
+		{"Buttons", buttonTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
