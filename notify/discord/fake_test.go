@@ -251,8 +251,8 @@ func (f *fakeDiscord) channelMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	ch := r.PathValue("id")
 	var msg struct {
-		Nonce        string         `json:"nonce"`
-		EnforceNonce bool           `json:"enforce_nonce"`
+		Nonce        string          `json:"nonce"`
+		EnforceNonce bool            `json:"enforce_nonce"`
 		Components   []fakeActionRow `json:"components"`
 	}
 	body, _ := io.ReadAll(r.Body)
