@@ -38,12 +38,26 @@ type Request struct {
 	// subscriptions (Telegram group administrator; Discord Manage Channels or
 	// Manage Server). Called only for group chats; may do a network call.
 	IsChatAdmin func(ctx context.Context) (bool, error)
+	// Button, when not empty, makes the request a press of an alert button:
+	// the token the transport found on it (Button.Token of AlertButtons),
+	// as the chat client sent it back. Command and Args are then ignored:
+	// the core reads what the button does from the token and the store, and
+	// checks the sender as for the equivalent command.
+	Button string
 }
 
 // Reply is the answer to a Request, as plain text; each transport escapes
 // and formats it for its platform.
 type Reply struct {
 	Text string
+	// Refused, for a button press, says nothing was changed (the sender may
+	// not, the alert is gone, the token is not ours): transports show Text
+	// to the presser alone and leave the alert as it is.
+	Refused bool
+	// Done, for a button press that acted, is a short line for the whole
+	// chat that takes the pressed button's place under the alert
+	// ("🔕 apt29 muted 24 h by alice").
+	Done string
 }
 
 // Handler answers commands. The command core implements it; transports call it.

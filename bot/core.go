@@ -90,6 +90,11 @@ func (c *Core) Handle(ctx context.Context, req Request) (reply Reply) {
 			reply = Reply{Text: "Sorry, something went wrong on our side while handling that command. Nothing was changed; the admins can find details in the logs."}
 		}
 	}()
+	if req.Button != "" {
+		reply = c.press(ctx, req)
+		reply.Text = truncateReply(reply.Text)
+		return reply
+	}
 	return Reply{Text: truncateReply(c.handle(ctx, req))}
 }
 
@@ -102,13 +107,8 @@ func (c *Core) handle(ctx context.Context, req Request) string {
 	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(req.Command), "/"))
 	req.Args = strings.TrimSpace(req.Args)
 
-	key := req.Platform + ":" + req.UserID
-	if req.UserID == "" {
-		key = "chat:" + string(req.Chat)
-	}
-	if ok, wait := c.limits.allow(key, orDefault(cfg.Limits.CommandsPerMinute, defaultCommandsPerMin), c.now()); !ok {
-		return fmt.Sprintf("Slow down: you may send at most %d commands a minute. Try again in %s.",
-			orDefault(cfg.Limits.CommandsPerMinute, defaultCommandsPerMin), roundUp(wait))
+	if msg := c.throttle(cfg, req); msg != "" {
+		return msg
 	}
 
 	cmd, ok := Lookup(name)
@@ -121,22 +121,46 @@ func (c *Core) handle(ctx context.Context, req Request) string {
 	r := &call{Request: req, cfg: cfg, m: set, isAdmin: cfg.IsAdmin(req.Platform, req.UserID)}
 	r.Command = name
 
-	if cmd.Access == Admins && !r.isAdmin {
-		return fmt.Sprintf("Only the bot's admins may use /%s (the user ids listed under admins.%s in config.yaml); your id is %s.",
-			name, platformKey(req.Platform), displayID(req.UserID))
-	}
-	if cmd.ArgRequired && req.Args == "" {
+	if cmd.ArgRequired && req.Args == "" && (cmd.Access != Admins || r.isAdmin) {
 		return "Usage: " + cmd.Usage
 	}
-	if cmd.Access == ChatManagers {
-		if msg := c.mayManage(ctx, r); msg != "" {
-			return msg
-		}
+	if msg := c.allowed(ctx, r, cmd); msg != "" {
+		return msg
 	}
 	if c.store == nil {
 		return "The bot has no database attached, so it cannot answer that."
 	}
 	return cmd.run(c, ctx, r)
+}
+
+// throttle returns "" when req's sender is within the command rate
+// (limits.commands_per_minute; button presses count too), else the reply.
+func (c *Core) throttle(cfg *config.Config, req Request) string {
+	key := req.Platform + ":" + req.UserID
+	if req.UserID == "" {
+		key = "chat:" + string(req.Chat)
+	}
+	if ok, wait := c.limits.allow(key, orDefault(cfg.Limits.CommandsPerMinute, defaultCommandsPerMin), c.now()); !ok {
+		return fmt.Sprintf("Slow down: you may send at most %d commands a minute. Try again in %s.",
+			orDefault(cfg.Limits.CommandsPerMinute, defaultCommandsPerMin), roundUp(wait))
+	}
+	return ""
+}
+
+// allowed returns "" when r's sender may run cmd (its Access row), else
+// the reason why not. Commands and button presses both pass here, so a
+// button never allows more than the command it stands for.
+func (c *Core) allowed(ctx context.Context, r *call, cmd Command) string {
+	switch cmd.Access {
+	case Admins:
+		if !r.isAdmin {
+			return fmt.Sprintf("Only the bot's admins may use /%s (the user ids listed under admins.%s in config.yaml); your id is %s.",
+				cmd.Name, platformKey(r.Platform), displayID(r.UserID))
+		}
+	case ChatManagers:
+		return c.mayManage(ctx, r)
+	}
+	return ""
 }
 
 // mayManage returns "" when r's sender may change this chat's subscriptions,

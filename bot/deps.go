@@ -17,6 +17,7 @@ type Store interface {
 	store.Outbox
 	store.Destinations
 	store.Chats
+	store.Buttons
 }
 
 var _ Store = store.Store(nil)

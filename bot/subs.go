@@ -249,6 +249,9 @@ func (c *Core) cmdMute(ctx context.Context, r *call) string {
 }
 
 func (c *Core) cmdUnmute(ctx context.Context, r *call) string {
+	if r.Args != "" {
+		return c.unmuteWatch(ctx, r, r.Args)
+	}
 	until, err := c.store.MuteUntil(ctx, r.Chat)
 	if err != nil {
 		return c.storeFailed("read this chat's mute", err)
@@ -261,6 +264,32 @@ func (c *Core) cmdUnmute(ctx context.Context, r *call) string {
 	}
 	c.wake()
 	return "Unmuted: held alerts are on their way, as one digest."
+}
+
+// unmuteWatch ends a watch mute (an alert's "Mute this watch" button) at
+// this chat. name is the watch's name in any case, or the id of an ad-hoc
+// query subscription.
+func (c *Core) unmuteWatch(ctx context.Context, r *call, name string) string {
+	mutes, err := c.store.WatchMutes(ctx, r.Chat)
+	if err != nil {
+		return c.storeFailed("read this chat's watch mutes", err)
+	}
+	for _, m := range mutes {
+		if m.Watch == name || strings.EqualFold(m.Watch, name) || strings.HasSuffix(m.Watch, "(id "+strings.ToLower(name)+")") {
+			if err := c.store.SetWatchMute(ctx, r.Chat, m.Watch, time.Time{}); err != nil {
+				return c.storeFailed("unmute that watch", err)
+			}
+			return fmt.Sprintf("Unmuted %s: its alerts arrive here again (stories skipped while it was muted do not come back).", m.Watch)
+		}
+	}
+	if len(mutes) == 0 {
+		return fmt.Sprintf("No watch is muted here, so there is nothing to unmute for %q. (/unmute alone ends a /mute of the whole chat.)", name)
+	}
+	var names []string
+	for _, m := range mutes {
+		names = append(names, m.Watch)
+	}
+	return fmt.Sprintf("%q is not a muted watch here; muted are: %s.", name, strings.Join(names, ", "))
 }
 
 var durationPart = regexp.MustCompile(`^([0-9]+)(weeks?|w|days?|d|hours?|h|minutes?|mins?|m|seconds?|secs?|s)`)

@@ -179,6 +179,9 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 
 func TestRetryAfterIsObeyed(t *testing.T) {
 	db := openStore(t)
+	queue(t, db, []model.Destination{"telegram:1"}, "a", "b")
+	// Started after the alerts were queued at the store's real clock (see
+	// TestPacingRespectsWindows): before, nothing might be due yet.
 	clk := newFakeClock()
 	var first time.Time
 	tg := &fakeSender{clock: clk, script: func(a model.Alert, n int) error {
@@ -188,7 +191,6 @@ func TestRetryAfterIsObeyed(t *testing.T) {
 		}
 		return nil
 	}}
-	queue(t, db, []model.Destination{"telegram:1"}, "a", "b")
 	d := notify.NewDispatcher(db, notify.DispatcherOptions{Senders: map[string]notify.Sender{"telegram": tg}, Now: clk.Now, After: clk.After})
 	if err := d.Drain(context.Background()); err != nil {
 		t.Fatal(err)

@@ -37,6 +37,7 @@ type Store interface {
 	Leases
 	History
 	Fulltext
+	Buttons
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store; pending writes finish first.

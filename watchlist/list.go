@@ -50,7 +50,7 @@ func (s *Set) WithSubscriptions(subs []model.Subscription, log *slog.Logger) (*L
 			name := AdhocName(sub.ID)
 			watches = append(watches, matcher.Watch{Name: name, Query: sub.Query})
 			l.dests[name] = []model.Destination{sub.Chat}
-			l.labels[name] = fmt.Sprintf("/watch %s (id %s)", sub.Query, sub.ID)
+			l.labels[name] = AlertName(sub)
 		}
 	}
 	m, err := matcher.Compile(watches, s.reg, matcher.CompileOptions{AllowRegex: true})
@@ -59,6 +59,17 @@ func (s *Set) WithSubscriptions(subs []model.Subscription, log *slog.Logger) (*L
 	}
 	l.m = m
 	return l, nil
+}
+
+// AlertName is the watch name that alerts raised by sub carry
+// (model.WatchMatch.Name): the config watch's name, or for an ad-hoc query
+// "/watch QUERY (id ID)". Watch mutes are keyed by it, and an alert's
+// Unsubscribe button finds its subscription by it.
+func AlertName(sub model.Subscription) string {
+	if sub.Watch != "" {
+		return sub.Watch
+	}
+	return fmt.Sprintf("/watch %s (id %s)", sub.Query, sub.ID)
 }
 
 // SubscriptionsKey fingerprints subs, to tell whether a list is still current.

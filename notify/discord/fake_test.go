@@ -251,11 +251,12 @@ func (f *fakeDiscord) channelMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	ch := r.PathValue("id")
 	var msg struct {
-		Nonce        string `json:"nonce"`
-		EnforceNonce bool   `json:"enforce_nonce"`
+		Nonce        string          `json:"nonce"`
+		EnforceNonce bool            `json:"enforce_nonce"`
+		Components   []fakeActionRow `json:"components"`
 	}
 	body, _ := io.ReadAll(r.Body)
-	if err := json.Unmarshal(body, &msg); err != nil {
+	if err := json.Unmarshal(body, &msg); err != nil || checkComponents(msg.Components) != nil {
 		apiError(w, 400, 50035, "Invalid Form Body")
 		return
 	}
@@ -316,7 +317,19 @@ func (f *fakeDiscord) commands(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, cmds)
 }
 
+// callback accepts an interaction response of a known type whose
+// components (an UPDATE_MESSAGE's buttons) Discord would accept.
 func (f *fakeDiscord) callback(w http.ResponseWriter, r *http.Request) {
+	var resp struct {
+		Type int `json:"type"`
+		Data struct {
+			Components []fakeActionRow `json:"components"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&resp); err != nil || resp.Type < 1 || resp.Type > 9 || checkComponents(resp.Data.Components) != nil {
+		apiError(w, 400, 50035, "Invalid Form Body")
+		return
+	}
 	w.WriteHeader(204)
 }
 

@@ -205,42 +205,24 @@ func (d *Discord) registerCommands(ctx context.Context, appID string) error {
 	return nil
 }
 
-// interaction answers one INTERACTION_CREATE: defer at once (Discord allows
-// 3 seconds), run the command, then edit the deferred answer.
+// interaction answers one INTERACTION_CREATE: a slash command is deferred
+// at once (Discord allows 3 seconds), run, and the deferred answer edited;
+// a button press (MESSAGE_COMPONENT) goes to component.
 func (d *Discord) interaction(ctx context.Context, s *discordgo.Session, i *discordgo.Interaction, appID string, h bot.Handler) {
-	if i.Type != discordgo.InteractionApplicationCommand {
-		return
-	}
 	if i.AppID == "" {
 		i.AppID = appID
 	}
+	if i.Type == discordgo.InteractionMessageComponent {
+		d.component(ctx, s, i, h)
+		return
+	}
+	if i.Type != discordgo.InteractionApplicationCommand {
+		return
+	}
 	data := i.ApplicationCommandData()
-	req := bot.Request{
-		Platform: "discord",
-		Chat:     model.Destination(Kind.Name + ":" + i.ChannelID),
-		Command:  strings.ToLower(data.Name),
-		Args:     strings.TrimSpace(stringOption(data.Options)),
-	}
-	var perms int64
-	switch {
-	case i.Member != nil && i.GuildID != "":
-		req.Kind = bot.ChatGroup
-		perms = i.Member.Permissions
-		if i.Member.User != nil {
-			req.UserID, req.UserName = i.Member.User.ID, i.Member.User.Username
-		}
-	case i.User != nil:
-		// A group DM (context PRIVATE_CHANNEL) has several people in it:
-		// a group nobody administers, not a private chat with the bot.
-		req.Kind = bot.ChatPrivate
-		if i.Context == discordgo.InteractionContextPrivateChannel {
-			req.Kind = bot.ChatGroup
-		}
-		req.UserID, req.UserName = i.User.ID, i.User.Username
-	}
-	req.IsChatAdmin = func(context.Context) (bool, error) {
-		return req.Kind == bot.ChatGroup && perms&chatAdminPerms != 0, nil
-	}
+	req := interactionRequest(i)
+	req.Command = strings.ToLower(data.Name)
+	req.Args = strings.TrimSpace(stringOption(data.Options))
 	log := d.log.With("command", req.Command, "user", req.UserID, "channel", i.ChannelID)
 
 	var flags discordgo.MessageFlags
@@ -291,6 +273,36 @@ func (d *Discord) interaction(ctx context.Context, s *discordgo.Session, i *disc
 		}
 	}
 	log.Debug("discord: command answered", "parts", len(chunks))
+}
+
+// interactionRequest describes who sent interaction i, where: the
+// channel, whether it is a group, the user, and whether the member's
+// permissions in the channel let them manage it (Discord computes them
+// into the interaction, so no request is needed).
+func interactionRequest(i *discordgo.Interaction) bot.Request {
+	req := bot.Request{Platform: "discord", Chat: model.Destination(Kind.Name + ":" + i.ChannelID)}
+	var perms int64
+	switch {
+	case i.Member != nil && i.GuildID != "":
+		req.Kind = bot.ChatGroup
+		perms = i.Member.Permissions
+		if i.Member.User != nil {
+			req.UserID, req.UserName = i.Member.User.ID, i.Member.User.Username
+		}
+	case i.User != nil:
+		// A group DM (context PRIVATE_CHANNEL) has several people in it:
+		// a group nobody administers, not a private chat with the bot.
+		req.Kind = bot.ChatPrivate
+		if i.Context == discordgo.InteractionContextPrivateChannel {
+			req.Kind = bot.ChatGroup
+		}
+		req.UserID, req.UserName = i.User.ID, i.User.Username
+	}
+	kind := req.Kind
+	req.IsChatAdmin = func(context.Context) (bool, error) {
+		return kind == bot.ChatGroup && perms&chatAdminPerms != 0, nil
+	}
+	return req
 }
 
 // stringOption returns the value of the first STRING option.

@@ -109,6 +109,8 @@ type messagePayload struct {
 	EnforceNonce    bool                      `json:"enforce_nonce,omitempty"`
 	// Flags carries SUPPRESS_NOTIFICATIONS for quiet hours in silent mode.
 	Flags int `json:"flags,omitempty"`
+	// Components are the alert's buttons (bot messages only).
+	Components []discordgo.MessageComponent `json:"components,omitempty"`
 }
 
 // allowedMentions with an empty (not null) parse list: nobody is pinged.
@@ -153,6 +155,7 @@ func (d *Discord) Send(ctx context.Context, a model.Alert) error {
 	case Kind.Name:
 		p.Nonce = Nonce(a)
 		p.EnforceNonce = p.Nonce != ""
+		p.Components = alertComponents(a)
 		return d.sendChannel(ctx, a.Destination.Target(), p)
 	case WebhookKind.Name:
 		return d.sendWebhook(ctx, a.Destination.Target(), p)

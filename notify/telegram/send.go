@@ -130,6 +130,8 @@ func messageParams(c chatRef, msg tgbotapi.MessageConfig) tgbotapi.Params {
 	p.AddBool("disable_notification", msg.DisableNotification)
 	p.AddNonZero("reply_to_message_id", msg.ReplyToMessageID)
 	p.AddBool("allow_sending_without_reply", msg.AllowSendingWithoutReply)
+	// An inline keyboard of our own making always marshals.
+	_ = p.AddInterface("reply_markup", msg.ReplyMarkup)
 	return p
 }
 
@@ -163,6 +165,7 @@ func (b *Bot) Send(ctx context.Context, a model.Alert) error {
 	}
 	msg := tgbotapi.MessageConfig{BaseChat: c.base(), Text: text, ParseMode: tgbotapi.ModeHTML, DisableWebPagePreview: true}
 	msg.DisableNotification = a.Silent // quiet hours in silent mode
+	msg.ReplyMarkup = alertKeyboard(a) // "Mute this watch 24 h", "Unsubscribe"
 	err = b.sendMessage(ctx, c, msg)
 	var api *APIError
 	if errors.As(err, &api) && api.Code == 400 && strings.Contains(strings.ToLower(api.Description), "can't parse entities") {

@@ -134,18 +134,18 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // getUpdates long-polls for updates from offset on.
-func (b *Bot) getUpdates(ctx context.Context, offset int) ([]tgbotapi.Update, error) {
+func (b *Bot) getUpdates(ctx context.Context, offset int) ([]update, error) {
 	cfg := tgbotapi.UpdateConfig{
 		Offset:         offset,
 		Limit:          100,
 		Timeout:        int(b.pollTimeout / time.Second),
-		AllowedUpdates: []string{"message"},
+		AllowedUpdates: []string{"message", "callback_query"},
 	}
 	resp, err := b.call(ctx, cfg, "getUpdates", b.pollTimeout+15*time.Second)
 	if err != nil {
 		return nil, err
 	}
-	var updates []tgbotapi.Update
+	var updates []update
 	if err := json.Unmarshal(resp.Result, &updates); err != nil {
 		return nil, fmt.Errorf("telegram getUpdates: malformed result: %w", err)
 	}
@@ -188,9 +188,14 @@ func (b *Bot) saveOffset(ctx context.Context, st OffsetStore, offset int) {
 	}
 }
 
-// handleUpdate passes a command message to h and sends the reply. Panics in
-// h are recovered and logged, so one bogus command harms nothing else.
-func (b *Bot) handleUpdate(ctx context.Context, h bot.Handler, u tgbotapi.Update) {
+// handleUpdate passes a command message (or a button press) to h and sends
+// the reply, in the forum topic the command came from. Panics in h are
+// recovered and logged, so one bogus command harms nothing else.
+func (b *Bot) handleUpdate(ctx context.Context, h bot.Handler, u update) {
+	if u.CallbackQuery != nil {
+		b.handleCallback(ctx, h, u)
+		return
+	}
 	m := u.Message
 	if m == nil || m.Chat == nil {
 		return
@@ -199,7 +204,7 @@ func (b *Bot) handleUpdate(ctx context.Context, h bot.Handler, u tgbotapi.Update
 		b.log.Info("telegram group became a supergroup", "chat", m.Chat.ID, "new_chat", m.MigrateToChatID)
 		return
 	}
-	req, ok := b.request(m)
+	req, ok := b.request(m, u.topic)
 	if !ok {
 		return
 	}
@@ -210,7 +215,7 @@ func (b *Bot) handleUpdate(ctx context.Context, h bot.Handler, u tgbotapi.Update
 	// Reply even if ctx was cancelled meanwhile: the command ran.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requestTimeout)
 	defer cancel()
-	if err := b.sendPlain(rctx, chatRef{id: m.Chat.ID}, reply.Text, m.MessageID); err != nil {
+	if err := b.sendPlain(rctx, chatRef{id: m.Chat.ID, topic: u.topic}, reply.Text, m.MessageID); err != nil {
 		b.log.Warn("telegram: reply not delivered", "chat", m.Chat.ID, "command", req.Command, "err", err)
 	}
 }
@@ -227,8 +232,10 @@ func (b *Bot) safeHandle(ctx context.Context, h bot.Handler, req bot.Request) (r
 
 // request turns a message into a bot.Request, or reports false when the
 // message is not a command for this bot (plain text, a command addressed
-// to another bot, a forward, a message without a sender).
-func (b *Bot) request(m *tgbotapi.Message) (bot.Request, bool) {
+// to another bot, a forward, a message without a sender). A command sent
+// in forum topic topic (not 0) applies to that topic: its Chat is the
+// topic's destination, telegram:CHAT/TOPIC.
+func (b *Bot) request(m *tgbotapi.Message, topic int64) (bot.Request, bool) {
 	if m.From == nil || m.ForwardDate != 0 || m.ForwardFrom != nil || m.ForwardFromChat != nil || m.IsAutomaticForward {
 		return bot.Request{}, false
 	}
@@ -243,32 +250,11 @@ func (b *Bot) request(m *tgbotapi.Message) (bot.Request, bool) {
 		// Telegram sends /start when a user opens the bot; answer with help.
 		cmd = "help"
 	}
-	chatID, userID := m.Chat.ID, m.From.ID
-	kind := bot.ChatGroup
-	if m.Chat.Type == "private" {
-		kind = bot.ChatPrivate
-	}
-	name := m.From.UserName
-	if name == "" {
-		name = strings.TrimSpace(m.From.FirstName + " " + m.From.LastName)
-	}
 	// An anonymous administrator writes as the group itself.
-	anonAdmin := userID == anonymousAdminBot && m.SenderChat != nil && m.SenderChat.ID == chatID
-	return bot.Request{
-		Platform: "telegram",
-		Chat:     Destination(chatID, 0),
-		Kind:     kind,
-		UserID:   strconv.FormatInt(userID, 10),
-		UserName: name,
-		Command:  cmd,
-		Args:     args,
-		IsChatAdmin: func(ctx context.Context) (bool, error) {
-			if kind == bot.ChatPrivate || anonAdmin {
-				return true, nil
-			}
-			return b.IsChatAdmin(ctx, chatID, userID)
-		},
-	}, true
+	anonAdmin := m.From.ID == anonymousAdminBot && m.SenderChat != nil && m.SenderChat.ID == m.Chat.ID
+	req := b.sender(m.Chat, m.From, topic, anonAdmin)
+	req.Command, req.Args = cmd, args
+	return req, true
 }
 
 // parseCommand splits "/Cmd@BotName rest" into the lower-case command, the

@@ -73,6 +73,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Fulltext", fulltextTests},
 		{"FulltextHistory", fulltextHistoryTests},
 		{"IngestByWatch", watchCountTests},
+		{"Buttons", buttonTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

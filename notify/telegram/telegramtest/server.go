@@ -1,7 +1,8 @@
 // Package telegramtest is a loopback fake of the Telegram Bot API for tests:
 // getMe, getUpdates (with Telegram's offset confirmation and long polling),
-// sendMessage (with Telegram's HTML rules and 4096-character limit, and
-// forum topics by message_thread_id),
+// sendMessage (with Telegram's HTML rules and 4096-character limit, forum
+// topics by message_thread_id, inline keyboards), button presses
+// (callback_query updates, answerCallbackQuery, editMessageReplyMarkup),
 // setMyCommands and getChatMember, scripted failures, and optional
 // enforcement of Telegram's rate limits with 429 answers. Point a bot at
 // Server.URL (the {api} of {api}/bot{token}/{method}).
@@ -62,6 +63,11 @@ type Message struct {
 	VisibleLen int
 	Entities   []Entity
 	At         time.Time
+	// Silent is disable_notification (quiet hours in silent mode).
+	Silent bool
+	// Keyboard is the message's inline keyboard (reply_markup), as sent or
+	// as editMessageReplyMarkup last set it.
+	Keyboard [][]Button
 }
 
 // Entity is a formatting entity found while parsing Telegram HTML.
@@ -118,6 +124,7 @@ type Server struct {
 	accepted  map[string][]time.Time // chat_id -> accepted sends (rate windows)
 	global    []time.Time
 	limited   int
+	buttons   buttonState
 }
 
 // NewServer starts a fake Bot API that accepts token. Close it when done.
@@ -223,21 +230,11 @@ func (s *Server) Commands() []map[string]string {
 // message_id defaults to a unique number. It returns the update_id.
 func (s *Server) PushMessage(msg map[string]any) int {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	id := s.nextID
-	s.nextID++
 	if _, set := msg["message_id"]; !set {
-		msg["message_id"] = id
+		msg["message_id"] = s.nextID
 	}
-	raw, err := json.Marshal(map[string]any{"update_id": id, "message": msg})
-	if err != nil {
-		panic(fmt.Sprintf("telegramtest: message does not marshal: %v", err))
-	}
-	s.updates = append(s.updates, raw)
-	s.updateIDs = append(s.updateIDs, id)
-	close(s.wake)
-	s.wake = make(chan struct{})
-	return id
+	s.mu.Unlock()
+	return s.push("message", msg)
 }
 
 // TextMessage builds a text message from user in chat: a private chat for
@@ -313,6 +310,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.getUpdates(w, r)
 	case "sendMessage":
 		s.sendMessage(w, r)
+	case "answerCallbackQuery":
+		s.answerCallbackQuery(w, r)
+	case "editMessageReplyMarkup":
+		s.editMessageReplyMarkup(w, r)
 	case "setMyCommands":
 		s.setMyCommands(w, r)
 	case "getChatMember":
@@ -470,6 +471,12 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		APIError(http.StatusBadRequest, "Bad Request: unsupported parse_mode", nil).write(w)
 		return
 	}
+	kb, err := parseKeyboard(r.Form.Get("reply_markup"))
+	if err != nil {
+		APIError(http.StatusBadRequest, "Bad Request: "+err.Error(), nil).write(w)
+		return
+	}
+	msg.Keyboard, msg.Silent = kb, r.Form.Get("disable_notification") == "true"
 	msg.Visible = strings.TrimSpace(msg.Visible)
 	msg.VisibleLen = len(utf16.Encode([]rune(msg.Visible)))
 	if msg.VisibleLen == 0 {
