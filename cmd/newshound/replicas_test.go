@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/notify/telegram"
 	"github.com/newshound/newshound/notify/telegram/telegramtest"
+	"github.com/newshound/newshound/store/postgres"
 	"github.com/newshound/newshound/store/postgres/pgtest"
 )
 
@@ -256,4 +259,136 @@ func TestReplicaDrill(t *testing.T) {
 	t.Logf("%d replicas, %d kills in %s, all %d deliveries after %s; Telegram repeats %d; Discord posts %d for %d messages; deliveries at each kill %v",
 		replicas, kills, killPhaseEnd.Sub(began).Round(100*time.Millisecond), want, elapsed.Round(100*time.Millisecond),
 		repeats, dc.postCount(), want/2, atKill)
+}
+
+// Two replicas with the default leases: the first leads both bots (it
+// polls getUpdates and holds the Discord gateway), the second follows.
+// The leader is killed with SIGKILL; the follower must take over
+// getUpdates and the gateway within the 30 s promised, answer the
+// commands sent meanwhile, and handle no command twice: the update
+// offset lives in the store, so it resumes where the dead leader stopped.
+func TestBotLeaderFailover(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out a leader's lease (up to 20 s)")
+	}
+	dsn := replicaDSN(t)
+	farm := newFeedFarm(t, 1)
+	tg := telegramtest.NewServer(fakeTelegramToken)
+	t.Cleanup(tg.Close)
+	dc := newFakeDiscord(t)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgPath, []byte(replicaYAML(farm, 1, tg, dc, "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := "NEWSHOUND_REPLICA_DSN=" + dsn
+	const chat = 5001
+	replies := func() []string {
+		var out []string
+		for _, m := range tg.Sent() {
+			if m.ChatID == fmt.Sprint(chat) {
+				out = append(out, m.Visible)
+			}
+		}
+		return out
+	}
+	lastUpdate := 0
+	send := func(from, to int) {
+		for i := from; i < to; i++ {
+			lastUpdate = tg.PushMessage(telegramtest.TextMessage(chat, chat, fmt.Sprintf("/watch failover%02d", i)))
+		}
+	}
+	fail := func(format string, args ...any) {
+		t.Helper()
+		for _, p := range []string{"a", "b"} {
+			b, _ := os.ReadFile(filepath.Join(dir, p+".log"))
+			t.Logf("--- %s.log\n%s", p, b)
+		}
+		t.Fatalf(format, args...)
+	}
+
+	a := startDaemon(t, dir, cfgPath, "a", env)
+	if !waitUntil(30*time.Second, func() bool {
+		open, _, _ := dc.gatewayState()
+		return a.leads("telegram") && a.leads("discord") && open == 1
+	}) {
+		fail("the first replica did not take both bots within 30 s")
+	}
+	b := startDaemon(t, dir, cfgPath, "b", env)
+	if !waitUntil(30*time.Second, func() bool { return strings.Contains(b.log(), "replica of a shared store") }) {
+		fail("the second replica did not start")
+	}
+	const before, after = 3, 3
+	send(0, before)
+	if !waitUntil(30*time.Second, func() bool { return len(replies()) >= before }) {
+		fail("the leader answered %d of %d commands", len(replies()), before)
+	}
+	if b.leads("telegram") || b.leads("discord") {
+		fail("the follower leads while the leader is alive")
+	}
+
+	a.kill()
+	killed := time.Now()
+	send(before, before+after)
+	if !waitUntil(30*time.Second, func() bool { return len(replies()) >= before+after }) {
+		fail("%s after the leader's death, %d of %d commands answered", time.Since(killed).Round(time.Second), len(replies()), before+after)
+	}
+	tgTakeover := time.Since(killed)
+	if !waitUntil(30*time.Second-time.Since(killed), func() bool {
+		open, _, last := dc.gatewayState()
+		return open == 1 && last.After(killed)
+	}) {
+		open, _, _ := dc.gatewayState()
+		fail("30 s after the leader's death the Discord gateway has %d session(s) from the follower", open)
+	}
+	_, _, last := dc.gatewayState()
+	dcTakeover := last.Sub(killed)
+	if !b.leads("telegram") || !b.leads("discord") {
+		fail("the follower answered without logging its leadership")
+	}
+
+	// Let a few more getUpdates rounds pass: a command handled twice
+	// would show up as a second reply.
+	send(before+after, before+after+1)
+	if !waitUntil(30*time.Second, func() bool { return len(replies()) >= before+after+1 }) {
+		fail("the new leader stopped answering")
+	}
+	got := replies()
+	for i := range before + after + 1 {
+		n := 0
+		for _, r := range got {
+			if strings.Contains(r, fmt.Sprintf("failover%02d", i)) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("/watch failover%02d answered %d times", i, n)
+		}
+	}
+	for _, r := range got {
+		if strings.Contains(r, "already") {
+			t.Errorf("a command was handled twice: %q", r)
+		}
+	}
+	// The store agrees: the offset is past the last update, and each
+	// /watch made one subscription.
+	db, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if off, err := db.GetState(t.Context(), telegram.OffsetKey); err != nil || off != fmt.Sprint(lastUpdate+1) {
+		t.Errorf("stored offset = %q, %v; want %d", off, err, lastUpdate+1)
+	}
+	if subs, err := db.Subscriptions(t.Context(), model.Destination(fmt.Sprintf("telegram:%d", chat))); err != nil || len(subs) != before+after+1 {
+		t.Errorf("subscriptions = %d, %v; want %d", len(subs), err, before+after+1)
+	}
+	if _, most, _ := dc.gatewayState(); most != 1 {
+		t.Errorf("%d Discord gateway sessions were open at once", most)
+	}
+	if t.Failed() {
+		fail("replies: %q", got)
+	}
+	t.Logf("leader killed; the follower answered on Telegram after %s and opened the Discord gateway after %s",
+		tgTakeover.Round(100*time.Millisecond), dcTakeover.Round(100*time.Millisecond))
 }
