@@ -99,6 +99,12 @@ type Store struct {
 	// DSN is the PostgreSQL connection string, with ${VAR} expanded. It may
 	// hold a password: print it only through postgres.RedactDSN.
 	DSN string
+	// Lease is how long a replica's claims (a feed being polled, a
+	// platform being sent to, a bot connection being led) last without
+	// renewal, so how soon the others take over from a replica that died.
+	// Zero: the defaults (2m for feeds and senders, 15s for leadership).
+	// Only the postgres driver uses it.
+	Lease time.Duration
 }
 
 // HTTP configures the listener of the web console, metrics and health.

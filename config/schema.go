@@ -630,6 +630,15 @@ func (d *decoder) store(n *yaml.Node, s *Store) {
 	var driverNode, dsnNode *yaml.Node
 	d.mapping(n, "store", map[string]func(*yaml.Node){
 		"path": d.setString(&s.Path, "store.path"),
+		"lease": func(n *yaml.Node) {
+			if t, ok := d.duration(n, "store.lease", false); ok {
+				if t < time.Second {
+					d.errorf(posOf(n), "store.lease must be at least 1s, got %s", t)
+					return
+				}
+				s.Lease = t
+			}
+		},
 		"driver": func(n *yaml.Node) {
 			driverNode = n
 			if v, ok := d.str(n, "store.driver"); ok {

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStoreSection(t *testing.T) {
@@ -17,7 +18,11 @@ func TestStoreSection(t *testing.T) {
 		{"sqlite ignores an unset dsn", "store:\n  driver: sqlite\n  dsn: ${NOPE}\n  path: x.db\n", "sqlite", "", "x.db", ""},
 		{"postgres without dsn", "store:\n  driver: postgres\n", "", "", "", "c.yaml:2:11: store.driver postgres needs store.dsn"},
 		{"postgres with an empty dsn", "store:\n  driver: postgres\n  dsn: ${NOPE}\n", "", "", "", "c.yaml:3:8: store.driver postgres needs store.dsn"},
+		{"lease too short", "store:\n  lease: 10ms\n", "", "", "", "c.yaml:2:10: store.lease must be at least 1s, got 10ms"},
 		{"unknown driver", "store:\n  driver: mysql\n", "", "", "", `c.yaml:2:11: store.driver must be one of sqlite, postgres, got "mysql"`},
+	}
+	if cfg, err := ParseEnv([]byte("store:\n  driver: postgres\n  dsn: ${DATABASE_URL}\n  lease: 5s\n"), "c.yaml", vars); err != nil || cfg.Store.Lease != 5*time.Second {
+		t.Errorf("store.lease: 5s gives %v, %v", cfg.Store.Lease, err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -414,9 +414,16 @@ func TestHotReload(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	// Each edit replaces the file in one step, as editors and `newshound
+	// watch add` do: written in place, the watcher could read it half
+	// written (an empty config is valid) and count a reload too many.
 	write := func(body string) {
 		t.Helper()
-		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
 			t.Fatal(err)
 		}
 	}

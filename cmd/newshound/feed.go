@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +14,6 @@ import (
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/model"
-	"github.com/newshound/newshound/store/sqlite"
 )
 
 const feedUsage = `usage: newshound feed add URL [--tag T]... [--name N] [--interval D] [--no-check] [--config F]
@@ -162,15 +162,15 @@ func feedList(path string, asJSON bool, stdout, stderr io.Writer) int {
 	code := exitOK
 	states := map[string]model.FeedState{}
 	haveStore := false
-	if _, err := os.Stat(cfg.Store.Path); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		if err := readFeedHealth(ctx, cfg.Store.Path, &rows, states); err != nil {
-			fmt.Fprintf(stderr, "newshound: feed ls: feed health unavailable: %v\n", err)
-			code = exitRuntime
-		} else {
-			haveStore = true
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	switch err := readFeedHealth(ctx, cfg, &rows, states); {
+	case errors.Is(err, errNoStore):
+	case err != nil:
+		fmt.Fprintf(stderr, "newshound: feed ls: feed health unavailable: %v\n", err)
+		code = exitRuntime
+	default:
+		haveStore = true
 	}
 
 	if asJSON {
@@ -234,7 +234,7 @@ func feedList(path string, asJSON bool, stdout, stderr io.Writer) int {
 		return exitRuntime
 	}
 	if !haveStore && code == exitOK {
-		fmt.Fprintf(stderr, "(no database at %s yet: feed health appears once the daemon has run)\n", cfg.Store.Path)
+		fmt.Fprintf(stderr, "(no database at %s yet: feed health appears once the daemon has run)\n", storeName(cfg))
 	}
 	return code
 }
@@ -247,8 +247,9 @@ func splitTags(s string) []string {
 }
 
 // readFeedHealth adds the store's feed states and its chat-added feeds.
-func readFeedHealth(ctx context.Context, dbPath string, rows *[]feedRow, states map[string]model.FeedState) error {
-	db, err := sqlite.Open(ctx, dbPath)
+// It returns errNoStore when there is no store to read yet.
+func readFeedHealth(ctx context.Context, cfg *config.Config, rows *[]feedRow, states map[string]model.FeedState) error {
+	db, err := openExistingStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

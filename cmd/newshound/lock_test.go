@@ -16,10 +16,10 @@ import (
 	"time"
 )
 
-// startDaemon starts `newshound run --config cfg` and returns once it
+// startLockedDaemon starts `newshound run --config cfg` and returns once it
 // has logged that it is running (so it holds the store lock), with a
 // channel that yields its exit error.
-func startDaemon(t *testing.T, cfg string) (*exec.Cmd, <-chan error) {
+func startLockedDaemon(t *testing.T, cfg string) (*exec.Cmd, <-chan error) {
 	t.Helper()
 	cmd := newshound("run", "--config", cfg)
 	stderr, err := cmd.StderrPipe()
@@ -127,7 +127,7 @@ routes:
 		t.Fatal(err)
 	}
 
-	first, firstExit := startDaemon(t, cfg)
+	first, firstExit := startLockedDaemon(t, cfg)
 	defer first.Process.Kill()
 	want := fmt.Sprintf("store %s is in use by another newshound (pid %d)", db, first.Process.Pid)
 	for _, args := range [][]string{{"run"}, {"run", "--once"}} {
@@ -150,7 +150,7 @@ routes:
 	if err := <-firstExit; err == nil {
 		t.Fatal("the killed daemon exited 0")
 	}
-	second, secondExit := startDaemon(t, cfg)
+	second, secondExit := startLockedDaemon(t, cfg)
 	defer second.Process.Kill()
 	if err := second.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds/opml"
 	"github.com/newshound/newshound/model"
-	"github.com/newshound/newshound/store/sqlite"
 )
 
 // feedImport adds the feeds of an OPML file to the config in one edit.
@@ -105,18 +104,16 @@ func feedExport(path string, stdout, stderr io.Writer) int {
 		outlines = append(outlines, opml.Outline{URL: f.URL, Title: f.Name, Tags: f.Tags})
 		seen[model.FeedKey(f.URL)] = true
 	}
-	if _, err := os.Stat(cfg.Store.Path); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		chat, err := chatFeeds(ctx, cfg.Store.Path)
-		if err != nil {
-			fmt.Fprintf(stderr, "newshound: feed export: chat-added feeds unavailable: %v\n", err)
-			return exitRuntime
-		}
-		for _, f := range chat {
-			if !seen[model.FeedKey(f.URL)] {
-				outlines = append(outlines, opml.Outline{URL: f.URL, Tags: f.Tags})
-			}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	chat, err := chatFeeds(ctx, cfg)
+	if err != nil && !errors.Is(err, errNoStore) {
+		fmt.Fprintf(stderr, "newshound: feed export: chat-added feeds unavailable: %v\n", err)
+		return exitRuntime
+	}
+	for _, f := range chat {
+		if !seen[model.FeedKey(f.URL)] {
+			outlines = append(outlines, opml.Outline{URL: f.URL, Tags: f.Tags})
 		}
 	}
 	if err := opml.Write(stdout, "Newshound feeds", time.Now(), outlines); err != nil {
@@ -126,8 +123,10 @@ func feedExport(path string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func chatFeeds(ctx context.Context, dbPath string) ([]model.ChatFeed, error) {
-	db, err := sqlite.Open(ctx, dbPath)
+// chatFeeds reads the feeds added from chat in the configured store
+// (errNoStore when there is none yet).
+func chatFeeds(ctx context.Context, cfg *config.Config) ([]model.ChatFeed, error) {
+	db, err := openExistingStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func (env *platformEnv) lead(name string, fn func(context.Context) error) {
 		return
 	}
 	env.services = append(env.services, func(ctx context.Context) error {
-		return replica.Lead(ctx, name, replica.Options{Leases: env.db, Holder: env.holder, Logger: env.log}, fn)
+		return replica.Lead(ctx, name, replica.Options{Leases: env.db, Holder: env.holder, TTL: env.cfg.Store.Lease, Logger: env.log}, fn)
 	})
 }
 

@@ -192,6 +192,7 @@ func newDaemon(ctx context.Context, cfg *config.Config, db store.Store, stdout i
 		Admins:   adminDestinations,
 		OnReload: core.SetWatchlist,
 		Holder:   env.holder,
+		Lease:    cfg.Store.Lease,
 	})
 	if err != nil {
 		return nil, err

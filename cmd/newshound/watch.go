@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/matcher"
 	"github.com/newshound/newshound/model"
-	"github.com/newshound/newshound/store/sqlite"
 	"github.com/newshound/newshound/watchlist"
 )
 
@@ -53,7 +51,7 @@ func cmdWatch(args []string, stdout, stderr io.Writer) int {
 			func(c *config.Config) error { cfg = c; return nil })
 		code := editExit(err, "watch rm", stdout, stderr, fmt.Sprintf("removed watch %q from %s", name, path))
 		if code == exitOK {
-			if n := watchSubscribers(cfg.Store.Path)[name]; n > 0 {
+			if n := watchSubscribers(cfg)[name]; n > 0 {
 				fmt.Fprintf(stdout, "note: %d chat subscription(s) still name %q; they stay silent unless a watch of that name comes back\n", n, name)
 			}
 		}
@@ -139,7 +137,7 @@ func watchList(path string, asJSON bool, stdout, stderr io.Writer) int {
 			routed[name] = append(routed[name], r.To...)
 		}
 	}
-	subs := watchSubscribers(cfg.Store.Path)
+	subs := watchSubscribers(cfg)
 	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetEscapeHTML(false)
@@ -192,16 +190,13 @@ func dash(s string) string {
 }
 
 // watchSubscribers counts the chat subscriptions naming each watch, from
-// the store when its database exists (empty otherwise: listing and editing
-// the config do not need the database).
-func watchSubscribers(dbPath string) map[string]int {
+// the configured store when it exists (empty otherwise: listing and
+// editing the config do not need the database).
+func watchSubscribers(cfg *config.Config) map[string]int {
 	counts := map[string]int{}
-	if _, err := os.Stat(dbPath); err != nil {
-		return counts
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	db, err := sqlite.Open(ctx, dbPath)
+	db, err := openExistingStore(ctx, cfg)
 	if err != nil {
 		return counts
 	}
