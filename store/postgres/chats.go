@@ -10,45 +10,23 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store/internal/cols"
 )
 
 // The hold itself is a trigger in migrations/0004_chats.sql, as in
 // store/sqlite: it must run in the transaction that queues an alert.
 
-const deliveryCols = `destination, digest_min, digest_tz, digest_next, quiet_start, quiet_end, quiet_tz, quiet_silent, quiet_from, quiet_until`
+const deliveryCols = cols.DeliveryColumns
 
 func scanDelivery(sc pgx.Row) (model.Delivery, error) {
-	var d model.Delivery
-	var dest string
-	var dmin, qs, qe, silent int
-	var next, from, until int64
-	if err := sc.Scan(&dest, &dmin, &d.Digest.Zone, &next, &qs, &qe, &d.Quiet.Zone, &silent, &from, &until); err != nil {
-		return d, err
+	var r cols.Delivery
+	if err := sc.Scan(r.Dests()...); err != nil {
+		return model.Delivery{}, err
 	}
-	d.Destination = model.Destination(dest)
-	if dmin >= 0 {
-		d.Digest.On, d.Digest.Minute = true, dmin
-	}
-	if qs >= 0 {
-		d.Quiet.On, d.Quiet.Start, d.Quiet.End, d.Quiet.Silent = true, qs, qe, silent != 0
-	}
-	d.DigestNext, d.QuietFrom, d.QuietUntil = fromMS(next), fromMS(from), fromMS(until)
-	return d, nil
+	return r.Settings(), nil
 }
 
-func deliveryArgs(d model.Delivery) []any {
-	dmin, qs, qe, silent := -1, -1, -1, 0
-	if d.Digest.On {
-		dmin = d.Digest.Minute
-	}
-	if d.Quiet.On {
-		qs, qe = d.Quiet.Start, d.Quiet.End
-		if d.Quiet.Silent {
-			silent = 1
-		}
-	}
-	return []any{string(d.Destination), dmin, d.Digest.Zone, ms(d.DigestNext), qs, qe, d.Quiet.Zone, silent, ms(d.QuietFrom), ms(d.QuietUntil)}
-}
+func deliveryArgs(d model.Delivery) []any { return cols.DeliveryOf(d).Args() }
 
 // Delivery returns dest's settings, zero (with Destination) when it has none.
 func (db *DB) Delivery(ctx context.Context, dest model.Destination) (model.Delivery, error) {

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store/internal/cols"
 )
 
 // The history (migration 0006): a table with a generated tsvector and its
@@ -21,53 +21,25 @@ import (
 
 const storyColumns = `h.id, h.feed_url, h.feed, h.title, h.link, h.published, h.seen, h.body, h.categories, h.watches, h.snippet, h.sent`
 
-// maxStoryText caps the text kept per story, as store/sqlite does.
-const maxStoryText = 16 << 10
-
 // recordStory keeps it.Story (with the watches of its alerts and the
 // destinations in sent) inside the ingest transaction.
 func recordStory(ctx context.Context, tx pgx.Tx, f model.FeedState, it model.NewItem, sent []model.Destination, now time.Time) error {
-	s := it.Story
-	var watches []model.WatchMatch
-	snippet := ""
-	for _, a := range it.Alerts {
-		if snippet == "" {
-			snippet = a.Snippet
-		}
-		for _, w := range a.Watches {
-			if !containsWatch(watches, w.Name) {
-				watches = append(watches, w)
-			}
-		}
+	r, err := cols.StoryOf(f, it, sent)
+	if err != nil {
+		return err
 	}
-	wj := ""
-	if len(watches) > 0 {
-		b, err := json.Marshal(watches)
-		if err != nil {
-			return fmt.Errorf("encode watches: %w", err)
-		}
-		wj = string(b)
-	}
-	dests := make([]string, len(sent))
-	for i, d := range sent {
-		dests[i] = string(d)
-	}
-	feedName := s.Feed
-	if feedName == "" {
-		feedName = f.Name
-	}
+	title, body := noNUL(r.Title), noNUL(r.Body)
 	var id int64
-	title, body := noNUL(s.Title), noNUL(truncateUTF8(s.Text, maxStoryText))
-	err := tx.QueryRow(ctx, `INSERT INTO history (feed_url, feed, title, link, published, seen, body, categories, watches, snippet, sent, fts)
+	err = tx.QueryRow(ctx, `INSERT INTO history (feed_url, feed, title, link, published, seen, body, categories, watches, snippet, sent, fts)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, to_tsvector('simple', $12)) RETURNING id`,
-		f.URL, noNUL(feedName), title, noNUL(s.Link), ms(s.Published), now.UnixMilli(),
-		body, noNUL(strings.Join(s.Categories, "\n")), wj, noNUL(snippet), strings.Join(dests, "\n"), foldText(title+" "+body)).Scan(&id)
+		f.URL, noNUL(r.Feed), title, noNUL(r.Link), r.Published, now.UnixMilli(),
+		body, noNUL(r.Categories), r.Watches, noNUL(r.Snippet), r.Sent, foldText(title+" "+body)).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("record story %q: %w", it.Key, err)
 	}
-	for _, w := range watches {
+	for _, w := range r.WatchNames {
 		if _, err := tx.Exec(ctx, `INSERT INTO history_watches (watch, seen, story) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-			w.Name, now.UnixMilli(), id); err != nil {
+			w, now.UnixMilli(), id); err != nil {
 			return fmt.Errorf("record story %q: %w", it.Key, err)
 		}
 	}
@@ -126,26 +98,6 @@ func (db *DB) refoldHistory(ctx context.Context) error {
 // noNUL drops NUL characters, which PostgreSQL's text cannot hold (a feed
 // may carry them; SQLite keeps them).
 func noNUL(s string) string { return strings.ReplaceAll(s, "\x00", "") }
-
-func containsWatch(ws []model.WatchMatch, name string) bool {
-	for _, w := range ws {
-		if w.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
-// truncateUTF8 cuts s to at most n bytes without splitting a character.
-func truncateUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
-}
 
 // tsQuery turns HistorySearch.Words into a tsquery for the 'simple'
 // configuration: words split on anything but letters and digits (so
@@ -237,18 +189,8 @@ func (db *DB) queryStories(ctx context.Context, query string, args []any, fn fun
 			return err
 		}
 		s.Published, s.Seen = fromMS(published), fromMS(seen)
-		if cats != "" {
-			s.Categories = strings.Split(cats, "\n")
-		}
-		if watches != "" {
-			if err := json.Unmarshal([]byte(watches), &s.Watches); err != nil {
-				return fmt.Errorf("story %d: watches: %w", s.ID, err)
-			}
-		}
-		if sent != "" {
-			for _, d := range strings.Split(sent, "\n") {
-				s.Sent = append(s.Sent, model.Destination(d))
-			}
+		if err := cols.DecodeStory(&s, cats, watches, sent); err != nil {
+			return err
 		}
 		if !fn(s) {
 			return nil

@@ -3,13 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store/internal/cols"
 )
 
 // The history (migration 0004): a plain table, an FTS5 index kept by
@@ -21,84 +21,34 @@ const (
 	storyColumns        = `h.id, h.feed_url, h.feed, h.title, h.link, h.published, h.seen, h.body, h.categories, h.watches, h.snippet, h.sent`
 )
 
-// maxStoryText caps the text kept per story: a full article can run to
-// hundreds of kilobytes, and search, backtests and the console need the
-// part a teaser or an article's opening holds. 16 KB keeps a long article.
-const maxStoryText = 16 << 10
-
 // historyStmts are the ingest transaction's prepared history statements.
 type historyStmts struct{ story, watch *sql.Stmt }
 
 // record keeps it.Story (with the watches of its alerts and the
 // destinations in sent) inside the ingest transaction.
 func (h historyStmts) record(ctx context.Context, f model.FeedState, it model.NewItem, sent []model.Destination, now time.Time) error {
-	s := it.Story
-	var watches []model.WatchMatch
-	snippet := ""
-	for _, a := range it.Alerts {
-		if snippet == "" {
-			snippet = a.Snippet
-		}
-		for _, w := range a.Watches {
-			if !containsWatch(watches, w.Name) {
-				watches = append(watches, w)
-			}
-		}
+	r, err := cols.StoryOf(f, it, sent)
+	if err != nil {
+		return err
 	}
-	wj := ""
-	if len(watches) > 0 {
-		b, err := json.Marshal(watches)
-		if err != nil {
-			return fmt.Errorf("encode watches: %w", err)
-		}
-		wj = string(b)
-	}
-	dests := make([]string, len(sent))
-	for i, d := range sent {
-		dests[i] = string(d)
-	}
-	feedName := s.Feed
-	if feedName == "" {
-		feedName = f.Name
-	}
-	r, err := h.story.ExecContext(ctx, f.URL, feedName, s.Title, s.Link, ms(s.Published), now.UnixMilli(),
-		truncateUTF8(s.Text, maxStoryText), strings.Join(s.Categories, "\n"), wj, snippet, strings.Join(dests, "\n"))
+	res, err := h.story.ExecContext(ctx, f.URL, r.Feed, r.Title, r.Link, r.Published, now.UnixMilli(),
+		r.Body, r.Categories, r.Watches, r.Snippet, r.Sent)
 	if err != nil {
 		return fmt.Errorf("record story %q: %w", it.Key, err)
 	}
-	if len(watches) == 0 {
+	if len(r.WatchNames) == 0 {
 		return nil
 	}
-	id, err := r.LastInsertId()
+	id, err := res.LastInsertId()
 	if err != nil {
 		return fmt.Errorf("record story %q: %w", it.Key, err)
 	}
-	for _, w := range watches {
-		if _, err := h.watch.ExecContext(ctx, w.Name, now.UnixMilli(), id); err != nil {
+	for _, w := range r.WatchNames {
+		if _, err := h.watch.ExecContext(ctx, w, now.UnixMilli(), id); err != nil {
 			return fmt.Errorf("record story %q: %w", it.Key, err)
 		}
 	}
 	return nil
-}
-
-func containsWatch(ws []model.WatchMatch, name string) bool {
-	for _, w := range ws {
-		if w.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
-// truncateUTF8 cuts s to at most n bytes without splitting a character.
-func truncateUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }
 
 // ftsQuery turns HistorySearch.Words into an FTS5 query: each word quoted
@@ -193,18 +143,8 @@ func (db *DB) queryStories(ctx context.Context, query string, args []any, fn fun
 			return err
 		}
 		s.Published, s.Seen = fromMS(published), fromMS(seen)
-		if cats != "" {
-			s.Categories = strings.Split(cats, "\n")
-		}
-		if watches != "" {
-			if err := json.Unmarshal([]byte(watches), &s.Watches); err != nil {
-				return fmt.Errorf("story %d: watches: %w", s.ID, err)
-			}
-		}
-		if sent != "" {
-			for _, d := range strings.Split(sent, "\n") {
-				s.Sent = append(s.Sent, model.Destination(d))
-			}
+		if err := cols.DecodeStory(&s, cats, watches, sent); err != nil {
+			return err
 		}
 		if !fn(s) {
 			return nil

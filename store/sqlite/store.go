@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/internal/cols"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -340,20 +341,10 @@ func (db *DB) SetState(ctx context.Context, key, value string) error {
 	return nil
 }
 
-// ms converts a time to unix milliseconds, 0 for the zero time.
-func ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
+// ms and fromMS are the store's time columns: unix milliseconds, 0 for
+// the zero time (as the other backend keeps them).
+func ms(t time.Time) int64 { return cols.Millis(t) }
 
-// fromMS converts unix milliseconds to a time, the zero time for 0.
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v)
-}
+func fromMS(v int64) time.Time { return cols.FromMillis(v) }
 
 var _ store.Store = (*DB)(nil)

@@ -1,0 +1,166 @@
+// Package cols turns the store's records into the column values both
+// backends keep and back: the Go half of a row, shared so that SQLite and
+// PostgreSQL store the same thing and only their SQL differs.
+package cols
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/newshound/newshound/model"
+)
+
+// Millis converts a time to unix milliseconds, 0 for the zero time.
+func Millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// FromMillis converts unix milliseconds to a time, the zero time for 0.
+func FromMillis(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v)
+}
+
+// MaxStoryText caps the text kept per story in the history: a full article
+// can run to hundreds of kilobytes, and search, backtests and the console
+// need the part a teaser or an article's opening holds.
+const MaxStoryText = 16 << 10
+
+// Story is a history row's columns besides ids and times.
+type Story struct {
+	Feed, Title, Link, Body string
+	Categories, Watches     string // newline-separated; JSON of []model.WatchMatch ("" for none)
+	Snippet, Sent           string // the first alert's snippet; newline-separated destinations
+	Published               int64
+	WatchNames              []string // the watches that fired, for the per-watch table
+}
+
+// StoryOf is the history row of it (its Story, with the watches of its
+// alerts and the destinations in sent) in feed f.
+func StoryOf(f model.FeedState, it model.NewItem, sent []model.Destination) (Story, error) {
+	s := it.Story
+	var watches []model.WatchMatch
+	r := Story{Feed: s.Feed, Title: s.Title, Link: s.Link, Published: Millis(s.Published),
+		Body: truncateUTF8(s.Text, MaxStoryText), Categories: strings.Join(s.Categories, "\n")}
+	if r.Feed == "" {
+		r.Feed = f.Name
+	}
+	for _, a := range it.Alerts {
+		if r.Snippet == "" {
+			r.Snippet = a.Snippet
+		}
+		for _, w := range a.Watches {
+			if !slices.ContainsFunc(watches, func(x model.WatchMatch) bool { return x.Name == w.Name }) {
+				watches = append(watches, w)
+				r.WatchNames = append(r.WatchNames, w.Name)
+			}
+		}
+	}
+	if len(watches) > 0 {
+		b, err := json.Marshal(watches)
+		if err != nil {
+			return r, fmt.Errorf("encode watches: %w", err)
+		}
+		r.Watches = string(b)
+	}
+	dests := make([]string, len(sent))
+	for i, d := range sent {
+		dests[i] = string(d)
+	}
+	r.Sent = strings.Join(dests, "\n")
+	return r, nil
+}
+
+// DecodeStory fills the list columns of s from a history row.
+func DecodeStory(s *model.Story, categories, watches, sent string) error {
+	if categories != "" {
+		s.Categories = strings.Split(categories, "\n")
+	}
+	if watches != "" {
+		if err := json.Unmarshal([]byte(watches), &s.Watches); err != nil {
+			return fmt.Errorf("story %d: watches: %w", s.ID, err)
+		}
+	}
+	if sent != "" {
+		for _, d := range strings.Split(sent, "\n") {
+			s.Sent = append(s.Sent, model.Destination(d))
+		}
+	}
+	return nil
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+// Delivery is a destination's delivery settings as columns: minutes after
+// local midnight (-1 = off) beside their zones, the schedule's instants in
+// unix milliseconds (0 = off), and the silent flag as 0 or 1.
+type Delivery struct {
+	Dest                  string
+	DigestMin             int
+	DigestTZ              string
+	DigestNext            int64
+	QuietStart, QuietEnd  int
+	QuietTZ               string
+	QuietSilent           int
+	QuietFrom, QuietUntil int64
+}
+
+// DeliveryOf is d as columns.
+func DeliveryOf(d model.Delivery) Delivery {
+	r := Delivery{Dest: string(d.Destination), DigestMin: -1, DigestTZ: d.Digest.Zone, DigestNext: Millis(d.DigestNext),
+		QuietStart: -1, QuietEnd: -1, QuietTZ: d.Quiet.Zone, QuietFrom: Millis(d.QuietFrom), QuietUntil: Millis(d.QuietUntil)}
+	if d.Digest.On {
+		r.DigestMin = d.Digest.Minute
+	}
+	if d.Quiet.On {
+		r.QuietStart, r.QuietEnd = d.Quiet.Start, d.Quiet.End
+		if d.Quiet.Silent {
+			r.QuietSilent = 1
+		}
+	}
+	return r
+}
+
+// Args are the columns in the order DeliveryColumns names them.
+func (r Delivery) Args() []any {
+	return []any{r.Dest, r.DigestMin, r.DigestTZ, r.DigestNext, r.QuietStart, r.QuietEnd, r.QuietTZ, r.QuietSilent, r.QuietFrom, r.QuietUntil}
+}
+
+// Dests are pointers to the columns in that order, for Scan.
+func (r *Delivery) Dests() []any {
+	return []any{&r.Dest, &r.DigestMin, &r.DigestTZ, &r.DigestNext, &r.QuietStart, &r.QuietEnd, &r.QuietTZ, &r.QuietSilent, &r.QuietFrom, &r.QuietUntil}
+}
+
+// DeliveryColumns names the columns of a chat_delivery row in Args' order.
+const DeliveryColumns = `destination, digest_min, digest_tz, digest_next, quiet_start, quiet_end, quiet_tz, quiet_silent, quiet_from, quiet_until`
+
+// Settings is r as the model's settings.
+func (r Delivery) Settings() model.Delivery {
+	d := model.Delivery{Destination: model.Destination(r.Dest)}
+	d.Digest.Zone, d.Quiet.Zone = r.DigestTZ, r.QuietTZ
+	if r.DigestMin >= 0 {
+		d.Digest.On, d.Digest.Minute = true, r.DigestMin
+	}
+	if r.QuietStart >= 0 {
+		d.Quiet.On, d.Quiet.Start, d.Quiet.End, d.Quiet.Silent = true, r.QuietStart, r.QuietEnd, r.QuietSilent != 0
+	}
+	d.DigestNext, d.QuietFrom, d.QuietUntil = FromMillis(r.DigestNext), FromMillis(r.QuietFrom), FromMillis(r.QuietUntil)
+	return d
+}
