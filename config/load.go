@@ -27,6 +27,8 @@ const (
 	DefaultQueryLength          = 512
 	DefaultSubscriptionsPerChat = 50
 	DefaultCommandsPerMinute    = 20
+	DefaultStoryWindow          = 48 * time.Hour
+	DefaultAlsoReported         = AlsoReportedEdit
 )
 
 // Default returns a Config holding only the defaults: no feeds, no watches,
@@ -43,6 +45,7 @@ func Default() *Config {
 			PerHost:     DefaultPerHost,
 			MaxBodySize: DefaultMaxBodySize,
 		},
+		Stories:  Stories{Window: DefaultStoryWindow, AlsoReported: DefaultAlsoReported},
 		Store:    Store{Path: DefaultStorePath},
 		Log:      Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
 		Entities: map[string][]string{},
