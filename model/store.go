@@ -36,6 +36,9 @@ type NewItem struct {
 	Published time.Time
 	// Alerts to queue, one per destination; empty to remember the item only.
 	Alerts []Alert
+	// Story, when set, is the item's story (see store.Stories): a later
+	// report of a story alerts no destination that already has it.
+	Story *StoryReport
 }
 
 // IngestResult says what an ingest did.
@@ -45,6 +48,10 @@ type IngestResult struct {
 	Queued     int // alert rows queued
 	// QueuedByPlatform splits Queued by destination kind ("telegram", "discord", ...).
 	QueuedByPlatform map[string]int
+	// Reports counts new items that were later reports of a story already
+	// known; Edits the edits of sent alerts they queued; Held the alerts
+	// waiting for more outlets (min_outlets).
+	Reports, Edits, Held int
 }
 
 // Outbox row states.
@@ -52,6 +59,8 @@ const (
 	StatePending = "pending"
 	StateSent    = "sent"
 	StateParked  = "parked"
+	// StateHeld is a story's alert waiting for more outlets (min_outlets).
+	StateHeld = "held"
 )
 
 // OutboxRow is one queued alert with its delivery state.

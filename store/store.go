@@ -32,6 +32,7 @@ type Store interface {
 	Destinations
 	Subscriptions
 	State
+	Stories
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store; pending writes finish first.

@@ -112,6 +112,12 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 				res.Duplicates++
 				continue
 			}
+			if it.Story != nil {
+				if err := db.ingestStory(ctx, tx, f.URL+"\x00"+it.Key, it, now, &res); err != nil {
+					return err
+				}
+				continue
+			}
 			for _, a := range it.Alerts {
 				ok, err := queueAlert(ctx, queue, f.URL+"\x00"+it.Key, a, it.Published, now)
 				if err != nil {

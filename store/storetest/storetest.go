@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Subscriptions", subscriptionTests},
 		{"ChatFeeds", chatFeedTests},
 		{"State", stateTests},
+		{"Stories", storyTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
