@@ -87,6 +87,7 @@ type Engine struct {
 	lastCycle  atomic.Int64
 	history    history // each feed's publishing rhythm, for adaptive intervals
 	act        activity
+	stories    *storyIndex // the same-story decision (stories.go)
 }
 
 // New builds an engine; the config's watches must compile.
@@ -109,6 +110,9 @@ func New(o Options) (*Engine, error) {
 		return nil, err
 	}
 	e.rt.Store(rt)
+	if err := e.openStories(context.Background(), o.Config); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	observer := sentCounter{a: &e.act}
 	if o.Observer != nil {
 		observer.next = o.Observer
@@ -315,4 +319,5 @@ func (e *Engine) maintain(ctx context.Context) {
 	if err := e.st.PruneSent(ctx, 30*24*time.Hour); err != nil {
 		e.log.Error("pruning sent alerts failed", "err", err)
 	}
+	e.pruneStories(ctx)
 }

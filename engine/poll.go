@@ -136,6 +136,7 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 	}
 	close(jobs)
 	wg.Wait()
+	e.evictStories()
 	e.lastCycle.Store(e.o.Now().UnixMilli())
 	if e.o.Observer != nil {
 		e.o.Observer.Cycle(e.o.Now())
@@ -280,6 +281,7 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 				}
 			}
 		}
+		ni.Story = e.storyOf(rt.cfg, it, st.Name, ni.Alerts, e.o.Now())
 		items = append(items, ni)
 	}
 	res, err := e.st.Ingest(ctx, st, present, items)
@@ -299,8 +301,8 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 			e.o.Observer.Queued(platform, n)
 		}
 	}
-	if res.Queued > 0 {
-		e.log.Info("new alerts queued", "feed", st.Name, "new_items", res.New, "duplicates", res.Duplicates, "alerts", res.Queued)
+	if res.Queued > 0 || res.Edits > 0 {
+		e.log.Info("new alerts queued", "feed", st.Name, "new_items", res.New, "duplicates", res.Duplicates, "alerts", res.Queued, "edits", res.Edits, "held", res.Held)
 		e.dispatcher.Wake()
 	}
 	return res.New, nil
