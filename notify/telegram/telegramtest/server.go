@@ -1,7 +1,7 @@
 // Package telegramtest is a loopback fake of the Telegram Bot API for tests:
 // getMe, getUpdates (with Telegram's offset confirmation and long polling),
 // sendMessage (with Telegram's HTML rules and 4096-character limit, and
-// forum topics by message_thread_id),
+// forum topics by message_thread_id), editMessageText (see Edit),
 // setMyCommands and getChatMember, scripted failures, and optional
 // enforcement of Telegram's rate limits with 429 answers. Point a bot at
 // Server.URL (the {api} of {api}/bot{token}/{method}).
@@ -118,6 +118,8 @@ type Server struct {
 	accepted  map[string][]time.Time // chat_id -> accepted sends (rate windows)
 	global    []time.Time
 	limited   int
+	edits     []Edit       // accepted editMessageText calls (edit.go)
+	deleted   map[int]bool // message ids deleted by DeleteMessage
 }
 
 // NewServer starts a fake Bot API that accepts token. Close it when done.
@@ -313,6 +315,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.getUpdates(w, r)
 	case "sendMessage":
 		s.sendMessage(w, r)
+	case "editMessageText":
+		s.editMessageText(w, r)
 	case "setMyCommands":
 		s.setMyCommands(w, r)
 	case "getChatMember":
