@@ -53,6 +53,9 @@ type Options struct {
 	Observer Observer
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// After waits on that clock (notify.DispatcherOptions.After); default
+	// time.After. Tests with a fake Now pass one that advances it.
+	After func(d time.Duration) <-chan time.Time
 }
 
 // Observer is told what the engine does, for metrics. Methods must not block.
@@ -122,6 +125,7 @@ func New(o Options) (*Engine, error) {
 		Logger:   o.Logger,
 		Observer: observer,
 		Now:      o.Now,
+		After:    o.After,
 		OnPermanent: func(ctx context.Context, dest model.Destination, err error) {
 			e.notice(ctx, fmt.Sprintf("Alerts to %s are parked and the destination is disabled: %v. Fix it, then run `newshound outbox retry` (or /retry in a chat).", dest, err))
 		},

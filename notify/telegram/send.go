@@ -193,13 +193,17 @@ func (b *Bot) sendMessage(ctx context.Context, c chatRef, msg tgbotapi.MessageCo
 // refusing early while a 429 for the chat is still running (edits count
 // against the same limits as sends), and recording new 429s.
 func (b *Bot) sendMessageResp(ctx context.Context, c chatRef, method string, p tgbotapi.Params) (*tgbotapi.APIResponse, error) {
-	if until := b.holdUntil(c.key()); time.Now().Before(until) {
-		return nil, &notify.RetryAfterError{After: time.Until(until), Err: errors.New("telegram: chat " + c.key() + " is still rate limited")}
+	now := time.Now
+	if b.now != nil {
+		now = b.now
+	}
+	if until := b.holdUntil(c.key()); now().Before(until) {
+		return nil, &notify.RetryAfterError{After: until.Sub(now()), Err: errors.New("telegram: chat " + c.key() + " is still rate limited")}
 	}
 	resp, err := b.callParams(ctx, method, p, requestTimeout)
 	var ra *notify.RetryAfterError
 	if errors.As(err, &ra) {
-		b.setHold(c.key(), time.Now().Add(ra.After))
+		b.setHold(c.key(), now().Add(ra.After))
 	}
 	return resp, err
 }
