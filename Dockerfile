@@ -1,5 +1,8 @@
-# Build: docker build -t newshound .
-# Run:   docker run -v newshound-data:/data -e TELEGRAM_BOT_TOKEN=... newshound
+# Build: docker build --build-arg VERSION=$(git describe --tags --always --dirty) -t newshound .
+# Run:   docker run -v newshound-data:/data -e NEWSHOUND_WEB_TOKEN=$(openssl rand -hex 16) \
+#          -e TELEGRAM_BOT_TOKEN=... newshound
+# The console listens on every interface of the container, so http.auth
+# (NEWSHOUND_WEB_TOKEN) is required: without it the daemon refuses to start.
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./

@@ -124,6 +124,10 @@ func newHarness(t *testing.T, o opts) *harness {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/article" {
+			http.ServeFile(w, r, filepath.Join("..", "feeds", "article", "testdata", "therecord.html"))
+			return
+		}
 		if r.URL.Path == "/html" {
 			w.Header().Set("Content-Type", "text/html")
 			fmt.Fprint(w, "<html><body>not a feed</body></html>")
@@ -632,9 +636,10 @@ func TestTestURL(t *testing.T) {
 	t.Run("private feeds allowed", func(t *testing.T) {
 		h := newHarness(t, opts{allowPrivate: true})
 		got := h.send(private(tgUser, "test", h.feedURL))
-		// an unknown feed: the watches' feed tags are ignored, as in `newshound match`
+		// an unknown feed: the watches' feed tags are ignored, as in `newshound match`;
+		// the reason names the alias the snippet marks (the summary's, not the title's)
 		mustContain(t, got, `Fetched "Test Wire": 4 items, 3 would fire a watch.`,
-			"Cozy Bear phishing wave", "https://wire.example/cozy-bear\n", `APT29, as "Cozy Bear"`,
+			"Cozy Bear phishing wave", "https://wire.example/cozy-bear\n", `APT29, as "Midnight Blizzard"`, "«Midnight Blizzard»",
 			"Moscow and Baku trade accusations", "russia-azerbaijan", "Kyiv metro reopens", "• kyiv — Kyiv")
 		mustNotContain(t, got, "bakery", "utm_source")
 		got = h.send(private(tgUser, "test", strings.Replace(h.feedURL, "/feed.xml", "/html", 1)))

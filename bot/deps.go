@@ -16,6 +16,7 @@ type Store interface {
 	store.Feeds
 	store.Outbox
 	store.Destinations
+	store.Chats
 }
 
 var _ Store = store.Store(nil)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -88,7 +89,7 @@ func (c *Core) cmdTest(ctx context.Context, r *call) string {
 	}
 	hits := r.m.Match(watchlist.TextDoc(arg), extra, false)
 	if len(hits) == 0 {
-		return "No watch would fire on that text (this chat's own queries included)."
+		return "No watch would fire on that text (this chat's own queries included)." + c.historyNote(ctx, r, arg)
 	}
 	var b strings.Builder
 	if len(hits) == 1 {
@@ -97,7 +98,7 @@ func (c *Core) cmdTest(ctx context.Context, r *call) string {
 		fmt.Fprintf(&b, "%d watches would fire:\n", len(hits))
 	}
 	c.writeHits(&b, r, hits, queries, "")
-	return strings.TrimRight(b.String(), "\n")
+	return strings.TrimRight(b.String(), "\n") + c.historyNote(ctx, r, arg)
 }
 
 // writeHits explains each hit: watch, terms and snippet.
@@ -142,6 +143,11 @@ func (c *Core) testURL(ctx context.Context, r *call, raw string, extra []matcher
 		name, tags, trusted = f.Name, f.Tags, true
 	}
 	feed, err := c.fetch(ctx, r, raw, trusted)
+	if errors.Is(err, feeds.ErrNotAFeed) {
+		if msg, ok := c.testArticle(ctx, r, raw, trusted, extra, queries); ok {
+			return msg
+		}
+	}
 	if err != nil {
 		return "Could not read that URL as a feed: " + scrubSecrets(err.Error())
 	}
@@ -352,6 +358,11 @@ func (c *Core) cmdStatus(ctx context.Context, r *call) string {
 		return c.storeFailed("read this chat's mute", err)
 	} else if !until.IsZero() {
 		fmt.Fprintf(&b, "; muted until %s", fmtTime(until))
+	}
+	if more, err := c.deliveryStatus(ctx, r.Chat); err != nil {
+		return c.storeFailed("read this chat's delivery settings", err)
+	} else if more != "" {
+		b.WriteString("\n" + more)
 	}
 	return b.String()
 }

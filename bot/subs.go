@@ -260,7 +260,7 @@ func (c *Core) cmdUnmute(ctx context.Context, r *call) string {
 		return c.storeFailed("unmute this chat", err)
 	}
 	c.wake()
-	return "Unmuted: held alerts are on their way."
+	return "Unmuted: held alerts are on their way, as one digest."
 }
 
 var durationPart = regexp.MustCompile(`^([0-9]+)(weeks?|w|days?|d|hours?|h|minutes?|mins?|m|seconds?|secs?|s)`)

@@ -41,6 +41,7 @@ type Config struct {
 	Stories    Stories
 	Store      Store
 	HTTP       HTTP
+	History    History
 	Log        Log
 	Feeds      []Feed
 	Entities   map[string][]string
@@ -56,6 +57,9 @@ type Config struct {
 	Admins       Admins
 	Security     Security
 	Limits       Limits
+	// Destinations are per-destination delivery defaults (digest, quiet
+	// hours), applied to a destination whose chat has set none itself.
+	Destinations []DestinationDefaults
 
 	file  string    // the name errors and warnings carry
 	data  []byte    // the bytes Load read (for WatchOptions.Loaded)
@@ -76,8 +80,15 @@ type Poll struct {
 	Concurrency int           // feeds fetched at once; default 16
 	PerHost     int           // requests to one host at once; default 2
 	Backfill    int           // first poll of a new feed: alert on its newest N items; default 0
-	MaxBodySize int64         // bytes; default 10 MiB
-	UserAgent   string        // empty (the default): the fetcher sends "newshound/VERSION (+https://github.com/newshound/newshound)"
+	// Fulltext says when a new story's article page is fetched and its
+	// main text matched too: FulltextAuto (default) for teaser-only items
+	// (feeds.IsTeaser), FulltextAlways, FulltextNever. Feed.Fulltext overrides.
+	Fulltext string
+	// FulltextTimeout bounds the wait for an article; past it the story is
+	// matched on what the feed gave. Default 15s.
+	FulltextTimeout time.Duration
+	MaxBodySize     int64  // bytes; default 10 MiB
+	UserAgent       string // empty (the default): the fetcher sends "newshound/VERSION (+https://github.com/newshound/newshound)"
 }
 
 // Stories configures the grouping of reports from several outlets into one
@@ -99,14 +110,36 @@ const (
 	AlsoReportedAlert = "alert"
 )
 
-// Store configures the embedded database.
+// Store configures the database.
 type Store struct {
-	Path string // SQLite file; default "newshound.db"
+	// Driver is "sqlite" (the default, embedded) or "postgres" (which
+	// several replicas may share).
+	Driver string
+	Path   string // SQLite file; default "newshound.db"
+	// DSN is the PostgreSQL connection string, with ${VAR} expanded. It may
+	// hold a password: print it only through postgres.RedactDSN.
+	DSN string
 }
 
-// HTTP configures the metrics and health listener.
+// HTTP configures the listener of the web console, metrics and health.
 type HTTP struct {
 	Listen string // empty: off
+	// PublicURL is where feed hubs reach this daemon (a reverse proxy in
+	// front of Listen, usually), without a trailing slash; empty: no WebSub,
+	// feeds are only polled.
+	PublicURL string
+	// Auth guards the web console: a token (sent as "Authorization: Bearer
+	// TOKEN" or typed into the login form), or USER:HASH with a bcrypt hash
+	// of the user's password. Required when Listen is not loopback. It is
+	// a secret: never logged or shown.
+	Auth string
+}
+
+// History configures the stored history of stories.
+type History struct {
+	// Keep is how long stories are kept for search, backtests and the web
+	// console; default 30 days; 0 keeps none.
+	Keep time.Duration
 }
 
 // Log configures logging.
@@ -121,8 +154,16 @@ type Feed struct {
 	Name     string // default: the feed's own title, else the URL host
 	Tags     []string
 	Interval time.Duration // 0: Poll.Interval
+	Fulltext string        // "" : Poll.Fulltext; else auto, always or never
 	Pos      Pos
 }
+
+// poll.fulltext and feeds[].fulltext values.
+const (
+	FulltextAuto   = "auto"
+	FulltextAlways = "always"
+	FulltextNever  = "never"
+)
 
 // Watch is a named query.
 type Watch struct {

@@ -18,8 +18,10 @@ const (
 	DefaultTimeout              = 20 * time.Second
 	DefaultConcurrency          = 16
 	DefaultPerHost              = 2
+	DefaultFulltextTimeout      = 15 * time.Second
 	DefaultMaxBodySize          = 10 << 20
 	DefaultStorePath            = "newshound.db"
+	DefaultHistoryKeep          = 30 * 24 * time.Hour
 	DefaultLogLevel             = "info"
 	DefaultLogFormat            = "text"
 	DefaultDiscordAPI           = "https://discord.com/api/v10/"
@@ -44,9 +46,13 @@ func Default() *Config {
 			Concurrency: DefaultConcurrency,
 			PerHost:     DefaultPerHost,
 			MaxBodySize: DefaultMaxBodySize,
+
+			Fulltext:        FulltextAuto,
+			FulltextTimeout: DefaultFulltextTimeout,
 		},
 		Stories:  Stories{Window: DefaultStoryWindow, AlsoReported: DefaultAlsoReported},
-		Store:    Store{Path: DefaultStorePath},
+		Store:    Store{Driver: "sqlite", Path: DefaultStorePath},
+		History:  History{Keep: DefaultHistoryKeep},
 		Log:      Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
 		Entities: map[string][]string{},
 		Discord:  Discord{API: DefaultDiscordAPI},

@@ -74,6 +74,8 @@ func TestErrorPositions(t *testing.T) {
 		{"malformed destination", "routes:\n  - watches: []\n    to: [console, \"telegram:\"]\n", "c.yaml:3:19: destination \"telegram:\" has no target"},
 		{"route without to", "watches:\n  - {name: a, query: x}\nroutes:\n  - watches: [a]\n", "c.yaml:4:5: route has no destinations"},
 		{"bad listen", "http:\n  listen: localhost\n", "c.yaml:2:11: http.listen: \"localhost\" is not host:port"},
+		{"bad public_url", "http:\n  public_url: ftp://x\n", "c.yaml:2:15: http.public_url: URL \"ftp://x\" must start with http:// or https://"},
+		{"public_url with a query", "http:\n  public_url: https://x/?a=1\n", "c.yaml:2:15: http.public_url: \"https://x/?a=1\" must not have a query or fragment"},
 		{"bad log level", "log:\n  level: loud\n", "c.yaml:2:10: log.level must be one of debug, info, warn, error, got \"loud\""},
 		{"bad admin id", "admins:\n  telegram: [123, bob]\n", "c.yaml:2:19: admins.telegram: \"bob\" is not a Telegram user id"},
 		{"bad guild", "discord:\n  guilds: [\"x1\"]\n", "c.yaml:2:12: discord.guilds: \"x1\" is not a Discord id"},

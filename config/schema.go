@@ -56,24 +56,24 @@ func (d *decoder) document(data []byte, cfg *Config) {
 				"also_reported": d.alsoReported(&cfg.Stories.AlsoReported, "stories.also_reported"),
 			})
 		},
-		"store": func(n *yaml.Node) {
-			d.mapping(n, "store", map[string]func(*yaml.Node){"path": d.setString(&cfg.Store.Path, "store.path")})
+		"store": func(n *yaml.Node) { d.store(n, &cfg.Store) },
+		"http":  func(n *yaml.Node) { d.http(n, &cfg.HTTP) },
+		"history": func(n *yaml.Node) {
+			d.mapping(n, "history", map[string]func(*yaml.Node){"keep": d.setLongDuration(&cfg.History.Keep, "history.keep")})
 		},
-		"http": func(n *yaml.Node) {
-			d.mapping(n, "http", map[string]func(*yaml.Node){"listen": d.setListen(&cfg.HTTP.Listen)})
-		},
-		"log":         func(n *yaml.Node) { d.log(n, &cfg.Log) },
-		"feeds":       func(n *yaml.Node) { d.feeds(n, cfg) },
-		"entities":    func(n *yaml.Node) { d.entities(n, cfg) },
-		"alias_files": func(n *yaml.Node) { d.aliasFiles(n, cfg) },
-		"watches":     func(n *yaml.Node) { d.watches(n, cfg) },
-		"routes":      func(n *yaml.Node) { d.routes(n, cfg) },
-		"discord":     func(n *yaml.Node) { d.discord(n, &cfg.Discord) },
-		"telegram":    func(n *yaml.Node) { d.telegram(n, &cfg.Telegram) },
-		"webhook":     func(n *yaml.Node) { d.webhook(n, &cfg.Webhook) },
-		"admins":      func(n *yaml.Node) { d.admins(n, &cfg.Admins) },
-		"security":    func(n *yaml.Node) { d.security(n, &cfg.Security) },
-		"limits":      func(n *yaml.Node) { d.limits(n, &cfg.Limits) },
+		"log":          func(n *yaml.Node) { d.log(n, &cfg.Log) },
+		"feeds":        func(n *yaml.Node) { d.feeds(n, cfg) },
+		"entities":     func(n *yaml.Node) { d.entities(n, cfg) },
+		"alias_files":  func(n *yaml.Node) { d.aliasFiles(n, cfg) },
+		"watches":      func(n *yaml.Node) { d.watches(n, cfg) },
+		"routes":       func(n *yaml.Node) { d.routes(n, cfg) },
+		"discord":      func(n *yaml.Node) { d.discord(n, &cfg.Discord) },
+		"telegram":     func(n *yaml.Node) { d.telegram(n, &cfg.Telegram) },
+		"webhook":      func(n *yaml.Node) { d.webhook(n, &cfg.Webhook) },
+		"admins":       func(n *yaml.Node) { d.admins(n, &cfg.Admins) },
+		"security":     func(n *yaml.Node) { d.security(n, &cfg.Security) },
+		"limits":       func(n *yaml.Node) { d.limits(n, &cfg.Limits) },
+		"destinations": func(n *yaml.Node) { d.destinations(n, cfg) },
 	})
 }
 
@@ -116,11 +116,13 @@ func (d *decoder) poll(n *yaml.Node, p *Poll) {
 				}
 			}
 		},
-		"interval":    d.warnSubSecond(&p.Interval, "poll.interval", false),
-		"timeout":     d.setDuration(&p.Timeout, "poll.timeout", false),
-		"concurrency": d.setInt(&p.Concurrency, "poll.concurrency", 1),
-		"per_host":    d.setInt(&p.PerHost, "poll.per_host", 1),
-		"backfill":    d.setInt(&p.Backfill, "poll.backfill", 0),
+		"interval":         d.warnSubSecond(&p.Interval, "poll.interval", false),
+		"timeout":          d.setDuration(&p.Timeout, "poll.timeout", false),
+		"concurrency":      d.setInt(&p.Concurrency, "poll.concurrency", 1),
+		"per_host":         d.setInt(&p.PerHost, "poll.per_host", 1),
+		"backfill":         d.setInt(&p.Backfill, "poll.backfill", 0),
+		"fulltext":         d.fulltext(&p.Fulltext, "poll.fulltext"),
+		"fulltext_timeout": d.setDuration(&p.FulltextTimeout, "poll.fulltext_timeout", false),
 		"max_body_size": func(n *yaml.Node) {
 			if s, ok := d.size(n, "poll.max_body_size"); ok {
 				p.MaxBodySize = s
@@ -149,6 +151,50 @@ func CronParser() cron.Parser { return cronParser }
 func checkCron(spec string) error {
 	_, err := cronParser.Parse(spec)
 	return err
+}
+
+// http decodes the http section. Off loopback the web console and its
+// changes would be open to anyone who can reach the port, so a listen
+// address that is not loopback requires http.auth.
+func (d *decoder) http(n *yaml.Node, h *HTTP) {
+	var listenNode *yaml.Node
+	d.mapping(n, "http", map[string]func(*yaml.Node){
+		"listen": func(n *yaml.Node) {
+			listenNode = n
+			d.setListen(&h.Listen)(n)
+		},
+		"public_url": d.setPublicURL(&h.PublicURL),
+		"auth": func(n *yaml.Node) {
+			v, ok := d.str(n, "http.auth")
+			if !ok {
+				return
+			}
+			if err := CheckAuth(v); err != nil {
+				d.errorf(posOf(n), "http.auth: %v", err)
+				return
+			}
+			h.Auth = v
+		},
+	})
+	if listenNode != nil && h.Listen != "" && h.Auth == "" && !IsLoopback(h.Listen) {
+		d.errorf(posOf(listenNode), "http.listen %q is not a loopback address: set http.auth (a token, or USER:BCRYPT_HASH) so the web console is not open to everyone", h.Listen)
+	}
+}
+
+// setLongDuration decodes a duration that may count days ("30d"); zero is allowed (off).
+func (d *decoder) setLongDuration(dst *time.Duration, what string) func(*yaml.Node) {
+	return func(n *yaml.Node) {
+		v, ok := d.scalar(n, what)
+		if !ok {
+			return
+		}
+		t, err := model.ParseLongDuration(v)
+		if err != nil {
+			d.errorf(posOf(n), "%s: %v", what, err)
+			return
+		}
+		*dst = t
+	}
 }
 
 func (d *decoder) setListen(dst *string) func(*yaml.Node) {
@@ -192,6 +238,27 @@ func (d *decoder) log(n *yaml.Node, l *Log) {
 	})
 }
 
+// setPublicURL reads http.public_url: where hubs reach this daemon's
+// WebSub callbacks, so it must be an absolute http(s) URL without a query
+// (callback paths are appended to it).
+func (d *decoder) setPublicURL(dst *string) func(*yaml.Node) {
+	return func(n *yaml.Node) {
+		v, ok := d.str(n, "http.public_url")
+		if !ok || v == "" {
+			return
+		}
+		if err := feedURL(v); err != nil {
+			d.errorf(posOf(n), "http.public_url: %v", err)
+			return
+		}
+		if u, _ := url.Parse(v); u.RawQuery != "" || u.Fragment != "" {
+			d.errorf(posOf(n), "http.public_url: %q must not have a query or fragment", v)
+			return
+		}
+		*dst = strings.TrimSuffix(v, "/")
+	}
+}
+
 // feedURL checks a feed address: http or https with a host.
 func feedURL(v string) error {
 	u, err := url.Parse(v)
@@ -227,6 +294,7 @@ func (d *decoder) feeds(n *yaml.Node, cfg *Config) {
 			"name":     d.setString(&f.Name, "feed name"),
 			"tags":     func(n *yaml.Node) { f.Tags = d.tags(n, "feed tags") },
 			"interval": d.warnSubSecond(&f.Interval, "feed interval", true),
+			"fulltext": d.fulltext(&f.Fulltext, "feed fulltext"),
 		})
 		if e.Kind != yaml.MappingNode {
 			return
@@ -576,6 +644,61 @@ func (d *decoder) validate(cfg *Config) {
 			if !names[name] {
 				d.errorf(r.watchPos[i], "route refers to unknown watch %q", name)
 			}
+		}
+	}
+}
+
+// store reads the store section. A postgres driver needs a DSN; the DSN's
+// value is never echoed in an error (it may hold a password).
+func (d *decoder) store(n *yaml.Node, s *Store) {
+	var driverNode, dsnNode *yaml.Node
+	d.mapping(n, "store", map[string]func(*yaml.Node){
+		"path": d.setString(&s.Path, "store.path"),
+		"driver": func(n *yaml.Node) {
+			driverNode = n
+			if v, ok := d.str(n, "store.driver"); ok {
+				if v != "sqlite" && v != "postgres" {
+					d.errorf(posOf(n), "store.driver must be one of sqlite, postgres, got %q", v)
+					return
+				}
+				s.Driver = v
+			}
+		},
+		"dsn": func(n *yaml.Node) {
+			dsnNode = n
+			if n.Kind != yaml.ScalarNode {
+				d.errorf(posOf(n), "store.dsn must be a single value, got %s", kindName(n))
+				return
+			}
+			v, err := expand(n.Value, d.lookup)
+			if err != nil {
+				d.errorf(posOf(n), "store.dsn: %v", err)
+				return
+			}
+			s.DSN = strings.TrimSpace(v)
+		},
+	})
+	if s.Driver == "postgres" && s.DSN == "" {
+		at := driverNode
+		if dsnNode != nil {
+			at = dsnNode
+		}
+		d.errorf(posOf(at), "store.driver postgres needs store.dsn (e.g. ${DATABASE_URL}), and it is empty")
+	}
+}
+
+// fulltext sets dst to one of auto, always, never.
+func (d *decoder) fulltext(dst *string, what string) func(*yaml.Node) {
+	return func(n *yaml.Node) {
+		v, ok := d.str(n, what)
+		if !ok {
+			return
+		}
+		switch v {
+		case FulltextAuto, FulltextAlways, FulltextNever:
+			*dst = v
+		default:
+			d.errorf(posOf(n), "%s: %q is not auto, always or never", what, v)
 		}
 	}
 }

@@ -16,10 +16,12 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds/article"
 	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/store"
 	"github.com/newshound/newshound/watchlist"
+	"github.com/newshound/newshound/websub"
 )
 
 // Store is what the engine needs of the database: the whole store contract.
@@ -56,6 +58,20 @@ type Options struct {
 	// After waits on that clock (notify.DispatcherOptions.After); default
 	// time.After. Tests with a fake Now pass one that advances it.
 	After func(d time.Duration) <-chan time.Time
+	// Holder, when set, makes this engine one of several replicas sharing
+	// the store: it names this replica in the store's leases, and the
+	// engine polls a feed only under its lease and sends to a platform only
+	// while it holds that platform (notify.LeasedQueue). Empty: the only
+	// daemon on its store, which claims nothing.
+	Holder string
+	// Lease is how long a replica's claims last without renewal; default DefaultLease.
+	Lease time.Duration
+	// Articles fetches article pages for poll.fulltext; default the
+	// Fetcher when it can (*feeds.Fetcher), so that per-host limits are
+	// shared with the feeds. Nil with a Fetcher that cannot: no full text.
+	Articles article.Fetcher
+	// TextWorkers bounds the article pages fetched at once; default 8.
+	TextWorkers int
 }
 
 // Observer is told what the engine does, for metrics. Methods must not block.
@@ -64,7 +80,8 @@ type Observer interface {
 	// Polled is called after each feed poll with its outcome ("ok",
 	// "not_modified", "unchanged", "error", "gone") and the new items.
 	Polled(feed, outcome string, latency time.Duration, newItems int)
-	// Matched is called once per watch that fired on a new story.
+	// Matched is called once per watch and new story that queued an alert
+	// naming it (after dedup: a duplicate story does not count).
 	Matched(watch string)
 	// Queued is called with the alerts queued for a platform.
 	Queued(platform string, n int)
@@ -85,12 +102,16 @@ type Engine struct {
 	st         Store
 	fetch      Fetcher
 	dispatcher *notify.Dispatcher
+	digester   *notify.Digester
 	rt         atomic.Pointer[runtime]
 	cycleMu    sync.Mutex // one poll cycle at a time
 	lastCycle  atomic.Int64
 	history    history // each feed's publishing rhythm, for adaptive intervals
 	act        activity
-	stories    *storyIndex // the same-story decision (stories.go)
+	stories    *storyIndex        // the same-story decision (stories.go)
+	ws         *websub.Subscriber // nil without http.public_url
+	locks      feedLocks          // one ingest per feed at a time (poll, push)
+	texts      texts              // the full-text enrichment step (fulltext.go)
 }
 
 // New builds an engine; the config's watches must compile.
@@ -108,19 +129,30 @@ func New(o Options) (*Engine, error) {
 	if e.fetch == nil {
 		e.fetch = NewFetcher(o.Config, "")
 	}
+	e.texts.init(o, e.fetch)
 	rt, err := e.compile(context.Background(), o.Config)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.applyDeliveryDefaults(context.Background(), o.Config); err != nil {
 		return nil, err
 	}
 	e.rt.Store(rt)
 	if err := e.openStories(context.Background(), o.Config); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
+	if err := e.initWebSub(context.Background(), o.Config); err != nil {
+		return nil, err
+	}
 	observer := sentCounter{a: &e.act}
 	if o.Observer != nil {
 		observer.next = o.Observer
 	}
-	e.dispatcher = notify.NewDispatcher(o.Store, notify.DispatcherOptions{
+	var queue notify.Queue = notify.QuietQueue(o.Store, o.Store)
+	if o.Holder != "" {
+		queue = notify.LeasedQueue(queue, o.Store, o.Holder, e.lease(), o.Now)
+	}
+	e.dispatcher = notify.NewDispatcher(queue, notify.DispatcherOptions{
 		Senders:  o.Senders,
 		Logger:   o.Logger,
 		Observer: observer,
@@ -133,6 +165,7 @@ func New(o Options) (*Engine, error) {
 			return e.st.MoveChat(ctx, from, to)
 		},
 	})
+	e.digester = notify.NewDigester(o.Store, notify.DigesterOptions{Logger: o.Logger, Now: o.Now, Wake: e.dispatcher.Wake})
 	return e, nil
 }
 
@@ -180,6 +213,9 @@ func (e *Engine) Reload(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	e.rt.Store(rt)
+	if err := e.applyDeliveryDefaults(ctx, cfg); err != nil {
+		e.log.Error("applying destination defaults failed", "err", err)
+	}
 	if e.o.OnReload != nil {
 		e.o.OnReload(rt.list.Set())
 	}
@@ -221,6 +257,13 @@ func (e *Engine) RunOnce(ctx context.Context) error {
 	if err := e.PollCycle(ctx, true); err != nil {
 		return err
 	}
+	// Full text first: the stories it completes may be held for a digest.
+	if err := e.EnrichPending(ctx); err != nil {
+		return err
+	}
+	if _, err := e.digester.Tick(ctx); err != nil {
+		return err
+	}
 	return e.dispatcher.Drain(ctx)
 }
 
@@ -253,6 +296,8 @@ func (e *Engine) Run(ctx context.Context) error {
 		}()
 	}
 	goRun("dispatcher", e.dispatcher.Run)
+	goRun("digests", e.digester.Run)
+	goRun("full text", e.runTexts)
 	for _, svc := range e.o.Services {
 		goRun("", svc) // a service's errors name it ("http.listen ...: ...")
 	}
@@ -313,7 +358,7 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 // maintain prunes old state: items that left their feed 90 days ago,
-// delivered alerts after 30 days.
+// delivered alerts after 30 days, stories after history.keep.
 func (e *Engine) maintain(ctx context.Context) {
 	if n, err := e.st.PruneItems(ctx, 90*24*time.Hour); err != nil {
 		e.log.Error("pruning items failed", "err", err)
@@ -324,4 +369,5 @@ func (e *Engine) maintain(ctx context.Context) {
 		e.log.Error("pruning sent alerts failed", "err", err)
 	}
 	e.pruneStories(ctx)
+	e.pruneHistory(ctx)
 }

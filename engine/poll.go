@@ -45,6 +45,7 @@ type feedSpec struct {
 	tags     []string
 	interval time.Duration // feeds[].interval; 0: adaptive (see PollInterval)
 	trusted  bool          // config feeds may point anywhere; chat feeds pass the SSRF guard
+	fulltext string        // feeds[].fulltext; "": poll.fulltext
 }
 
 // feedList returns every feed to poll: the config's, then the chat-added
@@ -53,7 +54,7 @@ func (e *Engine) feedList(ctx context.Context, cfg *config.Config) ([]feedSpec, 
 	var out []feedSpec
 	seen := make(map[string]bool)
 	for _, f := range cfg.Feeds {
-		out = append(out, feedSpec{url: f.URL, name: f.Name, tags: f.Tags, interval: f.Interval, trusted: true})
+		out = append(out, feedSpec{url: f.URL, name: f.Name, tags: f.Tags, interval: f.Interval, trusted: true, fulltext: f.Fulltext})
 		seen[model.FeedKey(f.URL)] = true
 	}
 	chat, err := e.st.ChatFeeds(ctx)
@@ -108,6 +109,7 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 	for _, st := range saved {
 		states[st.URL] = st
 	}
+	e.renewWebSub(ctx, rt.cfg)
 	e.beginCycle(feedList)
 	now := e.o.Now()
 	jobs := make(chan feedSpec)
@@ -120,6 +122,16 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 				st, ok := states[f.url]
 				if !ok {
 					st = model.FeedState{URL: f.url}
+				}
+				if e.o.Holder != "" {
+					// One of several replicas: poll only under the feed's lease.
+					var claimed bool
+					if st, claimed = e.claimFeed(ctx, st, all, now); !claimed {
+						continue
+					}
+					e.pollFeed(ctx, rt, f, st, all, now)
+					e.releaseFeed(ctx, f.url)
+					continue
 				}
 				e.pollFeed(ctx, rt, f, st, all, now)
 			}
@@ -154,6 +166,7 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 	if st.Gone || (!all && st.NextPoll.After(cycleStart)) {
 		return
 	}
+	defer e.lockFeed(f.url)()
 	fetchURL := f.url
 	if st.MovedTo != "" {
 		fetchURL = st.MovedTo
@@ -184,6 +197,7 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 		st.ETag, st.LastModified = resp.ETag, resp.LastModified
 		h := e.history.get(f.url)
 		interval, _ := PollInterval(rt.cfg.Poll, f.interval, h.published, now)
+		interval = e.pushInterval(rt.cfg, f, interval)
 		e.succeeded(&st, now, interval, max(resp.MinInterval, h.ttl))
 		if err := e.st.SaveFeedState(ctx, st); err != nil {
 			e.log.Error("saving feed state failed", "feed", f.url, "err", err)
@@ -219,7 +233,9 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 	}
 	e.history.set(f.url, feed, now)
 	h := e.history.get(f.url)
-	interval, _ := PollInterval(rt.cfg.Poll, f.interval, h.published, now)
+	adaptive, _ := PollInterval(rt.cfg.Poll, f.interval, h.published, now)
+	interval := e.pushInterval(rt.cfg, f, adaptive)
+	wasActive := e.webSubActive(f.url)
 	e.succeeded(&st, now, interval, max(resp.MinInterval, feed.TTL))
 	n, err := e.ingest(ctx, rt, st, f, feed)
 	if err != nil {
@@ -227,6 +243,14 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 		e.log.Error("recording items failed", "feed", f.url, "err", err)
 		e.observe(f, "error", now.Sub(start), 0, err)
 		return
+	}
+	if e.afterParse(ctx, f, feed, n, wasActive) {
+		// Pushes stopped: back to the feed's own interval from now.
+		st.Initialized = true // ingest recorded the parse
+		e.succeeded(&st, now, adaptive, max(resp.MinInterval, feed.TTL))
+		if err := e.st.SaveFeedState(ctx, st); err != nil {
+			e.log.Error("saving feed state failed", "feed", f.url, "err", err)
+		}
 	}
 	e.observe(f, "ok", now.Sub(start), n, nil)
 }
@@ -271,17 +295,19 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 	st.Initialized = true
 	items := make([]model.NewItem, 0, len(fresh))
 	for _, it := range fresh {
-		ni := model.NewItem{Key: it.Key, LinkKey: it.LinkKey(), TitleKey: it.TitleKey(), Published: it.Published}
-		if alerting[it.Key] {
+		ni := model.NewItem{Key: it.Key, LinkKey: it.LinkKey(), TitleKey: it.TitleKey(), Published: it.Published, Story: story(rt, st, it, alerting[it.Key])}
+		if alerting[it.Key] && e.wantsText(rt.cfg, f, it) {
+			// Matched once its article is read (fulltext.go), beside polling.
+			ni.Fulltext = e.pendingText(st, f, it)
+		} else if alerting[it.Key] {
 			ni.Alerts = rt.list.Alerts(watchlist.ItemDoc(it, st.Name, f.tags),
 				model.Alert{Title: it.Title, Link: it.Link, Feed: st.Name, Published: it.Published})
-			if e.o.Observer != nil {
-				for _, w := range watchesOf(ni.Alerts) {
-					e.o.Observer.Matched(w)
-				}
-			}
 		}
-		ni.Story = e.storyOf(rt.cfg, it, st.Name, ni.Alerts, e.o.Now())
+		rep, err := e.storyOf(ctx, rt.cfg, it, st.Name, ni.Alerts, e.o.Now())
+		if err != nil {
+			return 0, err
+		}
+		ni.Report = rep
 		items = append(items, ni)
 	}
 	res, err := e.st.Ingest(ctx, st, present, items)
@@ -289,6 +315,9 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 		return 0, err
 	}
 	e.act.addQueued(res.Queued)
+	if res.Pending > 0 {
+		e.texts.wake()
+	}
 	if firstPoll {
 		alerts := "no alerts"
 		if res.Queued > 0 {
@@ -300,25 +329,20 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 		for platform, n := range res.QueuedByPlatform {
 			e.o.Observer.Queued(platform, n)
 		}
+		// Matches are counted from what the store queued, not from what
+		// matched: a duplicate of a story already alerted matches again
+		// but is remembered without alerts.
+		for w, n := range res.QueuedByWatch {
+			for range n {
+				e.o.Observer.Matched(w)
+			}
+		}
 	}
 	if res.Queued > 0 || res.Edits > 0 {
 		e.log.Info("new alerts queued", "feed", st.Name, "new_items", res.New, "duplicates", res.Duplicates, "alerts", res.Queued, "edits", res.Edits, "held", res.Held)
 		e.dispatcher.Wake()
 	}
 	return res.New, nil
-}
-
-// watchesOf lists each watch that fired once, however many destinations it reached.
-func watchesOf(alerts []model.Alert) []string {
-	var out []string
-	for _, a := range alerts {
-		for _, w := range a.Watches {
-			if !slices.Contains(out, w.Name) {
-				out = append(out, w.Name)
-			}
-		}
-	}
-	return out
 }
 
 // succeeded records a good poll; the next one is due after interval,

@@ -23,31 +23,32 @@ type StoryObserver interface {
 	Stories(stories, reports int)
 }
 
+// storyIDBlock is how many story ids an engine reserves from the store at
+// once (store.Stories.ReserveStoryIDs): a round trip per block, not per
+// story, and replicas sharing the store never open the same id.
+const storyIDBlock = 256
+
 // storyIndex is the daemon's one story index and the ids it hands out.
 // The index decides in arrival order, so the decision and the indexing of
 // an item are one step under mu; the ingests that follow run concurrently
 // (whichever commits first gets the first alert, the other the edit).
 type storyIndex struct {
-	mu     sync.Mutex
-	ix     *stories.Index
-	window time.Duration
-	last   int64 // the highest story id handed out
+	mu        sync.Mutex
+	ix        *stories.Index
+	window    time.Duration
+	next, end int64 // the ids reserved from the store and not handed out yet: [next, end)
 }
 
 // openStories builds the index from the store: the records of the reports
-// of the window, in the order they were recorded, and the last story id, so
-// that a restart between two reports of a story still edits the first alert.
+// of the window, in the order they were recorded, so that a restart
+// between two reports of a story still edits the first alert. Story ids
+// come from the store, in blocks, as they are needed.
 func (e *Engine) openStories(ctx context.Context, cfg *config.Config) error {
 	window := cfg.Stories.Window
 	if window <= 0 {
 		window = stories.DefaultWindow
 	}
 	s := &storyIndex{ix: stories.NewIndex(stories.Options{Window: window}), window: window}
-	last, err := e.st.LastStoryID(ctx)
-	if err != nil {
-		return err
-	}
-	s.last = last
 	recs, err := e.st.StoryRecords(ctx, e.o.Now().Add(-window))
 	if err != nil {
 		return err
@@ -66,15 +67,23 @@ func (e *Engine) openStories(ctx context.Context, cfg *config.Config) error {
 // storyOf decides which story a new item reports and indexes it; the
 // report, with the policy of each alert's destination, goes into the
 // ingest that records the item.
-func (e *Engine) storyOf(cfg *config.Config, it feeds.Item, outlet string, alerts []model.Alert, seen time.Time) *model.StoryReport {
+func (e *Engine) storyOf(ctx context.Context, cfg *config.Config, it feeds.Item, outlet string, alerts []model.Alert, seen time.Time) (*model.StoryReport, error) {
 	si := stories.Item{Title: it.Title, Summary: it.Summary, Content: it.Content, Link: it.Link, Feed: outlet, Published: it.Published, Seen: seen}
 	s := e.stories
 	s.mu.Lock()
 	res := s.ix.Lookup(si)
 	id := int64(res.Story)
 	if !res.Same {
-		s.last++
-		id = s.last
+		if s.next == s.end {
+			first, err := e.st.ReserveStoryIDs(ctx, storyIDBlock)
+			if err != nil {
+				s.mu.Unlock()
+				return nil, err
+			}
+			s.next, s.end = first, first+storyIDBlock
+		}
+		id = s.next
+		s.next++
 	}
 	rec := s.ix.AddTo(si, uint64(id))
 	s.mu.Unlock()
@@ -88,7 +97,7 @@ func (e *Engine) storyOf(cfg *config.Config, it feeds.Item, outlet string, alert
 	if so, ok := e.o.Observer.(StoryObserver); ok {
 		so.Story(res.Same)
 	}
-	return rep
+	return rep, nil
 }
 
 // storyPolicies gives each alert's destination its also_reported (the

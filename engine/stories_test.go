@@ -26,20 +26,20 @@ const (
 	eventB  = "APT29 breached a cloud provider to reach government tenants"
 )
 
-// fakeClock is the engine's and the dispatcher's clock: After advances it
+// storyClock is the engine's and the dispatcher's clock: After advances it
 // instead of waiting, so a retry_after is waited out without sleeping.
-type fakeClock struct {
+type storyClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *fakeClock) Now() time.Time {
+func (c *storyClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+func (c *storyClock) After(d time.Duration) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
@@ -53,7 +53,7 @@ type storyRig struct {
 	tg     *telegramtest.Server
 	a, b   *feedServer
 	cfg    *config.Config
-	clock  *fakeClock
+	clock  *storyClock
 	dbPath string
 }
 
@@ -63,7 +63,7 @@ func newStoryRig(t *testing.T, watchExtra string) *storyRig {
 	t.Cleanup(r.tg.Close)
 	// Ahead of the wall clock, which the store's own timestamps follow:
 	// what the store queued is due on the engine's clock.
-	r.clock = &fakeClock{t: time.Now().Add(time.Hour)}
+	r.clock = &storyClock{t: time.Now().Add(time.Hour)}
 	yaml := fmt.Sprintf(`
 poll:
   backfill: 10

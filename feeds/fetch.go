@@ -73,6 +73,11 @@ type Request struct {
 	// guard then checks the resolved address of every connection, redirects
 	// included.
 	AllowPrivate bool
+	// PrivateHost, when AllowPrivate is false, is the one host (host[:port]
+	// as in the URL) that may still be private: an article link may reach
+	// its feed's own host, wherever that is, but nothing else inward. A
+	// redirect off that host continues through the SSRF guard.
+	PrivateHost string
 }
 
 // Response is the outcome of a successful (2xx or 304) Fetch. For HTTP
@@ -207,16 +212,33 @@ type ctxKey struct{}
 type redirectState struct {
 	permanent bool   // every hop so far was 301/308
 	movedTo   string // last URL reached by permanent hops only
+	// privateHost is Request.PrivateHost while the chain is still on it
+	// (through the unguarded client); left is where the chain went next.
+	privateHost string
+	left        *url.URL
+	hops        int // redirects followed before the chain left privateHost
 }
 
+// errLeftPrivateHost stops the unguarded client when a redirect leaves
+// Request.PrivateHost; fetch continues from there through the guard.
+var errLeftPrivateHost = errors.New("redirect leaves the feed's host")
+
 func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) > f.opts.MaxRedirects {
+	st, _ := req.Context().Value(ctxKey{}).(*redirectState)
+	hops := 0
+	if st != nil {
+		hops = st.hops
+	}
+	if len(via)+hops > f.opts.MaxRedirects {
 		return fmt.Errorf("%w (more than %d)", ErrTooManyRedirects, f.opts.MaxRedirects)
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
 	}
-	st, _ := req.Context().Value(ctxKey{}).(*redirectState)
+	if st != nil && st.privateHost != "" && !strings.EqualFold(req.URL.Host, st.privateHost) {
+		st.left, st.hops = req.URL, len(via)
+		return errLeftPrivateHost
+	}
 	if st != nil && req.Response != nil {
 		code := req.Response.StatusCode
 		if st.permanent && (code == http.StatusMovedPermanently || code == http.StatusPermanentRedirect) {
@@ -291,8 +313,23 @@ func (f *Fetcher) fetch(ctx context.Context, r Request, page bool) (*Response, e
 	client := f.guarded
 	if r.AllowPrivate {
 		client = f.trusted
+	} else if r.PrivateHost != "" && strings.EqualFold(u.Host, r.PrivateHost) {
+		client = f.trusted
+		st.privateHost = r.PrivateHost
 	}
 	resp, err := client.Do(req)
+	if err != nil && errors.Is(err, errLeftPrivateHost) && st.left != nil {
+		// The chain left the feed's host: the rest of it is untrusted.
+		if resp != nil {
+			resp.Body.Close()
+		}
+		st.privateHost, st.permanent = "", false
+		next := req.Clone(ctx)
+		next.URL, next.Host = st.left, ""
+		next.Header.Del("If-None-Match")
+		next.Header.Del("If-Modified-Since")
+		resp, err = f.guarded.Do(next)
+	}
 	if err != nil {
 		return nil, f.wrapTransportError(where, ctx, err)
 	}

@@ -56,4 +56,9 @@ type Feed struct {
 	// and `feed test` / `feed ls` should say so rather than let watches
 	// silently miss it.
 	CharsetUnsure bool
+	// Hubs are the WebSub hubs the document advertises (rel="hub"), and
+	// Self its rel="self" URL, the topic to subscribe to; Hubs is empty
+	// when the document names no self URL.
+	Hubs []string
+	Self string
 }

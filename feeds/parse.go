@@ -97,6 +97,7 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 	f.Charset = charset.name
 	f.CharsetUnsure = charset.unsure
 	f.Type = strings.TrimSpace(gf.FeedType + " " + gf.FeedVersion)
+	f.Hubs, f.Self = webSubLinks(gf, feedURL)
 	return f, nil
 }
 

@@ -476,6 +476,10 @@ func (c *Compiled) collect(st *state, n *node, d Doc, marks bool) {
 			c.collect(st, k, d, false)
 		}
 	case nodeTerm, nodeActor:
+		// The term is reported as seen where the snippet is taken from
+		// (the body before the title, see snippetRank): an alert whose
+		// snippet marks «Cozy Bear» must not say only "APT29" because the
+		// title spelled it that way.
 		var best mark
 		st.spanBuf = c.spans(st, n, st.spanBuf[:0])
 		for i, sp := range st.spanBuf {
@@ -484,7 +488,7 @@ func (c *Compiled) collect(st *state, n *node, d Doc, marks bool) {
 			if marks {
 				st.marks = append(st.marks, m)
 			}
-			if i == 0 || m.text < best.text || m.text == best.text && m.s < best.s {
+			if i == 0 || seenBefore(st.texts, m, best) {
 				best = m
 			}
 		}
@@ -552,6 +556,16 @@ func addTerm(ts []Term, t Term) []Term {
 		}
 	}
 	return append(ts, t)
+}
+
+// seenBefore reports whether mark a should name a term rather than b: the
+// one in the field a snippet prefers, then the earlier.
+func seenBefore(texts []dtext, a, b mark) bool {
+	ra, rb := snippetRank(texts[a.text].field), snippetRank(texts[b.text].field)
+	if ra != rb {
+		return ra < rb
+	}
+	return a.text < b.text || a.text == b.text && a.s < b.s
 }
 
 // markBefore orders marks by text, start, and longer first.

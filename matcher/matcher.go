@@ -118,7 +118,9 @@ type Term struct {
 	Text string
 	// Entity is the canonical entity name for actor: terms ("APT29"), else empty.
 	Entity string
-	// Seen is the text as it appeared in the story ("Cozy Bear").
+	// Seen is the text as it appeared in the story ("Cozy Bear"): its first
+	// occurrence in the field the snippet is taken from (the body before the
+	// title), so the reason names the spelling the snippet marks.
 	Seen string
 }
 

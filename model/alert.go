@@ -19,6 +19,12 @@ type Alert struct {
 	Published time.Time // zero if unknown
 	// Snippet is plain text with hits marked « and » (see Segments).
 	Snippet string
+	// FromArticle says the story matched on its article page's text, not
+	// only on what the feed gave (poll.fulltext): the snippet comes from
+	// the article, and renderers say "in the article" so that a reader who
+	// sees only a teaser knows where to look.
+	FromArticle bool `json:",omitempty"`
+	// Watches are the watches that fired, with their terms.
 	Watches []WatchMatch
 
 	// Story is the news event this alert reports (0: none, e.g. a notice).
@@ -37,6 +43,16 @@ type Alert struct {
 	// Rev is the revision of an Edit row when it was read: a later report
 	// coalesced into the row meanwhile makes the store send it again.
 	Rev int64 `json:"-"`
+	// Digest, when not empty, makes this alert a digest: many held
+	// stories in one message, grouped by watch (Title then names it and
+	// Link, Snippet and Watches are empty). Part and Parts number the
+	// messages of a digest split at the platform's limits.
+	Digest      []DigestGroup `json:",omitempty"`
+	Part, Parts int           `json:",omitempty"`
+	// Silent asks the platform to deliver without a notification sound
+	// (quiet hours in silent mode). Set by the dispatcher's queue when the
+	// alert is sent, not stored.
+	Silent bool `json:"-"`
 }
 
 // WatchMatch is one watch that fired, and the terms that made it fire as

@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -36,9 +37,19 @@ type NewItem struct {
 	Published time.Time
 	// Alerts to queue, one per destination; empty to remember the item only.
 	Alerts []Alert
-	// Story, when set, is the item's story (see store.Stories): a later
-	// report of a story alerts no destination that already has it.
-	Story *StoryReport
+	// Report, when set, is the item's report of a news event (see
+	// store.Stories): a later report of a story alerts no destination that
+	// already has it.
+	Report *StoryReport
+	// Story is what the history keeps of the item, recorded with it in the
+	// same transaction; nil keeps nothing (history off).
+	Story *Story
+	// Fulltext, when set, holds the story for its article's text
+	// (poll.fulltext): the item is recorded with its dedup keys as usual,
+	// and, unless it is a duplicate, marked pending instead of alerting;
+	// store.Fulltext.CompleteText queues its alerts later. Alerts is
+	// ignored then.
+	Fulltext *PendingText
 }
 
 // IngestResult says what an ingest did.
@@ -46,12 +57,18 @@ type IngestResult struct {
 	New        int // items recorded for the first time
 	Duplicates int // of those, stories that would have alerted but were already known under another key
 	Queued     int // alert rows queued
+	Pending    int // of the new items, those held for their article's text
 	// QueuedByPlatform splits Queued by destination kind ("telegram", "discord", ...).
 	QueuedByPlatform map[string]int
 	// Reports counts new items that were later reports of a story already
 	// known; Edits the edits of sent alerts they queued; Held the alerts
-	// waiting for more outlets (min_outlets).
+	// left waiting for more outlets (min_outlets, model.StateWaiting).
 	Reports, Edits, Held int
+	// QueuedByWatch counts, by watch name (Alert.Watches[].Name), the new
+	// items that queued at least one alert naming that watch: what alerted,
+	// once per story however many destinations it reached, and never a
+	// duplicate that was remembered without alerts (the match metric).
+	QueuedByWatch map[string]int
 }
 
 // Outbox row states.
@@ -59,8 +76,10 @@ const (
 	StatePending = "pending"
 	StateSent    = "sent"
 	StateParked  = "parked"
-	// StateHeld is a story's alert waiting for more outlets (min_outlets).
-	StateHeld = "held"
+	// StateWaiting is a story's alert waiting for more outlets
+	// (min_outlets). Distinct from store.StateHeld ("held"), an alert held
+	// for a digest or quiet hours, which the digester sends.
+	StateWaiting = "waiting"
 )
 
 // OutboxRow is one queued alert with its delivery state.
@@ -114,3 +133,26 @@ var ErrSubscriptionExists = errors.New("subscription already exists")
 
 // ErrChatFeedExists is returned when adding a chat feed whose URL is already one.
 var ErrChatFeedExists = errors.New("feed already added")
+
+// CountWatches adds one story to r.QueuedByWatch for each watch named by
+// the alerts it queued: a story routed to three chats by one watch is one
+// match of that watch, not three. Every backend counts through it.
+func (r *IngestResult) CountWatches(queued []Alert) {
+	var names []string
+	for _, a := range queued {
+		for _, w := range a.Watches {
+			if !slices.Contains(names, w.Name) {
+				names = append(names, w.Name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	if r.QueuedByWatch == nil {
+		r.QueuedByWatch = make(map[string]int)
+	}
+	for _, n := range names {
+		r.QueuedByWatch[n]++
+	}
+}

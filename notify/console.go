@@ -35,6 +35,9 @@ func (c *Console) Send(_ context.Context, a model.Alert) error {
 // the watches with their matched terms, then the snippet.
 func FormatText(a model.Alert) string {
 	var b strings.Builder
+	if len(a.Digest) > 0 {
+		return formatDigestText(a)
+	}
 	b.WriteString(oneLine(a.Title))
 	b.WriteString("\n  ")
 	b.WriteString(oneLine(a.Feed))
@@ -56,7 +59,38 @@ func FormatText(a model.Alert) string {
 	}
 	if a.Snippet != "" {
 		b.WriteString("\n  ")
+		if a.FromArticle {
+			b.WriteString(model.ArticleLabel + " ")
+		}
 		b.WriteString(oneLine(a.Snippet))
+	}
+	return b.String()
+}
+
+// formatDigestText renders a digest: its title, then per watch one line
+// per story with its outlet and link.
+func formatDigestText(a model.Alert) string {
+	var b strings.Builder
+	b.WriteString(oneLine(a.Title))
+	for _, g := range a.Digest {
+		b.WriteString("\n  ")
+		if g.Watch != "" {
+			b.WriteString(oneLine(g.Watch))
+		} else {
+			b.WriteString("(no watch)")
+		}
+		for _, s := range g.Stories {
+			b.WriteString("\n    • ")
+			b.WriteString(oneLine(s.Title))
+			if s.Feed != "" {
+				b.WriteString(" — ")
+				b.WriteString(oneLine(s.Feed))
+			}
+			if s.Link != "" {
+				b.WriteString("\n      ")
+				b.WriteString(oneLine(s.Link))
+			}
+		}
 	}
 	return b.String()
 }

@@ -309,9 +309,12 @@ func (b *blockingSender) Send(ctx context.Context, a model.Alert) error {
 func TestPacingRespectsWindows(t *testing.T) {
 	db := openStore(t)
 	rate := notify.Rate{N: 3, Per: 200 * time.Millisecond}
+	queue(t, db, []model.Destination{"telegram:1"}, "1", "2", "3", "4", "5", "6", "7", "8", "9")
+	// The clock starts after the alerts were queued (at the store's real
+	// clock): started before, it could stand a millisecond before their
+	// queue time, and nothing would be due.
 	clk := newFakeClock()
 	ps := pacedSender{fakeSender: &fakeSender{clock: clk}, perDest: rate}
-	queue(t, db, []model.Destination{"telegram:1"}, "1", "2", "3", "4", "5", "6", "7", "8", "9")
 	// On the fake clock every wait is exact, so the windows are checked
 	// exactly, however busy the machine.
 	d := notify.NewDispatcher(db, notify.DispatcherOptions{Senders: map[string]notify.Sender{"telegram": ps}, Now: clk.Now, After: clk.After})

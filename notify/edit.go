@@ -62,3 +62,28 @@ func (d *Dispatcher) markSent(ctx context.Context, a model.Alert, ref model.Mess
 	}
 	return d.q.MarkSent(ctx, a.ID)
 }
+
+// markDelivered is RefQueue.MarkDelivered on q when q keeps refs, else
+// MarkSent: what a Queue wrapper (QuietQueue, LeasedQueue) forwards, so
+// that wrapping a store never loses its refs and edit revisions.
+func markDelivered(ctx context.Context, q Queue, a model.Alert, ref model.MessageRef) error {
+	if rq, ok := q.(RefQueue); ok {
+		return rq.MarkDelivered(ctx, a, ref)
+	}
+	return q.MarkSent(ctx, a.ID)
+}
+
+// MarkDelivered implements RefQueue, forwarding to the wrapped queue.
+func (q quietQueue) MarkDelivered(ctx context.Context, a model.Alert, ref model.MessageRef) error {
+	return markDelivered(ctx, q.Queue, a, ref)
+}
+
+// MarkDelivered implements RefQueue, forwarding to the wrapped queue.
+func (q *leasedQueue) MarkDelivered(ctx context.Context, a model.Alert, ref model.MessageRef) error {
+	return markDelivered(ctx, q.Queue, a, ref)
+}
+
+var (
+	_ RefQueue = quietQueue{}
+	_ RefQueue = (*leasedQueue)(nil)
+)

@@ -31,8 +31,13 @@ type Store interface {
 	Outbox
 	Destinations
 	Subscriptions
+	WebSub
 	State
 	Stories
+	Chats
+	Leases
+	History
+	Fulltext
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store; pending writes finish first.
@@ -148,4 +153,24 @@ type State interface {
 	GetState(ctx context.Context, key string) (string, error)
 	// SetState sets key to value.
 	SetState(ctx context.Context, key, value string) error
+}
+
+// Leases lets several daemons share one store: a lease is a name (a feed to
+// poll, a platform to send on, a bot connection to hold) that one holder
+// (a replica) owns until it expires, so that a replica that dies without a
+// word loses its work to the others once its leases run out. A backend with
+// one process per database may implement it as a plain table; what matters
+// is that two holders never hold one name at the same instant of the
+// clock passed in.
+type Leases interface {
+	// ClaimLeases takes for holder, until now+ttl, each name in names that
+	// is free, expired at now, or already holder's (a renewal), and returns
+	// the names holder now holds, in no particular order. It never waits
+	// for another holder's claim in progress: a name being claimed
+	// elsewhere is skipped, as if held.
+	ClaimLeases(ctx context.Context, holder string, names []string, now time.Time, ttl time.Duration) ([]string, error)
+	// ReleaseLeases gives up holder's leases among names, so that another
+	// holder may take them at once (a clean shutdown); names held by
+	// others are untouched.
+	ReleaseLeases(ctx context.Context, holder string, names []string) error
 }

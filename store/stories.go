@@ -14,18 +14,27 @@ const EditGap = time.Minute
 
 // Stories keeps the stories across outlets (one alert per news event).
 //
-// Ingest handles an item with a Story (model.NewItem.Story) that it records
-// as new and not a duplicate, in the same transaction: it records the story,
+// Ingest handles an item with a Report (model.NewItem.Report) that it
+// records as new and not a duplicate, in the same transaction: it records the story,
 // the report's outlet and its index record, then per alert's destination:
-//   - no alert of the story there yet: the alert is queued (held in
-//     model.StateHeld while fewer than the policy's MinOutlets outlets
-//     reported it, and queued once enough did);
+//   - no alert of the story there yet: the alert is queued, through the
+//     same triggers as any alert (a digest or quiet hours hold it,
+//     store.StateHeld; a muted watch skips it), and then left waiting in
+//     model.StateWaiting while fewer than the policy's MinOutlets outlets
+//     reported it; once enough did it is queued again, as new;
 //   - an alert there already (pending or sent), and the report brings a new
 //     outlet or a watch the alert does not name: with AlsoReported "edit"
 //     (the default) an edit row is queued for the destination, or the one
 //     waiting is revised (at most one waits per story and destination, and
 //     it is due no sooner than EditGap after the last edit sent); "quiet"
 //     only records; "alert" queues a new alert.
+//
+// Edit rows are never held nor skipped (an edit changes a message the
+// chat already has, digest or not). The alerts Ingest and CompleteText
+// report as queued (history, IngestResult.QueuedByWatch) are those queued
+// or released now; edits count in IngestResult.Edits, waiting alerts in Held.
+// An item waiting for its text (model.NewItem.Fulltext) has its report
+// recorded at ingest, its alerts handled as above at CompleteText.
 //
 // NextAlerts fills in a story's alerts and edits from the story as it is
 // when they are read: AlsoReported (the outlets but the alert's own, in the
@@ -36,9 +45,10 @@ type Stories interface {
 	// StoryRecords returns the index records of the reports seen at or
 	// after since, in the order they were recorded.
 	StoryRecords(ctx context.Context, since time.Time) ([]model.StoryRecord, error)
-	// LastStoryID returns the highest story id recorded (0 when none), so
-	// that new stories after a restart get fresh ids.
-	LastStoryID(ctx context.Context) (int64, error)
+	// ReserveStoryIDs takes n (<= 0: 1) fresh story ids from the store and
+	// returns the first: ids first..first+n-1 are the caller's alone, across
+	// restarts and across replicas sharing the store.
+	ReserveStoryIDs(ctx context.Context, n int) (int64, error)
 	// MarkDelivered records a delivered alert (MarkSent) with the platform's
 	// ref of its message ("" when it gave none). An edit row revised since
 	// a was read stays pending, due EditGap later, so the revision is sent.

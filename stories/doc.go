@@ -17,10 +17,14 @@
 // score is cut when the reports share fewer than two tokens or no title
 // word, when both titles carry figures and share none, when each headline
 // names someone the other report never mentions ("refinery in Ryazan" /
-// "in Volgograd"), when the titles move in opposite directions ("raises" /
-// "holds"), and as their publication dates drift apart. An item joins the
-// best-scoring story at or above Options.Threshold (DefaultThreshold, from
-// the measurement in BENCHMARKS.md).
+// "in Volgograd"), when each title leaves more than 30% of its weight
+// unmentioned anywhere in the other report (another verb or object: "Poland
+// expels Russian diplomats" / "Poland arrests Russian spy"), when the titles
+// move in opposite directions ("raises" / "holds"), and as their
+// publication dates drift apart. Options.Canon, when set, maps aliases of a
+// name to one token ("Cozy Bear" = APT29). An item joins the best-scoring
+// story at or above Options.Threshold (DefaultThreshold, chosen on the
+// tuning halves of the measurement in BENCHMARKS.md).
 //
 // The method is lexical: reports of one event in two languages, or worded
 // with no common name, stay two stories. That errs the safe way, a second

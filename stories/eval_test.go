@@ -5,10 +5,13 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -17,7 +20,10 @@ import (
 type labelledPair struct {
 	line int
 	same bool
-	a, b Item
+	// heldOut marks every second pair, in file order: the rules and the
+	// threshold are chosen on the others (the tuning half) alone.
+	heldOut bool
+	a, b    Item
 }
 
 func loadPairs(t testing.TB) []labelledPair {
@@ -47,10 +53,11 @@ func loadPairs(t testing.TB) []labelledPair {
 		}
 		tb := base.Add(time.Duration(h * float64(time.Hour)))
 		out = append(out, labelledPair{
-			line: n,
-			same: c[0] == "same",
-			a:    Item{Title: c[2], Summary: c[3], Feed: "A", Published: base},
-			b:    Item{Title: c[4], Summary: c[5], Feed: "B", Published: tb},
+			line:    n,
+			same:    c[0] == "same",
+			heldOut: len(out)%2 == 1,
+			a:       Item{Title: c[2], Summary: c[3], Feed: "A", Published: base},
+			b:       Item{Title: c[4], Summary: c[5], Feed: "B", Published: tb},
 		})
 	}
 	if err := sc.Err(); err != nil {
@@ -114,42 +121,62 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-// TestHandPairs measures the decision on the hand-written pairs and holds
-// the default threshold to the precision-first target.
+// TestHandPairs measures the decision on the hand-written pairs, each half
+// apart (the tuning half chose the rules and the threshold; the held-out
+// half did not), and holds the default threshold to the precision-first
+// target.
 func TestHandPairs(t *testing.T) {
 	ps := loadPairs(t)
 	if len(ps) < 100 {
 		t.Fatalf("only %d pairs", len(ps))
 	}
-	scores := make([]float64, len(ps))
-	for i, p := range ps {
-		scores[i] = pairScore(p)
-		wrong := (scores[i] >= DefaultThreshold) != p.same
-		if testing.Verbose() && (wrong || os.Getenv("NEWSHOUND_STORIES_ALL") != "") {
-			t.Logf("line %d same=%v score %.3f: %q / %q", p.line, p.same, scores[i], p.a.Title, p.b.Title)
+	// NEWSHOUND_STORIES_SHOW=tuning|held-out|all lists the wrong decisions
+	// of that half (all its pairs with NEWSHOUND_STORIES_ALL set).
+	show := os.Getenv("NEWSHOUND_STORIES_SHOW")
+	for _, half := range []struct {
+		name    string
+		heldOut bool
+	}{{"tuning", false}, {"held-out", true}} {
+		var sub []labelledPair
+		var scores []float64
+		for _, p := range ps {
+			if p.heldOut != half.heldOut {
+				continue
+			}
+			s := pairScore(p)
+			sub = append(sub, p)
+			scores = append(scores, s)
+			wrong := (s >= DefaultThreshold) != p.same
+			if testing.Verbose() && (show == half.name || show == "all") && (wrong || os.Getenv("NEWSHOUND_STORIES_ALL") != "") {
+				t.Logf("%s line %d same=%v score %.3f: %q / %q", half.name, p.line, p.same, s, p.a.Title, p.b.Title)
+			}
 		}
-	}
-	var at sweepPoint
-	for _, sp := range sweepPairs(ps, scores) {
-		t.Log(sp)
-		if sp.threshold == DefaultThreshold {
-			at = sp
+		var at sweepPoint
+		for _, sp := range sweepPairs(sub, scores) {
+			t.Logf("%s (%d pairs) %v", half.name, len(sub), sp)
+			if sp.threshold == DefaultThreshold {
+				at = sp
+			}
 		}
-	}
-	if at.threshold == 0 {
-		t.Fatalf("DefaultThreshold %.2f is not on the sweep", DefaultThreshold)
-	}
-	t.Logf("at the default: %v", at)
-	// At most one false merge (BENCHMARKS.md names it), and a recall floor a
-	// little under the measured 0.317, so that a change that costs either
-	// fails here.
-	if at.fp > 1 {
-		t.Errorf("%d false merges at the default threshold, want at most 1", at.fp)
-	}
-	if at.recall < 0.30 {
-		t.Errorf("recall %.3f < 0.30 at the default threshold", at.recall)
+		if at.threshold == 0 {
+			t.Fatalf("DefaultThreshold %.2f is not on the sweep", DefaultThreshold)
+		}
+		t.Logf("%s at the default: %v", half.name, at)
+		// No more false merges than measured (none on the tuning half, three
+		// on the held-out half), and a recall floor a little under the
+		// measured one, so that a change that costs either fails here.
+		if max := map[bool]int{false: 0, true: 3}[half.heldOut]; at.fp > max {
+			t.Errorf("%s: %d false merges at the default threshold, want at most %d", half.name, at.fp, max)
+		}
+		if at.recall < handRecallFloor {
+			t.Errorf("%s: recall %.3f < %.2f at the default threshold", half.name, at.recall, handRecallFloor)
+		}
 	}
 }
+
+// handRecallFloor is a little under the recall measured on each half of the
+// hand pairs at DefaultThreshold (0.595 and 0.735; BENCHMARKS.md).
+const handRecallFloor = 0.55
 
 // ucsRow is one headline of the UCI News Aggregator data set.
 type uciRow struct {
@@ -206,10 +233,10 @@ type streamPoint struct {
 
 // runStream feeds rows in time order through one index and judges each
 // decision against the labels: a join is right when the story's first item
-// has the same label.
-func runStream(rows []uciRow, th float64) streamPoint {
+// has the same label. wrong, when not nil, hears of each wrong join.
+func runStream(rows []uciRow, th float64, wrong func(score float64, item, first uciRow)) streamPoint {
 	ix := NewIndex(Options{Threshold: th})
-	firstLabel := map[uint64]string{}
+	first := map[uint64]uciRow{}
 	firstWords := map[uint64]string{}
 	lastSeen := map[string]time.Time{}
 	sp := streamPoint{threshold: th}
@@ -221,61 +248,145 @@ func runStream(rows []uciRow, th float64) streamPoint {
 		res := ix.Add(Item{Title: r.title, Feed: r.publisher, Published: r.at})
 		words := sameWords(r.title)
 		if !res.Same {
-			firstLabel[res.Story] = r.story
+			first[res.Story] = r
 			firstWords[res.Story] = words
 			continue
 		}
 		sp.merged++
 		switch {
-		case firstLabel[res.Story] == r.story:
+		case first[res.Story].story == r.story:
 			sp.correct++
 		case firstWords[res.Story] == words:
 			sp.split++
+		default:
+			if wrong != nil {
+				wrong(res.Score, r, first[res.Story])
+			}
 		}
 	}
+	return sp
+}
+
+// add sums the counts of two streams.
+func (sp *streamPoint) add(o streamPoint) {
+	sp.merged += o.merged
+	sp.correct += o.correct
+	sp.reachable += o.reachable
+	sp.split += o.split
+}
+
+func (sp *streamPoint) finish() {
 	sp.precision = ratio(sp.correct, sp.merged)
 	sp.clean = ratio(sp.correct, sp.merged-sp.split)
 	sp.recall = ratio(sp.correct, sp.reachable)
-	return sp
+}
+
+// uciBlocks cuts the rows (in time order) into blocks of three days and
+// deals them to the halves: blocks 0, 5, 10, ... tune, blocks 2, 7, 12, ...
+// are held out, and the rest is left unused so the sweep stays short. Six
+// days apart, no story of one block is in the window of another.
+func uciBlocks(rows []uciRow) (tuning, heldOut [][]uciRow) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	start := rows[0].at
+	cur, curB := []uciRow(nil), -1
+	flush := func() {
+		switch {
+		case len(cur) == 0:
+		case curB%5 == 0:
+			tuning = append(tuning, cur)
+		case curB%5 == 2:
+			heldOut = append(heldOut, cur)
+		}
+		cur = nil
+	}
+	for _, r := range rows {
+		b := int(r.at.Sub(start) / (72 * time.Hour))
+		if b != curB {
+			flush()
+			curB = b
+		}
+		cur = append(cur, r)
+	}
+	flush()
+	return tuning, heldOut
 }
 
 // TestPublishedClusters measures the decision on a published data set of
 // headlines grouped into stories. Its text is not in the repository: set
 // NEWSHOUND_STORIES_UCI to a copy of the UCI News Aggregator CSV (or a
-// slice of it with the same columns). BENCHMARKS.md has the results.
+// slice of it with the same columns). The rows are cut into a tuning half
+// and a held-out half (uciBlocks); BENCHMARKS.md has the results.
+// NEWSHOUND_STORIES_ERRORS=1 lists the wrong joins of the tuning half.
 func TestPublishedClusters(t *testing.T) {
 	path := os.Getenv("NEWSHOUND_STORIES_UCI")
 	if path == "" {
 		t.Skip("NEWSHOUND_STORIES_UCI not set")
 	}
 	rows := loadUCI(t, path)
-	stories := map[string]bool{}
-	for _, r := range rows {
-		stories[r.story] = true
-	}
-	t.Logf("%d headlines, %d labelled stories, %s to %s", len(rows), len(stories), rows[0].at.Format(time.RFC3339), rows[len(rows)-1].at.Format(time.RFC3339))
+	tuning, heldOut := uciBlocks(rows)
+	var ths []float64
 	for _, th := range thresholds() {
-		sp := runStream(rows, th)
-		t.Logf("threshold %.2f: precision %.3f (%.3f without split labels) recall %.3f (merged %d, right %d, split %d, reachable %d)", sp.threshold, sp.precision, sp.clean, sp.recall, sp.merged, sp.correct, sp.split, sp.reachable)
-		if th == DefaultThreshold && sp.clean < 0.93 {
-			t.Errorf("precision %.3f < 0.93 at the default threshold", sp.clean)
+		if th >= 0.30 && (int(math.Round(th*100))%4 == 0 || th == DefaultThreshold) {
+			ths = append(ths, th)
 		}
 	}
-	if testing.Verbose() && os.Getenv("NEWSHOUND_STORIES_ERRORS") != "" {
-		ix := NewIndex(Options{})
-		first := map[uint64]uciRow{}
-		for _, r := range rows {
-			res := ix.Add(Item{Title: r.title, Feed: r.publisher, Published: r.at})
-			if !res.Same {
-				first[res.Story] = r
-				continue
+	for _, half := range []struct {
+		name   string
+		blocks [][]uciRow
+	}{{"tuning", tuning}, {"held-out", heldOut}} {
+		if len(half.blocks) == 0 {
+			continue
+		}
+		n, labels := 0, map[string]bool{}
+		for _, b := range half.blocks {
+			n += len(b)
+			for _, r := range b {
+				labels[r.story] = true
 			}
-			if f := first[res.Story]; f.story != r.story {
-				t.Logf("wrong join %.3f: %q -> %q", res.Score, r.title, f.title)
+		}
+		t.Logf("%s: %d blocks, %d headlines, %d labelled stories", half.name, len(half.blocks), n, len(labels))
+		points := make([]streamPoint, len(ths))
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+		for i, th := range ths {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				sp := streamPoint{threshold: th}
+				for _, b := range half.blocks {
+					sp.add(runStream(b, th, nil))
+				}
+				sp.finish()
+				points[i] = sp
+			}()
+		}
+		wg.Wait()
+		for _, sp := range points {
+			t.Logf("%s threshold %.2f: precision %.3f (%.3f without split labels) recall %.3f (merged %d, right %d, split %d, reachable %d)", half.name, sp.threshold, sp.precision, sp.clean, sp.recall, sp.merged, sp.correct, sp.split, sp.reachable)
+			if sp.threshold == DefaultThreshold && sp.clean < uciPrecisionFloor {
+				t.Errorf("%s: precision %.3f < %.2f at the default threshold", half.name, sp.clean, uciPrecisionFloor)
+			}
+		}
+		if half.name == "tuning" && testing.Verbose() && os.Getenv("NEWSHOUND_STORIES_ERRORS") != "" {
+			for _, b := range half.blocks {
+				runStream(b, DefaultThreshold, func(score float64, r, f uciRow) {
+					t.Logf("wrong join %.3f: %q -> %q", score, r.title, f.title)
+				})
 			}
 		}
 	}
 }
+
+// uciPrecisionFloor is the label precision, split labels aside, that each
+// half of the UCI data must keep at DefaultThreshold: a little under the
+// measured 0.794 and 0.763. The labels split one event into several
+// stories so often that this is a floor of the true precision, not an
+// estimate of it (BENCHMARKS.md has an audit of the wrong joins).
+const uciPrecisionFloor = 0.75
 
 // sameWords is a headline's words, folded, in order: two headlines with
 // the same sameWords differ only in case and punctuation.

@@ -215,8 +215,9 @@ func hashToken(s string) uint32 {
 	return uint32(x) ^ uint32(x>>32)
 }
 
-// extract computes the features of an item from its title and lead.
-func extract(title, lead string) features {
+// extract computes the features of an item from its title and lead. canon,
+// when not nil, maps names (one word or two) to their canonical form.
+func extract(title, lead string, canon func(string) string) features {
 	type tok struct {
 		h     uint32
 		flags uint8
@@ -224,11 +225,40 @@ func extract(title, lead string) features {
 	}
 	seen := map[uint32]int{} // hash -> index in toks
 	var toks []tok
+	push := func(f string, flags uint8) {
+		h := hashToken(f)
+		if j, ok := seen[h]; ok {
+			toks[j].flags |= flags
+			return
+		}
+		if len(toks) >= maxTokens {
+			return
+		}
+		seen[h] = len(toks)
+		toks = append(toks, tok{h: h, flags: flags, order: len(toks)})
+	}
+	// add1 adds a canonical name: an entity, never stemmed.
+	add1 := func(c string, inTitle bool) {
+		flags := flagEntity
+		if inTitle {
+			flags |= flagTitle
+		}
+		push(c, flags)
+	}
 	add := func(ws []word, inTitle, styleCaps bool) {
 		for i := 0; i < len(ws); i++ {
 			w := ws[i]
 			upperFirst, acronym, mixed, digits := shape(w.text)
 			f := fold(w.text)
+			if canon != nil {
+				if c, n := canonical(canon, ws, i, f); c != "" {
+					if !isStopword(c) {
+						add1(c, inTitle)
+					}
+					i += n - 1
+					continue
+				}
+			}
 			// "APT 29", "APT-29" and "APT29" are one name; so are "COVID-19" and "COVID19".
 			if acronym && !digits && i+1 < len(ws) && (ws[i+1].sep == '-' || ws[i+1].sep == ' ' || ws[i+1].sep == 0) {
 				if _, _, _, d := shape(ws[i+1].text); d && utf8.RuneCountInString(ws[i+1].text) <= 5 {
@@ -264,16 +294,7 @@ func extract(title, lead string) features {
 			if utf8.RuneCountInString(f) < 2 && !digits {
 				continue
 			}
-			h := hashToken(f)
-			if j, ok := seen[h]; ok {
-				toks[j].flags |= flags
-				continue
-			}
-			if len(toks) >= maxTokens {
-				continue
-			}
-			seen[h] = len(toks)
-			toks = append(toks, tok{h: h, flags: flags, order: len(toks)})
+			push(f, flags)
 		}
 	}
 	tw := splitWords(title, 0)
@@ -286,6 +307,26 @@ func extract(title, lead string) features {
 		fs.toks[i], fs.flags[i] = t.h, t.flags
 	}
 	return fs
+}
+
+// canonical asks canon about the two words at ws[i:] and then about the
+// one (f is ws[i] folded), and returns the canonical name as a token (folded,
+// spaces dropped, so "Midnight Blizzard" and "midnightblizzard" meet) and
+// how many words it stands for; "" when canon knows neither.
+func canonical(canon func(string) string, ws []word, i int, f string) (string, int) {
+	if i+1 < len(ws) && (ws[i+1].sep == ' ' || ws[i+1].sep == '-' || ws[i+1].sep == 0) {
+		if c := canon(f + " " + fold(ws[i+1].text)); c != "" {
+			return canonToken(c), 2
+		}
+	}
+	if c := canon(f); c != "" {
+		return canonToken(c), 1
+	}
+	return "", 0
+}
+
+func canonToken(c string) string {
+	return strings.Join(strings.Fields(fold(c)), "")
 }
 
 // isDigits reports whether s is made of ASCII digits and decimal points.

@@ -18,6 +18,7 @@ var completionWords = map[string]string{
 	"run":        "--config --once --help",
 	"check":      "--config --help",
 	"match":      "--config --text --feed --jsonl --json --help",
+	"backtest":   "--config --watch --query --since --limit --json --help",
 	"watch":      "add rm ls --config --tag --color --to --json --help",
 	"feed":       "add rm ls --config --tag --name --interval --json --help",
 	"outbox":     "ls retry --config --all --json --help",

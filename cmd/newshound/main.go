@@ -56,12 +56,14 @@ func init() {
 		{"run", "run [--config F] [--once]        run the daemon (--once: poll all feeds, deliver, exit)", cmdRun},
 		{"check", "check [--config F]               validate the config", cmdCheck},
 		{"match", "match [--config F] (--text T | --feed FILE_OR_URL | --jsonl FILE) [--json]", cmdMatch},
+		{"backtest", "backtest (--watch NAME | --query Q) [--since 7d] [--json]   what a watch would have alerted on", cmdBacktest},
 		{"watch", "watch add NAME QUERY [--to DEST] | watch rm NAME | watch ls [--json]", cmdWatch},
 		{"feed", "feed add URL [--tag T] [--no-check] | feed rm URL | feed ls [--json] | feed test URL | feed import FILE.opml | feed export", cmdFeed},
 		{"outbox", "outbox ls [--json] | outbox retry [ID]", cmdOutbox},
 		{"health", "health [--config F] [--url URL]  exit 0 when the running daemon answers ready", cmdHealth},
 		{"completion", "completion bash|zsh|fish         print a shell completion script", cmdCompletion},
 		{"stories", "stories [--config F] --jsonl FILE  which earlier line reports the same story", cmdStories},
+		{"migrate", "migrate [--config F] --to DSN     copy the SQLite store into PostgreSQL", cmdMigrate},
 		{"version", "version                          print the version", cmdVersion},
 	}
 }

@@ -22,16 +22,18 @@ type matchInput struct {
 	text  string
 	feed  string // file or http(s) URL
 	jsonl string // file, "-" for standard input
+	url   string // an article page, fetched and extracted as poll.fulltext does
 	json  bool   // JSON output for --text and --feed
 	stdin io.Reader
 }
 
-const matchUsage = `usage: newshound match [--config F] (--text T | --feed FILE_OR_URL | --jsonl FILE) [--json]
+const matchUsage = `usage: newshound match [--config F] (--text T | --feed FILE_OR_URL | --url ARTICLE_URL | --jsonl FILE) [--json]
 
 Shows which watches fire on the input and why; nothing is stored or sent.
 
   --text T        text to match
   --feed F        feed file or http(s) URL whose items to match
+  --url U         article page to fetch, extract the main text of, and match
   --jsonl F       file of JSON objects, one per line ("title", "summary",
                   "content", "link", "categories"); "-" reads standard input.
                   One output line per input line, with its "line" number
@@ -41,19 +43,19 @@ Shows which watches fire on the input and why; nothing is stored or sent.
 // cmdMatch implements `newshound match`: which watches fire on some input,
 // and why, without storing or sending anything.
 func cmdMatch(args []string, stdout, stderr io.Writer) int {
-	a, code, ok := parseArgs("match", args, map[string]flagKind{"config": flagValue, "text": flagValue, "feed": flagValue, "jsonl": flagValue, "json": flagBool}, 0, 0, matchUsage, stdout, stderr)
+	a, code, ok := parseArgs("match", args, map[string]flagKind{"config": flagValue, "text": flagValue, "feed": flagValue, "jsonl": flagValue, "url": flagValue, "json": flagBool}, 0, 0, matchUsage, stdout, stderr)
 	if !ok {
 		return code
 	}
-	in := matchInput{text: a.one("text"), feed: a.one("feed"), jsonl: a.one("jsonl"), json: a.on("json")}
+	in := matchInput{text: a.one("text"), feed: a.one("feed"), jsonl: a.one("jsonl"), url: a.one("url"), json: a.on("json")}
 	n := 0
-	for _, s := range []string{in.text, in.feed, in.jsonl} {
+	for _, s := range []string{in.text, in.feed, in.jsonl, in.url} {
 		if s != "" {
 			n++
 		}
 	}
 	if n != 1 {
-		fmt.Fprintln(stderr, "newshound: match: give exactly one of --text, --feed or --jsonl")
+		fmt.Fprintln(stderr, "newshound: match: give exactly one of --text, --feed, --url or --jsonl")
 		return exitInput
 	}
 	cfg, err := config.Load(config.ResolvePath(a.one("config")))
@@ -115,6 +117,14 @@ func runMatch(cfg *config.Config, in matchInput, stdout, stderr io.Writer) int {
 	case in.text != "":
 		docs = []matcher.Doc{watchlist.TextDoc(in.text)}
 		meta = []matchResult{{}}
+	case in.url != "":
+		a, err := fetchArticle(cfg, in.url)
+		if err != nil {
+			fmt.Fprintf(stderr, "newshound: match: %v\n", err)
+			return exitRuntime
+		}
+		docs = []matcher.Doc{{Title: a.Title, Content: a.Text}}
+		meta = []matchResult{{Title: a.Title, Link: in.url}}
 	case in.feed != "":
 		body, ctype, err := readFeed(in.feed)
 		if err != nil {

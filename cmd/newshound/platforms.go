@@ -8,12 +8,14 @@ import (
 
 	"github.com/newshound/newshound/bot"
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/replica"
 	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/notify"
 	"github.com/newshound/newshound/notify/discord"
 	"github.com/newshound/newshound/notify/telegram"
 	"github.com/newshound/newshound/notify/webhook"
 	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/postgres"
 	"github.com/newshound/newshound/store/sqlite"
 )
 
@@ -36,6 +38,21 @@ type platformEnv struct {
 	core     *bot.Core
 	db       store.Store
 	services []func(context.Context) error
+	// holder names this replica when several share a PostgreSQL store
+	// ("" with SQLite): the bot connections are then led by one of them.
+	holder string
+}
+
+// lead runs a bot connection, or, when this daemon is one of several
+// replicas, runs it only while this replica leads it (replica.Lead).
+func (env *platformEnv) lead(name string, fn func(context.Context) error) {
+	if env.holder == "" {
+		env.services = append(env.services, fn)
+		return
+	}
+	env.services = append(env.services, func(ctx context.Context) error {
+		return replica.Lead(ctx, name, replica.Options{Leases: env.db, Holder: env.holder, Logger: env.log}, fn)
+	})
 }
 
 // platforms is every destination kind the daemon knows, by platform.
@@ -85,7 +102,7 @@ func openTelegram(ctx context.Context, env *platformEnv) (notify.Sender, error) 
 	if err != nil {
 		return nil, fmt.Errorf("telegram: %w", err)
 	}
-	env.services = append(env.services, func(ctx context.Context) error { return tg.Run(ctx, env.core, env.db) })
+	env.lead("telegram", func(ctx context.Context) error { return tg.Run(ctx, env.core, env.db) })
 	return tg, nil
 }
 
@@ -97,7 +114,7 @@ func openDiscord(_ context.Context, env *platformEnv) (notify.Sender, error) {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
 	if env.cfg.Discord.Token != "" {
-		env.services = append(env.services, func(ctx context.Context) error { return dc.Run(ctx, env.core) })
+		env.lead("discord", func(ctx context.Context) error { return dc.Run(ctx, env.core) })
 	}
 	return dc, nil
 }
@@ -124,7 +141,11 @@ func adminDestinations(cfg *config.Config) []model.Destination {
 	return out
 }
 
-// openStore opens the store the config names.
+// openStore opens the store the config names: SQLite at store.path, or
+// PostgreSQL at store.dsn (whose errors never show the password).
 func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	if cfg.Store.Driver == "postgres" {
+		return postgres.Open(ctx, cfg.Store.DSN)
+	}
 	return sqlite.Open(ctx, cfg.Store.Path)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -16,8 +17,11 @@ import (
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/engine"
 	"github.com/newshound/newshound/internal/metrics"
+	"github.com/newshound/newshound/internal/replica"
 	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/postgres"
 	"github.com/newshound/newshound/watchlist"
+	"github.com/newshound/newshound/websub"
 )
 
 const runUsage = `usage: newshound run [--config F] [--once]
@@ -50,6 +54,12 @@ func runWithContext(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	log := newLogger(cfg.Log, stderr)
 
+	lock, err := lockStore(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "newshound:", err)
+		return exitRuntime
+	}
+	defer lock.Unlock()
 	db, err := openStore(ctx, cfg)
 	if err != nil {
 		log.Error("cannot open the store", "err", err)
@@ -137,6 +147,11 @@ func newDaemon(ctx context.Context, cfg *config.Config, db store.Store, stdout i
 	fetcher := engine.NewFetcher(cfg, "newshound/"+version+" (+https://github.com/newshound/newshound)")
 	core := bot.New(bot.Deps{Store: db, Watchlist: set, Fetcher: bot.FeedFetcher{F: fetcher}, Log: log, Wake: func() { d.eng.Dispatcher().Wake() }})
 	env := &platformEnv{cfg: cfg, log: log, stdout: stdout, core: core, db: db}
+	if cfg.Store.Driver == "postgres" {
+		// Other replicas may share this store: claim work through leases.
+		env.holder = replica.NewHolder()
+		log.Info("replica of a shared store", "holder", env.holder, "store", postgres.RedactDSN(cfg.Store.DSN))
+	}
 	senders, err := openSenders(ctx, env)
 	if err != nil {
 		return nil, err
@@ -147,9 +162,23 @@ func newDaemon(ctx context.Context, cfg *config.Config, db store.Store, stdout i
 	if cfg.HTTP.Listen != "" {
 		started := time.Now()
 		maxAge := maxCycleAge(cfg)
+		console, err := newConsole(cfg, db, d, log)
+		if err != nil {
+			return nil, err
+		}
 		services = append(services, func(ctx context.Context) error {
-			return metrics.Serve(ctx, cfg.HTTP.Listen, m.Handler(db, d.eng, started, maxAge))
+			h := withConsole(m.Handler(db, d.eng, started, maxAge), console)
+			if ws := d.eng.WebSub(); ws != nil {
+				// The hubs' callbacks share the listener (behind http.public_url).
+				mux := http.NewServeMux()
+				mux.Handle(websub.Path, ws)
+				mux.Handle("/", h)
+				h = mux
+			}
+			return metrics.Serve(ctx, cfg.HTTP.Listen, h)
 		})
+	} else if cfg.HTTP.PublicURL != "" {
+		log.Warn("http.public_url is set but http.listen is empty: WebSub callbacks cannot be served, feeds are polled")
 	}
 	eng, err := engine.New(engine.Options{
 		Config:   cfg,
@@ -162,6 +191,7 @@ func newDaemon(ctx context.Context, cfg *config.Config, db store.Store, stdout i
 		Services: services,
 		Admins:   adminDestinations,
 		OnReload: core.SetWatchlist,
+		Holder:   env.holder,
 	})
 	if err != nil {
 		return nil, err

@@ -38,6 +38,8 @@ type Metrics struct {
 	delivery   *prometheus.HistogramVec
 	lastCycle  prometheus.Gauge
 	stories    *storyMetrics
+	history    *historyGauges
+	art        *articleMetrics
 }
 
 // New returns metrics that read queue depth and feed health from src at
@@ -56,7 +58,7 @@ func New(src Source) *Metrics {
 			Name: "newshound_items_new_total", Help: "New items recorded, by feed.",
 		}, []string{"feed"}),
 		matches: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "newshound_watch_matches_total", Help: "New stories matched, by watch.",
+			Name: "newshound_watch_matches_total", Help: "New stories that alerted, by watch (duplicates of a story already alerted do not count).",
 		}, []string{"watch"}),
 		queued: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newshound_alerts_queued_total", Help: "Alerts queued in the outbox, by platform.",
@@ -75,9 +77,11 @@ func New(src Source) *Metrics {
 			Name: "newshound_last_poll_cycle_timestamp_seconds", Help: "When the last poll cycle ended.",
 		}),
 	}
+	m.art = newArticleMetrics(m.reg)
 	m.reg.MustRegister(m.polls, m.fetch, m.newItems, m.matches, m.queued, m.alerts, m.rateLimits, m.delivery, m.lastCycle,
 		&stateCollector{src: src}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.stories = newStoryMetrics(m.reg)
+	m.history = newHistoryGauges(m.reg)
 	return m
 }
 

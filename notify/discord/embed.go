@@ -272,7 +272,12 @@ func BuildEmbed(a model.Alert) *discordgo.MessageEmbed {
 		want += runeLen(f.Name) + runeLen(f.Value)
 	}
 	descMax := min(MaxDescription, MaxEmbedTotal-fixed-min(want, 2000))
-	e.Description = renderSnippet(snippetSegments(strings.TrimSpace(a.Snippet)), descMax)
+	if a.FromArticle && a.Snippet != "" {
+		label := "*" + model.ArticleLabel + "* "
+		e.Description = label + renderSnippet(snippetSegments(strings.TrimSpace(a.Snippet)), descMax-runeLen(label))
+	} else {
+		e.Description = renderSnippet(snippetSegments(strings.TrimSpace(a.Snippet)), descMax)
+	}
 
 	room := MaxEmbedTotal - fixed - runeLen(e.Description)
 	for _, f := range fields {

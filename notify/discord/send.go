@@ -107,6 +107,8 @@ type messagePayload struct {
 	AllowedMentions allowedMentions           `json:"allowed_mentions"`
 	Nonce           string                    `json:"nonce,omitempty"`
 	EnforceNonce    bool                      `json:"enforce_nonce,omitempty"`
+	// Flags carries SUPPRESS_NOTIFICATIONS for quiet hours in silent mode.
+	Flags int `json:"flags,omitempty"`
 }
 
 // allowedMentions with an empty (not null) parse list: nobody is pinged.
@@ -140,6 +142,12 @@ func (d *Discord) Send(ctx context.Context, a model.Alert) error {
 	p := messagePayload{
 		Embeds:          []*discordgo.MessageEmbed{BuildEmbed(a)},
 		AllowedMentions: noMentions(),
+	}
+	if len(a.Digest) > 0 {
+		p.Embeds[0] = buildDigestEmbed(a)
+	}
+	if a.Silent {
+		p.Flags = flagSuppressNotifications
 	}
 	switch a.Destination.Kind() {
 	case Kind.Name:

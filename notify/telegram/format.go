@@ -420,6 +420,10 @@ func renderAlert(a model.Alert, limit int) (string, bool) {
 		spans := snippetSpans(snip)
 		if len(spans) > 0 {
 			spans[0].prefix = "\n\n"
+			if a.FromArticle {
+				spans[0].prefix = " "
+				m = append(m, seg{prefix: "\n\n", open: "<i>", text: model.ArticleLabel, close: "</i>", prio: prioSnippet, group: groupSnippet})
+			}
 			m = append(m, spans...)
 		}
 	}

@@ -162,10 +162,14 @@ func (b *Bot) SendRef(ctx context.Context, a model.Alert) (model.MessageRef, err
 		return "", &notify.PermanentError{Err: err}
 	}
 	text, ok := renderAlert(a, MaxMessageLen)
+	if len(a.Digest) > 0 {
+		text, ok = renderDigest(a, MaxMessageLen), true
+	}
 	if !ok {
 		return "", &notify.PermanentError{Err: fmt.Errorf("telegram: alert %d cannot be cut to %d characters", a.ID, MaxMessageLen)}
 	}
 	msg := tgbotapi.MessageConfig{BaseChat: c.base(), Text: text, ParseMode: tgbotapi.ModeHTML, DisableWebPagePreview: true}
+	msg.DisableNotification = a.Silent // quiet hours in silent mode
 	resp, err := b.sendMessageResp(ctx, c, "sendMessage", messageParams(c, msg))
 	var api *APIError
 	if errors.As(err, &api) && api.Code == 400 && strings.Contains(strings.ToLower(api.Description), "can't parse entities") {
@@ -220,6 +224,9 @@ func plainAlert(a model.Alert) string {
 		sb.WriteString(" · " + a.Published.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	if s := strings.TrimSpace(cleanText(a.Snippet)); s != "" {
+		if a.FromArticle {
+			s = model.ArticleLabel + " " + s
+		}
 		sb.WriteString("\n\n" + s)
 	}
 	for _, w := range a.Watches {

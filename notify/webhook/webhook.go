@@ -118,6 +118,9 @@ type Payload struct {
 	Published *time.Time `json:"published"`
 	// Snippet is plain text around the hits.
 	Snippet string `json:"snippet"`
+	// FromArticle says the snippet, and the match, come from the article
+	// page rather than what the feed gave (poll.fulltext).
+	FromArticle bool `json:"from_article"`
 	// Watches are the watches that fired and the terms that made them fire.
 	Watches []Watch `json:"watches"`
 }
@@ -244,6 +247,7 @@ func Body(a model.Alert) (body []byte, key string, err error) {
 		Link:        a.Link,
 		Feed:        a.Feed,
 		Snippet:     stripMarkers.Replace(a.Snippet),
+		FromArticle: a.FromArticle,
 		Watches:     make([]Watch, 0, len(a.Watches)),
 	}
 	if !a.Published.IsZero() {

@@ -69,6 +69,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 		windowStart := now.Add(-store.TitleWindow).UnixMilli()
 		insert := tx.StmtContext(ctx, db.stmts.insertItem)
 		queue := tx.StmtContext(ctx, db.stmts.queueAlert)
+		hist := historyStmts{tx.StmtContext(ctx, db.stmts.insertStory), tx.StmtContext(ctx, db.stmts.insertStoryWatch)}
 		// Keys recorded earlier in this batch.
 		batchLinks, batchTitles := make(map[int64]bool), make(map[int64]bool)
 		for _, it := range items {
@@ -78,7 +79,11 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 				return fmt.Errorf("item %q has no key", it.LinkKey)
 			}
 			link, title := keyHash(it.LinkKey), keyHash(it.TitleKey)
-			if len(it.Alerts) == 0 {
+			// A story held for its article's text may alert later: its
+			// duplicate checks run now, while its title is indexed only
+			// once it alerts (CompleteText).
+			pending, lookupTitle := it.Fulltext != nil, title
+			if len(it.Alerts) == 0 || pending {
 				// Title dedup is about stories already alerted: a silent
 				// item's title is not indexed (the link is, so that a feed
 				// that renumbers its GUIDs never floods anyone).
@@ -88,13 +93,13 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 			// duplicate (most match nothing, and a first poll alerts on
 			// none): the lookups run before its own row exists.
 			dup := false
-			if len(it.Alerts) > 0 {
+			if len(it.Alerts) > 0 || pending {
 				var err error
 				if dup, err = known(ctx, link, batchLinks, linkKnown, link); err != nil {
 					return err
 				}
 				if !dup {
-					if dup, err = known(ctx, title, batchTitles, titleKnown, title, windowStart); err != nil {
+					if dup, err = known(ctx, lookupTitle, batchTitles, titleKnown, lookupTitle, windowStart); err != nil {
 						return err
 					}
 				}
@@ -108,29 +113,59 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 			}
 			res.New++
 			batchLinks[link], batchTitles[title] = true, true
+			var sent []model.Destination
 			if dup {
 				res.Duplicates++
-				continue
 			}
-			if it.Story != nil {
-				if err := db.ingestStory(ctx, tx, f.URL+"\x00"+it.Key, it, now, &res); err != nil {
+			if pending && !dup {
+				// The story is decided on what the feed gave (the engine's
+				// index saw the teaser): the report is recorded now, and its
+				// alerts queued when the text completes (CompleteText).
+				if it.Report != nil {
+					newOutlet, err := db.recordReport(ctx, tx, it.Report, now)
+					if err != nil {
+						return err
+					}
+					it.Fulltext = withReport(it.Fulltext, it.Report, newOutlet)
+				}
+				// The history keeps it when it completes (CompleteText),
+				// with the watches and destinations it then has.
+				if err := db.markPending(ctx, tx, f, it, lookupTitle, now); err != nil {
 					return err
 				}
+				res.Pending++
 				continue
 			}
-			for _, a := range it.Alerts {
-				ok, err := queueAlert(ctx, queue, f.URL+"\x00"+it.Key, a, it.Published, now)
+			var queued []model.Alert
+			if it.Report != nil && !dup {
+				newOutlet, err := db.recordReport(ctx, tx, it.Report, now)
 				if err != nil {
 					return err
 				}
-				if ok {
-					res.Queued++
-					if res.QueuedByPlatform == nil {
-						res.QueuedByPlatform = make(map[string]int)
+				if queued, err = db.storyAlerts(ctx, tx, f.URL+"\x00"+it.Key, it.Report, newOutlet, it.Alerts, it.Published, now, &res); err != nil {
+					return err
+				}
+			} else if !dup {
+				for _, a := range it.Alerts {
+					ok, err := queueAlert(ctx, queue, f.URL+"\x00"+it.Key, a, it.Published, now)
+					if err != nil {
+						return err
 					}
-					res.QueuedByPlatform[a.Destination.Kind()]++
+					if ok {
+						countQueued(&res, a.Destination)
+						queued = append(queued, a)
+					}
 				}
 			}
+			for _, a := range queued {
+				sent = append(sent, a.Destination)
+			}
+			if it.Story != nil {
+				if err := hist.record(ctx, f, it, sent, now); err != nil {
+					return err
+				}
+			}
+			res.CountWatches(queued)
 		}
 		return nil
 	})

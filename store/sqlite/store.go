@@ -162,6 +162,7 @@ func (db *DB) Close() error {
 type writerStmts struct {
 	saveFeed, touchItem, linkKnown, titleKnown, insertItem, queueAlert *sql.Stmt
 	savepoint, rollbackTo, release                                     *sql.Stmt
+	insertStory, insertStoryWatch                                      *sql.Stmt
 }
 
 func (s *writerStmts) prepare(ctx context.Context, w *sql.DB) error {
@@ -172,6 +173,7 @@ func (s *writerStmts) prepare(ctx context.Context, w *sql.DB) error {
 		{&s.saveFeed, saveFeedSQL}, {&s.touchItem, touchItemSQL}, {&s.linkKnown, linkKnownSQL},
 		{&s.titleKnown, titleKnownSQL}, {&s.insertItem, insertItemSQL}, {&s.queueAlert, queueAlertSQL},
 		{&s.savepoint, `SAVEPOINT batch`}, {&s.rollbackTo, `ROLLBACK TO batch`}, {&s.release, `RELEASE batch`},
+		{&s.insertStory, insertStorySQL}, {&s.insertStoryWatch, insertStoryWatchSQL},
 	} {
 		stmt, err := w.PrepareContext(ctx, p.query)
 		if err != nil {

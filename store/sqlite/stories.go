@@ -53,78 +53,89 @@ func (s *storyStmts) prepare(ctx context.Context, w *sql.DB) error {
 // destination, by the outbox's UNIQUE (story, destination)).
 func editKey(story int64) string { return "edit\x00" + strconv.FormatInt(story, 10) }
 
-// ingestStory records a new item's report of its story and queues, holds or
-// edits its alerts (see store.Stories); itemStory is the outbox key of the
-// item's own alerts.
-func (db *DB) ingestStory(ctx context.Context, tx *sql.Tx, itemStory string, it model.NewItem, now time.Time, res *model.IngestResult) error {
-	s := it.Story
+// recordReport records a new item's report of its story: the story, the
+// report's outlet and its index record; true when the outlet is new to the
+// story.
+func (db *DB) recordReport(ctx context.Context, tx *sql.Tx, s *model.StoryReport, now time.Time) (bool, error) {
 	if _, err := tx.StmtContext(ctx, db.story.upsertStory).ExecContext(ctx, s.ID, now.UnixMilli(), now.UnixMilli(), s.Title, s.Link); err != nil {
-		return fmt.Errorf("record story: %w", err)
+		return false, fmt.Errorf("record story: %w", err)
 	}
 	if r := s.Record; r != nil {
 		if _, err := tx.StmtContext(ctx, db.story.insertReport).ExecContext(ctx, s.ID, r.Seen.UnixMilli(), ms(r.Published), r.Features); err != nil {
-			return fmt.Errorf("record story report: %w", err)
+			return false, fmt.Errorf("record story report: %w", err)
 		}
 	}
 	r, err := tx.StmtContext(ctx, db.story.insertOutlet).ExecContext(ctx, s.ID, s.Outlet, s.Title, s.Link, now.UnixMilli())
 	if err != nil {
-		return fmt.Errorf("record story outlet: %w", err)
+		return false, fmt.Errorf("record story outlet: %w", err)
 	}
 	added, _ := r.RowsAffected()
-	newOutlet := added == 1
-	if len(it.Alerts) == 0 {
-		return nil
+	return added == 1, nil
+}
+
+// storyAlerts queues, leaves waiting or edits a report's alerts (see
+// store.Stories); itemStory is the outbox key of the item's own alerts.
+// It returns the alerts it queued (a released waiting alert included), for
+// the history and the match metric.
+func (db *DB) storyAlerts(ctx context.Context, tx *sql.Tx, itemStory string, s *model.StoryReport, newOutlet bool, alerts []model.Alert, published, now time.Time, res *model.IngestResult) ([]model.Alert, error) {
+	if len(alerts) == 0 {
+		return nil, nil
 	}
 	outlets, err := storyOutlets(ctx, tx.StmtContext(ctx, db.story.outlets).QueryContext, s.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(outlets) > 1 {
 		res.Reports++
 	}
 	queue := tx.StmtContext(ctx, db.stmts.queueAlert)
 	lookup := tx.StmtContext(ctx, db.story.storyAlert)
-	for _, a := range it.Alerts {
+	var queued []model.Alert
+	for _, a := range alerts {
 		a.Story = s.ID
 		pol := s.Policy[a.Destination]
 		need := max(1, pol.MinOutlets)
 		var origID int64
 		var watchesJSON, state string
-		var held int
-		err := lookup.QueryRowContext(ctx, s.ID, a.Destination).Scan(&origID, &watchesJSON, &state, &held)
+		var waiting int
+		err := lookup.QueryRowContext(ctx, s.ID, a.Destination).Scan(&origID, &watchesJSON, &state, &waiting)
 		if errors.Is(err, sql.ErrNoRows) {
-			if err := db.firstStoryAlert(ctx, tx, queue, itemStory, it, a, need, len(outlets), now, res); err != nil {
-				return err
+			ok, err := db.firstStoryAlert(ctx, tx, queue, itemStory, a, need, len(outlets), published, now, res)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				queued = append(queued, a)
 			}
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("story alert lookup: %w", err)
+			return nil, fmt.Errorf("story alert lookup: %w", err)
 		}
 		var watches []model.WatchMatch
 		if err := json.Unmarshal([]byte(watchesJSON), &watches); err != nil {
-			return fmt.Errorf("story %d at %s: bad watches: %w", s.ID, a.Destination, err)
+			return nil, fmt.Errorf("story %d at %s: bad watches: %w", s.ID, a.Destination, err)
 		}
 		merged, newWatch := mergeWatches(watches, a.Watches)
 		if newWatch {
 			b, _ := json.Marshal(merged)
 			if _, err := tx.ExecContext(ctx, `UPDATE story_alerts SET watches = ? WHERE story = ? AND destination = ?`, string(b), s.ID, a.Destination); err != nil {
-				return fmt.Errorf("story alert watches: %w", err)
+				return nil, fmt.Errorf("story alert watches: %w", err)
 			}
 		}
 		switch state {
-		case model.StateHeld:
-			need = min(need, held)
+		case model.StateWaiting:
+			need = min(need, waiting)
 			if len(outlets) >= need {
-				if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'pending', need = ?, next_attempt = ?, published = ? WHERE id = ?`,
-					need, now.UnixMilli(), now.UnixMilli(), origID); err != nil {
-					return fmt.Errorf("release held alert: %w", err)
+				if err := db.releaseWaiting(ctx, tx, queue, s.ID, a.Destination, origID, now); err != nil {
+					return nil, err
 				}
 				countQueued(res, a.Destination)
+				queued = append(queued, a)
 				res.Held--
-			} else if need != held {
+			} else if need != waiting {
 				if _, err := tx.ExecContext(ctx, `UPDATE outbox SET need = ? WHERE id = ?`, need, origID); err != nil {
-					return fmt.Errorf("held alert: %w", err)
+					return nil, fmt.Errorf("waiting alert: %w", err)
 				}
 			}
 			continue
@@ -137,50 +148,82 @@ func (db *DB) ingestStory(ctx context.Context, tx *sql.Tx, itemStory string, it 
 		switch pol.AlsoReported {
 		case model.AlsoReportedQuiet:
 		case model.AlsoReportedAlert:
-			ok, err := queueAlert(ctx, queue, itemStory, a, it.Published, now)
+			ok, err := queueAlert(ctx, queue, itemStory, a, published, now)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if ok {
 				if _, err := tx.ExecContext(ctx, `UPDATE outbox SET story_id = ? WHERE story = ? AND destination = ?`, s.ID, itemStory, a.Destination); err != nil {
-					return fmt.Errorf("story of alert: %w", err)
+					return nil, fmt.Errorf("story of alert: %w", err)
 				}
 				countQueued(res, a.Destination)
+				queued = append(queued, a)
 			}
 		default:
 			if err := db.queueEdit(ctx, tx, s.ID, a.Destination, origID, now); err != nil {
-				return err
+				return nil, err
 			}
 			res.Edits++
 		}
 	}
-	return nil
+	return queued, nil
 }
 
-// firstStoryAlert queues (or holds) the story's first alert at a's destination.
-func (db *DB) firstStoryAlert(ctx context.Context, tx *sql.Tx, queue *sql.Stmt, itemStory string, it model.NewItem, a model.Alert, need, outlets int, now time.Time, res *model.IngestResult) error {
-	ok, err := queueAlert(ctx, queue, itemStory, a, it.Published, now)
+// firstStoryAlert queues the story's first alert at a's destination through
+// the outbox's insert triggers (which may hold it for a digest, or record
+// it skipped for a muted watch), then leaves it waiting (model.StateWaiting)
+// if fewer than need outlets reported the story and the triggers left it
+// to be delivered. True when it was queued and not left waiting.
+func (db *DB) firstStoryAlert(ctx context.Context, tx *sql.Tx, queue *sql.Stmt, itemStory string, a model.Alert, need, outlets int, published, now time.Time, res *model.IngestResult) (bool, error) {
+	ok, err := queueAlert(ctx, queue, itemStory, a, published, now)
 	if err != nil || !ok {
-		return err
-	}
-	state := model.StatePending
-	if outlets < need {
-		state = model.StateHeld
+		return false, err
 	}
 	var id int64
-	if err := tx.QueryRowContext(ctx, `UPDATE outbox SET story_id = ?, state = ?, need = ? WHERE story = ? AND destination = ? RETURNING id`,
-		a.Story, state, need, itemStory, a.Destination).Scan(&id); err != nil {
-		return fmt.Errorf("story of alert: %w", err)
+	var state string
+	if err := tx.QueryRowContext(ctx, `UPDATE outbox SET story_id = ?, need = ?,
+		state = CASE WHEN ? AND state IN ('pending', 'held') THEN 'waiting' ELSE state END
+		WHERE story = ? AND destination = ? RETURNING id, state`,
+		a.Story, need, outlets < need, itemStory, a.Destination).Scan(&id, &state); err != nil {
+		return false, fmt.Errorf("story of alert: %w", err)
 	}
 	b, _ := json.Marshal(a.Watches)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO story_alerts (story, destination, outbox_id, watches) VALUES (?, ?, ?, ?)`,
 		a.Story, a.Destination, id, string(b)); err != nil {
-		return fmt.Errorf("record story alert: %w", err)
+		return false, fmt.Errorf("record story alert: %w", err)
 	}
-	if state == model.StateHeld {
+	if state == model.StateWaiting {
 		res.Held++
-	} else {
-		countQueued(res, a.Destination)
+		return false, nil
+	}
+	countQueued(res, a.Destination)
+	return true, nil
+}
+
+// releaseWaiting queues a waiting alert once enough outlets reported its
+// story: the row is queued again, as new, so that the outbox's insert
+// triggers decide now (a digest or quiet hours hold it, a watch muted
+// since skips it), and the story's alert points at the new row.
+func (db *DB) releaseWaiting(ctx context.Context, tx *sql.Tx, queue *sql.Stmt, story int64, dest model.Destination, id int64, now time.Time) error {
+	var key, payload string
+	var need int
+	if err := tx.QueryRowContext(ctx, `DELETE FROM outbox WHERE id = ? RETURNING story, payload, need`, id).Scan(&key, &payload, &need); err != nil {
+		return fmt.Errorf("release waiting alert: %w", err)
+	}
+	var a model.Alert
+	if err := json.Unmarshal([]byte(payload), &a); err != nil {
+		return fmt.Errorf("release waiting alert %d: %w", id, err)
+	}
+	if _, err := queueAlert(ctx, queue, key, a, now, now); err != nil {
+		return err
+	}
+	var nid int64
+	if err := tx.QueryRowContext(ctx, `UPDATE outbox SET story_id = ?, need = ? WHERE story = ? AND destination = ? RETURNING id`,
+		story, need, key, dest).Scan(&nid); err != nil {
+		return fmt.Errorf("release waiting alert: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE story_alerts SET outbox_id = ? WHERE story = ? AND destination = ?`, nid, story, dest); err != nil {
+		return fmt.Errorf("release waiting alert: %w", err)
 	}
 	return nil
 }
@@ -310,13 +353,19 @@ func (db *DB) StoryRecords(ctx context.Context, since time.Time) ([]model.StoryR
 	return out, rows.Err()
 }
 
-// LastStoryID returns the highest story id recorded, 0 when none.
-func (db *DB) LastStoryID(ctx context.Context) (int64, error) {
-	var id int64
-	if err := db.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM stories`).Scan(&id); err != nil {
-		return 0, fmt.Errorf("store: last story id: %w", err)
+// ReserveStoryIDs takes n story ids from the store's counter.
+func (db *DB) ReserveStoryIDs(ctx context.Context, n int) (int64, error) {
+	if n <= 0 {
+		n = 1
 	}
-	return id, nil
+	var first int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `UPDATE story_ids SET next = next + ? RETURNING next - ?`, n, n).Scan(&first)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: reserve story ids: %w", err)
+	}
+	return first, nil
 }
 
 // MarkDelivered records a delivered alert with its message ref; an edit
@@ -335,14 +384,14 @@ func (db *DB) MarkDelivered(ctx context.Context, a model.Alert, ref model.Messag
 }
 
 // PruneStories forgets the stories last reported before before, with their
-// outlets, records, and alerts still held.
+// outlets, records, and alerts still waiting.
 func (db *DB) PruneStories(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	cut := before.UnixMilli()
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{
 			`DELETE FROM story_reports WHERE seen < ?`,
-			`DELETE FROM outbox WHERE state = 'held' AND story_id IN (SELECT id FROM stories WHERE last_seen < ?)`,
+			`DELETE FROM outbox WHERE state = 'waiting' AND story_id IN (SELECT id FROM stories WHERE last_seen < ?)`,
 			`DELETE FROM story_outlets WHERE story IN (SELECT id FROM stories WHERE last_seen < ?)`,
 			`DELETE FROM story_alerts WHERE story IN (SELECT id FROM stories WHERE last_seen < ?)`,
 		} {

@@ -67,6 +67,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ChatFeeds", chatFeedTests},
 		{"State", stateTests},
 		{"Stories", storyTests},
+		{"Chats", chatTests},
+		{"Leases", leaseTests},
+		{"WebSub", webSubTests},
+		{"History", historyTests},
+		{"Fulltext", fulltextTests},
+		{"FulltextHistory", fulltextHistoryTests},
+		{"IngestByWatch", watchCountTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -4,13 +4,18 @@
 -- after its last one; its alerts are one per destination, later reports
 -- edit them ("Also reported by: ...") instead of alerting again.
 CREATE TABLE stories (
-    id         INTEGER PRIMARY KEY, -- chosen by the engine's story index
+    id         INTEGER PRIMARY KEY, -- from story_ids, reserved in blocks by the engine
     first_seen INTEGER NOT NULL,    -- unix milliseconds
     last_seen  INTEGER NOT NULL,
     title      TEXT    NOT NULL DEFAULT '', -- the first report's
     link       TEXT    NOT NULL DEFAULT ''
 ) STRICT;
 CREATE INDEX stories_last_seen ON stories (last_seen);
+
+-- The next story id: engines (one per store, or replicas sharing it)
+-- reserve blocks of ids here, so that no two daemons open the same id.
+CREATE TABLE story_ids (next INTEGER NOT NULL) STRICT;
+INSERT INTO story_ids (next) SELECT COALESCE(MAX(id), 0) + 1 FROM stories;
 
 -- The outlets (feed names) that reported each story, in the order they did.
 CREATE TABLE story_outlets (
@@ -49,5 +54,5 @@ ALTER TABLE outbox ADD COLUMN story_id INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN orig     INTEGER NOT NULL DEFAULT 0;  -- edit rows: the alert row edited
 ALTER TABLE outbox ADD COLUMN ref      TEXT    NOT NULL DEFAULT '';  -- the platform's message id once sent
 ALTER TABLE outbox ADD COLUMN rev      INTEGER NOT NULL DEFAULT 0;  -- edit rows: bumped by each coalesced report
-ALTER TABLE outbox ADD COLUMN need     INTEGER NOT NULL DEFAULT 0;  -- held rows: outlets needed (min_outlets)
+ALTER TABLE outbox ADD COLUMN need     INTEGER NOT NULL DEFAULT 0;  -- story alerts: outlets needed (min_outlets) while 'waiting'
 CREATE INDEX outbox_story ON outbox (story_id, state) WHERE story_id != 0;

@@ -1,0 +1,203 @@
+// Package history answers questions about the stored history of stories
+// with the real matcher: what a watch or a query would have alerted on
+// (backtest, `/test`, the web console's query box) and which stories a
+// query finds (`/search`).
+//
+// The store keeps the stories and a full-text index (store.History); the
+// index is a fast way to find candidates, but only the matcher knows the
+// query language (actor aliases, word forms, NEAR, scopes), so every answer
+// here is the matcher's verdict on each story.
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/matcher"
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/watchlist"
+)
+
+// Request says what to backtest.
+type Request struct {
+	// Query is the query to try; "" uses the watch's own query.
+	Query string
+	// Watch is a config watch: its query when Query is "", and the watch
+	// the results are compared with (New). "" with Query: an ad-hoc query.
+	Watch string
+	// Since is where the window starts; the zero time is the whole history.
+	Since time.Time
+	// Until is where it ends (the days of PerDay run to it); zero: now.
+	Until time.Time
+	// Limit caps Matches (<= 0: 20); the counts cover every match.
+	Limit int
+	// AllowRegex permits /regex/ terms (chat users only when allowed).
+	AllowRegex bool
+}
+
+// Match is one story the query matched, and why.
+type Match struct {
+	Story model.Story
+	Hit   matcher.Hit
+}
+
+// Day is the number of matches on one UTC day.
+type Day struct {
+	Day   time.Time // midnight UTC
+	Count int
+}
+
+// Result is what a backtest found.
+type Result struct {
+	Query   string
+	Watch   string
+	Since   time.Time
+	Scanned int // stories in the window
+	Total   int // stories matched
+	// Matches are the newest matches, at most Request.Limit.
+	Matches []Match
+	// PerDay counts matches per UTC day over the window, days without one included.
+	PerDay []Day
+	// New are the matches the watch would not give today (with a Query
+	// differing from the watch's) or did not give when the story arrived
+	// (with the watch's own query), newest first, at most Request.Limit;
+	// NewTotal counts them all.
+	New      []Match
+	NewTotal int
+	// AgainstQuery is true when New compares Query with the watch's
+	// current query, false when it compares with what the watch alerted on.
+	AgainstQuery bool
+}
+
+// ErrUnknownWatch is returned for a Request.Watch the config lacks.
+var ErrUnknownWatch = errors.New("no such watch")
+
+// Run backtests req over the stories in h with the watches of set. A bad
+// query returns its *matcher.SyntaxError (positioned, for the caller to show).
+func Run(ctx context.Context, h store.History, set *watchlist.Set, req Request) (*Result, error) {
+	var watch *config.Watch
+	if req.Watch != "" {
+		for i, w := range set.Config().Watches {
+			if w.Name == req.Watch {
+				watch = &set.Config().Watches[i]
+			}
+		}
+		if watch == nil {
+			return nil, fmt.Errorf("%w: %q", ErrUnknownWatch, req.Watch)
+		}
+	}
+	query := req.Query
+	if query == "" {
+		if watch == nil {
+			return nil, errors.New("backtest: a query or a watch is needed")
+		}
+		query = watch.Query
+	}
+	opts := matcher.CompileOptions{AllowRegex: req.AllowRegex || (watch != nil && query == watch.Query)}
+	if err := set.Check(query, opts.AllowRegex); err != nil {
+		return nil, err
+	}
+	ws := []matcher.Watch{{Name: "q", Query: query}}
+	if watch != nil {
+		ws[0].Tags = watch.Tags
+		if query != watch.Query {
+			ws = append(ws, matcher.Watch{Name: "w", Query: watch.Query, Tags: watch.Tags})
+		}
+	}
+	c, err := matcher.Compile(ws, set.Registry(), matcher.CompileOptions{AllowRegex: true})
+	if err != nil {
+		return nil, err
+	}
+	tags := make(map[string][]string)
+	for _, f := range set.Config().Feeds {
+		tags[f.URL] = f.Tags
+	}
+	limit := req.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	until := req.Until
+	if until.IsZero() {
+		until = time.Now()
+	}
+	res := &Result{Query: query, Watch: req.Watch, Since: req.Since, AgainstQuery: watch != nil && query != watch.Query}
+	perDay := make(map[time.Time]int)
+	err = h.ScanHistory(ctx, req.Since, func(s model.Story) bool {
+		res.Scanned++
+		hits := c.Match(Doc(s, tags[s.FeedURL]))
+		var q *matcher.Hit
+		byWatch := false
+		for i := range hits {
+			switch hits[i].Watch {
+			case "q":
+				q = &hits[i]
+			case "w":
+				byWatch = true
+			}
+		}
+		if q == nil {
+			return ctx.Err() == nil
+		}
+		res.Total++
+		perDay[s.Seen.UTC().Truncate(24*time.Hour)]++
+		m := Match{Story: s, Hit: *q}
+		if len(res.Matches) < limit {
+			res.Matches = append(res.Matches, m)
+		}
+		if watch != nil {
+			isNew := !byWatch
+			if query == watch.Query {
+				isNew = !slices.ContainsFunc(s.Watches, func(w model.WatchMatch) bool { return w.Name == watch.Name })
+			}
+			if isNew {
+				res.NewTotal++
+				if len(res.New) < limit {
+					res.New = append(res.New, m)
+				}
+			}
+		}
+		return ctx.Err() == nil
+	})
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.PerDay = days(perDay, req.Since, until)
+	return res, nil
+}
+
+// days lists every UTC day from since (or the first day with a match,
+// when since is zero) to until with its count.
+func days(counts map[time.Time]int, since, until time.Time) []Day {
+	first := since.UTC().Truncate(24 * time.Hour)
+	if since.IsZero() {
+		first = time.Time{}
+		for d := range counts {
+			if first.IsZero() || d.Before(first) {
+				first = d
+			}
+		}
+		if first.IsZero() {
+			return nil
+		}
+	}
+	var out []Day
+	for d := first; !d.After(until.UTC()); d = d.Add(24 * time.Hour) {
+		out = append(out, Day{Day: d, Count: counts[d]})
+	}
+	return out
+}
+
+// Doc is the document a stored story is matched as: the text kept stands
+// for the summary and content it came from (a scope of summary: or
+// content: sees all of it), the feed's name and tags as configured now.
+func Doc(s model.Story, feedTags []string) matcher.Doc {
+	return matcher.Doc{Title: s.Title, Summary: s.Text, Categories: s.Categories, Feed: s.Feed, FeedTags: feedTags}
+}

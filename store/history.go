@@ -1,0 +1,30 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/newshound/newshound/model"
+)
+
+// History keeps every new story (model.NewItem.Story, recorded by Ingest in
+// the same transaction as the item) for search, backtests and the web
+// console, until PruneHistory forgets it.
+type History interface {
+	// SearchHistory returns the stories q selects, newest first. Its word
+	// search is full-text (SQLite FTS5 here, PostgreSQL's own later): a
+	// candidate set that callers wanting the query language's exact
+	// semantics verify with the matcher.
+	SearchHistory(ctx context.Context, q model.HistorySearch) ([]model.Story, error)
+	// ScanHistory calls fn with every story seen at or after since, newest
+	// first, until fn returns false; it is how a backtest runs the real
+	// matcher over the history.
+	ScanHistory(ctx context.Context, since time.Time, fn func(model.Story) bool) error
+	// WatchDays counts, per watch and UTC day, the stories seen since since
+	// that each watch fired on; ordered by watch, then day.
+	WatchDays(ctx context.Context, since time.Time) ([]model.WatchDay, error)
+	// PruneHistory forgets stories seen more than keep ago; returns how many.
+	PruneHistory(ctx context.Context, keep time.Duration) (int64, error)
+	// HistoryStats reports the history's size.
+	HistoryStats(ctx context.Context) (model.HistoryStats, error)
+}

@@ -1,0 +1,77 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/newshound/newshound/model"
+)
+
+const feedColumns = `url, name, etag, last_modified, body_hash, initialized, last_poll, last_success,
+	last_parsed, last_error, last_error_at, failing_since, failures, next_poll, gone, moved_to, notified_at`
+
+func scanFeed(row pgx.Row) (model.FeedState, error) {
+	var f model.FeedState
+	var lastPoll, lastSuccess, lastParsed, lastErrorAt, failingSince, nextPoll, notifiedAt int64
+	err := row.Scan(&f.URL, &f.Name, &f.ETag, &f.LastModified, &f.BodyHash, &f.Initialized,
+		&lastPoll, &lastSuccess, &lastParsed, &f.LastError, &lastErrorAt, &failingSince,
+		&f.Failures, &nextPoll, &f.Gone, &f.MovedTo, &notifiedAt)
+	f.LastPoll, f.LastSuccess, f.LastParsed = fromMS(lastPoll), fromMS(lastSuccess), fromMS(lastParsed)
+	f.LastErrorAt, f.FailingSince, f.NextPoll = fromMS(lastErrorAt), fromMS(failingSince), fromMS(nextPoll)
+	f.NotifiedAt = fromMS(notifiedAt)
+	return f, err
+}
+
+// FeedState returns the state of the feed at url; ok is false for a feed never polled.
+func (db *DB) FeedState(ctx context.Context, url string) (f model.FeedState, ok bool, err error) {
+	f, err = scanFeed(db.pool.QueryRow(ctx, `SELECT `+feedColumns+` FROM feeds WHERE url = $1`, url))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return model.FeedState{URL: url}, false, nil
+	}
+	if err != nil {
+		return f, false, db.wrap(fmt.Errorf("store: feed state %s: %w", url, err))
+	}
+	return f, true, nil
+}
+
+// FeedStates returns the state of every feed ever polled, by URL.
+func (db *DB) FeedStates(ctx context.Context) ([]model.FeedState, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+feedColumns+` FROM feeds ORDER BY url`)
+	if err != nil {
+		return nil, db.wrap(fmt.Errorf("store: feed states: %w", err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (model.FeedState, error) { return scanFeed(r) })
+	if err != nil {
+		return nil, db.wrap(fmt.Errorf("store: feed states: %w", err))
+	}
+	return out, nil
+}
+
+// SaveFeedState writes the state of one feed.
+func (db *DB) SaveFeedState(ctx context.Context, f model.FeedState) error {
+	_, err := db.pool.Exec(ctx, saveFeedSQL, feedArgs(f)...)
+	if err != nil {
+		return db.wrap(fmt.Errorf("store: save feed state %s: %w", f.URL, err))
+	}
+	return nil
+}
+
+func feedArgs(f model.FeedState) []any {
+	return []any{f.URL, f.Name, f.ETag, f.LastModified, f.BodyHash, f.Initialized, ms(f.LastPoll), ms(f.LastSuccess),
+		ms(f.LastParsed), f.LastError, ms(f.LastErrorAt), ms(f.FailingSince), f.Failures, ms(f.NextPoll),
+		f.Gone, f.MovedTo, ms(f.NotifiedAt)}
+}
+
+// saveFeedSQL upserts one feed's state.
+const saveFeedSQL = `INSERT INTO feeds (` + feedColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		ON CONFLICT (url) DO UPDATE SET name = excluded.name, etag = excluded.etag,
+			last_modified = excluded.last_modified, body_hash = excluded.body_hash,
+			initialized = excluded.initialized, last_poll = excluded.last_poll,
+			last_success = excluded.last_success, last_parsed = excluded.last_parsed,
+			last_error = excluded.last_error, last_error_at = excluded.last_error_at,
+			failing_since = excluded.failing_since, failures = excluded.failures,
+			next_poll = excluded.next_poll, gone = excluded.gone, moved_to = excluded.moved_to,
+			notified_at = excluded.notified_at`

@@ -1,0 +1,285 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/newshound/newshound/model"
+)
+
+// The history (migration 0004): a plain table, an FTS5 index kept by
+// triggers, and a small table of which watch fired on which story.
+const (
+	insertStorySQL = `INSERT INTO history (feed_url, feed, title, link, published, seen, body, categories, watches, snippet, sent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertStoryWatchSQL = `INSERT INTO history_watches (watch, seen, story) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
+	storyColumns        = `h.id, h.feed_url, h.feed, h.title, h.link, h.published, h.seen, h.body, h.categories, h.watches, h.snippet, h.sent`
+)
+
+// maxStoryText caps the text kept per story: a full article can run to
+// hundreds of kilobytes, and search, backtests and the console need the
+// part a teaser or an article's opening holds. 16 KB keeps a long article.
+const maxStoryText = 16 << 10
+
+// historyStmts are the ingest transaction's prepared history statements.
+type historyStmts struct{ story, watch *sql.Stmt }
+
+// record keeps it.Story (with the watches of its alerts and the
+// destinations in sent) inside the ingest transaction.
+func (h historyStmts) record(ctx context.Context, f model.FeedState, it model.NewItem, sent []model.Destination, now time.Time) error {
+	s := it.Story
+	var watches []model.WatchMatch
+	snippet := ""
+	for _, a := range it.Alerts {
+		if snippet == "" {
+			snippet = a.Snippet
+		}
+		for _, w := range a.Watches {
+			if !containsWatch(watches, w.Name) {
+				watches = append(watches, w)
+			}
+		}
+	}
+	wj := ""
+	if len(watches) > 0 {
+		b, err := json.Marshal(watches)
+		if err != nil {
+			return fmt.Errorf("encode watches: %w", err)
+		}
+		wj = string(b)
+	}
+	dests := make([]string, len(sent))
+	for i, d := range sent {
+		dests[i] = string(d)
+	}
+	feedName := s.Feed
+	if feedName == "" {
+		feedName = f.Name
+	}
+	r, err := h.story.ExecContext(ctx, f.URL, feedName, s.Title, s.Link, ms(s.Published), now.UnixMilli(),
+		truncateUTF8(s.Text, maxStoryText), strings.Join(s.Categories, "\n"), wj, snippet, strings.Join(dests, "\n"))
+	if err != nil {
+		return fmt.Errorf("record story %q: %w", it.Key, err)
+	}
+	if len(watches) == 0 {
+		return nil
+	}
+	id, err := r.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("record story %q: %w", it.Key, err)
+	}
+	for _, w := range watches {
+		if _, err := h.watch.ExecContext(ctx, w.Name, now.UnixMilli(), id); err != nil {
+			return fmt.Errorf("record story %q: %w", it.Key, err)
+		}
+	}
+	return nil
+}
+
+func containsWatch(ws []model.WatchMatch, name string) bool {
+	for _, w := range ws {
+		if w.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+// ftsQuery turns HistorySearch.Words into an FTS5 query: each word quoted
+// (so that nothing a user types is FTS syntax), a trailing * kept as a
+// prefix, all of them required. Words are split where the unicode61
+// tokenizer splits them, on anything but letters and digits.
+func ftsQuery(words string) string {
+	var parts []string
+	for _, w := range strings.FieldsFunc(words, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '*'
+	}) {
+		prefix := strings.HasSuffix(w, "*")
+		w = strings.ReplaceAll(w, "*", "")
+		if w == "" {
+			continue
+		}
+		q := `"` + w + `"`
+		if prefix {
+			q += "*"
+		}
+		parts = append(parts, q)
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// SearchHistory returns the stories q selects, newest first.
+func (db *DB) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model.Story, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var where []string
+	var args []any
+	from := `history h`
+	if fq := ftsQuery(q.Words); fq != "" {
+		from += ` JOIN history_fts ON history_fts.rowid = h.id`
+		where = append(where, `history_fts MATCH ?`)
+		args = append(args, fq)
+	} else if strings.TrimSpace(q.Words) != "" {
+		return nil, nil // only punctuation: no word to find
+	}
+	if q.Watch != "" {
+		where = append(where, `h.id IN (SELECT story FROM history_watches WHERE watch = ? AND seen >= ?)`)
+		args = append(args, q.Watch, ms(q.Since))
+	}
+	if q.Alerted {
+		where = append(where, `h.sent != ''`)
+	}
+	if !q.Since.IsZero() {
+		where = append(where, `h.seen >= ?`)
+		args = append(args, q.Since.UnixMilli())
+	}
+	query := `SELECT ` + storyColumns + ` FROM ` + from
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY h.id DESC LIMIT ?`
+	args = append(args, limit)
+	var out []model.Story
+	err := db.queryStories(ctx, query, args, func(s model.Story) bool {
+		out = append(out, s)
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: search history: %w", err)
+	}
+	return out, nil
+}
+
+// ScanHistory calls fn with every story seen at or after since, newest
+// first, until fn returns false.
+func (db *DB) ScanHistory(ctx context.Context, since time.Time, fn func(model.Story) bool) error {
+	err := db.queryStories(ctx, `SELECT `+storyColumns+` FROM history h WHERE h.seen >= ? ORDER BY h.id DESC`,
+		[]any{ms(since)}, fn)
+	if err != nil {
+		return fmt.Errorf("store: scan history: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) queryStories(ctx context.Context, query string, args []any, fn func(model.Story) bool) error {
+	rows, err := db.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s model.Story
+		var published, seen int64
+		var cats, watches, sent string
+		if err := rows.Scan(&s.ID, &s.FeedURL, &s.Feed, &s.Title, &s.Link, &published, &seen, &s.Text, &cats, &watches, &s.Snippet, &sent); err != nil {
+			return err
+		}
+		s.Published, s.Seen = fromMS(published), fromMS(seen)
+		if cats != "" {
+			s.Categories = strings.Split(cats, "\n")
+		}
+		if watches != "" {
+			if err := json.Unmarshal([]byte(watches), &s.Watches); err != nil {
+				return fmt.Errorf("story %d: watches: %w", s.ID, err)
+			}
+		}
+		if sent != "" {
+			for _, d := range strings.Split(sent, "\n") {
+				s.Sent = append(s.Sent, model.Destination(d))
+			}
+		}
+		if !fn(s) {
+			return nil
+		}
+	}
+	return rows.Err()
+}
+
+// WatchDays counts, per watch and UTC day, the stories each watch fired on.
+func (db *DB) WatchDays(ctx context.Context, since time.Time) ([]model.WatchDay, error) {
+	const day = int64(24 * time.Hour / time.Millisecond)
+	rows, err := db.r.QueryContext(ctx, `SELECT watch, seen / ? AS d, count(*) FROM history_watches
+		WHERE seen >= ? GROUP BY watch, d ORDER BY watch, d`, day, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: watch days: %w", err)
+	}
+	defer rows.Close()
+	var out []model.WatchDay
+	for rows.Next() {
+		var w model.WatchDay
+		var d int64
+		if err := rows.Scan(&w.Watch, &d, &w.Count); err != nil {
+			return nil, fmt.Errorf("store: watch days: %w", err)
+		}
+		w.Day = time.UnixMilli(d * day).UTC()
+		out = append(out, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: watch days: %w", err)
+	}
+	return out, nil
+}
+
+// pruneChunk bounds the stories one prune statement deletes: the writer is
+// shared with ingest, and one transaction deleting a month of stories (with
+// their index entries) would hold it for seconds.
+const pruneChunk = 2000
+
+// PruneHistory forgets stories seen more than keep ago; returns how many.
+func (db *DB) PruneHistory(ctx context.Context, keep time.Duration) (int64, error) {
+	if keep <= 0 {
+		return 0, fmt.Errorf("store: prune history: keep %s must be positive", keep)
+	}
+	cutoff := db.now().Add(-keep).UnixMilli()
+	var total int64
+	for {
+		r, err := db.w.ExecContext(ctx, `DELETE FROM history WHERE id IN (SELECT id FROM history WHERE seen < ? LIMIT ?)`, cutoff, pruneChunk)
+		if err != nil {
+			return total, fmt.Errorf("store: prune history: %w", err)
+		}
+		n, _ := r.RowsAffected()
+		total += n
+		if n < pruneChunk {
+			break
+		}
+	}
+	if _, err := db.w.ExecContext(ctx, `DELETE FROM history_watches WHERE seen < ?`, cutoff); err != nil {
+		return total, fmt.Errorf("store: prune history: %w", err)
+	}
+	return total, nil
+}
+
+// HistoryStats reports the history's size: the story count, the oldest
+// story, and the pages its tables and index take (dbstat).
+func (db *DB) HistoryStats(ctx context.Context) (model.HistoryStats, error) {
+	var st model.HistoryStats
+	var oldest sql.NullInt64
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*), min(seen) FROM history`).Scan(&st.Stories, &oldest); err != nil {
+		return st, fmt.Errorf("store: history stats: %w", err)
+	}
+	st.Oldest = fromMS(oldest.Int64)
+	var bytes sql.NullInt64
+	if err := db.r.QueryRowContext(ctx, `SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'history%'`).Scan(&bytes); err != nil {
+		return st, fmt.Errorf("store: history stats: %w", err)
+	}
+	st.Bytes = bytes.Int64
+	return st, nil
+}
