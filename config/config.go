@@ -38,6 +38,7 @@ type Config struct {
 	Path string
 
 	Poll       Poll
+	Stories    Stories
 	Store      Store
 	HTTP       HTTP
 	History    History
@@ -89,6 +90,25 @@ type Poll struct {
 	MaxBodySize     int64  // bytes; default 10 MiB
 	UserAgent       string // empty (the default): the fetcher sends "newshound/VERSION (+https://github.com/newshound/newshound)"
 }
+
+// Stories configures the grouping of reports from several outlets into one
+// story, and what a later report of a story already alerted does.
+type Stories struct {
+	// Window is how long a story stays open for later reports; default 48h.
+	Window time.Duration
+	// AlsoReported is AlsoReportedEdit (default), AlsoReportedQuiet or AlsoReportedAlert.
+	AlsoReported string
+}
+
+// What a later report of a story already alerted does (stories.also_reported).
+const (
+	// AlsoReportedEdit edits the first alert to name the other outlets.
+	AlsoReportedEdit = "edit"
+	// AlsoReportedQuiet records the outlet and sends nothing.
+	AlsoReportedQuiet = "quiet"
+	// AlsoReportedAlert sends a new alert, as if the story were new.
+	AlsoReportedAlert = "alert"
+)
 
 // Store configures the database.
 type Store struct {
@@ -157,7 +177,11 @@ type Watch struct {
 	Query string
 	Tags  []string
 	Color int // optional Discord embed colour (0xRRGGBB); 0: derived from the name
-	Pos   Pos // position of the watch entry
+	// MinOutlets holds the watch's alerts until this many different outlets
+	// reported the story within stories.window (broad watches, where one
+	// outlet is noise); 0 or 1: alert on the first report.
+	MinOutlets int
+	Pos        Pos // position of the watch entry
 	// QueryPos is the position of the query value, for errors inside the query.
 	QueryPos Pos
 
@@ -169,8 +193,11 @@ type Route struct {
 	Watches []string
 	// To is where they go; config checks only the shape of each
 	// destination, the registry of kinds (notify.Kinds) the rest.
-	To  []model.Destination
-	Pos Pos
+	To []model.Destination
+	// AlsoReported overrides Stories.AlsoReported for these destinations
+	// ("" = the global setting).
+	AlsoReported string
+	Pos          Pos
 
 	watchPos []Pos // position of each Watches entry
 	toPos    []Pos // position of each To entry

@@ -29,6 +29,8 @@ const (
 	DefaultQueryLength          = 512
 	DefaultSubscriptionsPerChat = 50
 	DefaultCommandsPerMinute    = 20
+	DefaultStoryWindow          = 48 * time.Hour
+	DefaultAlsoReported         = AlsoReportedEdit
 )
 
 // Default returns a Config holding only the defaults: no feeds, no watches,
@@ -48,6 +50,7 @@ func Default() *Config {
 			Fulltext:        FulltextAuto,
 			FulltextTimeout: DefaultFulltextTimeout,
 		},
+		Stories:  Stories{Window: DefaultStoryWindow, AlsoReported: DefaultAlsoReported},
 		Store:    Store{Driver: "sqlite", Path: DefaultStorePath},
 		History:  History{Keep: DefaultHistoryKeep},
 		Log:      Log{Level: DefaultLogLevel, Format: DefaultLogFormat},

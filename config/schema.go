@@ -49,7 +49,13 @@ func (d *decoder) document(data []byte, cfg *Config) {
 		return
 	}
 	d.mapping(root, "the config", map[string]func(*yaml.Node){
-		"poll":  func(n *yaml.Node) { d.poll(n, &cfg.Poll) },
+		"poll": func(n *yaml.Node) { d.poll(n, &cfg.Poll) },
+		"stories": func(n *yaml.Node) {
+			d.mapping(n, "stories", map[string]func(*yaml.Node){
+				"window":        d.setDuration(&cfg.Stories.Window, "stories.window", false),
+				"also_reported": d.alsoReported(&cfg.Stories.AlsoReported, "stories.also_reported"),
+			})
+		},
 		"store": func(n *yaml.Node) { d.store(n, &cfg.Store) },
 		"http":  func(n *yaml.Node) { d.http(n, &cfg.HTTP) },
 		"history": func(n *yaml.Node) {
@@ -381,7 +387,8 @@ func (d *decoder) watches(n *yaml.Node, cfg *Config) {
 					}
 				}
 			},
-			"tags": func(n *yaml.Node) { w.Tags = d.tags(n, "watch tags") },
+			"tags":        func(n *yaml.Node) { w.Tags = d.tags(n, "watch tags") },
+			"min_outlets": d.setInt(&w.MinOutlets, "watch min_outlets", 1),
 			"color": func(n *yaml.Node) {
 				if c, ok := d.color(n); ok {
 					w.Color = c
@@ -471,6 +478,7 @@ func (d *decoder) routes(n *yaml.Node, cfg *Config) {
 					r.To = append(r.To, model.Destination(strings.TrimSpace(v)))
 				}
 			},
+			"also_reported": d.alsoReported(&r.AlsoReported, "route also_reported"),
 		})
 		if e.Kind != yaml.MappingNode {
 			return
@@ -483,6 +491,22 @@ func (d *decoder) routes(n *yaml.Node, cfg *Config) {
 		}
 		cfg.Routes = append(cfg.Routes, r)
 	})
+}
+
+// alsoReported reads one of edit, quiet and alert.
+func (d *decoder) alsoReported(dst *string, what string) func(*yaml.Node) {
+	return func(n *yaml.Node) {
+		v, ok := d.str(n, what)
+		if !ok {
+			return
+		}
+		switch v {
+		case AlsoReportedEdit, AlsoReportedQuiet, AlsoReportedAlert:
+			*dst = v
+		default:
+			d.errorf(posOf(n), "%s must be edit, quiet or alert, got %q", what, v)
+		}
+	}
 }
 
 func (d *decoder) apiURL(dst *string, what string) func(*yaml.Node) {

@@ -55,6 +55,9 @@ type Options struct {
 	Observer Observer
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// After waits on that clock (notify.DispatcherOptions.After); default
+	// time.After. Tests with a fake Now pass one that advances it.
+	After func(d time.Duration) <-chan time.Time
 	// Holder, when set, makes this engine one of several replicas sharing
 	// the store: it names this replica in the store's leases, and the
 	// engine polls a feed only under its lease and sends to a platform only
@@ -105,6 +108,7 @@ type Engine struct {
 	lastCycle  atomic.Int64
 	history    history // each feed's publishing rhythm, for adaptive intervals
 	act        activity
+	stories    *storyIndex        // the same-story decision (stories.go)
 	ws         *websub.Subscriber // nil without http.public_url
 	locks      feedLocks          // one ingest per feed at a time (poll, push)
 	texts      texts              // the full-text enrichment step (fulltext.go)
@@ -134,6 +138,9 @@ func New(o Options) (*Engine, error) {
 		return nil, err
 	}
 	e.rt.Store(rt)
+	if err := e.openStories(context.Background(), o.Config); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	if err := e.initWebSub(context.Background(), o.Config); err != nil {
 		return nil, err
 	}
@@ -150,6 +157,7 @@ func New(o Options) (*Engine, error) {
 		Logger:   o.Logger,
 		Observer: observer,
 		Now:      o.Now,
+		After:    o.After,
 		OnPermanent: func(ctx context.Context, dest model.Destination, err error) {
 			e.notice(ctx, fmt.Sprintf("Alerts to %s are parked and the destination is disabled: %v. Fix it, then run `newshound outbox retry` (or /retry in a chat).", dest, err))
 		},
@@ -360,5 +368,6 @@ func (e *Engine) maintain(ctx context.Context) {
 	if err := e.st.PruneSent(ctx, 30*24*time.Hour); err != nil {
 		e.log.Error("pruning sent alerts failed", "err", err)
 	}
+	e.pruneStories(ctx)
 	e.pruneHistory(ctx)
 }

@@ -243,7 +243,11 @@ func (e *Engine) enrich(ctx context.Context, p model.PendingText) {
 		e.log.Debug("article read", "feed", p.FeedName, "runes", utf8.RuneCountInString(text), "took", took.Round(time.Millisecond))
 	}
 	alerts := textAlerts(rt.list, p, text)
-	res, err := e.st.CompleteText(ctx, p.ID, alerts)
+	var policy map[model.Destination]model.StoryPolicy
+	if p.Report != nil && len(alerts) > 0 {
+		policy = storyPolicies(rt.cfg, alerts)
+	}
+	res, err := e.st.CompleteText(ctx, p.ID, alerts, policy)
 	if err != nil {
 		// The mark stays: the next round (or start) tries again.
 		e.log.Error("queueing the alerts of an enriched story failed", "feed", p.FeedName, "err", err)

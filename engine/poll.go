@@ -148,6 +148,7 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 	}
 	close(jobs)
 	wg.Wait()
+	e.evictStories()
 	e.lastCycle.Store(e.o.Now().UnixMilli())
 	if e.o.Observer != nil {
 		e.o.Observer.Cycle(e.o.Now())
@@ -302,6 +303,11 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 			ni.Alerts = rt.list.Alerts(watchlist.ItemDoc(it, st.Name, f.tags),
 				model.Alert{Title: it.Title, Link: it.Link, Feed: st.Name, Published: it.Published})
 		}
+		rep, err := e.storyOf(ctx, rt.cfg, it, st.Name, ni.Alerts, e.o.Now())
+		if err != nil {
+			return 0, err
+		}
+		ni.Report = rep
 		items = append(items, ni)
 	}
 	res, err := e.st.Ingest(ctx, st, present, items)
@@ -332,8 +338,8 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 			}
 		}
 	}
-	if res.Queued > 0 {
-		e.log.Info("new alerts queued", "feed", st.Name, "new_items", res.New, "duplicates", res.Duplicates, "alerts", res.Queued)
+	if res.Queued > 0 || res.Edits > 0 {
+		e.log.Info("new alerts queued", "feed", st.Name, "new_items", res.New, "duplicates", res.Duplicates, "alerts", res.Queued, "edits", res.Edits, "held", res.Held)
 		e.dispatcher.Wake()
 	}
 	return res.New, nil

@@ -27,6 +27,22 @@ type Alert struct {
 	// Watches are the watches that fired, with their terms.
 	Watches []WatchMatch
 
+	// Story is the news event this alert reports (0: none, e.g. a notice).
+	// The store keeps AlsoReported and Watches of a story's alerts current:
+	// they are filled in from the story when the alert is read for delivery.
+	Story int64 `json:",omitempty"`
+	// AlsoReported names the other outlets that reported the story, in the
+	// order they did (see AlsoReportedLine).
+	AlsoReported []string `json:",omitempty"`
+	// Edit marks a row that edits the message already sent for the story
+	// at this destination (Ref) instead of sending a new one.
+	Edit bool `json:",omitempty"`
+	// Ref is the platform's id of the message an Edit row edits; set by the
+	// store when the row is read, empty when the platform gave none.
+	Ref MessageRef `json:"-"`
+	// Rev is the revision of an Edit row when it was read: a later report
+	// coalesced into the row meanwhile makes the store send it again.
+	Rev int64 `json:"-"`
 	// Digest, when not empty, makes this alert a digest: many held
 	// stories in one message, grouped by watch (Title then names it and
 	// Link, Snippet and Watches are empty). Part and Parts number the

@@ -36,4 +36,11 @@ type PendingText struct {
 	// Story is what the history keeps once the story completes (set by the
 	// store from the NewItem; nil: history off).
 	Story *Story `json:",omitempty"`
+	// Report is the item's report of a news event (set by the store from
+	// the NewItem): the story was decided on the teaser at ingest, where
+	// the report, its outlet and its index record were recorded; its
+	// alerts are queued (or edit the story's first alert) once the text
+	// completes. NewOutlet says the outlet was new to the story then.
+	Report    *StoryReport `json:",omitempty"`
+	NewOutlet bool         `json:",omitempty"`
 }

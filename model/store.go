@@ -37,6 +37,10 @@ type NewItem struct {
 	Published time.Time
 	// Alerts to queue, one per destination; empty to remember the item only.
 	Alerts []Alert
+	// Report, when set, is the item's report of a news event (see
+	// store.Stories): a later report of a story alerts no destination that
+	// already has it.
+	Report *StoryReport
 	// Story is what the history keeps of the item, recorded with it in the
 	// same transaction; nil keeps nothing (history off).
 	Story *Story
@@ -56,6 +60,10 @@ type IngestResult struct {
 	Pending    int // of the new items, those held for their article's text
 	// QueuedByPlatform splits Queued by destination kind ("telegram", "discord", ...).
 	QueuedByPlatform map[string]int
+	// Reports counts new items that were later reports of a story already
+	// known; Edits the edits of sent alerts they queued; Held the alerts
+	// left waiting for more outlets (min_outlets, model.StateWaiting).
+	Reports, Edits, Held int
 	// QueuedByWatch counts, by watch name (Alert.Watches[].Name), the new
 	// items that queued at least one alert naming that watch: what alerted,
 	// once per story however many destinations it reached, and never a
@@ -68,6 +76,10 @@ const (
 	StatePending = "pending"
 	StateSent    = "sent"
 	StateParked  = "parked"
+	// StateWaiting is a story's alert waiting for more outlets
+	// (min_outlets). Distinct from store.StateHeld ("held"), an alert held
+	// for a digest or quiet hours, which the digester sends.
+	StateWaiting = "waiting"
 )
 
 // OutboxRow is one queued alert with its delivery state.

@@ -32,7 +32,9 @@ type Queue interface {
 // Observer is told what the dispatcher does, for metrics. Methods must not block.
 type Observer interface {
 	// Delivered is called once per attempt with its outcome:
-	// "sent", "retry", "rate_limited", "parked" or "moved".
+	// "sent", "retry", "rate_limited", "parked" or "moved"; for an edit of a
+	// sent alert, "edited" or "edit_gone" (the message can no longer be
+	// edited), the other outcomes prefixed "edit_".
 	Delivered(platform, outcome string, latency time.Duration)
 }
 
@@ -317,10 +319,12 @@ func (d *Dispatcher) deliver(ctx context.Context, dest model.Destination, s *des
 	defer cancel()
 	start := d.o.Now()
 	var err error
+	var ref model.MessageRef
+	requested := true
 	if sender == nil {
 		err = &PermanentError{Err: fmt.Errorf("platform %q is not configured", plat)}
 	} else {
-		err = sender.Send(sendCtx, a)
+		ref, requested, err = d.attempt(sendCtx, sender, a)
 	}
 	latency := d.o.Now().Sub(start)
 	now := d.o.Now()
@@ -332,7 +336,12 @@ func (d *Dispatcher) deliver(ctx context.Context, dest model.Destination, s *des
 	switch {
 	case err == nil:
 		outcome = "sent"
-		qerr = d.q.MarkSent(sendCtx, a.ID)
+		qerr = d.markSent(sendCtx, a, ref)
+	case a.Edit && errors.Is(err, ErrMessageGone):
+		// Left alone: the user has the alert; a new message would repeat it.
+		outcome = "gone"
+		qerr = d.q.Park(sendCtx, a.ID, err.Error())
+		d.log.Info("alert can no longer be edited; left as it is", "dest", dest, "id", a.ID, "err", err)
 	case errors.As(err, &ra):
 		outcome, cont = "rate_limited", false
 		until := now.Add(ra.After)
@@ -370,7 +379,17 @@ func (d *Dispatcher) deliver(ctx context.Context, dest model.Destination, s *des
 		qerr = d.q.Retry(sendCtx, a.ID, now.Add(wait), err.Error())
 		d.log.Warn("delivery failed, will retry", "dest", dest, "id", a.ID, "in", wait.Round(time.Millisecond), "err", err)
 	}
-	if d.o.Observer != nil {
+	if a.Edit {
+		switch {
+		case !requested:
+			outcome = "" // nothing to edit: no request was made
+		case outcome == "sent":
+			outcome = "edited"
+		default:
+			outcome = "edit_" + outcome
+		}
+	}
+	if d.o.Observer != nil && outcome != "" {
 		d.o.Observer.Delivered(plat, outcome, latency)
 	}
 	if qerr != nil {

@@ -20,6 +20,9 @@ type Fulltext interface {
 	// CompleteText queues alerts for the pending story id and clears its
 	// mark, atomically; a story that alerts gets its normalised title
 	// indexed for title dedup as Ingest does. Calling it again for the same
-	// id queues nothing and returns a zero result (idempotent).
-	CompleteText(ctx context.Context, id int64, alerts []model.Alert) (model.IngestResult, error)
+	// id queues nothing and returns a zero result (idempotent). A story
+	// with a Report (model.PendingText.Report) has its alerts queued as
+	// Ingest queues a report's (see Stories), with policy by destination:
+	// one alert per news event, whether the report waited for its text or not.
+	CompleteText(ctx context.Context, id int64, alerts []model.Alert, policy map[model.Destination]model.StoryPolicy) (model.IngestResult, error)
 }

@@ -33,6 +33,7 @@ type Store interface {
 	Subscriptions
 	WebSub
 	State
+	Stories
 	Chats
 	Leases
 	History

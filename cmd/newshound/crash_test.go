@@ -39,8 +39,8 @@ func TestKill9LosesNothing(t *testing.T) {
 		var b strings.Builder
 		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>`)
 		for i := range stories {
-			fmt.Fprintf(&b, `<item><guid>s%d</guid><title>APT29 story %04d</title><link>https://n.example/%d</link><pubDate>%s</pubDate></item>`,
-				i, i, i, time.Date(2026, 11, 1, 0, 0, i, 0, time.UTC).Format(time.RFC1123Z))
+			fmt.Fprintf(&b, `<item><guid>s%d</guid><title>%s</title><link>https://n.example/%d</link><pubDate>%s</pubDate></item>`,
+				i, crashTitle(i), i, time.Date(2026, 11, 1, 0, 0, i, 0, time.UTC).Format(time.RFC1123Z))
 		}
 		b.WriteString(`</channel></rss>`)
 		w.Header().Set("Content-Type", "application/rss+xml")
@@ -87,9 +87,12 @@ routes:
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Kill at a random moment once alerts have started to flow (or
-		// after a while, when nothing is left to send).
-		deadline := time.Now().Add(5 * time.Second)
+		// Kill at a random moment once alerts have started to flow. The
+		// wait is long because the first run ingests 1,500 stories before
+		// its first alert, which takes seconds under -race on a busy
+		// machine; a run with nothing left to send never starts (the loop
+		// ends once everything was delivered).
+		deadline := time.Now().Add(60 * time.Second)
 		for time.Now().Before(deadline) {
 			if b, _ := os.ReadFile(outPath); bytes.Contains(b, []byte("matched")) {
 				break
@@ -120,7 +123,7 @@ routes:
 	text := all.String()
 	repeats := 0
 	for i := range stories {
-		n := strings.Count(text, fmt.Sprintf("APT29 story %04d\n", i))
+		n := strings.Count(text, crashTitle(i)+"\n")
 		if n == 0 {
 			t.Errorf("story %04d was never delivered", i)
 		}
@@ -142,10 +145,24 @@ routes:
 }
 
 // delivered counts the distinct stories in out.
+// crashTitle is story i's headline: APT29 (so the watch fires) and words
+// of its own, so that every item is a different news event to the story
+// index (headlines differing only in a number are one story to it).
+func crashTitle(i int) string {
+	word := func(n int) string {
+		w := []byte("q")
+		for ; n > 0 || len(w) < 4; n /= 26 {
+			w = append(w, byte('a'+n%26))
+		}
+		return string(w)
+	}
+	return fmt.Sprintf("APT29 %s %s %s", word(3*i), word(3*i+1), word(3*i+2))
+}
+
 func delivered(out string, stories int) int {
 	n := 0
 	for i := range stories {
-		if strings.Contains(out, fmt.Sprintf("APT29 story %04d\n", i)) {
+		if strings.Contains(out, crashTitle(i)+"\n") {
 			n++
 		}
 	}

@@ -53,9 +53,11 @@ func cmdStories(args []string, stdout, stderr io.Writer) int {
 	// The config is optional here: the decision needs only stories.window,
 	// and without a config file the default window applies. An explicit
 	// --config must load.
+	opts := stories.Options{Window: stories.DefaultWindow}
 	path := config.ResolvePath(cfgFlag)
 	if _, err := os.Stat(path); err == nil || cfgFlag != "" {
-		if _, err := config.Load(path); err != nil {
+		cfg, err := config.Load(path)
+		if err != nil {
 			var list config.ErrorList
 			if errors.As(err, &list) {
 				for _, e := range list {
@@ -66,9 +68,8 @@ func cmdStories(args []string, stdout, stderr io.Writer) int {
 			}
 			return exitInput
 		}
+		opts.Window = cfg.Stories.Window
 	}
-	// TODO(issue 13): stories.window from the config once config has it.
-	opts := stories.Options{Window: stories.DefaultWindow}
 	var r io.Reader = os.Stdin
 	if jsonlPath != "-" {
 		f, err := os.Open(jsonlPath)

@@ -97,3 +97,26 @@ func TestStoriesHelp(t *testing.T) {
 		t.Errorf("help on stdout: %q", out.String())
 	}
 }
+
+// stories.window comes from the config: a window longer than the four
+// days between two reports of one event joins them.
+func TestStoriesWindowFromConfig(t *testing.T) {
+	in := writeLines(t, []string{
+		`{"title": "Microsoft says Midnight Blizzard accessed senior staff email accounts", "feed": "Wire A", "published": "2024-01-19T22:00:00Z"}`,
+		`{"title": "Microsoft says Midnight Blizzard accessed senior staff email accounts", "feed": "Wire F", "published": "2024-01-23T22:00:00Z"}`,
+	})
+	for _, tt := range []struct{ window, want string }{{"48h", `{"same_as":1}`}, {"120h", `{"same_as":0}`}} {
+		cfgPath := filepath.Join(t.TempDir(), "config.yaml")
+		if err := os.WriteFile(cfgPath, []byte("stories:\n  window: "+tt.window+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb bytes.Buffer
+		if code := cmdStories([]string{"--config", cfgPath, "--jsonl", in}, &out, &errb); code != exitOK {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if len(lines) != 2 || lines[1] != tt.want {
+			t.Errorf("window %s: output %q, want second line %s", tt.window, lines, tt.want)
+		}
+	}
+}

@@ -37,6 +37,7 @@ type Metrics struct {
 	rateLimits *prometheus.CounterVec
 	delivery   *prometheus.HistogramVec
 	lastCycle  prometheus.Gauge
+	stories    *storyMetrics
 	history    *historyGauges
 	art        *articleMetrics
 }
@@ -79,6 +80,7 @@ func New(src Source) *Metrics {
 	m.art = newArticleMetrics(m.reg)
 	m.reg.MustRegister(m.polls, m.fetch, m.newItems, m.matches, m.queued, m.alerts, m.rateLimits, m.delivery, m.lastCycle,
 		&stateCollector{src: src}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.stories = newStoryMetrics(m.reg)
 	m.history = newHistoryGauges(m.reg)
 	return m
 }
@@ -105,9 +107,10 @@ func (m *Metrics) Cycle(at time.Time) { m.lastCycle.Set(float64(at.UnixMilli()) 
 func (m *Metrics) Delivered(platform, outcome string, latency time.Duration) {
 	m.alerts.WithLabelValues(platform, outcome).Inc()
 	m.delivery.WithLabelValues(platform).Observe(latency.Seconds())
-	if outcome == "rate_limited" {
+	if outcome == "rate_limited" || outcome == "edit_rate_limited" {
 		m.rateLimits.WithLabelValues(platform).Inc()
 	}
+	m.stories.edit(platform, outcome)
 }
 
 // stateCollector reads queue depth and feed health from the store at scrape time.

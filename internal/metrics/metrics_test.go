@@ -108,3 +108,29 @@ func TestReadiness(t *testing.T) {
 		})
 	}
 }
+
+func TestStoryMetrics(t *testing.T) {
+	src := &fakeSource{}
+	m := New(src)
+	m.Story(false)
+	m.Story(true)
+	m.Story(true)
+	m.Stories(5, 9)
+	for _, o := range []string{"edited", "edited", "edit_gone", "edit_retry", "edit_rate_limited", "sent"} {
+		m.Delivered("telegram", o, 0)
+	}
+	_, body := get(t, m.Handler(src, fakeHealth{time.Now()}, time.Now(), time.Minute), "/metrics")
+	for _, want := range []string{
+		`newshound_story_reports_total{report="first"} 1`,
+		`newshound_story_reports_total{report="later"} 2`,
+		`newshound_stories 5`,
+		`newshound_story_index_reports 9`,
+		`newshound_alert_edits_total{outcome="sent",platform="telegram"} 2`,
+		`newshound_alert_edits_total{outcome="gone",platform="telegram"} 1`,
+		`newshound_alert_edits_total{outcome="failed",platform="telegram"} 2`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}

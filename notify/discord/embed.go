@@ -227,6 +227,10 @@ func safeURL(raw string) string {
 	return raw
 }
 
+// maxFooter bounds the "Also reported by" footer well below Discord's 2048,
+// so that it never crowds out the snippet.
+const maxFooter = 256
+
 // BuildEmbed renders an alert as one embed within every Discord limit:
 // linked title, snippet with hits in bold, feed as author, published time,
 // one field per watch with its terms, and a colour per first watch. Text is
@@ -251,8 +255,15 @@ func BuildEmbed(a model.Alert) *discordgo.MessageEmbed {
 		e.Color = Colour(a.Watches[0].Name)
 	}
 
+	if also := model.AlsoReportedLine(a.AlsoReported); also != "" {
+		// The footer renders no markdown: outlet names need no escaping.
+		e.Footer = &discordgo.MessageEmbedFooter{Text: cutPlain(also, maxFooter)}
+	}
 	fields := watchFields(a.Watches)
 	fixed := runeLen(e.Title)
+	if e.Footer != nil {
+		fixed += runeLen(e.Footer.Text)
+	}
 	if e.Author != nil {
 		fixed += runeLen(e.Author.Name)
 	}

@@ -64,6 +64,8 @@ type fakeDiscord struct {
 	scripts    map[string][]reply // "METHOD path" -> replies, consumed in order
 	nonces     map[string]string  // channel+nonce -> message id (enforce_nonce)
 	messages   int                // messages actually created
+	channelOf  map[string]string  // message id -> its channel (edits, edit_test.go)
+	edited     map[string][]byte  // message id -> the body of its last edit
 	nextID     int
 	identifies []json.RawMessage
 	heartbeats int
@@ -96,6 +98,7 @@ func newFakeDiscord() *fakeDiscord {
 	mux.HandleFunc("GET /api/v10/gateway", f.gateway)
 	mux.HandleFunc("GET /api/v10/gateway/bot", f.gateway)
 	mux.HandleFunc("POST /api/v10/channels/{id}/messages", f.channelMessage)
+	mux.HandleFunc("PATCH /api/v10/channels/{id}/messages/{mid}", f.channelMessageEdit)
 	mux.HandleFunc("POST /api/v10/users/@me/channels", f.dmOpen)
 	mux.HandleFunc("POST /api/webhooks/{id}/{token}", f.webhookExecute)
 	mux.HandleFunc("POST /api/v10/webhooks/{id}/{token}", f.webhookExecute)
@@ -268,6 +271,10 @@ func (f *fakeDiscord) channelMessage(w http.ResponseWriter, r *http.Request) {
 	if !dup {
 		id = f.id()
 		f.messages++
+		if f.channelOf == nil {
+			f.channelOf = map[string]string{}
+		}
+		f.channelOf[id] = ch
 		if msg.EnforceNonce && msg.Nonce != "" {
 			f.nonces[ch+"/"+msg.Nonce] = id
 		}

@@ -216,10 +216,16 @@ func (d *Discord) sendChannel(ctx context.Context, channelID string, p messagePa
 	if err := d.limits.check(key); err != nil {
 		return err
 	}
+	_, err := d.postChannel(ctx, channelID, key, p)
+	return err
+}
+
+// postChannel posts p to the channel and returns Discord's answer (the message).
+func (d *Discord) postChannel(ctx context.Context, channelID, key string, p messagePayload) ([]byte, error) {
 	endpoint := discordgo.EndpointChannelMessages(channelID)
 	ctx, info := withInfo(ctx)
-	_, err := d.bot.RequestWithBucketID(http.MethodPost, endpoint, p, endpoint, discordgo.WithContext(ctx))
-	return d.classify(ctx, key, "send to channel "+channelID, info, err)
+	body, err := d.bot.RequestWithBucketID(http.MethodPost, endpoint, p, endpoint, discordgo.WithContext(ctx))
+	return body, d.classify(ctx, key, "send to channel "+channelID, info, err)
 }
 
 // webhookTarget validates a webhook URL and returns it with wait=true, plus

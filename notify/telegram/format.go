@@ -410,6 +410,12 @@ func renderAlert(a model.Alert, limit int) (string, bool) {
 		m = append(m, seg{prefix: sep, open: "<i>", text: when, close: "</i>"})
 	}
 
+	if also := model.AlsoReportedLine(a.AlsoReported); also != "" {
+		// Cut before the title (prioFeed): who else reported it matters
+		// less than what the story is.
+		m = append(m, seg{prefix: "\n", open: "<i>", text: oneLine(also), close: "</i>", prio: prioFeed})
+	}
+
 	if snip := strings.TrimSpace(cleanText(a.Snippet)); snip != "" {
 		spans := snippetSpans(snip)
 		if len(spans) > 0 {

@@ -152,21 +152,28 @@ func (b *Bot) Limits(dest model.Destination) (perDest, platform notify.Rate) {
 // *notify.PermanentError when the chat is gone, blocked the bot or moved
 // (MigrateTo), and other errors for failures worth retrying.
 func (b *Bot) Send(ctx context.Context, a model.Alert) error {
+	_, err := b.SendRef(ctx, a)
+	return err
+}
+
+// SendRef implements notify.RefSender: Send, returning the message_id
+// Telegram gave the alert, which Edit takes.
+func (b *Bot) SendRef(ctx context.Context, a model.Alert) (model.MessageRef, error) {
 	c, err := parseDest(a.Destination)
 	if err != nil {
-		return &notify.PermanentError{Err: err}
+		return "", &notify.PermanentError{Err: err}
 	}
 	text, ok := renderAlert(a, MaxMessageLen)
 	if len(a.Digest) > 0 {
 		text, ok = renderDigest(a, MaxMessageLen), true
 	}
 	if !ok {
-		return &notify.PermanentError{Err: fmt.Errorf("telegram: alert %d cannot be cut to %d characters", a.ID, MaxMessageLen)}
+		return "", &notify.PermanentError{Err: fmt.Errorf("telegram: alert %d cannot be cut to %d characters", a.ID, MaxMessageLen)}
 	}
 	msg := tgbotapi.MessageConfig{BaseChat: c.base(), Text: text, ParseMode: tgbotapi.ModeHTML, DisableWebPagePreview: true}
 	msg.DisableNotification = a.Silent // quiet hours in silent mode
 	msg.ReplyMarkup = alertKeyboard(a) // "Mute this watch 24 h", "Unsubscribe"
-	err = b.sendMessage(ctx, c, msg)
+	resp, err := b.sendMessageResp(ctx, c, "sendMessage", messageParams(c, msg))
 	var api *APIError
 	if errors.As(err, &api) && api.Code == 400 && strings.Contains(strings.ToLower(api.Description), "can't parse entities") {
 		// Our markup is balanced by construction; should Telegram still
@@ -174,23 +181,38 @@ func (b *Bot) Send(ctx context.Context, a model.Alert) error {
 		b.log.Warn("telegram refused alert markup; sending as plain text", "alert", a.ID, "chat", c.key(), "err", err)
 		msg.Text = plainAlert(a)
 		msg.ParseMode = ""
-		err = b.sendMessage(ctx, c, msg)
+		resp, err = b.sendMessageResp(ctx, c, "sendMessage", messageParams(c, msg))
 	}
-	return err
+	if err != nil {
+		return "", err
+	}
+	return messageRef(resp), nil
 }
 
 // sendMessage sends one message, refusing early while a 429 for the chat
 // is still running, and recording new 429s.
 func (b *Bot) sendMessage(ctx context.Context, c chatRef, msg tgbotapi.MessageConfig) error {
-	if until := b.holdUntil(c.key()); time.Now().Before(until) {
-		return &notify.RetryAfterError{After: time.Until(until), Err: errors.New("telegram: chat " + c.key() + " is still rate limited")}
+	_, err := b.sendMessageResp(ctx, c, "sendMessage", messageParams(c, msg))
+	return err
+}
+
+// sendMessageResp calls method (sendMessage, editMessageText) for chat c,
+// refusing early while a 429 for the chat is still running (edits count
+// against the same limits as sends), and recording new 429s.
+func (b *Bot) sendMessageResp(ctx context.Context, c chatRef, method string, p tgbotapi.Params) (*tgbotapi.APIResponse, error) {
+	now := time.Now
+	if b.now != nil {
+		now = b.now
 	}
-	_, err := b.callParams(ctx, "sendMessage", messageParams(c, msg), requestTimeout)
+	if until := b.holdUntil(c.key()); now().Before(until) {
+		return nil, &notify.RetryAfterError{After: until.Sub(now()), Err: errors.New("telegram: chat " + c.key() + " is still rate limited")}
+	}
+	resp, err := b.callParams(ctx, method, p, requestTimeout)
 	var ra *notify.RetryAfterError
 	if errors.As(err, &ra) {
-		b.setHold(c.key(), time.Now().Add(ra.After))
+		b.setHold(c.key(), now().Add(ra.After))
 	}
-	return err
+	return resp, err
 }
 
 // plainAlert is the alert as plain text, for the fallback without markup.

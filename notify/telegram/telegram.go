@@ -67,6 +67,10 @@ type Options struct {
 	// PollTimeout is the getUpdates long-poll timeout; zero means
 	// DefaultPollTimeout. Telegram rounds it to whole seconds.
 	PollTimeout time.Duration
+	// Now is the clock of the 429 holds; nil means time.Now. A test that
+	// runs the dispatcher on a fake clock gives the bot the same one, so a
+	// retry_after it waited out on that clock is over for the bot too.
+	Now func() time.Time
 }
 
 // Bot is a Telegram bot: an alert sender and a command transport. It is safe
@@ -82,6 +86,7 @@ type Bot struct {
 
 	mu   sync.Mutex
 	hold map[string]time.Time // chat_id param -> no requests before this time (429)
+	now  func() time.Time
 }
 
 // New checks the token with getMe and returns a ready Bot. Its errors never
@@ -104,6 +109,7 @@ func New(ctx context.Context, o Options) (*Bot, error) {
 		log:         o.Logger,
 		pollTimeout: o.PollTimeout,
 		hold:        make(map[string]time.Time),
+		now:         o.Now,
 	}
 	if b.client == nil {
 		b.client = &http.Client{}

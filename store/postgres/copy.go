@@ -31,7 +31,7 @@ var copyTables = []copySpec{
 		bools: map[string]bool{"initialized": true, "gone": true}},
 	{name: "items", key: "feed, item", cols: []string{"feed", "item", "link", "title", "published", "first_seen", "last_seen"}},
 	{name: "outbox", key: "id", cols: []string{"id", "story", "destination", "state", "payload", "nonce", "published",
-		"created_at", "attempts", "next_attempt", "last_error", "done_at"}},
+		"created_at", "attempts", "next_attempt", "last_error", "done_at", "kind", "story_id", "orig", "ref", "rev", "need"}},
 	{name: "destinations", key: "destination", cols: []string{"destination", "disabled_at", "disabled_reason", "muted_until"}},
 	{name: "state", key: "key", cols: []string{"key", "value"}},
 	{name: "subscriptions", key: "id", cols: []string{"id", "chat", "watch", "query", "created_by", "created_at"}},
@@ -43,6 +43,10 @@ var copyTables = []copySpec{
 		"body", "categories", "watches", "snippet", "sent"}},
 	{name: "history_watches", key: "watch, seen, story", cols: []string{"watch", "seen", "story"}},
 	{name: "pending_text", key: "id", cols: []string{"id", "story", "feed", "item", "title", "published", "payload", "created_at"}},
+	{name: "stories", key: "id", cols: []string{"id", "first_seen", "last_seen", "title", "link"}},
+	{name: "story_outlets", key: "story, outlet", cols: []string{"story", "outlet", "title", "link", "seen"}},
+	{name: "story_reports", key: "seq", cols: []string{"seq", "story", "seen", "published", "features"}},
+	{name: "story_alerts", key: "story, destination", cols: []string{"story", "destination", "outbox_id", "watches"}},
 	{name: "websub", key: "feed", cols: []string{"feed", "hub", "topic", "id", "secret", "state", "requested",
 		"lease_until", "last_push", "failures", "error"}},
 }
@@ -73,6 +77,17 @@ func (db *DB) CopyFrom(ctx context.Context, src *sql.Tx) ([]CopyTable, error) {
 		if _, err := db.pool.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), GREATEST((SELECT max(id) FROM `+t+`), 1))`); err != nil {
 			return out, db.wrap(fmt.Errorf("store: copy %s: move its id sequence: %w", t, err))
 		}
+	}
+	if _, err := db.pool.Exec(ctx, `SELECT setval(pg_get_serial_sequence('story_reports', 'seq'), GREATEST((SELECT max(seq) FROM story_reports), 1))`); err != nil {
+		return out, db.wrap(fmt.Errorf("store: copy story_reports: move its sequence: %w", err))
+	}
+	// Story ids: past every id the SQLite store handed out or reserved.
+	var next int64
+	if err := src.QueryRowContext(ctx, `SELECT COALESCE(MAX(next), 1) FROM story_ids`).Scan(&next); err != nil {
+		return out, fmt.Errorf("store: copy story_ids: %w", err)
+	}
+	if _, err := db.pool.Exec(ctx, `UPDATE story_ids SET next = GREATEST(next, $1, (SELECT COALESCE(max(id), 0) + 1 FROM stories))`, next); err != nil {
+		return out, db.wrap(fmt.Errorf("store: copy story_ids: %w", err))
 	}
 	return out, nil
 }

@@ -33,6 +33,15 @@ func markPending(ctx context.Context, tx pgx.Tx, f model.FeedState, it model.New
 	return nil
 }
 
+// withReport is p with the item's story report, for CompleteText.
+func withReport(p *model.PendingText, r *model.StoryReport, newOutlet bool) *model.PendingText {
+	c := *p
+	rep := *r
+	rep.Record, rep.Policy = nil, nil // recorded at ingest; the policy comes with the alerts
+	c.Report, c.NewOutlet = &rep, newOutlet
+	return &c
+}
+
 // PendingTexts returns up to limit pending stories, oldest first, except those in skip.
 func (db *DB) PendingTexts(ctx context.Context, limit int, skip []int64) ([]model.PendingText, error) {
 	if limit <= 0 {
@@ -67,7 +76,7 @@ func (db *DB) PendingTexts(ctx context.Context, limit int, skip []int64) ([]mode
 // CompleteText queues alerts for pending story id and clears its mark in
 // one transaction; a second call for the same id (here or on another
 // replica: the DELETE decides) does nothing.
-func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert) (model.IngestResult, error) {
+func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert, policy map[model.Destination]model.StoryPolicy) (model.IngestResult, error) {
 	var res model.IngestResult
 	now := db.now()
 	err := db.tx(ctx, func(tx pgx.Tx) error {
@@ -98,19 +107,29 @@ func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert) 
 					return fmt.Errorf("index title: %w", err)
 				}
 			}
-			for _, a := range alerts {
-				ok, err := queueAlert(ctx, tx, story, a, fromMS(published), now)
-				if err != nil {
+			if p.Report != nil {
+				rep := *p.Report
+				rep.Policy = policy
+				if err := lockStories(ctx, tx, []int64{rep.ID}); err != nil {
 					return err
 				}
-				if ok {
+				if queued, err = db.storyAlerts(ctx, tx, story, &rep, p.NewOutlet, alerts, fromMS(published), now, &res); err != nil {
+					return err
+				}
+				for _, a := range queued {
 					sent = append(sent, a.Destination)
-					queued = append(queued, a)
-					res.Queued++
-					if res.QueuedByPlatform == nil {
-						res.QueuedByPlatform = make(map[string]int)
+				}
+			} else {
+				for _, a := range alerts {
+					ok, err := queueAlert(ctx, tx, story, a, fromMS(published), now)
+					if err != nil {
+						return err
 					}
-					res.QueuedByPlatform[a.Destination.Kind()]++
+					if ok {
+						sent = append(sent, a.Destination)
+						queued = append(queued, a)
+						countQueued(&res, a.Destination)
+					}
 				}
 			}
 		}

@@ -117,6 +117,15 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 				return fmt.Errorf("lock dedup keys: %w", err)
 			}
 		}
+		var storyIDs []int64
+		for _, it := range items {
+			if !old[keyHash(it.Key)] && it.Report != nil {
+				storyIDs = append(storyIDs, it.Report.ID)
+			}
+		}
+		if err := lockStories(ctx, tx, storyIDs); err != nil {
+			return err
+		}
 		windowStart := now.Add(-store.TitleWindow).UnixMilli()
 		batchLinks, batchTitles := make(map[int64]bool), make(map[int64]bool)
 		for _, it := range items {
@@ -159,29 +168,43 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 				res.Duplicates++
 			}
 			if pending && !dup {
+				// The story is decided on what the feed gave: the report is
+				// recorded now, its alerts queued by CompleteText.
+				if it.Report != nil {
+					newOutlet, err := db.recordReport(ctx, tx, it.Report, now)
+					if err != nil {
+						return err
+					}
+					it.Fulltext = withReport(it.Fulltext, it.Report, newOutlet)
+				}
 				if err := markPending(ctx, tx, f, it, lookupTitle, now); err != nil {
 					return err
 				}
 				res.Pending++
 				continue
 			}
-			for _, a := range it.Alerts {
-				if dup {
-					break
-				}
-				ok, err := queueAlert(ctx, tx, f.URL+storySep+it.Key, a, it.Published, now)
+			if it.Report != nil && !dup {
+				newOutlet, err := db.recordReport(ctx, tx, it.Report, now)
 				if err != nil {
 					return err
 				}
-				if ok {
-					sent = append(sent, a.Destination)
-					queued = append(queued, a)
-					res.Queued++
-					if res.QueuedByPlatform == nil {
-						res.QueuedByPlatform = make(map[string]int)
-					}
-					res.QueuedByPlatform[a.Destination.Kind()]++
+				if queued, err = db.storyAlerts(ctx, tx, f.URL+storySep+it.Key, it.Report, newOutlet, it.Alerts, it.Published, now, &res); err != nil {
+					return err
 				}
+			} else if !dup {
+				for _, a := range it.Alerts {
+					ok, err := queueAlert(ctx, tx, f.URL+storySep+it.Key, a, it.Published, now)
+					if err != nil {
+						return err
+					}
+					if ok {
+						countQueued(&res, a.Destination)
+						queued = append(queued, a)
+					}
+				}
+			}
+			for _, a := range queued {
+				sent = append(sent, a.Destination)
 			}
 			if it.Story != nil {
 				if err := recordStory(ctx, tx, f, it, sent, now); err != nil {

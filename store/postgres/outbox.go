@@ -39,18 +39,20 @@ func scanDest(r pgx.CollectableRow) (model.Destination, error) {
 // NextAlerts returns up to limit pending alerts for dest in delivery order,
 // stopping before the first one not yet due.
 func (db *DB) NextAlerts(ctx context.Context, dest model.Destination, now time.Time, limit int) ([]model.Alert, error) {
-	rows, err := db.pool.Query(ctx, `SELECT id, payload, next_attempt, attempts FROM outbox
+	rows, err := db.pool.Query(ctx, `SELECT id, payload, next_attempt, attempts, story_id, kind, orig, rev FROM outbox
 		WHERE state = 'pending' AND destination = $1 ORDER BY published, id LIMIT $2`, string(dest), limit)
 	if err != nil {
 		return nil, db.wrap(fmt.Errorf("store: next alerts for %s: %w", dest, err))
 	}
 	defer rows.Close()
 	var out []model.Alert
+	var stories []storyRow
 	for rows.Next() {
 		var id, next int64
 		var attempts int
 		var payload string
-		if err := rows.Scan(&id, &payload, &next, &attempts); err != nil {
+		var sr storyRow
+		if err := rows.Scan(&id, &payload, &next, &attempts, &sr.story, &sr.kind, &sr.orig, &sr.rev); err != nil {
 			return nil, db.wrap(fmt.Errorf("store: next alerts for %s: %w", dest, err))
 		}
 		if next > now.UnixMilli() {
@@ -62,8 +64,27 @@ func (db *DB) NextAlerts(ctx context.Context, dest model.Destination, now time.T
 		}
 		a.Attempts = attempts
 		out = append(out, a)
+		stories = append(stories, sr)
 	}
-	return out, db.wrap(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(fmt.Errorf("store: next alerts for %s: %w", dest, err))
+	}
+	rows.Close()
+	for i, sr := range stories {
+		if sr.story != 0 {
+			if err := db.fillStory(ctx, &out[i], sr.story, sr.kind, sr.orig, sr.rev); err != nil {
+				return nil, db.wrap(fmt.Errorf("store: next alerts for %s: %w", dest, err))
+			}
+		}
+	}
+	return out, nil
+}
+
+// storyRow is what NextAlerts reads of a row's story, for fillStory.
+type storyRow struct {
+	story     int64
+	kind      string
+	orig, rev int64
 }
 
 func decodeAlert(id int64, payload string) (model.Alert, error) {

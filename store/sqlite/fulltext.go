@@ -32,6 +32,15 @@ func (db *DB) markPending(ctx context.Context, tx *sql.Tx, f model.FeedState, it
 	return nil
 }
 
+// withReport is p with the item's story report, for CompleteText.
+func withReport(p *model.PendingText, r *model.StoryReport, newOutlet bool) *model.PendingText {
+	c := *p
+	rep := *r
+	rep.Record, rep.Policy = nil, nil // recorded at ingest; the policy comes with the alerts
+	c.Report, c.NewOutlet = &rep, newOutlet
+	return &c
+}
+
 // PendingTexts returns up to limit pending stories, oldest first, except those in skip.
 func (db *DB) PendingTexts(ctx context.Context, limit int, skip []int64) ([]model.PendingText, error) {
 	if limit <= 0 {
@@ -83,7 +92,7 @@ func (db *DB) PendingTexts(ctx context.Context, limit int, skip []int64) ([]mode
 
 // CompleteText queues alerts for pending story id and clears its mark in
 // one transaction; a second call for the same id does nothing.
-func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert) (model.IngestResult, error) {
+func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert, policy map[model.Destination]model.StoryPolicy) (model.IngestResult, error) {
 	var res model.IngestResult
 	now := db.now()
 	err := db.batch(ctx, func(tx *sql.Tx) (ferr error) {
@@ -125,6 +134,18 @@ func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert) 
 				return fmt.Errorf("index title: %w", err)
 			}
 		}
+		if p.Report != nil {
+			rep := *p.Report
+			rep.Policy = policy
+			queued, err = db.storyAlerts(ctx, tx, story, &rep, p.NewOutlet, alerts, fromMS(published), now, &res)
+			if err != nil {
+				return err
+			}
+			for _, a := range queued {
+				sent = append(sent, a.Destination)
+			}
+			return nil
+		}
 		queue := tx.StmtContext(ctx, db.stmts.queueAlert)
 		for _, a := range alerts {
 			ok, err := queueAlert(ctx, queue, story, a, fromMS(published), now)
@@ -134,11 +155,7 @@ func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert) 
 			if ok {
 				sent = append(sent, a.Destination)
 				queued = append(queued, a)
-				res.Queued++
-				if res.QueuedByPlatform == nil {
-					res.QueuedByPlatform = make(map[string]int)
-				}
-				res.QueuedByPlatform[a.Destination.Kind()]++
+				countQueued(&res, a.Destination)
 			}
 		}
 		return nil

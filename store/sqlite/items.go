@@ -118,6 +118,16 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 				res.Duplicates++
 			}
 			if pending && !dup {
+				// The story is decided on what the feed gave (the engine's
+				// index saw the teaser): the report is recorded now, and its
+				// alerts queued when the text completes (CompleteText).
+				if it.Report != nil {
+					newOutlet, err := db.recordReport(ctx, tx, it.Report, now)
+					if err != nil {
+						return err
+					}
+					it.Fulltext = withReport(it.Fulltext, it.Report, newOutlet)
+				}
 				// The history keeps it when it completes (CompleteText),
 				// with the watches and destinations it then has.
 				if err := db.markPending(ctx, tx, f, it, lookupTitle, now); err != nil {
@@ -127,23 +137,28 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 				continue
 			}
 			var queued []model.Alert
-			for _, a := range it.Alerts {
-				if dup {
-					break
-				}
-				ok, err := queueAlert(ctx, queue, f.URL+"\x00"+it.Key, a, it.Published, now)
+			if it.Report != nil && !dup {
+				newOutlet, err := db.recordReport(ctx, tx, it.Report, now)
 				if err != nil {
 					return err
 				}
-				if ok {
-					sent = append(sent, a.Destination)
-					res.Queued++
-					if res.QueuedByPlatform == nil {
-						res.QueuedByPlatform = make(map[string]int)
-					}
-					res.QueuedByPlatform[a.Destination.Kind()]++
-					queued = append(queued, a)
+				if queued, err = db.storyAlerts(ctx, tx, f.URL+"\x00"+it.Key, it.Report, newOutlet, it.Alerts, it.Published, now, &res); err != nil {
+					return err
 				}
+			} else if !dup {
+				for _, a := range it.Alerts {
+					ok, err := queueAlert(ctx, queue, f.URL+"\x00"+it.Key, a, it.Published, now)
+					if err != nil {
+						return err
+					}
+					if ok {
+						countQueued(&res, a.Destination)
+						queued = append(queued, a)
+					}
+				}
+			}
+			for _, a := range queued {
+				sent = append(sent, a.Destination)
 			}
 			if it.Story != nil {
 				if err := hist.record(ctx, f, it, sent, now); err != nil {

@@ -37,18 +37,20 @@ func (db *DB) DueDestinations(ctx context.Context, now time.Time) ([]model.Desti
 // (publication time, then queue order), stopping before the first one not
 // yet due, so that a retried alert keeps its place ahead of later ones.
 func (db *DB) NextAlerts(ctx context.Context, dest model.Destination, now time.Time, limit int) ([]model.Alert, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, payload, next_attempt, attempts FROM outbox
+	rows, err := db.r.QueryContext(ctx, `SELECT id, payload, next_attempt, attempts, story_id, kind, orig, rev FROM outbox
 		WHERE state = 'pending' AND destination = ? ORDER BY published, id LIMIT ?`, dest, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: next alerts for %s: %w", dest, err)
 	}
 	defer rows.Close()
 	var out []model.Alert
+	var stories []storyRow
 	for rows.Next() {
 		var id, next int64
 		var attempts int
 		var payload string
-		if err := rows.Scan(&id, &payload, &next, &attempts); err != nil {
+		var sr storyRow
+		if err := rows.Scan(&id, &payload, &next, &attempts, &sr.story, &sr.kind, &sr.orig, &sr.rev); err != nil {
 			return nil, fmt.Errorf("store: next alerts for %s: %w", dest, err)
 		}
 		if next > now.UnixMilli() {
@@ -60,8 +62,27 @@ func (db *DB) NextAlerts(ctx context.Context, dest model.Destination, now time.T
 		}
 		a.Attempts = attempts
 		out = append(out, a)
+		stories = append(stories, sr)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: next alerts for %s: %w", dest, err)
+	}
+	rows.Close()
+	for i, sr := range stories {
+		if sr.story != 0 {
+			if err := db.fillStory(ctx, &out[i], sr.story, sr.kind, sr.orig, sr.rev); err != nil {
+				return nil, fmt.Errorf("store: next alerts for %s: %w", dest, err)
+			}
+		}
+	}
+	return out, nil
+}
+
+// storyRow is what NextAlerts reads of a row's story, for fillStory.
+type storyRow struct {
+	story     int64
+	kind      string
+	orig, rev int64
 }
 
 func decodeAlert(id int64, payload string) (model.Alert, error) {

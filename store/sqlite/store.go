@@ -38,6 +38,7 @@ type DB struct {
 	// Statements prepared once on the writer: the driver would otherwise
 	// parse the SQL again on every call, on the hottest path.
 	stmts writerStmts
+	story storyStmts // the story statements (stories.go)
 	// batches feeds the group-commit writer (see batch).
 	batches   chan *batchReq
 	writerOut chan struct{}
@@ -89,7 +90,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
-	if err := db.stmts.prepare(ctx, w); err != nil {
+	err = db.stmts.prepare(ctx, w)
+	if err == nil {
+		err = db.story.prepare(ctx, w)
+	}
+	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Subscriptions", subscriptionTests},
 		{"ChatFeeds", chatFeedTests},
 		{"State", stateTests},
+		{"Stories", storyTests},
 		{"Chats", chatTests},
 		{"Leases", leaseTests},
 		{"WebSub", webSubTests},

@@ -1,8 +1,9 @@
 // Package telegramtest is a loopback fake of the Telegram Bot API for tests:
 // getMe, getUpdates (with Telegram's offset confirmation and long polling),
 // sendMessage (with Telegram's HTML rules and 4096-character limit, forum
-// topics by message_thread_id, inline keyboards), button presses
-// (callback_query updates, answerCallbackQuery, editMessageReplyMarkup),
+// topics by message_thread_id, inline keyboards), editMessageText (see
+// Edit), button presses (callback_query updates, answerCallbackQuery,
+// editMessageReplyMarkup),
 // setMyCommands and getChatMember, scripted failures, and optional
 // enforcement of Telegram's rate limits with 429 answers. Point a bot at
 // Server.URL (the {api} of {api}/bot{token}/{method}).
@@ -125,6 +126,8 @@ type Server struct {
 	global    []time.Time
 	limited   int
 	buttons   buttonState
+	edits     []Edit       // accepted editMessageText calls (edit.go)
+	deleted   map[int]bool // message ids deleted by DeleteMessage
 }
 
 // NewServer starts a fake Bot API that accepts token. Close it when done.
@@ -314,6 +317,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.answerCallbackQuery(w, r)
 	case "editMessageReplyMarkup":
 		s.editMessageReplyMarkup(w, r)
+	case "editMessageText":
+		s.editMessageText(w, r)
 	case "setMyCommands":
 		s.setMyCommands(w, r)
 	case "getChatMember":

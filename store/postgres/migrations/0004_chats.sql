@@ -32,7 +32,9 @@ BEGIN
     IF current_setting('newshound.copying', true) = 'on' THEN
         RETURN NEW;
     END IF;
-    IF NEW.state <> 'pending' OR NEW.story LIKE 'notice%' OR NEW.story LIKE 'digest%' THEN
+    -- Edits of a sent story alert (story_id's edit rows) change a message
+    -- the chat already has: never held nor skipped.
+    IF NEW.state <> 'pending' OR NEW.story LIKE 'notice%' OR NEW.story LIKE 'digest%' OR NEW.story LIKE 'edit%' THEN
         RETURN NEW;
     END IF;
     watches := NEW.payload::jsonb -> 'Watches';

@@ -31,13 +31,14 @@ CREATE TABLE watch_mutes (
 CREATE INDEX outbox_held ON outbox (destination, id) WHERE state = 'held';
 
 -- The hold runs in the transaction that queues the alert, so no dispatcher
--- can see it pending first. Notices and digests (story keys starting
--- "notice" or "digest") are never held. created_at is the store's
+-- can see it pending first. Notices, digests and edits of a sent story
+-- alert (story keys starting "notice", "digest" or "edit") are never held
+-- nor skipped: an edit changes a message the chat already has. created_at is the store's
 -- clock at queue time. (GLOB, not substr with char(0): SQLite's text
 -- functions stop at a NUL. A feed's story key starts with its URL.)
 CREATE TRIGGER outbox_skip_muted_watch AFTER INSERT ON outbox
 WHEN NEW.state = 'pending'
- AND NEW.story NOT GLOB 'notice*' AND NEW.story NOT GLOB 'digest*'
+ AND NEW.story NOT GLOB 'notice*' AND NEW.story NOT GLOB 'digest*' AND NEW.story NOT GLOB 'edit*'
  AND json_array_length(NEW.payload, '$.Watches') > 0
  AND NOT EXISTS (SELECT 1 FROM json_each(NEW.payload, '$.Watches') w
      WHERE NOT EXISTS (SELECT 1 FROM watch_mutes m WHERE m.destination = NEW.destination
@@ -48,7 +49,7 @@ END;
 
 CREATE TRIGGER outbox_hold AFTER INSERT ON outbox
 WHEN NEW.state = 'pending'
- AND NEW.story NOT GLOB 'notice*' AND NEW.story NOT GLOB 'digest*'
+ AND NEW.story NOT GLOB 'notice*' AND NEW.story NOT GLOB 'digest*' AND NEW.story NOT GLOB 'edit*'
  AND (EXISTS (SELECT 1 FROM chat_delivery c WHERE c.destination = NEW.destination
               AND (c.digest_next > 0 OR (c.quiet_silent = 0 AND c.quiet_from > 0
                    AND c.quiet_from <= NEW.created_at AND NEW.created_at < c.quiet_until)))

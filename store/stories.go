@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/newshound/newshound/model"
+)
+
+// EditGap is the least time between two edits of one story's message at
+// one destination: later reports within it are coalesced into the next
+// edit, which always carries the final state.
+const EditGap = time.Minute
+
+// Stories keeps the stories across outlets (one alert per news event).
+//
+// Ingest handles an item with a Report (model.NewItem.Report) that it
+// records as new and not a duplicate, in the same transaction: it records the story,
+// the report's outlet and its index record, then per alert's destination:
+//   - no alert of the story there yet: the alert is queued, through the
+//     same triggers as any alert (a digest or quiet hours hold it,
+//     store.StateHeld; a muted watch skips it), and then left waiting in
+//     model.StateWaiting while fewer than the policy's MinOutlets outlets
+//     reported it; once enough did it is queued again, as new;
+//   - an alert there already (pending or sent), and the report brings a new
+//     outlet or a watch the alert does not name: with AlsoReported "edit"
+//     (the default) an edit row is queued for the destination, or the one
+//     waiting is revised (at most one waits per story and destination, and
+//     it is due no sooner than EditGap after the last edit sent); "quiet"
+//     only records; "alert" queues a new alert.
+//
+// Edit rows are never held nor skipped (an edit changes a message the
+// chat already has, digest or not). The alerts Ingest and CompleteText
+// report as queued (history, IngestResult.QueuedByWatch) are those queued
+// or released now; edits count in IngestResult.Edits, waiting alerts in Held.
+// An item waiting for its text (model.NewItem.Fulltext) has its report
+// recorded at ingest, its alerts handled as above at CompleteText.
+//
+// NextAlerts fills in a story's alerts and edits from the story as it is
+// when they are read: AlsoReported (the outlets but the alert's own, in the
+// order they reported) and Watches (every watch that fired on any report at
+// that destination); an edit also gets the Ref of the message it edits
+// ("" when there is none to edit) and its Rev.
+type Stories interface {
+	// StoryRecords returns the index records of the reports seen at or
+	// after since, in the order they were recorded.
+	StoryRecords(ctx context.Context, since time.Time) ([]model.StoryRecord, error)
+	// ReserveStoryIDs takes n (<= 0: 1) fresh story ids from the store and
+	// returns the first: ids first..first+n-1 are the caller's alone, across
+	// restarts and across replicas sharing the store.
+	ReserveStoryIDs(ctx context.Context, n int) (int64, error)
+	// MarkDelivered records a delivered alert (MarkSent) with the platform's
+	// ref of its message ("" when it gave none). An edit row revised since
+	// a was read stays pending, due EditGap later, so the revision is sent.
+	MarkDelivered(ctx context.Context, a model.Alert, ref model.MessageRef) error
+	// PruneStories forgets the stories last reported before before, their
+	// records, and their alerts still held; returns how many stories.
+	PruneStories(ctx context.Context, before time.Time) (int64, error)
+}
