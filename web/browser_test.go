@@ -2,7 +2,10 @@ package web
 
 import (
 	"context"
+	"net/http/httptest"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -235,5 +238,34 @@ func TestBrowser(t *testing.T) {
 
 	if d := seen(); len(d) != 0 {
 		t.Errorf("pages opened JavaScript dialogs: %q", d)
+	}
+}
+
+// TestScreenshots writes the README's screenshots of the main pages to
+// docs/ from a built history of 40 feeds over 30 days. It runs only when
+// asked, so CI never rewrites them:
+//
+//	NEWSHOUND_SCREENSHOTS=1 go test ./web -run TestScreenshots
+func TestScreenshots(t *testing.T) {
+	if os.Getenv("NEWSHOUND_SCREENSHOTS") != "1" {
+		t.Skip("set NEWSHOUND_SCREENSHOTS=1 to rewrite docs/console-*.png")
+	}
+	ctx := browser(t)
+	s, _ := buildHistory(t, 40, 30, 6)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	for _, p := range []struct{ name, path string }{
+		{"overview", "/"},
+		{"watches", "/watches"},
+		{"stories", "/stories"},
+		{"outbox", "/outbox"},
+		{"query", "/query?since=30d&q=" + url.QueryEscape("actor:APT29 OR ransomware")},
+		{"query-error", "/query?q=" + url.QueryEscape(`ransomware AND (hospital OR "ministry`)},
+	} {
+		do(t, ctx, p.name, chromedp.Navigate(srv.URL+p.path))
+		png := run(t, ctx, p.name, chromedp.CaptureScreenshot())
+		if err := os.WriteFile(filepath.Join("..", "docs", "console-"+p.name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
