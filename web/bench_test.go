@@ -1,0 +1,163 @@
+package web
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store/sqlite"
+	"github.com/newshound/newshound/watchlist"
+)
+
+// historyConfig is the config of the built history: the watches the
+// watches page charts.
+const historyConfig = `
+watches:
+  - {name: apt29, query: 'actor:APT29'}
+  - {name: ransomware, query: 'ransomware AND (hospital OR ministry)'}
+  - {name: baku, query: 'Baku OR Azerbaijan'}
+routes:
+  - {watches: [apt29, ransomware, baku], to: [console, "telegram:-1001"]}
+`
+
+var (
+	benchWords = strings.Fields("officials said the ministry energy grid monday report election market " +
+		"weather football minister parliament budget court police storm bank shares talks summit border " +
+		"protest festival vaccine trial satellite airline strike port pipeline harvest museum")
+	benchHits = []struct {
+		title, text string
+		watch       string
+		terms       []string
+	}{
+		{"Cozy Bear phishing hits embassies", "Researchers tied the «Cozy Bear» campaign to diplomats.", "apt29", []string{"APT29"}},
+		{"Ransomware shuts hospital systems", "A «ransomware» attack on the regional «hospital» network.", "ransomware", []string{"ransomware", "hospital"}},
+		{"Baku talks resume", "Delegations met in «Baku» on Monday.", "baku", []string{"Baku"}},
+	}
+)
+
+// buildHistory fills a temporary SQLite store with days of history from
+// feeds feeds, perDay stories each per day, one in 40 of them (at random) alerted (to
+// the console and a Telegram chat), and returns the console over it. The
+// store records stories at its own clock; their seen times are then spread
+// evenly over the days before now, straight in the database file.
+func buildHistory(tb testing.TB, feeds, days, perDay int) (*Server, *sqlite.DB) {
+	tb.Helper()
+	ctx := context.Background()
+	path := filepath.Join(tb.TempDir(), "history.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	rng := rand.New(rand.NewPCG(16, 500))
+	n := 0
+	for f := range feeds {
+		items := make([]model.NewItem, 0, days*perDay)
+		for range days * perDay {
+			n++
+			key := fmt.Sprintf("s%d", n)
+			var words []string
+			for range 40 {
+				words = append(words, benchWords[rng.IntN(len(benchWords))])
+			}
+			st := &model.Story{Title: strings.Join(words[:7], " "), Link: "https://farm.example/" + key, Text: strings.Join(words, " ") + "."}
+			it := model.NewItem{Key: key, LinkKey: st.Link, TitleKey: key, Story: st}
+			if rng.IntN(40) == 0 {
+				h := benchHits[rng.IntN(len(benchHits))]
+				st.Title, st.Text = h.title+" "+key, h.text+" "+st.Text
+				for _, d := range []model.Destination{"console", "telegram:-1001"} {
+					it.Alerts = append(it.Alerts, model.Alert{Destination: d, Title: st.Title, Link: st.Link, Snippet: h.text,
+						Watches: []model.WatchMatch{{Name: h.watch, Terms: h.terms}}})
+				}
+			}
+			items = append(items, it)
+		}
+		fs := model.FeedState{URL: fmt.Sprintf("https://farm.example/feed/%d", f), Name: fmt.Sprintf("Outlet %d", f), Initialized: true}
+		if f%25 == 0 {
+			fs.Failures, fs.LastError = 3, "HTTP 503"
+		}
+		if _, err := db.Ingest(ctx, fs, nil, items); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	now := time.Now()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer raw.Close()
+	// Feeds were ingested one after the other: interleave them in time,
+	// story i of every feed on the same day, newest last.
+	span := int64(days) * 24 * int64(time.Hour/time.Millisecond)
+	per := int64(days * perDay)
+	for _, q := range []string{
+		`UPDATE history SET seen = ?1 - ?2 + ((id - 1) % ?3) * ?2 / ?3 + (id - 1) / ?3`,
+		`UPDATE history_watches SET seen = (SELECT seen FROM history WHERE history.id = story)`,
+	} {
+		if _, err := raw.ExecContext(ctx, q, now.UnixMilli(), span, per); err != nil {
+			tb.Fatalf("%s: %v", q, err)
+		}
+	}
+	cfg, err := config.Parse([]byte(historyConfig), "c.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	set, err := watchlist.Compile(cfg, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := New(Deps{Store: db, Watchlist: func() *watchlist.Set { return set }, Listen: "127.0.0.1:0",
+		LastCycle: func() time.Time { return now.Add(-time.Minute) }, Now: func() time.Time { return now }})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s, db
+}
+
+// benchPages are the pages benchmarked, and a word each must show.
+var benchPages = []struct{ name, path, want string }{
+	{"overview", "/", "feeds failing of 500"},
+	{"feeds", "/feeds", "Outlet 499"},
+	{"watches", "/watches", "ransomware"},
+	{"stories", "/stories", "Outlet"},
+	{"outbox", "/outbox", "telegram:-1001"},
+	{"query-7d", "/query?q=" + url.QueryEscape("actor:APT29"), "stories match"},
+	{"query-30d", "/query?since=30d&q=" + url.QueryEscape("actor:APT29"), "stories match"},
+	{"query-ransomware-30d", "/query?since=30d&q=" + url.QueryEscape("ransomware AND (hospital OR ministry)"), "stories match"},
+}
+
+// BenchmarkPages renders each page of the console over 30 days of
+// history from 500 feeds (10 stories a feed a day: 150,000 stories):
+//
+//	go test -run XXX -bench Pages -count 5 ./web/
+func BenchmarkPages(b *testing.B) {
+	s, _ := buildHistory(b, 500, 30, 10)
+	for _, p := range benchPages {
+		b.Run(p.name, func(b *testing.B) {
+			get := func() string {
+				w := httptest.NewRecorder()
+				s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, p.path, nil))
+				if w.Code != 200 {
+					b.Fatalf("%s: %d", p.path, w.Code)
+				}
+				return w.Body.String()
+			}
+			if body := get(); !strings.Contains(body, p.want) {
+				b.Fatalf("%s lacks %q", p.path, p.want)
+			}
+			for b.Loop() {
+				get()
+			}
+		})
+	}
+}
