@@ -136,7 +136,10 @@ func Nonce(a model.Alert) string {
 }
 
 // Send delivers one alert as an embed to "discord:CHANNEL_ID" (bot token) or
-// "discord-webhook:URL". It returns *notify.RetryAfterError on 429 or while
+// "discord-webhook:URL". A forum or media channel gets a post per alert,
+// named by the headline and tagged with the forum's tags named like the
+// alert's watches (see sendPost on repeats); the channel's type is looked
+// up once and cached (see channel). It returns *notify.RetryAfterError on 429 or while
 // a bucket is known to be exhausted, *notify.PermanentError when the
 // destination refuses us for good (401, 403, 404, bad destination), and a
 // plain error for 5xx, timeouts and other transient failures.
@@ -156,7 +159,7 @@ func (d *Discord) Send(ctx context.Context, a model.Alert) error {
 		p.Nonce = Nonce(a)
 		p.EnforceNonce = p.Nonce != ""
 		p.Components = alertComponents(a)
-		return d.sendChannel(ctx, a.Destination.Target(), p)
+		return d.toChannel(ctx, a.Destination.Target(), p, threadName(a.Title, a.Feed), alertWatches(a))
 	case WebhookKind.Name:
 		return d.sendWebhook(ctx, a.Destination.Target(), p)
 	case DMKind.Name:
@@ -182,7 +185,8 @@ func (d *Discord) SendText(ctx context.Context, dest model.Destination, text str
 	}
 	switch dest.Kind() {
 	case Kind.Name:
-		return d.sendChannel(ctx, dest.Target(), p)
+		firstLine, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
+		return d.toChannel(ctx, dest.Target(), p, threadName(firstLine, "Newshound"), nil)
 	case WebhookKind.Name:
 		return d.sendWebhook(ctx, dest.Target(), p)
 	case DMKind.Name:
@@ -205,12 +209,23 @@ func (d *Discord) Limits(dest model.Destination) (perDest, platform notify.Rate)
 	return channelRate, globalRate
 }
 
-func (d *Discord) sendChannel(ctx context.Context, channelID string, p messagePayload) error {
+// checkChannel refuses, for good, a channel id that is not one or a
+// channel destination without a bot token.
+func (d *Discord) checkChannel(channelID string) error {
 	if !model.IsSnowflake(channelID) {
 		return &notify.PermanentError{Err: fmt.Errorf("discord: channel id %q is not a Discord id", channelID)}
 	}
 	if d.bot == nil {
 		return &notify.PermanentError{Err: errors.New("discord: no bot token configured (discord.token) for channel destinations")}
+	}
+	return nil
+}
+
+// sendChannel posts a plain message to a text, announcement, thread or DM
+// channel.
+func (d *Discord) sendChannel(ctx context.Context, channelID string, p messagePayload) error {
+	if err := d.checkChannel(channelID); err != nil {
+		return err
 	}
 	key := "channel:" + channelID
 	if err := d.limits.check(key); err != nil {
@@ -219,7 +234,9 @@ func (d *Discord) sendChannel(ctx context.Context, channelID string, p messagePa
 	endpoint := discordgo.EndpointChannelMessages(channelID)
 	ctx, info := withInfo(ctx)
 	_, err := d.bot.RequestWithBucketID(http.MethodPost, endpoint, p, endpoint, discordgo.WithContext(ctx))
-	return d.classify(ctx, key, "send to channel "+channelID, info, err)
+	err = d.classify(ctx, key, "send to channel "+channelID, info, err)
+	d.forgetRefused(channelID, info)
+	return err
 }
 
 // webhookTarget validates a webhook URL and returns it with wait=true, plus
