@@ -89,8 +89,8 @@ func (c *channelCache) forget(id string) {
 // channel returns what Discord says of channel id (GET /channels/{id}),
 // from the cache while it is younger than channelInfoTTL. When a refresh
 // fails for a passing reason (5xx, timeout, 429), the stale entry is used
-// rather than failing the send; a 403 or 404 is a *notify.PermanentError,
-// as for a send.
+// rather than failing the send, and the look-up tried again a minute
+// later; a 403 or 404 is a *notify.PermanentError, as for a send.
 func (d *Discord) channel(ctx context.Context, id string) (channelInfo, error) {
 	cached, ok := d.channels.get(id)
 	now := d.limits.now()
@@ -102,6 +102,8 @@ func (d *Discord) channel(ctx context.Context, id string) (channelInfo, error) {
 		var perm *notify.PermanentError
 		if ok && !errors.As(err, &perm) {
 			d.log.Debug("discord: channel lookup failed, using what was known", "channel", id, "err", err)
+			cached.at = now.Add(time.Minute - channelInfoTTL)
+			d.channels.put(id, cached)
 			return cached, nil
 		}
 		d.channels.forget(id)
