@@ -18,7 +18,7 @@ import (
 )
 
 // The fakes the replica tests run the real daemon against: a loopback
-// Discord (REST with enforce_nonce, and a gateway) and a farm of feeds
+// Discord (REST with enforce_nonce, channel look-ups, and a gateway) and a farm of feeds
 // that grows while the test runs. Telegram is notify/telegram/telegramtest.
 
 const (
@@ -49,6 +49,7 @@ func newFakeDiscord(t *testing.T) *fakeDiscord {
 	mux.HandleFunc("GET /api/v10/gateway", f.gateway)
 	mux.HandleFunc("GET /api/v10/gateway/bot", f.gateway)
 	mux.HandleFunc("POST /api/v10/channels/{id}/messages", f.message)
+	mux.HandleFunc("GET /api/v10/channels/{id}", f.channel)
 	mux.HandleFunc("PUT /api/v10/applications/{app}/commands", f.commands)
 	mux.HandleFunc("PUT /api/v10/applications/{app}/guilds/{guild}/commands", f.commands)
 	mux.HandleFunc("GET /gateway/", f.websocket)
@@ -109,6 +110,16 @@ func (f *fakeDiscord) message(w http.ResponseWriter, r *http.Request) {
 	id := fmt.Sprintf("77%016d", f.posts)
 	f.mu.Unlock()
 	fakeJSON(w, 200, map[string]any{"id": id, "channel_id": ch, "nonce": msg.Nonce})
+}
+
+// channel answers GET /channels/{id}, which the daemon asks once per
+// channel before its first alert (a forum gets posts): every channel here
+// is a text channel.
+func (f *fakeDiscord) channel(w http.ResponseWriter, r *http.Request) {
+	if !f.authorized(w, r) {
+		return
+	}
+	fakeJSON(w, 200, map[string]any{"id": r.PathValue("id"), "type": 0, "name": "alerts"})
 }
 
 func (f *fakeDiscord) commands(w http.ResponseWriter, r *http.Request) {

@@ -57,6 +57,10 @@ type componentResponseData struct {
 func (d *Discord) component(ctx context.Context, s *discordgo.Session, i *discordgo.Interaction, h bot.Handler) {
 	req := interactionRequest(i)
 	req.Button = i.MessageComponentData().CustomID
+	if i.GuildID != "" {
+		// A press in a forum post counts for the forum the alert was sent to.
+		req.Chat = model.Destination(Kind.Name + ":" + d.pressChannel(ctx, i.ChannelID))
+	}
 	log := d.log.With("button", "press", "user", req.UserID, "channel", i.ChannelID)
 
 	hctx, cancel := context.WithTimeout(ctx, handleTimeout)

@@ -3,7 +3,8 @@
 //
 // Destinations:
 //
-//	discord:CHANNEL_ID        a channel message sent with the bot token
+//	discord:CHANNEL_ID        a channel message sent with the bot token; in a
+//	                          forum or media channel, one post per alert
 //	discord-webhook:URL       a webhook execution (no bot token involved)
 //	discord-dm:USER_ID        a direct message (SendText only, for admin notices)
 //
@@ -76,6 +77,8 @@ type Discord struct {
 
 	dmMu sync.Mutex
 	dms  map[string]string // user id -> DM channel id
+
+	channels channelCache // channel id -> type and forum tags
 }
 
 // New returns a Discord transport. The first call in a process sets

@@ -2,7 +2,6 @@ package discord
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,45 +21,26 @@ const unknownMessage = 10008
 // for channel and DM destinations, which Edit takes. Webhook destinations
 // return no ref: their alerts are not edited.
 func (d *Discord) SendRef(ctx context.Context, a model.Alert) (model.MessageRef, error) {
-	var ch string
+	p := alertPayload(a)
 	switch a.Destination.Kind() {
 	case Kind.Name:
-		ch = a.Destination.Target()
+		p.Nonce = Nonce(a)
+		p.EnforceNonce = p.Nonce != ""
+		p.Components = alertComponents(a)
+		return d.toChannel(ctx, a.Destination.Target(), p, threadName(a.Title, a.Feed), alertWatches(a))
+	case WebhookKind.Name:
+		return "", d.sendWebhook(ctx, a.Destination.Target(), p)
 	case DMKind.Name:
-		var err error
-		if ch, err = d.dmChannel(ctx, a.Destination.Target()); err != nil {
+		ch, err := d.dmChannel(ctx, a.Destination.Target())
+		if err != nil {
 			return "", err
 		}
+		p.Nonce = Nonce(a)
+		p.EnforceNonce = p.Nonce != ""
+		return d.toChannel(ctx, ch, p, "", nil)
 	default:
-		return "", d.Send(ctx, a)
+		return "", &notify.PermanentError{Err: fmt.Errorf("discord: cannot send alerts to %q", a.Destination)}
 	}
-	if !model.IsSnowflake(ch) {
-		return "", &notify.PermanentError{Err: fmt.Errorf("discord: channel id %q is not a Discord id", ch)}
-	}
-	if d.bot == nil {
-		return "", &notify.PermanentError{Err: errors.New("discord: no bot token configured (discord.token) for channel destinations")}
-	}
-	key := "channel:" + ch
-	if err := d.limits.check(key); err != nil {
-		return "", err
-	}
-	p := messagePayload{Embeds: []*discordgo.MessageEmbed{BuildEmbed(a)}, AllowedMentions: noMentions(), Nonce: Nonce(a)}
-	p.EnforceNonce = p.Nonce != ""
-	body, err := d.postChannel(ctx, ch, key, p)
-	if err != nil {
-		return "", err
-	}
-	var m struct {
-		ID        string `json:"id"`
-		ChannelID string `json:"channel_id"`
-	}
-	if json.Unmarshal(body, &m) != nil || !model.IsSnowflake(m.ID) {
-		return "", nil // sent; only not editable
-	}
-	if model.IsSnowflake(m.ChannelID) {
-		ch = m.ChannelID // a forum post lives in its own thread
-	}
-	return model.MessageRef(ch + "/" + m.ID), nil
 }
 
 // Edit implements notify.Editor: PATCH of the message ref ("CHANNEL/MESSAGE"

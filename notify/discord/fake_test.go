@@ -61,11 +61,13 @@ type fakeDiscord struct {
 
 	mu         sync.Mutex
 	reqs       []recorded
-	scripts    map[string][]reply // "METHOD path" -> replies, consumed in order
-	nonces     map[string]string  // channel+nonce -> message id (enforce_nonce)
-	messages   int                // messages actually created
-	channelOf  map[string]string  // message id -> its channel (edits, edit_test.go)
-	edited     map[string][]byte  // message id -> the body of its last edit
+	scripts    map[string][]reply      // "METHOD path" -> replies, consumed in order
+	nonces     map[string]string       // channel+nonce -> message id (enforce_nonce)
+	channels   map[string]*fakeChannel // channels set up by a test; any other id is a text channel
+	posts      []fakePost              // forum posts created, in order
+	messages   int                     // messages actually created
+	channelOf  map[string]string       // message id -> its channel (edits, edit_test.go)
+	edited     map[string][]byte       // message id -> the body of its last edit
 	nextID     int
 	identifies []json.RawMessage
 	heartbeats int
@@ -88,17 +90,20 @@ func (g *gatewayConn) send(v any) error {
 
 func newFakeDiscord() *fakeDiscord {
 	f := &fakeDiscord{
-		scripts: map[string][]reply{},
-		nonces:  map[string]string{},
-		conns:   map[*gatewayConn]bool{},
-		nextID:  1000,
-		notify:  make(chan recorded, 1024),
+		scripts:  map[string][]reply{},
+		nonces:   map[string]string{},
+		channels: map[string]*fakeChannel{},
+		conns:    map[*gatewayConn]bool{},
+		nextID:   1000,
+		notify:   make(chan recorded, 1024),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v10/gateway", f.gateway)
 	mux.HandleFunc("GET /api/v10/gateway/bot", f.gateway)
 	mux.HandleFunc("POST /api/v10/channels/{id}/messages", f.channelMessage)
 	mux.HandleFunc("PATCH /api/v10/channels/{id}/messages/{mid}", f.channelMessageEdit)
+	mux.HandleFunc("GET /api/v10/channels/{id}", f.getChannel)
+	mux.HandleFunc("POST /api/v10/channels/{id}/threads", f.startThread)
 	mux.HandleFunc("POST /api/v10/users/@me/channels", f.dmOpen)
 	mux.HandleFunc("POST /api/webhooks/{id}/{token}", f.webhookExecute)
 	mux.HandleFunc("POST /api/v10/webhooks/{id}/{token}", f.webhookExecute)
@@ -182,6 +187,8 @@ func (f *fakeDiscord) resetFor(t *testing.T) {
 	f.reqs = nil
 	f.scripts = map[string][]reply{}
 	f.nonces = map[string]string{}
+	f.channels = map[string]*fakeChannel{}
+	f.posts = nil
 	f.heartbeats = 0
 }
 
@@ -253,6 +260,17 @@ func (f *fakeDiscord) channelMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ch := r.PathValue("id")
+	f.mu.Lock()
+	c := f.channels[ch]
+	f.mu.Unlock()
+	switch {
+	case c != nil && c.Gone:
+		apiError(w, 404, 10003, "Unknown Channel")
+		return
+	case c != nil && (c.Type == 15 || c.Type == 16):
+		apiError(w, 400, 50008, "Cannot send messages in a non-text channel")
+		return
+	}
 	var msg struct {
 		Nonce        string          `json:"nonce"`
 		EnforceNonce bool            `json:"enforce_nonce"`
@@ -281,6 +299,150 @@ func (f *fakeDiscord) channelMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Unlock()
 	writeJSON(w, 200, map[string]any{"id": id, "channel_id": ch, "nonce": msg.Nonce})
+}
+
+// fakeChannel is a channel a test set up: a forum (type 15) or media
+// channel (16) with its tags, a thread (11, a forum post) in Parent, or a
+// channel that is Gone (404 Unknown Channel).
+type fakeChannel struct {
+	Type   int
+	Tags   []fakeTag
+	Parent string
+	Gone   bool
+}
+
+// fakeTag is one of a forum's available_tags.
+type fakeTag struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// fakePost is a forum post as created: its thread, forum, name, tags and
+// starter message.
+type fakePost struct {
+	Thread, Forum, Name string
+	Tags                []string
+	Message             json.RawMessage
+}
+
+// setChannel makes id the channel c for the rest of the test.
+func (f *fakeDiscord) setChannel(id string, c fakeChannel) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.channels[id] = &c
+}
+
+// forumPosts returns the posts created in forum.
+func (f *fakeDiscord) forumPosts(forum string) []fakePost {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []fakePost
+	for _, p := range f.posts {
+		if p.Forum == forum {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// getChannel is GET /channels/{id}: a channel set up by the test, else a
+// text channel (type 0) of guild 600000000000000001.
+func (f *fakeDiscord) getChannel(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bot "+testToken {
+		apiError(w, 401, 0, "401: Unauthorized")
+		return
+	}
+	id := r.PathValue("id")
+	f.mu.Lock()
+	c := f.channels[id]
+	var out map[string]any
+	if c != nil && !c.Gone {
+		out = map[string]any{"id": id, "type": c.Type, "guild_id": "600000000000000001", "name": "channel-" + id[len(id)-4:]}
+		if c.Type == 15 || c.Type == 16 {
+			tags := []map[string]any{}
+			for _, t := range c.Tags {
+				tags = append(tags, map[string]any{"id": t.ID, "name": t.Name, "moderated": false, "emoji_id": nil, "emoji_name": nil})
+			}
+			out["available_tags"] = tags
+		}
+		if c.Parent != "" {
+			out["parent_id"] = c.Parent
+		}
+	}
+	f.mu.Unlock()
+	switch {
+	case c != nil && c.Gone:
+		apiError(w, 404, 10003, "Unknown Channel")
+	case c == nil:
+		writeJSON(w, 200, map[string]any{"id": id, "type": 0, "guild_id": "600000000000000001", "name": "text"})
+	default:
+		writeJSON(w, 200, out)
+	}
+}
+
+// startThread is POST /channels/{id}/threads on a forum or media channel,
+// with Discord's rules for a post: a name of 1 to 100 characters, a
+// starter message with content or embeds (at most 10) and valid
+// components, and applied_tags among the forum's available tags, at most
+// 5, each once. It also refuses a nonce in the message, which Discord
+// would ignore (no enforce_nonce here), so that no test relies on one.
+// The post becomes a thread (type 11) of the forum.
+func (f *fakeDiscord) startThread(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bot "+testToken {
+		apiError(w, 401, 0, "401: Unauthorized")
+		return
+	}
+	forum := r.PathValue("id")
+	var in struct {
+		Name        string          `json:"name"`
+		AppliedTags []string        `json:"applied_tags"`
+		Message     json.RawMessage `json:"message"`
+	}
+	var msg struct {
+		Content    string            `json:"content"`
+		Embeds     []json.RawMessage `json:"embeds"`
+		Components []fakeActionRow   `json:"components"`
+		Nonce      *string           `json:"nonce"`
+	}
+	body, _ := io.ReadAll(r.Body)
+	if json.Unmarshal(body, &in) != nil || len(in.Message) == 0 || json.Unmarshal(in.Message, &msg) != nil {
+		apiError(w, 400, 50035, "Invalid Form Body")
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.channels[forum]
+	switch {
+	case c != nil && c.Gone:
+		apiError(w, 404, 10003, "Unknown Channel")
+		return
+	case c == nil || (c.Type != 15 && c.Type != 16):
+		// A text channel takes threads, but not with a starter message object.
+		apiError(w, 400, 50035, "Invalid Form Body (message: not a forum channel)")
+		return
+	}
+	n := len([]rune(strings.TrimSpace(in.Name)))
+	bad := n < 1 || n > 100 || (msg.Content == "" && len(msg.Embeds) == 0) || len(msg.Embeds) > 10 ||
+		checkComponents(msg.Components) != nil || len(in.AppliedTags) > 5 || msg.Nonce != nil
+	seen := map[string]bool{}
+	for _, tag := range in.AppliedTags {
+		known := false
+		for _, t := range c.Tags {
+			known = known || t.ID == tag
+		}
+		bad = bad || !known || seen[tag]
+		seen[tag] = true
+	}
+	if bad {
+		apiError(w, 400, 50035, "Invalid Form Body")
+		return
+	}
+	thread := f.id()
+	f.messages++
+	f.channels[thread] = &fakeChannel{Type: 11, Parent: forum}
+	f.posts = append(f.posts, fakePost{Thread: thread, Forum: forum, Name: in.Name, Tags: in.AppliedTags, Message: in.Message})
+	writeJSON(w, 201, map[string]any{"id": thread, "type": 11, "parent_id": forum, "name": in.Name,
+		"applied_tags": in.AppliedTags, "message": map[string]any{"id": thread, "channel_id": thread}})
 }
 
 func (f *fakeDiscord) dmOpen(w http.ResponseWriter, r *http.Request) {

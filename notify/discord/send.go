@@ -136,11 +136,22 @@ func Nonce(a model.Alert) string {
 }
 
 // Send delivers one alert as an embed to "discord:CHANNEL_ID" (bot token) or
-// "discord-webhook:URL". It returns *notify.RetryAfterError on 429 or while
+// "discord-webhook:URL". A forum or media channel gets a post per alert,
+// named by the headline and tagged with the forum's tags named like the
+// alert's watches (see sendPost on repeats); the channel's type is looked
+// up once and cached (see channel). It returns *notify.RetryAfterError on 429 or while
 // a bucket is known to be exhausted, *notify.PermanentError when the
 // destination refuses us for good (401, 403, 404, bad destination), and a
 // plain error for 5xx, timeouts and other transient failures.
 func (d *Discord) Send(ctx context.Context, a model.Alert) error {
+	_, err := d.SendRef(ctx, a)
+	return err
+}
+
+// alertPayload is a's message: its embed (a digest's, for a digest), the
+// silent flag of quiet hours, pinging nobody. Channel destinations add the
+// nonce and the buttons.
+func alertPayload(a model.Alert) messagePayload {
 	p := messagePayload{
 		Embeds:          []*discordgo.MessageEmbed{BuildEmbed(a)},
 		AllowedMentions: noMentions(),
@@ -151,25 +162,7 @@ func (d *Discord) Send(ctx context.Context, a model.Alert) error {
 	if a.Silent {
 		p.Flags = flagSuppressNotifications
 	}
-	switch a.Destination.Kind() {
-	case Kind.Name:
-		p.Nonce = Nonce(a)
-		p.EnforceNonce = p.Nonce != ""
-		p.Components = alertComponents(a)
-		return d.sendChannel(ctx, a.Destination.Target(), p)
-	case WebhookKind.Name:
-		return d.sendWebhook(ctx, a.Destination.Target(), p)
-	case DMKind.Name:
-		ch, err := d.dmChannel(ctx, a.Destination.Target())
-		if err != nil {
-			return err
-		}
-		p.Nonce = Nonce(a)
-		p.EnforceNonce = p.Nonce != ""
-		return d.sendChannel(ctx, ch, p)
-	default:
-		return &notify.PermanentError{Err: fmt.Errorf("discord: cannot send alerts to %q", a.Destination)}
-	}
+	return p
 }
 
 // SendText posts a plain notice (escaped, cut to 2000 characters, pinging
@@ -182,7 +175,9 @@ func (d *Discord) SendText(ctx context.Context, dest model.Destination, text str
 	}
 	switch dest.Kind() {
 	case Kind.Name:
-		return d.sendChannel(ctx, dest.Target(), p)
+		firstLine, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
+		_, err := d.toChannel(ctx, dest.Target(), p, threadName(firstLine, "Newshound"), nil)
+		return err
 	case WebhookKind.Name:
 		return d.sendWebhook(ctx, dest.Target(), p)
 	case DMKind.Name:
@@ -205,12 +200,23 @@ func (d *Discord) Limits(dest model.Destination) (perDest, platform notify.Rate)
 	return channelRate, globalRate
 }
 
-func (d *Discord) sendChannel(ctx context.Context, channelID string, p messagePayload) error {
+// checkChannel refuses, for good, a channel id that is not one or a
+// channel destination without a bot token.
+func (d *Discord) checkChannel(channelID string) error {
 	if !model.IsSnowflake(channelID) {
 		return &notify.PermanentError{Err: fmt.Errorf("discord: channel id %q is not a Discord id", channelID)}
 	}
 	if d.bot == nil {
 		return &notify.PermanentError{Err: errors.New("discord: no bot token configured (discord.token) for channel destinations")}
+	}
+	return nil
+}
+
+// sendChannel posts a plain message to a text, announcement, thread or DM
+// channel.
+func (d *Discord) sendChannel(ctx context.Context, channelID string, p messagePayload) error {
+	if err := d.checkChannel(channelID); err != nil {
+		return err
 	}
 	key := "channel:" + channelID
 	if err := d.limits.check(key); err != nil {
@@ -225,7 +231,9 @@ func (d *Discord) postChannel(ctx context.Context, channelID, key string, p mess
 	endpoint := discordgo.EndpointChannelMessages(channelID)
 	ctx, info := withInfo(ctx)
 	body, err := d.bot.RequestWithBucketID(http.MethodPost, endpoint, p, endpoint, discordgo.WithContext(ctx))
-	return body, d.classify(ctx, key, "send to channel "+channelID, info, err)
+	err = d.classify(ctx, key, "send to channel "+channelID, info, err)
+	d.forgetRefused(channelID, info)
+	return body, err
 }
 
 // webhookTarget validates a webhook URL and returns it with wait=true, plus

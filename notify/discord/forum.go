@@ -1,0 +1,294 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/notify"
+)
+
+// Discord's limits on a forum post (a thread started in a forum or media
+// channel).
+const (
+	// MaxThreadName is the most characters a thread (post) name may have.
+	MaxThreadName = 100
+	// MaxAppliedTags is the most tags one forum post may carry.
+	MaxAppliedTags = 5
+)
+
+// channelInfoTTL is how long a channel's type and tags are trusted before
+// Send looks again: a forum's tags change when its moderators edit them,
+// and Discord sends the bot no event about it without the guild intents.
+const channelInfoTTL = time.Hour
+
+// channelInfo is what sending needs to know of a channel: its type, its
+// parent (for a thread: the forum or text channel it is in) and, for a
+// forum, the tags posts may carry.
+type channelInfo struct {
+	typ    discordgo.ChannelType
+	parent string
+	tags   []discordgo.ForumTag
+	at     time.Time // when Discord said so
+}
+
+// forum reports whether a message to this channel must be a post: a forum
+// or a media channel takes no plain messages, only threads.
+func (c channelInfo) forum() bool {
+	return c.typ == discordgo.ChannelTypeGuildForum || c.typ == discordgo.ChannelTypeGuildMedia
+}
+
+// thread reports whether the channel is a thread (a forum post among them).
+func (c channelInfo) thread() bool {
+	switch c.typ {
+	case discordgo.ChannelTypeGuildNewsThread, discordgo.ChannelTypeGuildPublicThread, discordgo.ChannelTypeGuildPrivateThread:
+		return true
+	}
+	return false
+}
+
+// channelCache remembers channelInfo by channel id.
+type channelCache struct {
+	mu sync.Mutex
+	m  map[string]channelInfo
+}
+
+func (c *channelCache) get(id string) (channelInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ci, ok := c.m[id]
+	return ci, ok
+}
+
+func (c *channelCache) put(id string, ci channelInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]channelInfo{}
+	}
+	c.m[id] = ci
+}
+
+// forget drops what is known of a channel, so that the next send looks it
+// up again (after a 403 or 404: it may have been deleted, recreated as
+// another type, or the bot's permissions changed).
+func (c *channelCache) forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, id)
+}
+
+// channel returns what Discord says of channel id (GET /channels/{id}),
+// from the cache while it is younger than channelInfoTTL. When a refresh
+// fails for a passing reason (5xx, timeout, 429), the stale entry is used
+// rather than failing the send, and the look-up tried again a minute
+// later; a 403 or 404 is a *notify.PermanentError, as for a send.
+func (d *Discord) channel(ctx context.Context, id string) (channelInfo, error) {
+	cached, ok := d.channels.get(id)
+	now := d.limits.now()
+	if ok && now.Sub(cached.at) < channelInfoTTL {
+		return cached, nil
+	}
+	ci, err := d.lookupChannel(ctx, id)
+	if err != nil {
+		var perm *notify.PermanentError
+		if ok && !errors.As(err, &perm) {
+			d.log.Debug("discord: channel lookup failed, using what was known", "channel", id, "err", err)
+			cached.at = now.Add(time.Minute - channelInfoTTL)
+			d.channels.put(id, cached)
+			return cached, nil
+		}
+		d.channels.forget(id)
+		return channelInfo{}, err
+	}
+	d.channels.put(id, ci)
+	return ci, nil
+}
+
+func (d *Discord) lookupChannel(ctx context.Context, id string) (channelInfo, error) {
+	key := "channel-get:" + id
+	if err := d.limits.check(key); err != nil {
+		return channelInfo{}, err
+	}
+	endpoint := discordgo.EndpointChannel(id)
+	ctx, info := withInfo(ctx)
+	body, err := d.bot.RequestWithBucketID(http.MethodGet, endpoint, nil, endpoint, discordgo.WithContext(ctx))
+	if err = d.classify(ctx, key, "look up channel "+id, info, err); err != nil {
+		return channelInfo{}, err
+	}
+	var c discordgo.Channel
+	if err := json.Unmarshal(body, &c); err != nil {
+		return channelInfo{}, fmt.Errorf("discord: look up channel %s: unreadable answer: %w", id, err)
+	}
+	return channelInfo{typ: c.Type, parent: c.ParentID, tags: c.AvailableTags, at: d.limits.now()}, nil
+}
+
+// threadPayload starts a forum post: POST /channels/{forum}/threads.
+// Its message takes no nonce (Discord has no enforce_nonce for thread
+// creation), so messagePayload's nonce fields stay empty.
+type threadPayload struct {
+	Name        string         `json:"name"`
+	AppliedTags []string       `json:"applied_tags,omitempty"`
+	Message     messagePayload `json:"message"`
+}
+
+// threadName is a post's name: the text on one line, cut to MaxThreadName
+// characters, never empty. Discord shows names as plain text (no markdown,
+// no mentions), so nothing is escaped.
+func threadName(s, fallback string) string {
+	name := strings.Join(strings.Fields(s), " ")
+	if name == "" {
+		name = strings.Join(strings.Fields(fallback), " ")
+	}
+	if name == "" {
+		name = "(untitled)"
+	}
+	if r := []rune(name); len(r) > MaxThreadName {
+		name = strings.TrimSpace(string(r[:MaxThreadName-1])) + "…"
+	}
+	return name
+}
+
+// alertWatches names the watches an alert (or digest) is about, in order.
+func alertWatches(a model.Alert) []string {
+	var out []string
+	for _, w := range a.Watches {
+		out = append(out, w.Name)
+	}
+	for _, g := range a.Digest {
+		out = append(out, g.Watch)
+	}
+	return out
+}
+
+// forumTags is the ids of the forum's tags named like one of the watches
+// (case-insensitively), in the watches' order, each once, at most
+// MaxAppliedTags; nil when none matches.
+func forumTags(available []discordgo.ForumTag, watches []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range watches {
+		w = strings.TrimSpace(w)
+		if w == "" {
+			continue
+		}
+		for _, t := range available {
+			if t.ID == "" || seen[t.ID] || !strings.EqualFold(strings.TrimSpace(t.Name), w) {
+				continue
+			}
+			seen[t.ID] = true
+			out = append(out, t.ID)
+			if len(out) == MaxAppliedTags {
+				return out
+			}
+		}
+	}
+	return out
+}
+
+// sendPost starts a post in forum channel forumID with message p.
+//
+// Thread creation takes no nonce, so unlike a channel message a post is
+// not deduplicated by Discord: when the daemon dies (or the request times
+// out) after Discord created the post and before the outbox recorded it as
+// sent, the retry creates a second post. That is at most one repeat per
+// crash or lost answer, as for Telegram.
+// It returns Discord's answer: the post's thread, whose id is also its
+// first message's.
+func (d *Discord) sendPost(ctx context.Context, forumID string, tp threadPayload) ([]byte, error) {
+	key := "channel:" + forumID
+	if err := d.limits.check(key); err != nil {
+		return nil, err
+	}
+	tp.Message.Nonce, tp.Message.EnforceNonce = "", false
+	endpoint := discordgo.EndpointChannelThreads(forumID)
+	ctx, info := withInfo(ctx)
+	body, err := d.bot.RequestWithBucketID(http.MethodPost, endpoint, tp, endpoint, discordgo.WithContext(ctx))
+	err = d.classify(ctx, key, "start a post in forum "+forumID, info, err)
+	d.forgetRefused(forumID, info)
+	return body, err
+}
+
+// forgetRefused drops the cached channel info after a 403 or 404, so that
+// a destination enabled again is looked up afresh.
+func (d *Discord) forgetRefused(channelID string, info *respInfo) {
+	if info.status == http.StatusForbidden || info.status == http.StatusNotFound {
+		d.channels.forget(channelID)
+	}
+}
+
+// toChannel delivers p to bot channel channelID: a post named name in a
+// forum or media channel (tagged with the forum's tags that match
+// watches), a plain message anywhere else. It returns the ref of what it
+// created ("CHANNEL/MESSAGE"; a post's message lives in the post's
+// thread), or "" when Discord's answer names none.
+func (d *Discord) toChannel(ctx context.Context, channelID string, p messagePayload, name string, watches []string) (model.MessageRef, error) {
+	if err := d.checkChannel(channelID); err != nil {
+		return "", err
+	}
+	ci, err := d.channel(ctx, channelID)
+	if err != nil {
+		return "", err
+	}
+	if !ci.forum() {
+		key := "channel:" + channelID
+		if err := d.limits.check(key); err != nil {
+			return "", err
+		}
+		body, err := d.postChannel(ctx, channelID, key, p)
+		if err != nil {
+			return "", err
+		}
+		var m struct {
+			ID        string `json:"id"`
+			ChannelID string `json:"channel_id"`
+		}
+		if json.Unmarshal(body, &m) != nil || !model.IsSnowflake(m.ID) {
+			return "", nil // sent; only not editable
+		}
+		if model.IsSnowflake(m.ChannelID) {
+			channelID = m.ChannelID
+		}
+		return model.MessageRef(channelID + "/" + m.ID), nil
+	}
+	body, err := d.sendPost(ctx, channelID, threadPayload{Name: name, AppliedTags: forumTags(ci.tags, watches), Message: p})
+	if err != nil {
+		return "", err
+	}
+	var th struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(body, &th) != nil || !model.IsSnowflake(th.ID) {
+		return "", nil
+	}
+	return model.MessageRef(th.ID + "/" + th.ID), nil
+}
+
+// pressChannel is the channel a button press counts for: the forum, for a
+// press inside one of its posts (Discord names the post's thread as the
+// interaction's channel, and subscriptions name the forum); else channelID
+// itself. Lookups that fail leave it unchanged.
+func (d *Discord) pressChannel(ctx context.Context, channelID string) string {
+	if d.bot == nil || !model.IsSnowflake(channelID) {
+		return channelID
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	ci, err := d.channel(ctx, channelID)
+	if err != nil || !ci.thread() || !model.IsSnowflake(ci.parent) {
+		return channelID
+	}
+	parent, err := d.channel(ctx, ci.parent)
+	if err != nil || !parent.forum() {
+		return channelID
+	}
+	return ci.parent
+}

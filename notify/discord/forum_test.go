@@ -1,0 +1,264 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/newshound/newshound/bot"
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/notify"
+	"github.com/newshound/newshound/store/sqlite"
+)
+
+// postMessage is a forum post's starter message as the fake received it.
+type postMessage struct {
+	Embeds          []*discordgo.MessageEmbed `json:"embeds"`
+	Components      []fakeActionRow           `json:"components"`
+	AllowedMentions *struct {
+		Parse *[]string `json:"parse"`
+	} `json:"allowed_mentions"`
+}
+
+// TestForumThroughDispatcher delivers alerts from the outbox to a forum, a
+// text channel and a forum that is gone: the forum gets one post per story
+// (a 429 on the first waited out), named by the headline and tagged with
+// the watches' tags; the text channel a plain message; the missing forum
+// parks its alert and is disabled.
+func TestForumThroughDispatcher(t *testing.T) {
+	const (
+		forum = "620000000000000001"
+		text  = "620000000000000002"
+		gone  = "620000000000000003"
+	)
+	ctx := context.Background()
+	d, _ := newTest(t, Options{Token: testToken})
+	fake.setChannel(forum, fakeChannel{Type: 15, Tags: []fakeTag{{ID: "1", Name: "APT29"}, {ID: "2", Name: "kyiv"}, {ID: "3", Name: "unrelated"}}})
+	fake.setChannel(gone, fakeChannel{Gone: true})
+	fake.script("POST", "/api/v10/channels/"+forum+"/threads",
+		reply{Status: 429, Body: `{"message":"You are being rate limited.","retry_after":0.3,"global":false}`})
+
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "nh.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	queue := func(ch, title string, watches ...string) {
+		t.Helper()
+		n++
+		key := fmt.Sprintf("f%d", n)
+		a := model.Alert{Destination: model.Destination("discord:" + ch), Title: title, Link: "https://wire.example/" + key,
+			Published: time.Now().Add(time.Duration(n) * time.Second)}
+		for _, w := range watches {
+			a.Watches = append(a.Watches, model.WatchMatch{Name: w, Terms: []string{w}})
+		}
+		if _, err := db.Ingest(ctx, model.FeedState{URL: "https://wire.example/rss"}, []string{key},
+			[]model.NewItem{{Key: key, Published: a.Published, Alerts: []model.Alert{a}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := strings.Repeat("Ünïcødé headline ", 10) // 170 characters
+	queue(forum, "APT29 hits Kyiv ministries", "apt29", "Kyiv")
+	queue(forum, long, "odesa")
+	queue(text, "Text channel story", "apt29")
+	queue(gone, "Story for a deleted forum", "apt29")
+
+	disp := notify.NewDispatcher(db, notify.DispatcherOptions{Senders: map[string]notify.Sender{"discord": d}, Poll: 20 * time.Millisecond})
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := disp.Drain(dctx); err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+
+	posts := fake.forumPosts(forum)
+	if len(posts) != 2 {
+		t.Fatalf("%d posts in the forum, want 2: %+v", len(posts), posts)
+	}
+	if posts[0].Name != "APT29 hits Kyiv ministries" || !slices.Equal(posts[0].Tags, []string{"1", "2"}) {
+		t.Errorf("first post %q tags %v, want the headline and tags 1, 2", posts[0].Name, posts[0].Tags)
+	}
+	if r := []rune(posts[1].Name); len(r) != MaxThreadName || !strings.HasSuffix(posts[1].Name, "…") || posts[1].Tags != nil {
+		t.Errorf("second post %q (%d characters) tags %v, want the headline cut to 100 and no tags", posts[1].Name, len(r), posts[1].Tags)
+	}
+	var m postMessage
+	if err := json.Unmarshal(posts[0].Message, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Embeds) != 1 || m.Embeds[0].Title != Escape("APT29 hits Kyiv ministries", MaxTitle) || m.Embeds[0].URL != "https://wire.example/f1" {
+		t.Errorf("post message embeds %+v, want the alert's embed", m.Embeds)
+	}
+	if len(m.Components) != 1 || len(m.Components[0].Components) != 2 {
+		t.Errorf("post components %+v, want the alert's two buttons", m.Components)
+	}
+	if m.AllowedMentions == nil || m.AllowedMentions.Parse == nil || len(*m.AllowedMentions.Parse) != 0 {
+		t.Errorf("post pings: allowed_mentions %s", posts[0].Message)
+	}
+	tries := fake.requests("POST", "/api/v10/channels/"+forum+"/threads")
+	if len(tries) != 3 {
+		t.Fatalf("%d thread requests, want 3 (a 429, its retry, the second story)", len(tries))
+	}
+	if wait := tries[1].At.Sub(tries[0].At); wait < 300*time.Millisecond {
+		t.Errorf("retried after %v, before retry_after (300ms)", wait)
+	}
+	if g := fake.requests("GET", "/api/v10/channels/"+forum); len(g) != 1 {
+		t.Errorf("forum looked up %d times, want once (cached)", len(g))
+	}
+	if ms := fake.requests("POST", "/api/v10/channels/"+forum+"/messages"); len(ms) != 0 {
+		t.Errorf("%d plain messages to the forum", len(ms))
+	}
+
+	msgs := fake.requests("POST", "/api/v10/channels/"+text+"/messages")
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages to the text channel, want 1", len(msgs))
+	}
+	if b := decodeSent(t, msgs[0]); len(b.Embeds) != 1 || b.EnforceNonce == nil || !*b.EnforceNonce {
+		t.Errorf("text channel message %s, want an embed with enforce_nonce", msgs[0].Body)
+	}
+	if th := fake.requests("POST", "/api/v10/channels/"+text+"/threads"); len(th) != 0 {
+		t.Errorf("text channel got %d thread requests", len(th))
+	}
+
+	parked, _ := db.ListOutbox(ctx, model.StateParked, model.Destination("discord:"+gone), 10)
+	if len(parked) != 1 {
+		t.Errorf("alert for the missing forum: %d parked, want 1", len(parked))
+	}
+	disabled, _ := db.DisabledDestinations(ctx)
+	if _, ok := disabled[model.Destination("discord:"+gone)]; !ok || len(disabled) != 1 {
+		t.Errorf("disabled destinations %v, want only discord:%s", disabled, gone)
+	}
+	if p := fake.forumPosts(gone); len(p) != 0 {
+		t.Errorf("posts in a missing forum: %+v", p)
+	}
+}
+
+// TestChannelInfoCache: the type is looked up once, again after an hour
+// (a failed refresh keeps the old answer) and after a 404.
+func TestChannelInfoCache(t *testing.T) {
+	const forum = "620000000000000011"
+	d, _ := newTest(t, Options{Token: testToken})
+	fake.setChannel(forum, fakeChannel{Type: 16, Tags: []fakeTag{{ID: "7", Name: "apt29"}}})
+	now := time.Now()
+	d.limits.now = func() time.Time { return now }
+	ctx := context.Background()
+	a := sampleAlert("discord:" + forum)
+	gets := func() int { return len(fake.requests("GET", "/api/v10/channels/"+forum)) }
+
+	for range 2 {
+		if err := d.Send(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if gets() != 1 || len(fake.forumPosts(forum)) != 2 {
+		t.Fatalf("%d look-ups, %d posts; want 1 and 2", gets(), len(fake.forumPosts(forum)))
+	}
+	if p := fake.forumPosts(forum); !slices.Equal(p[0].Tags, []string{"7"}) {
+		t.Errorf("tags %v, want [7] (apt29, case-insensitive)", p[0].Tags)
+	}
+	now = now.Add(2 * time.Hour)
+	if err := d.Send(ctx, a); err != nil || gets() != 2 {
+		t.Fatalf("after an hour: %v, %d look-ups, want a second", err, gets())
+	}
+	now = now.Add(2 * time.Hour)
+	fake.script("GET", "/api/v10/channels/"+forum, reply{Status: 502, Body: "bad gateway"})
+	if err := d.Send(ctx, a); err != nil || gets() != 3 || len(fake.forumPosts(forum)) != 4 {
+		t.Fatalf("failed refresh: %v, %d look-ups, %d posts; want the post sent from what was known", err, gets(), len(fake.forumPosts(forum)))
+	}
+	fake.setChannel(forum, fakeChannel{Gone: true})
+	if err := d.Send(ctx, a); !notify.IsPermanent(err) || gets() != 3 {
+		t.Fatalf("deleted forum: %v, %d look-ups; want a permanent error from the post, the look-up retried only after a minute", err, gets())
+	}
+	if err := d.Send(ctx, a); !notify.IsPermanent(err) || gets() != 4 {
+		t.Fatalf("after the 404: %v, %d look-ups; want it looked up again and refused", err, gets())
+	}
+}
+
+// TestSendTextToForum: a notice to a forum is a post named by its first line.
+func TestSendTextToForum(t *testing.T) {
+	const forum = "620000000000000021"
+	d, _ := newTest(t, Options{Token: testToken})
+	fake.setChannel(forum, fakeChannel{Type: 15})
+	if err := d.SendText(context.Background(), model.Destination("discord:"+forum), "Feed gone\nhttps://x.example stopped answering"); err != nil {
+		t.Fatal(err)
+	}
+	if p := fake.forumPosts(forum); len(p) != 1 || p[0].Name != "Feed gone" || p[0].Tags != nil {
+		t.Errorf("posts %+v, want one named by the first line", p)
+	}
+}
+
+func TestThreadName(t *testing.T) {
+	for _, tc := range []struct{ in, fallback, want string }{
+		{"  APT29\n hits  Kyiv ", "", "APT29 hits Kyiv"},
+		{"", "Example News", "Example News"},
+		{" \n", "", "(untitled)"},
+		{strings.Repeat("a", 100), "", strings.Repeat("a", 100)},
+		{strings.Repeat("я", 101), "", strings.Repeat("я", 99) + "…"},
+	} {
+		if got := threadName(tc.in, tc.fallback); got != tc.want || len([]rune(got)) > MaxThreadName {
+			t.Errorf("threadName(%q, %q) = %q, want %q", tc.in, tc.fallback, got, tc.want)
+		}
+	}
+}
+
+func TestForumTags(t *testing.T) {
+	tags := []discordgo.ForumTag{{ID: "1", Name: "APT29"}, {ID: "2", Name: "b"}, {ID: "3", Name: "c"},
+		{ID: "4", Name: "d"}, {ID: "5", Name: "e"}, {ID: "6", Name: "f"}, {ID: "7", Name: " apt29 "}}
+	if got := forumTags(tags, []string{"nothing"}); got != nil {
+		t.Errorf("no match: %v, want none", got)
+	}
+	if got := forumTags(tags, []string{"apt29", "APT29"}); !slices.Equal(got, []string{"1", "7"}) {
+		t.Errorf("case-insensitive: %v, want [1 7]", got)
+	}
+	if got := forumTags(tags, []string{"f", "e", "d", "c", "b", "apt29"}); !slices.Equal(got, []string{"6", "5", "4", "3", "2"}) {
+		t.Errorf("at most 5, in the watches' order: %v", got)
+	}
+	if got := alertWatches(model.Alert{Digest: []model.DigestGroup{{Watch: "b"}, {Watch: "c"}}}); !slices.Equal(forumTags(tags, got), []string{"2", "3"}) {
+		t.Errorf("a digest is tagged by its groups' watches: %v", got)
+	}
+}
+
+// TestButtonInForumPost: a press in a forum post (the interaction's
+// channel is the post's thread) counts for the forum's destination; a
+// press in a text channel for that channel.
+func TestButtonInForumPost(t *testing.T) {
+	const (
+		guild = "600000000000000091"
+		forum = "620000000000000031"
+		text  = "620000000000000032"
+	)
+	d, _ := newTest(t, Options{Token: testToken, Guilds: []string{guild}}, "ftok1", "ftok2")
+	fake.setChannel(forum, fakeChannel{Type: 15})
+	h := newRecordingHandler(func(bot.Request) string { return "ok" })
+	startRun(t, d, h)
+	fake.waitFor(t, "PUT", "/api/v10/applications/"+testAppID+"/guilds/"+guild+"/commands", 1)
+
+	a := sampleAlert("discord:" + forum)
+	a.ID = 4242
+	if err := d.Send(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	posts := fake.forumPosts(forum)
+	if len(posts) != 1 {
+		t.Fatalf("%d posts", len(posts))
+	}
+	var m postMessage
+	if err := json.Unmarshal(posts[0].Message, &m); err != nil || len(m.Components) != 1 {
+		t.Fatalf("post message %s: %v", posts[0].Message, err)
+	}
+	token := m.Components[0].Components[0].CustomID
+	fake.dispatch(t, "INTERACTION_CREATE", componentPayload("700000000000000091", "ftok1", guild, posts[0].Thread, "800000000000000091", "16", token, m.Components))
+	if r, _ := h.next(t); r.Chat != model.Destination("discord:"+forum) || r.Button != token {
+		t.Errorf("press in the post: chat %s button %q, want discord:%s", r.Chat, r.Button, forum)
+	}
+	fake.dispatch(t, "INTERACTION_CREATE", componentPayload("700000000000000092", "ftok2", guild, text, "800000000000000091", "16", token, m.Components))
+	if r, _ := h.next(t); r.Chat != model.Destination("discord:"+text) {
+		t.Errorf("press in a text channel: chat %s, want discord:%s", r.Chat, text)
+	}
+}
