@@ -113,6 +113,11 @@ func farmConfig(tb testing.TB, f *farm, feeds int) *config.Config {
 	if v, _ := strconv.Atoi(os.Getenv("NEWSHOUND_FARM_CONCURRENCY")); v > 0 {
 		cfg.Poll.Concurrency = v
 	}
+	// NEWSHOUND_FARM_FULLTEXT (auto, always, never) overrides the shipped
+	// poll.fulltext, to show what enrichment costs the cycles.
+	if v := os.Getenv("NEWSHOUND_FARM_FULLTEXT"); v != "" {
+		cfg.Poll.Fulltext = v
+	}
 	return cfg
 }
 
