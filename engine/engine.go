@@ -104,7 +104,8 @@ type Engine struct {
 	cycleMu    sync.Mutex // one poll cycle at a time
 	lastCycle  atomic.Int64
 	known      map[string]struct{} // feeds known to have a state; the cycle's, under cycleMu (poll.go)
-	history    history             // each feed's publishing rhythm, for adaptive intervals
+	feeds      atomic.Pointer[feedsCache]
+	history    history // each feed's publishing rhythm, for adaptive intervals
 	act        activity
 	ws         *websub.Subscriber // nil without http.public_url
 	locks      feedLocks          // one ingest per feed at a time (poll, push)

@@ -49,17 +49,23 @@ type feedSpec struct {
 }
 
 // feedList returns every feed to poll: the config's, then the chat-added
-// ones not already in the config.
+// ones not already in the config. The list is built again only when the
+// config or the chat feeds changed (a tick a second would otherwise
+// normalise every URL of a 10,000-feed config each second); callers must
+// not modify it.
 func (e *Engine) feedList(ctx context.Context, cfg *config.Config) ([]feedSpec, error) {
+	chat, err := e.st.ChatFeeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c := e.feeds.Load(); c != nil && c.cfg == cfg && slices.EqualFunc(c.chat, chat, sameChatFeed) {
+		return c.list, nil
+	}
 	var out []feedSpec
 	seen := make(map[string]bool)
 	for _, f := range cfg.Feeds {
 		out = append(out, feedSpec{url: f.URL, name: f.Name, tags: f.Tags, interval: f.Interval, trusted: true, fulltext: f.Fulltext})
 		seen[model.FeedKey(f.URL)] = true
-	}
-	chat, err := e.st.ChatFeeds(ctx)
-	if err != nil {
-		return nil, err
 	}
 	for _, f := range chat {
 		if !seen[model.FeedKey(f.URL)] {
@@ -67,8 +73,19 @@ func (e *Engine) feedList(ctx context.Context, cfg *config.Config) ([]feedSpec, 
 			seen[model.FeedKey(f.URL)] = true
 		}
 	}
+	e.feeds.Store(&feedsCache{cfg: cfg, chat: chat, list: out})
 	return out, nil
 }
+
+// feedsCache is the last list feedList built and what it was built from.
+type feedsCache struct {
+	cfg  *config.Config
+	chat []model.ChatFeed
+	list []feedSpec
+}
+
+// sameChatFeed says whether two chat feeds poll alike.
+func sameChatFeed(a, b model.ChatFeed) bool { return a.URL == b.URL && slices.Equal(a.Tags, b.Tags) }
 
 // PollCycle polls the feeds that are due (all of them when all is set) with
 // a bounded worker pool and queues the alerts of their new items. One cycle
