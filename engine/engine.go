@@ -106,6 +106,8 @@ type Engine struct {
 	rt         atomic.Pointer[runtime]
 	cycleMu    sync.Mutex // one poll cycle at a time
 	lastCycle  atomic.Int64
+	known      map[string]struct{} // feeds known to have a state; the cycle's, under cycleMu (poll.go)
+	feeds      atomic.Pointer[feedsCache]
 	history    history // each feed's publishing rhythm, for adaptive intervals
 	act        activity
 	stories    *storyIndex        // the same-story decision (stories.go)

@@ -49,17 +49,23 @@ type feedSpec struct {
 }
 
 // feedList returns every feed to poll: the config's, then the chat-added
-// ones not already in the config.
+// ones not already in the config. The list is built again only when the
+// config or the chat feeds changed (a tick a second would otherwise
+// normalise every URL of a 10,000-feed config each second); callers must
+// not modify it.
 func (e *Engine) feedList(ctx context.Context, cfg *config.Config) ([]feedSpec, error) {
+	chat, err := e.st.ChatFeeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c := e.feeds.Load(); c != nil && c.cfg == cfg && slices.EqualFunc(c.chat, chat, sameChatFeed) {
+		return c.list, nil
+	}
 	var out []feedSpec
 	seen := make(map[string]bool)
 	for _, f := range cfg.Feeds {
 		out = append(out, feedSpec{url: f.URL, name: f.Name, tags: f.Tags, interval: f.Interval, trusted: true, fulltext: f.Fulltext})
 		seen[model.FeedKey(f.URL)] = true
-	}
-	chat, err := e.st.ChatFeeds(ctx)
-	if err != nil {
-		return nil, err
 	}
 	for _, f := range chat {
 		if !seen[model.FeedKey(f.URL)] {
@@ -67,8 +73,19 @@ func (e *Engine) feedList(ctx context.Context, cfg *config.Config) ([]feedSpec, 
 			seen[model.FeedKey(f.URL)] = true
 		}
 	}
+	e.feeds.Store(&feedsCache{cfg: cfg, chat: chat, list: out})
 	return out, nil
 }
+
+// feedsCache is the last list feedList built and what it was built from.
+type feedsCache struct {
+	cfg  *config.Config
+	chat []model.ChatFeed
+	list []feedSpec
+}
+
+// sameChatFeed says whether two chat feeds poll alike.
+func sameChatFeed(a, b model.ChatFeed) bool { return a.URL == b.URL && slices.Equal(a.Tags, b.Tags) }
 
 // PollCycle polls the feeds that are due (all of them when all is set) with
 // a bounded worker pool and queues the alerts of their new items. One cycle
@@ -100,29 +117,37 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 	if err != nil {
 		return fmt.Errorf("list feeds: %w", err)
 	}
-	// One read of every feed's state per cycle, not one query per feed.
-	saved, err := e.st.FeedStates(ctx)
+	now := e.o.Now()
+	states, full, err := e.cycleStates(ctx, feedList, all, now)
 	if err != nil {
 		return fmt.Errorf("read feed states: %w", err)
 	}
-	states := make(map[string]model.FeedState, len(saved))
-	for _, st := range saved {
-		states[st.URL] = st
+	// Only the due feeds go to the workers: a tick a second over 10,000
+	// feeds finds a few hundred.
+	todo := make([]polling, 0, len(states))
+	for _, f := range feedList {
+		st, ok := states[f.url]
+		if !ok {
+			if !full {
+				continue // has a state, not due
+			}
+			st = model.FeedState{URL: f.url} // never polled
+		}
+		if due(st, all, now) {
+			todo = append(todo, polling{f, st})
+		}
 	}
+	states = nil
 	e.renewWebSub(ctx, rt.cfg)
 	e.beginCycle(feedList)
-	now := e.o.Now()
-	jobs := make(chan feedSpec)
+	jobs := make(chan polling)
 	var wg sync.WaitGroup
 	for range max(1, rt.cfg.Poll.Concurrency) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for f := range jobs {
-				st, ok := states[f.url]
-				if !ok {
-					st = model.FeedState{URL: f.url}
-				}
+			for j := range jobs {
+				f, st := j.f, j.st
 				if e.o.Holder != "" {
 					// One of several replicas: poll only under the feed's lease.
 					var claimed bool
@@ -137,9 +162,9 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 			}
 		}()
 	}
-	for _, f := range feedList {
+	for _, j := range todo {
 		select {
-		case jobs <- f:
+		case jobs <- j:
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
@@ -159,11 +184,78 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 	return ctx.Err()
 }
 
+// polling is one feed to poll this cycle, with its state as last read.
+type polling struct {
+	f  feedSpec
+	st model.FeedState
+}
+
+// due says whether a feed in state st is to be polled by a cycle that
+// started at now (all: every feed not gone).
+func due(st model.FeedState, all bool, now time.Time) bool {
+	return !st.Gone && (all || !st.NextPoll.After(now))
+}
+
+// cycleStates reads the states a cycle needs, by URL. Usually that is only
+// the due feeds' (store.Feeds.FeedStatesDue, an index range), and a feed
+// missing from the map has a state and is not due. When a feed of the list
+// may have no state yet (never polled since this engine started knowing
+// which feeds have one), when every feed is polled (all), or when more are
+// due than the list holds, it reads every state instead, and full is true:
+// a feed missing from the map then has never been polled. Feed states are
+// never deleted, so what one full read learns stays true; it is redone on
+// the cycle after feeds are added (their first polls save their states)
+// and whenever one of them failed to save its state.
+func (e *Engine) cycleStates(ctx context.Context, feedList []feedSpec, all bool, now time.Time) (states map[string]model.FeedState, full bool, err error) {
+	if !all && e.knowsAll(feedList) {
+		// One more than the list: a store with more due feeds than that
+		// holds states of feeds no longer polled (never due again), and a
+		// full read is then both correct and about as cheap.
+		limit := len(feedList) + 1
+		rows, err := e.st.FeedStatesDue(ctx, now, limit)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(rows) < limit {
+			states = make(map[string]model.FeedState, len(rows))
+			for _, st := range rows {
+				states[st.URL] = st
+			}
+			return states, false, nil
+		}
+	}
+	saved, err := e.st.FeedStates(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	states = make(map[string]model.FeedState, len(saved))
+	known := make(map[string]struct{}, len(saved))
+	for _, st := range saved {
+		states[st.URL] = st
+		known[st.URL] = struct{}{}
+	}
+	e.known = known
+	return states, true, nil
+}
+
+// knowsAll says whether every feed of the list is known to have a state.
+func (e *Engine) knowsAll(feedList []feedSpec) bool {
+	if e.known == nil {
+		return false
+	}
+	for _, f := range feedList {
+		if _, ok := e.known[f.url]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // pollFeed polls f if it is due, records the outcome and queues alerts.
 // Errors are recorded in the feed's state, never returned: one bad feed
 // harms nothing else.
 func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model.FeedState, all bool, cycleStart time.Time) {
-	if st.Gone || (!all && st.NextPoll.After(cycleStart)) {
+	if !due(st, all, cycleStart) {
 		return
 	}
 	defer e.lockFeed(f.url)()

@@ -22,7 +22,7 @@ func FeedLease(url string) string { return "feed:" + url }
 // which case it is no longer due and is skipped. ok is false when the feed
 // is not due, or held by another replica.
 func (e *Engine) claimFeed(ctx context.Context, st model.FeedState, all bool, cycleStart time.Time) (model.FeedState, bool) {
-	if st.Gone || (!all && st.NextPoll.After(cycleStart)) {
+	if !due(st, all, cycleStart) {
 		return st, false
 	}
 	name := []string{FeedLease(st.URL)}
@@ -39,7 +39,7 @@ func (e *Engine) claimFeed(ctx context.Context, st model.FeedState, all bool, cy
 		e.releaseFeed(ctx, st.URL)
 		return st, false
 	}
-	if fresh.Gone || (!all && fresh.NextPoll.After(cycleStart)) {
+	if !due(fresh, all, cycleStart) {
 		e.releaseFeed(ctx, st.URL)
 		return fresh, false
 	}

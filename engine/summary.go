@@ -34,6 +34,7 @@ type activity struct {
 	mu             sync.Mutex
 	cur, last      CycleStats
 	feedOK         map[string]bool // last poll of each feed succeeded
+	feeds          []feedSpec      // the list feedOK was last pruned to
 	newItems       int             // since the last summary
 	queued, sent   int
 	allFailingSaid bool
@@ -80,6 +81,10 @@ func (e *Engine) beginCycle(feeds []feedSpec) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.cur = CycleStats{}
+	if len(feeds) > 0 && len(a.feeds) == len(feeds) && &a.feeds[0] == &feeds[0] {
+		return // the same list as last cycle (feedList reuses it): nothing to forget
+	}
+	a.feeds = feeds
 	keep := make(map[string]bool, len(feeds))
 	for _, f := range feeds {
 		keep[f.url] = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/newshound/newshound/model"
@@ -45,6 +46,25 @@ func (db *DB) FeedStates(ctx context.Context) ([]model.FeedState, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (model.FeedState, error) { return scanFeed(r) })
 	if err != nil {
 		return nil, db.wrap(fmt.Errorf("store: feed states: %w", err))
+	}
+	return out, nil
+}
+
+// FeedStatesDue returns the states of the feeds due at now and not gone,
+// the longest overdue first, at most limit (<= 0: all); feeds_due is its index.
+func (db *DB) FeedStatesDue(ctx context.Context, now time.Time, limit int) ([]model.FeedState, error) {
+	var lim any // NULL: LIMIT ALL
+	if limit > 0 {
+		lim = limit
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+feedColumns+` FROM feeds
+		WHERE next_poll <= $1 AND NOT gone ORDER BY next_poll, url LIMIT $2`, ms(now), lim)
+	if err != nil {
+		return nil, db.wrap(fmt.Errorf("store: feed states due: %w", err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (model.FeedState, error) { return scanFeed(r) })
+	if err != nil {
+		return nil, db.wrap(fmt.Errorf("store: feed states due: %w", err))
 	}
 	return out, nil
 }

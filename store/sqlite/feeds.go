@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/newshound/newshound/model"
 )
@@ -49,6 +50,29 @@ func (db *DB) FeedStates(ctx context.Context) ([]model.FeedState, error) {
 		f, err := scanFeed(rows)
 		if err != nil {
 			return nil, fmt.Errorf("store: feed states: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// FeedStatesDue returns the states of the feeds due at now and not gone,
+// the longest overdue first, at most limit (<= 0: all); feeds_due is its index.
+func (db *DB) FeedStatesDue(ctx context.Context, now time.Time, limit int) ([]model.FeedState, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+feedColumns+` FROM feeds
+		WHERE next_poll <= ? AND gone = 0 ORDER BY next_poll, url LIMIT ?`, ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: feed states due: %w", err)
+	}
+	defer rows.Close()
+	var out []model.FeedState
+	for rows.Next() {
+		f, err := scanFeed(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: feed states due: %w", err)
 		}
 		out = append(out, f)
 	}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -38,6 +39,59 @@ var feedTests = []test{
 		}
 		if len(all) != 2 || all[0].URL != "http://a/feed" || all[1].URL != f.URL || !sameFeed(all[1], f2) {
 			t.Errorf("FeedStates = %+v, want A then B as saved last (%+v)", all, f2)
+		}
+	}},
+	{"DueStates", func(t *testing.T, e *env) {
+		now := e.now()
+		if due, err := e.s.FeedStatesDue(e.ctx, now, 0); err != nil || len(due) != 0 {
+			t.Fatalf("FeedStatesDue of an empty store = %+v, %v; want none", due, err)
+		}
+		save := func(f model.FeedState) { e.must("SaveFeedState", e.s.SaveFeedState(e.ctx, f)) }
+		save(model.FeedState{URL: "http://later/feed", NextPoll: now.Add(time.Millisecond)})
+		save(model.FeedState{URL: "http://now/feed", Name: "Now", ETag: `"e"`, Initialized: true, NextPoll: now})
+		save(model.FeedState{URL: "http://overdue/feed", NextPoll: now.Add(-time.Hour), Failures: 2})
+		save(model.FeedState{URL: "http://gone/feed", NextPoll: now.Add(-2 * time.Hour), Gone: true})
+		save(model.FeedState{URL: "http://never/feed"}) // next poll unset: due at once
+		// Ingest saves the state too, and its next poll counts.
+		if _, err := e.s.Ingest(e.ctx, model.FeedState{URL: "http://ingested/feed", Initialized: true, NextPoll: now.Add(-time.Minute)}, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		urls := func(fs []model.FeedState) []string {
+			var out []string
+			for _, f := range fs {
+				out = append(out, f.URL)
+			}
+			return out
+		}
+		due, err := e.s.FeedStatesDue(e.ctx, now, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"http://never/feed", "http://overdue/feed", "http://ingested/feed", "http://now/feed"}
+		if !slices.Equal(urls(due), want) {
+			t.Fatalf("FeedStatesDue(now) = %v, want %v (due at or before now, not gone, longest overdue first)", urls(due), want)
+		}
+		// The states are whole, as FeedState returns them.
+		for _, f := range due {
+			got, _, err := e.s.FeedState(e.ctx, f.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameFeed(f, got) {
+				t.Errorf("FeedStatesDue state =\n%+v\nFeedState =\n%+v", f, got)
+			}
+		}
+		if due, err := e.s.FeedStatesDue(e.ctx, now, 2); err != nil || !slices.Equal(urls(due), want[:2]) {
+			t.Errorf("FeedStatesDue(now, limit 2) = %v, %v; want %v", urls(due), err, want[:2])
+		}
+		// A poll moves a feed's next poll on: it is no longer due until then.
+		save(model.FeedState{URL: "http://overdue/feed", NextPoll: now.Add(time.Hour)})
+		if due, err := e.s.FeedStatesDue(e.ctx, now, -1); err != nil || !slices.Equal(urls(due), []string{want[0], want[2], want[3]}) {
+			t.Errorf("after a poll FeedStatesDue = %v, %v; want %v", urls(due), err, []string{want[0], want[2], want[3]})
+		}
+		later, err := e.s.FeedStatesDue(e.ctx, now.Add(time.Millisecond), 0)
+		if err != nil || !slices.Contains(urls(later), "http://later/feed") || slices.Contains(urls(later), "http://gone/feed") {
+			t.Errorf("FeedStatesDue(now+1ms) = %v, %v; want the later feed and never the gone one", urls(later), err)
 		}
 	}},
 	{"IngestSavesStateWithLastParsed", func(t *testing.T, e *env) {
