@@ -156,3 +156,12 @@ func (r *IngestResult) CountWatches(queued []Alert) {
 		r.QueuedByWatch[n]++
 	}
 }
+
+// AddQueued counts one alert queued for dest.
+func (r *IngestResult) AddQueued(dest Destination) {
+	r.Queued++
+	if r.QueuedByPlatform == nil {
+		r.QueuedByPlatform = make(map[string]int)
+	}
+	r.QueuedByPlatform[dest.Kind()]++
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store/internal/cols"
 )
 
 // markPending records it as waiting for its article's text, inside
@@ -26,20 +27,11 @@ func markPending(ctx context.Context, tx pgx.Tx, f model.FeedState, it model.New
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO pending_text (story, feed, item, title, published, payload, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (story) DO NOTHING`,
-		f.URL+storySep+it.Key, keyHash(f.URL), keyHash(it.Key), title, ms(it.Published), noNUL(string(payload)), now.UnixMilli())
+		f.URL+storySep+it.Key, cols.KeyHash(f.URL), cols.KeyHash(it.Key), title, ms(it.Published), noNUL(string(payload)), now.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("mark %q pending: %w", it.Key, err)
 	}
 	return nil
-}
-
-// withReport is p with the item's story report, for CompleteText.
-func withReport(p *model.PendingText, r *model.StoryReport, newOutlet bool) *model.PendingText {
-	c := *p
-	rep := *r
-	rep.Record, rep.Policy = nil, nil // recorded at ingest; the policy comes with the alerts
-	c.Report, c.NewOutlet = &rep, newOutlet
-	return &c
 }
 
 // PendingTexts returns up to limit pending stories, oldest first, except those in skip.
@@ -128,7 +120,7 @@ func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert, 
 					if ok {
 						sent = append(sent, a.Destination)
 						queued = append(queued, a)
-						countQueued(&res, a.Destination)
+						res.AddQueued(a.Destination)
 					}
 				}
 			}

@@ -2,29 +2,27 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/internal/cols"
 )
 
 // SeenKeys returns the subset of keys already recorded for the feed.
 func (db *DB) SeenKeys(ctx context.Context, feedURL string, keys []string) (map[string]bool, error) {
-	found, err := db.known(ctx, db.pool, keyHash(feedURL), keys)
+	found, err := db.known(ctx, db.pool, cols.KeyHash(feedURL), keys)
 	if err != nil {
 		return nil, db.wrap(fmt.Errorf("store: seen keys of %s: %w", feedURL, err))
 	}
 	seen := make(map[string]bool, len(found))
 	for _, k := range keys {
-		if found[keyHash(k)] {
+		if found[cols.KeyHash(k)] {
 			seen[k] = true
 		}
 	}
@@ -40,7 +38,7 @@ type querier interface {
 func (db *DB) known(ctx context.Context, q querier, feed int64, keys []string) (map[int64]bool, error) {
 	hashes := make([]int64, len(keys))
 	for i, k := range keys {
-		hashes[i] = keyHash(k)
+		hashes[i] = cols.KeyHash(k)
 	}
 	rows, err := q.Query(ctx, `SELECT item FROM items WHERE feed = $1 AND item = ANY($2)`, feed, hashes)
 	if err != nil {
@@ -73,11 +71,11 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 		if _, err := tx.Exec(ctx, saveFeedSQL, feedArgs(f)...); err != nil {
 			return fmt.Errorf("save feed state: %w", err)
 		}
-		feed := keyHash(f.URL)
+		feed := cols.KeyHash(f.URL)
 		if len(present) > 0 {
 			hs := make([]int64, len(present))
 			for i, k := range present {
-				hs[i] = keyHash(k)
+				hs[i] = cols.KeyHash(k)
 			}
 			// Refreshing a day-old mark is enough for pruning.
 			if _, err := tx.Exec(ctx, `UPDATE items SET last_seen = $1 WHERE feed = $2 AND item = ANY($3) AND last_seen < $4`,
@@ -102,8 +100,8 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 		}
 		var locks []int64
 		for _, it := range items {
-			if !old[keyHash(it.Key)] && (len(it.Alerts) > 0 || it.Fulltext != nil) {
-				for _, h := range []int64{keyHash(it.LinkKey), keyHash(it.TitleKey)} {
+			if !old[cols.KeyHash(it.Key)] && (len(it.Alerts) > 0 || it.Fulltext != nil) {
+				for _, h := range []int64{cols.KeyHash(it.LinkKey), cols.KeyHash(it.TitleKey)} {
 					if h != 0 {
 						locks = append(locks, h)
 					}
@@ -119,7 +117,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 		}
 		var storyIDs []int64
 		for _, it := range items {
-			if !old[keyHash(it.Key)] && it.Report != nil {
+			if !old[cols.KeyHash(it.Key)] && it.Report != nil {
 				storyIDs = append(storyIDs, it.Report.ID)
 			}
 		}
@@ -129,10 +127,10 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 		windowStart := now.Add(-store.TitleWindow).UnixMilli()
 		batchLinks, batchTitles := make(map[int64]bool), make(map[int64]bool)
 		for _, it := range items {
-			if old[keyHash(it.Key)] {
+			if old[cols.KeyHash(it.Key)] {
 				continue
 			}
-			link, title := keyHash(it.LinkKey), keyHash(it.TitleKey)
+			link, title := cols.KeyHash(it.LinkKey), cols.KeyHash(it.TitleKey)
 			// A story held for its article's text may alert later: its
 			// duplicate checks run now, while its title is indexed only
 			// once it alerts (CompleteText).
@@ -153,7 +151,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 			}
 			tag, err := tx.Exec(ctx, `INSERT INTO items (feed, item, link, title, published, first_seen, last_seen)
 				VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING`,
-				feed, keyHash(it.Key), link, title, ms(it.Published), now.UnixMilli())
+				feed, cols.KeyHash(it.Key), link, title, ms(it.Published), now.UnixMilli())
 			if err != nil {
 				return fmt.Errorf("record item %q: %w", it.Key, err)
 			}
@@ -175,7 +173,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 					if err != nil {
 						return err
 					}
-					it.Fulltext = withReport(it.Fulltext, it.Report, newOutlet)
+					it.Fulltext = cols.WithReport(it.Fulltext, it.Report, newOutlet)
 				}
 				if err := markPending(ctx, tx, f, it, lookupTitle, now); err != nil {
 					return err
@@ -198,7 +196,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 						return err
 					}
 					if ok {
-						countQueued(&res, a.Destination)
+						res.AddQueued(a.Destination)
 						queued = append(queued, a)
 					}
 				}
@@ -245,7 +243,7 @@ func exists(ctx context.Context, tx pgx.Tx, h int64, batch map[int64]bool, query
 // queued for that destination.
 func queueAlert(ctx context.Context, tx pgx.Tx, story string, a model.Alert, published, now time.Time) (bool, error) {
 	if a.Nonce == "" {
-		a.Nonce = newNonce()
+		a.Nonce = cols.NewNonce()
 	}
 	a.ID = 0
 	payload, err := json.Marshal(a)
@@ -271,14 +269,6 @@ func queueAlert(ctx context.Context, tx pgx.Tx, story string, a model.Alert, pub
 // translates one to the other.
 const storySep = "\x1f"
 
-// newNonce returns 20 random hex digits, as store/sqlite does: unique per
-// alert row, and short enough for Discord's 25-character nonce.
-func newNonce() string {
-	var b [10]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
 // PruneItems forgets items that left their feed more than keep ago; an
 // item still listed by its feed is never forgotten.
 func (db *DB) PruneItems(ctx context.Context, keep time.Duration) (int64, error) {
@@ -293,27 +283,11 @@ func (db *DB) PruneItems(ctx context.Context, keep time.Duration) (int64, error)
 	var total int64
 	for _, f := range feeds {
 		tag, err := db.pool.Exec(ctx, `DELETE FROM items WHERE feed = $1 AND last_seen < $2 AND last_seen < $3`,
-			keyHash(f.URL), cutoff, ms(f.LastParsed.Add(-store.PresentRefresh)))
+			cols.KeyHash(f.URL), cutoff, ms(f.LastParsed.Add(-store.PresentRefresh)))
 		if err != nil {
 			return total, db.wrap(fmt.Errorf("store: prune items of %s: %w", f.URL, err))
 		}
 		total += tag.RowsAffected()
 	}
 	return total, nil
-}
-
-// keyHash is the stored form of a dedup key: 64-bit FNV-1a, 0 for none. It
-// must stay the same function as store/sqlite's, since `newshound migrate`
-// copies the hashes as they are (TestMigrate checks that copied items are
-// still seen).
-func keyHash(k string) int64 {
-	if k == "" {
-		return 0
-	}
-	h := fnv.New64a()
-	h.Write([]byte(k))
-	if v := int64(h.Sum64()); v != 0 {
-		return v
-	}
-	return 1
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store/internal/cols"
 )
 
 // DueDestinations returns the destinations that have a pending alert due at
@@ -298,7 +299,7 @@ func (db *DB) MuteUntil(ctx context.Context, dest model.Destination) (time.Time,
 // own (not tied to a story), delivered, retried and parked like any alert.
 func (db *DB) QueueNotice(ctx context.Context, dests []model.Destination, a model.Alert) error {
 	now := db.now()
-	story := "notice" + storySep + newNonce()
+	story := "notice" + storySep + cols.NewNonce()
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		for _, d := range dests {
 			a.Destination, a.Nonce = d, ""

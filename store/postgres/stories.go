@@ -13,6 +13,7 @@ import (
 
 	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/internal/cols"
 )
 
 const (
@@ -105,7 +106,7 @@ func (db *DB) storyAlerts(ctx context.Context, tx pgx.Tx, itemStory string, s *m
 		if err := json.Unmarshal([]byte(watchesJSON), &watches); err != nil {
 			return nil, fmt.Errorf("story %d at %s: bad watches: %w", s.ID, string(a.Destination), err)
 		}
-		merged, newWatch := mergeWatches(watches, a.Watches)
+		merged, newWatch := cols.MergeWatches(watches, a.Watches)
 		if newWatch {
 			b, _ := json.Marshal(merged)
 			if _, err := tx.Exec(ctx, `UPDATE story_alerts SET watches = $1 WHERE story = $2 AND destination = $3`, string(b), s.ID, string(a.Destination)); err != nil {
@@ -119,7 +120,7 @@ func (db *DB) storyAlerts(ctx context.Context, tx pgx.Tx, itemStory string, s *m
 				if err := db.releaseWaiting(ctx, tx, s.ID, a.Destination, origID, now); err != nil {
 					return nil, err
 				}
-				countQueued(res, a.Destination)
+				res.AddQueued(a.Destination)
 				queued = append(queued, a)
 				res.Held--
 			} else if need != waiting {
@@ -145,7 +146,7 @@ func (db *DB) storyAlerts(ctx context.Context, tx pgx.Tx, itemStory string, s *m
 				if _, err := tx.Exec(ctx, `UPDATE outbox SET story_id = $1 WHERE story = $2 AND destination = $3`, s.ID, itemStory, string(a.Destination)); err != nil {
 					return nil, fmt.Errorf("story of alert: %w", err)
 				}
-				countQueued(res, a.Destination)
+				res.AddQueued(a.Destination)
 				queued = append(queued, a)
 			}
 		default:
@@ -185,7 +186,7 @@ func (db *DB) firstStoryAlert(ctx context.Context, tx pgx.Tx, itemStory string, 
 		res.Held++
 		return false, nil
 	}
-	countQueued(res, a.Destination)
+	res.AddQueued(a.Destination)
 	return true, nil
 }
 
@@ -231,7 +232,7 @@ func (db *DB) queueEdit(ctx context.Context, tx pgx.Tx, story int64, dest model.
 			return fmt.Errorf("queue edit: %w", err)
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO outbox (story, destination, payload, nonce, published, created_at, next_attempt, kind, story_id, orig)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 'edit', $8, $9)`, editKey(story), string(dest), payload, newNonce(), now.UnixMilli(), now.UnixMilli(), now.UnixMilli(), story, origID)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 'edit', $8, $9)`, editKey(story), string(dest), payload, cols.NewNonce(), now.UnixMilli(), now.UnixMilli(), now.UnixMilli(), story, origID)
 	case err != nil:
 	case state == model.StatePending:
 		_, err = tx.Exec(ctx, `UPDATE outbox SET rev = rev + 1 WHERE id = $1`, id)
@@ -244,26 +245,6 @@ func (db *DB) queueEdit(ctx context.Context, tx pgx.Tx, story int64, dest model.
 		return fmt.Errorf("queue edit of story %d: %w", story, err)
 	}
 	return nil
-}
-
-func countQueued(res *model.IngestResult, dest model.Destination) {
-	res.Queued++
-	if res.QueuedByPlatform == nil {
-		res.QueuedByPlatform = make(map[string]int)
-	}
-	res.QueuedByPlatform[dest.Kind()]++
-}
-
-// mergeWatches adds the watches of add not in have (by name); true when one was added.
-func mergeWatches(have, add []model.WatchMatch) ([]model.WatchMatch, bool) {
-	added := false
-	for _, w := range add {
-		if !slices.ContainsFunc(have, func(h model.WatchMatch) bool { return h.Name == w.Name }) {
-			have = append(have, w)
-			added = true
-		}
-	}
-	return have, added
 }
 
 // storyOutlets returns the outlets of story in the order they reported it.
@@ -296,7 +277,7 @@ func (db *DB) fillStory(ctx context.Context, a *model.Alert, story int64, kind s
 	if err == nil {
 		var ws []model.WatchMatch
 		if json.Unmarshal([]byte(watches), &ws) == nil {
-			a.Watches, _ = mergeWatches(a.Watches, ws)
+			a.Watches, _ = cols.MergeWatches(a.Watches, ws)
 		}
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("story watches: %w", err)

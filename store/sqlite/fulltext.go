@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store/internal/cols"
 )
 
 // markPending records it as waiting for its article's text, inside Ingest's
@@ -25,20 +26,11 @@ func (db *DB) markPending(ctx context.Context, tx *sql.Tx, f model.FeedState, it
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO pending_text (story, feed, item, title, published, payload, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (story) DO NOTHING`,
-		f.URL+"\x00"+it.Key, keyHash(f.URL), keyHash(it.Key), title, ms(it.Published), string(payload), now.UnixMilli())
+		f.URL+"\x00"+it.Key, cols.KeyHash(f.URL), cols.KeyHash(it.Key), title, ms(it.Published), string(payload), now.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("mark %q pending: %w", it.Key, err)
 	}
 	return nil
-}
-
-// withReport is p with the item's story report, for CompleteText.
-func withReport(p *model.PendingText, r *model.StoryReport, newOutlet bool) *model.PendingText {
-	c := *p
-	rep := *r
-	rep.Record, rep.Policy = nil, nil // recorded at ingest; the policy comes with the alerts
-	c.Report, c.NewOutlet = &rep, newOutlet
-	return &c
 }
 
 // PendingTexts returns up to limit pending stories, oldest first, except those in skip.
@@ -155,7 +147,7 @@ func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert, 
 			if ok {
 				sent = append(sent, a.Destination)
 				queued = append(queued, a)
-				countQueued(&res, a.Destination)
+				res.AddQueued(a.Destination)
 			}
 		}
 		return nil

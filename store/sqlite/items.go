@@ -2,18 +2,16 @@ package sqlite
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strings"
 	"time"
 
 	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/internal/cols"
 )
 
 // maxParams bounds the variables in one statement (SQLite's default limit is 32766).
@@ -21,13 +19,13 @@ const maxParams = 500
 
 // SeenKeys returns the subset of keys already recorded for the feed.
 func (db *DB) SeenKeys(ctx context.Context, feedURL string, keys []string) (map[string]bool, error) {
-	found, err := knownKeys(ctx, db.r, `SELECT item FROM items WHERE feed = ? AND item IN (%s)`, keys, keyHash(feedURL))
+	found, err := knownKeys(ctx, db.r, `SELECT item FROM items WHERE feed = ? AND item IN (%s)`, keys, cols.KeyHash(feedURL))
 	if err != nil {
 		return nil, fmt.Errorf("store: seen keys of %s: %w", feedURL, err)
 	}
 	seen := make(map[string]bool, len(found))
 	for _, k := range keys {
-		if found[keyHash(k)] {
+		if found[cols.KeyHash(k)] {
 			seen[k] = true
 		}
 	}
@@ -55,12 +53,12 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 		// Prepared single-key statements: parsing a statement with a
 		// fresh IN list for every feed cost more than the lookups.
 		touch := tx.StmtContext(ctx, db.stmts.touchItem)
-		feed := keyHash(f.URL)
+		feed := cols.KeyHash(f.URL)
 		stale := now.Add(-store.PresentRefresh).UnixMilli()
 		for _, k := range present {
 			// Refreshing a day-old mark is enough for pruning (which waits
 			// months) and spares rewriting every row at every parse.
-			if _, err := touch.ExecContext(ctx, now.UnixMilli(), feed, keyHash(k), stale); err != nil {
+			if _, err := touch.ExecContext(ctx, now.UnixMilli(), feed, cols.KeyHash(k), stale); err != nil {
 				return fmt.Errorf("mark present: %w", err)
 			}
 		}
@@ -78,7 +76,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 				// without would be recorded yet never seen again.
 				return fmt.Errorf("item %q has no key", it.LinkKey)
 			}
-			link, title := keyHash(it.LinkKey), keyHash(it.TitleKey)
+			link, title := cols.KeyHash(it.LinkKey), cols.KeyHash(it.TitleKey)
 			// A story held for its article's text may alert later: its
 			// duplicate checks run now, while its title is indexed only
 			// once it alerts (CompleteText).
@@ -104,7 +102,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 					}
 				}
 			}
-			r, err := insert.ExecContext(ctx, feed, keyHash(it.Key), link, title, ms(it.Published), now.UnixMilli(), now.UnixMilli())
+			r, err := insert.ExecContext(ctx, feed, cols.KeyHash(it.Key), link, title, ms(it.Published), now.UnixMilli(), now.UnixMilli())
 			if err != nil {
 				return fmt.Errorf("record item %q: %w", it.Key, err)
 			}
@@ -126,7 +124,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 					if err != nil {
 						return err
 					}
-					it.Fulltext = withReport(it.Fulltext, it.Report, newOutlet)
+					it.Fulltext = cols.WithReport(it.Fulltext, it.Report, newOutlet)
 				}
 				// The history keeps it when it completes (CompleteText),
 				// with the watches and destinations it then has.
@@ -152,7 +150,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 						return err
 					}
 					if ok {
-						countQueued(&res, a.Destination)
+						res.AddQueued(a.Destination)
 						queued = append(queued, a)
 					}
 				}
@@ -237,7 +235,7 @@ func inChunks(keys []string, fn func([]any) error) error {
 		n := min(len(keys), maxParams)
 		chunk := make([]any, n)
 		for i, k := range keys[:n] {
-			chunk[i] = keyHash(k)
+			chunk[i] = cols.KeyHash(k)
 		}
 		if err := fn(chunk); err != nil {
 			return err
@@ -261,7 +259,7 @@ const (
 // when the story was already queued for that destination.
 func queueAlert(ctx context.Context, stmt *sql.Stmt, story string, a model.Alert, published, now time.Time) (bool, error) {
 	if a.Nonce == "" {
-		a.Nonce = newNonce()
+		a.Nonce = cols.NewNonce()
 	}
 	a.ID = 0
 	payload, err := json.Marshal(a)
@@ -278,14 +276,6 @@ func queueAlert(ctx context.Context, stmt *sql.Stmt, story string, a model.Alert
 	}
 	n, err := r.RowsAffected()
 	return n == 1, err
-}
-
-// newNonce returns 20 random hex digits: unique per alert row, and short
-// enough for Discord's 25-character nonce.
-func newNonce() string {
-	var b [10]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // PruneItems forgets items that left their feed more than keep ago. An item
@@ -306,7 +296,7 @@ func (db *DB) PruneItems(ctx context.Context, keep time.Duration) (int64, error)
 	// parse; one that left the feed falls behind it from then on.
 	for _, f := range feeds {
 		r, err := db.w.ExecContext(ctx, `DELETE FROM items WHERE feed = ? AND last_seen < ? AND last_seen < ?`,
-			keyHash(f.URL), cutoff, ms(f.LastParsed.Add(-store.PresentRefresh)))
+			cols.KeyHash(f.URL), cutoff, ms(f.LastParsed.Add(-store.PresentRefresh)))
 		if err != nil {
 			return total, fmt.Errorf("store: prune items of %s: %w", f.URL, err)
 		}
@@ -314,21 +304,6 @@ func (db *DB) PruneItems(ctx context.Context, keep time.Duration) (int64, error)
 		total += n
 	}
 	return total, nil
-}
-
-// keyHash is the stored form of a dedup key: 64-bit FNV-1a, 0 for none.
-// At 64 bits, ten million keys collide with a chance of about 3 in a
-// million; a collision would only make two stories look like one.
-func keyHash(k string) int64 {
-	if k == "" {
-		return 0
-	}
-	h := fnv.New64a()
-	h.Write([]byte(k))
-	if v := int64(h.Sum64()); v != 0 {
-		return v
-	}
-	return 1
 }
 
 func placeholders(n int) string {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/store/internal/cols"
 )
 
 // DueDestinations returns the destinations that have a pending alert due at
@@ -307,7 +308,7 @@ func (db *DB) exec(ctx context.Context, what, query string, args ...any) error {
 // like any alert.
 func (db *DB) QueueNotice(ctx context.Context, dests []model.Destination, a model.Alert) error {
 	now := db.now()
-	story := "notice\x00" + newNonce()
+	story := "notice\x00" + cols.NewNonce()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		stmt := tx.StmtContext(ctx, db.stmts.queueAlert)
 		for _, d := range dests {

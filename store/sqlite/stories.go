@@ -12,6 +12,7 @@ import (
 
 	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/internal/cols"
 )
 
 // The story statements run for every new item of a poll (each is a report
@@ -116,7 +117,7 @@ func (db *DB) storyAlerts(ctx context.Context, tx *sql.Tx, itemStory string, s *
 		if err := json.Unmarshal([]byte(watchesJSON), &watches); err != nil {
 			return nil, fmt.Errorf("story %d at %s: bad watches: %w", s.ID, a.Destination, err)
 		}
-		merged, newWatch := mergeWatches(watches, a.Watches)
+		merged, newWatch := cols.MergeWatches(watches, a.Watches)
 		if newWatch {
 			b, _ := json.Marshal(merged)
 			if _, err := tx.ExecContext(ctx, `UPDATE story_alerts SET watches = ? WHERE story = ? AND destination = ?`, string(b), s.ID, a.Destination); err != nil {
@@ -130,7 +131,7 @@ func (db *DB) storyAlerts(ctx context.Context, tx *sql.Tx, itemStory string, s *
 				if err := db.releaseWaiting(ctx, tx, queue, s.ID, a.Destination, origID, now); err != nil {
 					return nil, err
 				}
-				countQueued(res, a.Destination)
+				res.AddQueued(a.Destination)
 				queued = append(queued, a)
 				res.Held--
 			} else if need != waiting {
@@ -156,7 +157,7 @@ func (db *DB) storyAlerts(ctx context.Context, tx *sql.Tx, itemStory string, s *
 				if _, err := tx.ExecContext(ctx, `UPDATE outbox SET story_id = ? WHERE story = ? AND destination = ?`, s.ID, itemStory, a.Destination); err != nil {
 					return nil, fmt.Errorf("story of alert: %w", err)
 				}
-				countQueued(res, a.Destination)
+				res.AddQueued(a.Destination)
 				queued = append(queued, a)
 			}
 		default:
@@ -196,7 +197,7 @@ func (db *DB) firstStoryAlert(ctx context.Context, tx *sql.Tx, queue *sql.Stmt, 
 		res.Held++
 		return false, nil
 	}
-	countQueued(res, a.Destination)
+	res.AddQueued(a.Destination)
 	return true, nil
 }
 
@@ -242,7 +243,7 @@ func (db *DB) queueEdit(ctx context.Context, tx *sql.Tx, story int64, dest model
 			return fmt.Errorf("queue edit: %w", err)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO outbox (story, destination, payload, nonce, published, created_at, next_attempt, kind, story_id, orig)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 'edit', ?, ?)`, editKey(story), dest, payload, newNonce(), now.UnixMilli(), now.UnixMilli(), now.UnixMilli(), story, origID)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 'edit', ?, ?)`, editKey(story), dest, payload, cols.NewNonce(), now.UnixMilli(), now.UnixMilli(), now.UnixMilli(), story, origID)
 	case err != nil:
 	case state == model.StatePending:
 		_, err = tx.ExecContext(ctx, `UPDATE outbox SET rev = rev + 1 WHERE id = ?`, id)
@@ -255,26 +256,6 @@ func (db *DB) queueEdit(ctx context.Context, tx *sql.Tx, story int64, dest model
 		return fmt.Errorf("queue edit of story %d: %w", story, err)
 	}
 	return nil
-}
-
-func countQueued(res *model.IngestResult, dest model.Destination) {
-	res.Queued++
-	if res.QueuedByPlatform == nil {
-		res.QueuedByPlatform = make(map[string]int)
-	}
-	res.QueuedByPlatform[dest.Kind()]++
-}
-
-// mergeWatches adds the watches of add not in have (by name); true when one was added.
-func mergeWatches(have, add []model.WatchMatch) ([]model.WatchMatch, bool) {
-	added := false
-	for _, w := range add {
-		if !slices.ContainsFunc(have, func(h model.WatchMatch) bool { return h.Name == w.Name }) {
-			have = append(have, w)
-			added = true
-		}
-	}
-	return have, added
 }
 
 // storyOutlets runs storyOutletsSQL through query (a prepared statement's
@@ -313,7 +294,7 @@ func (db *DB) fillStory(ctx context.Context, a *model.Alert, story int64, kind s
 	if err == nil {
 		var ws []model.WatchMatch
 		if json.Unmarshal([]byte(watches), &ws) == nil {
-			a.Watches, _ = mergeWatches(a.Watches, ws)
+			a.Watches, _ = cols.MergeWatches(a.Watches, ws)
 		}
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("story watches: %w", err)

@@ -4,8 +4,11 @@
 package cols
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"time"
@@ -163,4 +166,51 @@ func (r Delivery) Settings() model.Delivery {
 	}
 	d.DigestNext, d.QuietFrom, d.QuietUntil = FromMillis(r.DigestNext), FromMillis(r.QuietFrom), FromMillis(r.QuietUntil)
 	return d
+}
+
+// KeyHash is the stored form of a dedup key: 64-bit FNV-1a, 0 for none.
+// Both backends store it, and `newshound migrate` copies the hashes as they
+// are, so there is exactly one. At 64 bits, ten million keys collide with a
+// chance of about 3 in a million; a collision only makes two stories one.
+func KeyHash(k string) int64 {
+	if k == "" {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(k))
+	if v := int64(h.Sum64()); v != 0 {
+		return v
+	}
+	return 1
+}
+
+// NewNonce returns 20 random hex digits: unique per alert row, and short
+// enough for Discord's 25-character nonce.
+func NewNonce() string {
+	var b [10]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// MergeWatches adds the watches of add not in have (by name); true when one was added.
+func MergeWatches(have, add []model.WatchMatch) ([]model.WatchMatch, bool) {
+	added := false
+	for _, w := range add {
+		if !slices.ContainsFunc(have, func(h model.WatchMatch) bool { return h.Name == w.Name }) {
+			have = append(have, w)
+			added = true
+		}
+	}
+	return have, added
+}
+
+// WithReport is p with the item's story report, as a pending mark keeps it
+// for CompleteText: the report's index record was written at ingest, and
+// the policy comes back with the alerts.
+func WithReport(p *model.PendingText, r *model.StoryReport, newOutlet bool) *model.PendingText {
+	c := *p
+	rep := *r
+	rep.Record, rep.Policy = nil, nil
+	c.Report, c.NewOutlet = &rep, newOutlet
+	return &c
 }
