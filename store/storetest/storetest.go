@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"State", stateTests},
 		{"Stories", storyTests},
 		{"Chats", chatTests},
+		{"Move", moveTests},
 		{"Leases", leaseTests},
 		{"WebSub", webSubTests},
 		{"History", historyTests},

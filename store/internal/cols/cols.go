@@ -152,7 +152,20 @@ func (r *Delivery) Dests() []any {
 }
 
 // DeliveryColumns names the columns of a chat_delivery row in Args' order.
-const DeliveryColumns = `destination, digest_min, digest_tz, digest_next, quiet_start, quiet_end, quiet_tz, quiet_silent, quiet_from, quiet_until`
+const DeliveryColumns = `destination, ` + DeliverySettingColumns
+
+// DeliverySettingColumns are DeliveryColumns but the destination: what a
+// moved destination carries over to its new id.
+const DeliverySettingColumns = `digest_min, digest_tz, digest_next, quiet_start, quiet_end, quiet_tz, quiet_silent, quiet_from, quiet_until`
+
+// MovedState is the SET clause MoveDestination applies to each outbox row it
+// moves to the new id: pending and parked alerts are due at once (a parked
+// one re-queued: it failed only because the old id was gone); held alerts
+// stay held for the digest and waiting ones wait for their outlets, as they
+// would have at the old id.
+const MovedState = `state = CASE WHEN state = 'parked' THEN 'pending' ELSE state END,
+	next_attempt = CASE WHEN state IN ('pending', 'parked') THEN 0 ELSE next_attempt END,
+	done_at = CASE WHEN state = 'parked' THEN 0 ELSE done_at END`
 
 // Settings is r as the model's settings.
 func (r Delivery) Settings() model.Delivery {
