@@ -78,3 +78,13 @@ func (d *decoder) destinations(n *yaml.Node, cfg *Config) {
 		cfg.Destinations = append(cfg.Destinations, def)
 	}
 }
+
+// DefaultsFor returns the destinations: entry for dest, if there is one.
+func (c *Config) DefaultsFor(dest model.Destination) (DestinationDefaults, bool) {
+	for _, d := range c.Destinations {
+		if d.Destination == dest {
+			return d, true
+		}
+	}
+	return DestinationDefaults{}, false
+}

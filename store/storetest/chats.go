@@ -284,3 +284,35 @@ var moveTests = []test{
 		}
 	}},
 }
+
+// choiceTests check that a chat's explicit choice, "off" included, is
+// stored (it must beat the config's defaults for the destination).
+var choiceTests = []test{
+	{"ExplicitOffIsKept", func(t *testing.T, e *env) {
+		off := model.Delivery{Destination: chat, DigestChosen: true, QuietChosen: true}
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, off))
+		got, err := e.s.Delivery(e.ctx, chat)
+		e.must("Delivery", err)
+		if !got.Off() || !got.DigestChosen || !got.QuietChosen {
+			t.Errorf("Delivery after an explicit off = %+v, want off with both choices kept", got)
+		}
+		dg, _ := model.ParseDigest("08:00")
+		on := model.Delivery{Destination: chat, Digest: dg, QuietChosen: true}.Schedule(e.now())
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, on))
+		if got, _ := e.s.Delivery(e.ctx, chat); got.DigestChosen || !got.QuietChosen || !got.Digest.On {
+			t.Errorf("Delivery = %+v, want a default digest beside a chosen quiet off", got)
+		}
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, model.Delivery{Destination: chat}))
+		if got, _ := e.s.Delivery(e.ctx, chat); !got.Blank() {
+			t.Errorf("Delivery after blank settings = %+v, want none", got)
+		}
+		// A digest consumed while the chat's choice is "off" keeps the choice.
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, off))
+		if n := e.combine(chat, "keep-choice", off, off); n != 0 {
+			t.Errorf("CombineHeld with nothing held queued %d", n)
+		}
+		if got, _ := e.s.Delivery(e.ctx, chat); !got.DigestChosen {
+			t.Errorf("CombineHeld dropped the chat's explicit off: %+v", got)
+		}
+	}},
+}

@@ -69,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Stories", storyTests},
 		{"Chats", chatTests},
 		{"Move", moveTests},
+		{"ChatChoices", choiceTests},
 		{"Leases", leaseTests},
 		{"WebSub", webSubTests},
 		{"History", historyTests},
