@@ -309,13 +309,21 @@ type fakeChannel struct {
 	Tags   []fakeTag
 	Parent string
 	Gone   bool
+	// Flags are the channel's flags: 16 (REQUIRE_TAG) makes a forum
+	// refuse a post without applied_tags, as Discord does.
+	Flags int
 }
 
-// fakeTag is one of a forum's available_tags.
+// fakeTag is one of a forum's available_tags; a Moderated one only members
+// with Manage Threads may apply.
 type fakeTag struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Moderated bool   `json:"moderated"`
 }
+
+// fakeRequireTag is Discord's REQUIRE_TAG channel flag.
+const fakeRequireTag = 1 << 4
 
 // fakePost is a forum post as created: its thread, forum, name, tags and
 // starter message.
@@ -357,11 +365,11 @@ func (f *fakeDiscord) getChannel(w http.ResponseWriter, r *http.Request) {
 	c := f.channels[id]
 	var out map[string]any
 	if c != nil && !c.Gone {
-		out = map[string]any{"id": id, "type": c.Type, "guild_id": "600000000000000001", "name": "channel-" + id[len(id)-4:]}
+		out = map[string]any{"id": id, "type": c.Type, "guild_id": "600000000000000001", "name": "channel-" + id[len(id)-4:], "flags": c.Flags}
 		if c.Type == 15 || c.Type == 16 {
 			tags := []map[string]any{}
 			for _, t := range c.Tags {
-				tags = append(tags, map[string]any{"id": t.ID, "name": t.Name, "moderated": false, "emoji_id": nil, "emoji_name": nil})
+				tags = append(tags, map[string]any{"id": t.ID, "name": t.Name, "moderated": t.Moderated, "emoji_id": nil, "emoji_name": nil})
 			}
 			out["available_tags"] = tags
 		}
@@ -435,6 +443,10 @@ func (f *fakeDiscord) startThread(w http.ResponseWriter, r *http.Request) {
 	}
 	if bad {
 		apiError(w, 400, 50035, "Invalid Form Body")
+		return
+	}
+	if c.Flags&fakeRequireTag != 0 && len(in.AppliedTags) == 0 {
+		apiError(w, 400, 40067, "A tag is required to create a forum post in this channel")
 		return
 	}
 	thread := f.id()

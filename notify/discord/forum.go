@@ -37,8 +37,13 @@ type channelInfo struct {
 	typ    discordgo.ChannelType
 	parent string
 	tags   []discordgo.ForumTag
+	flags  discordgo.ChannelFlags
 	at     time.Time // when Discord said so
 }
+
+// requireTag reports whether the forum refuses a post without a tag (its
+// moderators turned on "Require people to select tags when posting").
+func (c channelInfo) requireTag() bool { return c.flags&discordgo.ChannelFlagRequireTag != 0 }
 
 // forum reports whether a message to this channel must be a post: a forum
 // or a media channel takes no plain messages, only threads.
@@ -128,7 +133,7 @@ func (d *Discord) lookupChannel(ctx context.Context, id string) (channelInfo, er
 	if err := json.Unmarshal(body, &c); err != nil {
 		return channelInfo{}, fmt.Errorf("discord: look up channel %s: unreadable answer: %w", id, err)
 	}
-	return channelInfo{typ: c.Type, parent: c.ParentID, tags: c.AvailableTags, at: d.limits.now()}, nil
+	return channelInfo{typ: c.Type, parent: c.ParentID, tags: c.AvailableTags, flags: c.Flags, at: d.limits.now()}, nil
 }
 
 // threadPayload starts a forum post: POST /channels/{forum}/threads.
@@ -192,6 +197,37 @@ func forumTags(available []discordgo.ForumTag, watches []string) []string {
 		}
 	}
 	return out
+}
+
+// tagRequired is Discord's JSON error code for a post without a tag in a
+// forum that requires one ("A tag is required to create a forum post in
+// this channel").
+const tagRequired = 40067
+
+// postTags is the tags of a post to forum forumID (ci): the forum's tags
+// named like the watches; when none is and the forum requires a tag (or
+// Discord just said it does: required), a fallback, the first tag anyone
+// may apply (a moderated tag needs Manage Threads, which the bot may lack)
+// or else the first tag. A forum that requires a tag and has none can
+// take no post at all: a *notify.PermanentError that says what to change,
+// so the alert is parked and the admins told, not retried to no end.
+func postTags(forumID string, ci channelInfo, watches []string, required bool) ([]string, error) {
+	tags := forumTags(ci.tags, watches)
+	if len(tags) > 0 || !required && !ci.requireTag() {
+		return tags, nil
+	}
+	for _, t := range ci.tags {
+		if t.ID != "" && !t.Moderated {
+			return []string{t.ID}, nil
+		}
+	}
+	for _, t := range ci.tags {
+		if t.ID != "" {
+			return []string{t.ID}, nil
+		}
+	}
+	return nil, &notify.PermanentError{Err: fmt.Errorf("discord: forum %s requires a tag on every post but has no tags: "+
+		"add a tag (one named like a watch is applied to its stories) or turn off \"Require tags\" in the forum's settings", forumID)}
 }
 
 // sendPost starts a post in forum channel forumID with message p.
@@ -259,7 +295,25 @@ func (d *Discord) toChannel(ctx context.Context, channelID string, p messagePayl
 		}
 		return model.MessageRef(channelID + "/" + m.ID), nil
 	}
-	body, err := d.sendPost(ctx, channelID, threadPayload{Name: name, AppliedTags: forumTags(ci.tags, watches), Message: p})
+	tags, err := postTags(channelID, ci, watches, false)
+	if err != nil {
+		return "", err
+	}
+	body, err := d.sendPost(ctx, channelID, threadPayload{Name: name, AppliedTags: tags, Message: p})
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.Code == tagRequired && len(tags) == 0 {
+		// The forum began requiring tags since it was looked up (the
+		// cache is an hour old at most): look again, and post once more
+		// with a fallback tag, rather than failing until the attempt limit.
+		d.channels.forget(channelID)
+		if ci, err = d.channel(ctx, channelID); err != nil {
+			return "", err
+		}
+		if tags, err = postTags(channelID, ci, watches, true); err != nil {
+			return "", err
+		}
+		body, err = d.sendPost(ctx, channelID, threadPayload{Name: name, AppliedTags: tags, Message: p})
+	}
 	if err != nil {
 		return "", err
 	}

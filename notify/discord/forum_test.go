@@ -262,3 +262,59 @@ func TestButtonInForumPost(t *testing.T) {
 		t.Errorf("press in a text channel: chat %s, want discord:%s", r.Chat, text)
 	}
 }
+
+// TestForumRequiresTag: a forum with REQUIRE_TAG (the fake refuses a post
+// without tags, 400 code 40067, as Discord does) gets the watch's tag when
+// one matches, else a fallback tag anyone may apply; a forum that starts
+// requiring tags after it was looked up is looked up again and posted to
+// once more; one that requires a tag and has none is refused for good
+// with a message saying what to change.
+func TestForumRequiresTag(t *testing.T) {
+	const (
+		forum   = "620000000000000041"
+		noTags  = "620000000000000042"
+		changed = "620000000000000043"
+	)
+	d, _ := newTest(t, Options{Token: testToken})
+	ctx := context.Background()
+	fake.setChannel(forum, fakeChannel{Type: 15, Flags: fakeRequireTag,
+		Tags: []fakeTag{{ID: "11", Name: "staff", Moderated: true}, {ID: "12", Name: "news"}, {ID: "13", Name: "apt29"}}})
+	a := sampleAlert("discord:" + forum)
+	if err := d.Send(ctx, a); err != nil {
+		t.Fatalf("post with a matching tag: %v", err)
+	}
+	a.Watches = []model.WatchMatch{{Name: "kyiv"}}
+	if err := d.Send(ctx, a); err != nil {
+		t.Fatalf("post with no matching tag: %v", err)
+	}
+	posts := fake.forumPosts(forum)
+	if len(posts) != 2 || !slices.Equal(posts[0].Tags, []string{"13"}) || !slices.Equal(posts[1].Tags, []string{"12"}) {
+		t.Errorf("posts %+v, want tag 13 (apt29), then the fallback 12 (the first not moderated)", posts)
+	}
+
+	fake.setChannel(noTags, fakeChannel{Type: 15, Flags: fakeRequireTag})
+	err := d.Send(ctx, sampleAlert("discord:"+noTags))
+	if !notify.IsPermanent(err) || !strings.Contains(err.Error(), "requires a tag on every post but has no tags") {
+		t.Errorf("forum requiring a tag without tags: %v, want a permanent error saying so", err)
+	}
+	if th := fake.requests("POST", "/api/v10/channels/"+noTags+"/threads"); len(th) != 0 {
+		t.Errorf("%d posts tried in a forum that cannot take one", len(th))
+	}
+
+	fake.setChannel(changed, fakeChannel{Type: 15, Tags: []fakeTag{{ID: "21", Name: "misc"}}})
+	b := sampleAlert("discord:" + changed)
+	b.Watches = nil
+	if err := d.Send(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	fake.setChannel(changed, fakeChannel{Type: 15, Flags: fakeRequireTag, Tags: []fakeTag{{ID: "21", Name: "misc"}}})
+	if err := d.Send(ctx, b); err != nil {
+		t.Fatalf("forum that began requiring tags: %v, want the post sent with a fallback tag", err)
+	}
+	if p := fake.forumPosts(changed); len(p) != 2 || p[0].Tags != nil || !slices.Equal(p[1].Tags, []string{"21"}) {
+		t.Errorf("posts %+v, want an untagged one, then one tagged 21", p)
+	}
+	if th := fake.requests("POST", "/api/v10/channels/"+changed+"/threads"); len(th) != 3 {
+		t.Errorf("%d post requests, want 3 (the refused one retried once)", len(th))
+	}
+}
