@@ -8,6 +8,13 @@
 //	discord-webhook:URL       a webhook execution (no bot token involved)
 //	discord-dm:USER_ID        a direct message (SendText only, for admin notices)
 //
+// # Threads and forum posts
+//
+// A slash command or button press in a thread (a forum post, or a thread of
+// a text channel) applies to the thread's parent channel: /subscribe in a
+// forum post subscribes the forum, which then gets a post per story (see
+// chatChannel for why). A config route may still name discord:THREAD_ID.
+//
 // # Process-wide endpoints
 //
 // discordgo builds its REST, webhook, interaction and gateway URLs from

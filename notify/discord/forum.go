@@ -326,11 +326,18 @@ func (d *Discord) toChannel(ctx context.Context, channelID string, p messagePayl
 	return model.MessageRef(th.ID + "/" + th.ID), nil
 }
 
-// pressChannel is the channel a button press counts for: the forum, for a
-// press inside one of its posts (Discord names the post's thread as the
-// interaction's channel, and subscriptions name the forum); else channelID
-// itself. Lookups that fail leave it unchanged.
-func (d *Discord) pressChannel(ctx context.Context, channelID string) string {
+// chatChannel is the channel a command or a button press typed in
+// channelID counts for: a thread's parent, else channelID itself. A
+// forum post is a thread of its forum, so /subscribe typed in one
+// subscribes the forum (a new post per story), which is what the user
+// sees alerts arrive in, and not the one post, whose story is over; a
+// thread of a text channel (one opened per story, or a discussion) is
+// likewise a conversation under the channel alerts are routed to, and
+// threads archive themselves after a day or a week of silence. An admin
+// who does want alerts inside one thread routes them to discord:THREAD_ID
+// in the config. Lookups (cached, see channel) that fail leave channelID
+// as it is.
+func (d *Discord) chatChannel(ctx context.Context, channelID string) string {
 	if d.bot == nil || !model.IsSnowflake(channelID) {
 		return channelID
 	}
@@ -338,10 +345,6 @@ func (d *Discord) pressChannel(ctx context.Context, channelID string) string {
 	defer cancel()
 	ci, err := d.channel(ctx, channelID)
 	if err != nil || !ci.thread() || !model.IsSnowflake(ci.parent) {
-		return channelID
-	}
-	parent, err := d.channel(ctx, ci.parent)
-	if err != nil || !parent.forum() {
 		return channelID
 	}
 	return ci.parent

@@ -318,3 +318,37 @@ func TestForumRequiresTag(t *testing.T) {
 		t.Errorf("%d post requests, want 3 (the refused one retried once)", len(th))
 	}
 }
+
+// TestCommandInThread: a slash command typed in a forum post applies to
+// the forum (subscriptions there make one post per story), one typed in a
+// thread of a text channel to that channel, and one in the channel itself
+// to the channel; a DM is left as it is.
+func TestCommandInThread(t *testing.T) {
+	const (
+		guild  = "600000000000000095"
+		forum  = "620000000000000051"
+		post   = "620000000000000052"
+		text   = "620000000000000053"
+		thread = "620000000000000054"
+		dm     = "620000000000000055"
+	)
+	d, _ := newTest(t, Options{Token: testToken, Guilds: []string{guild}}, "ctok1", "ctok2", "ctok3", "ctok4")
+	fake.setChannel(forum, fakeChannel{Type: 15})
+	fake.setChannel(post, fakeChannel{Type: 11, Parent: forum})
+	fake.setChannel(thread, fakeChannel{Type: 11, Parent: text})
+	h := newRecordingHandler(func(bot.Request) string { return "Subscribed" })
+	startRun(t, d, h)
+	fake.waitFor(t, "PUT", "/api/v10/applications/"+testAppID+"/guilds/"+guild+"/commands", 1)
+	opts := []map[string]any{{"name": "watch", "type": 3, "value": "apt29"}}
+	for n, c := range []struct {
+		in, want string
+		member   bool
+	}{{post, forum, true}, {thread, text, true}, {text, text, true}, {dm, dm, false}} {
+		fake.dispatch(t, "INTERACTION_CREATE", interactionPayload(fmt.Sprintf("70000000000000010%d", n), fmt.Sprintf("ctok%d", n+1),
+			guild, c.in, c.member, "800000000000000095", "8", "subscribe", opts))
+		r, _ := h.next(t)
+		if r.Chat != model.Destination("discord:"+c.want) || r.Args != "apt29" {
+			t.Errorf("/subscribe in %s: chat %s args %q, want discord:%s", c.in, r.Chat, r.Args, c.want)
+		}
+	}
+}
