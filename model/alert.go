@@ -53,6 +53,12 @@ type Alert struct {
 	// (quiet hours in silent mode). Set by the dispatcher's queue when the
 	// alert is sent, not stored.
 	Silent bool `json:"-"`
+	// Thread asks the platform to open a thread from the alert's message,
+	// named by its headline, for talk about the story (a Discord text
+	// channel with threads: story). Set by the dispatcher's queue from the
+	// destination's config when the alert is sent, not stored, so that a
+	// reload applies to alerts already queued.
+	Thread bool `json:"-"`
 }
 
 // WatchMatch is one watch that fired, and the terms that made it fire as

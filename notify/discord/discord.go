@@ -4,7 +4,8 @@
 // Destinations:
 //
 //	discord:CHANNEL_ID        a channel message sent with the bot token; in a
-//	                          forum or media channel, one post per alert
+//	                          forum or media channel, one post per alert; with
+//	                          threads: story in the config, a thread per story
 //	discord-webhook:URL       a webhook execution (no bot token involved)
 //	discord-dm:USER_ID        a direct message (SendText only, for admin notices)
 //

@@ -65,6 +65,7 @@ type fakeDiscord struct {
 	nonces     map[string]string       // channel+nonce -> message id (enforce_nonce)
 	channels   map[string]*fakeChannel // channels set up by a test; any other id is a text channel
 	posts      []fakePost              // forum posts created, in order
+	threads    []fakeThread            // threads started from messages, in order
 	messages   int                     // messages actually created
 	channelOf  map[string]string       // message id -> its channel (edits, edit_test.go)
 	edited     map[string][]byte       // message id -> the body of its last edit
@@ -104,6 +105,7 @@ func newFakeDiscord() *fakeDiscord {
 	mux.HandleFunc("PATCH /api/v10/channels/{id}/messages/{mid}", f.channelMessageEdit)
 	mux.HandleFunc("GET /api/v10/channels/{id}", f.getChannel)
 	mux.HandleFunc("POST /api/v10/channels/{id}/threads", f.startThread)
+	mux.HandleFunc("POST /api/v10/channels/{id}/messages/{mid}/threads", f.messageThread)
 	mux.HandleFunc("POST /api/v10/users/@me/channels", f.dmOpen)
 	mux.HandleFunc("POST /api/webhooks/{id}/{token}", f.webhookExecute)
 	mux.HandleFunc("POST /api/v10/webhooks/{id}/{token}", f.webhookExecute)
@@ -189,6 +191,7 @@ func (f *fakeDiscord) resetFor(t *testing.T) {
 	f.nonces = map[string]string{}
 	f.channels = map[string]*fakeChannel{}
 	f.posts = nil
+	f.threads = nil
 	f.heartbeats = 0
 }
 
@@ -455,6 +458,81 @@ func (f *fakeDiscord) startThread(w http.ResponseWriter, r *http.Request) {
 	f.posts = append(f.posts, fakePost{Thread: thread, Forum: forum, Name: in.Name, Tags: in.AppliedTags, Message: in.Message})
 	writeJSON(w, 201, map[string]any{"id": thread, "type": 11, "parent_id": forum, "name": in.Name,
 		"applied_tags": in.AppliedTags, "message": map[string]any{"id": thread, "channel_id": thread}})
+}
+
+// fakeThread is a thread started from a message: its id (the message's),
+// channel, name and archive duration.
+type fakeThread struct {
+	ID, Channel, Name string
+	Archive           int
+}
+
+// channelThreads returns the threads started from messages in channel.
+func (f *fakeDiscord) channelThreads(channel string) []fakeThread {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []fakeThread
+	for _, th := range f.threads {
+		if th.Channel == channel {
+			out = append(out, th)
+		}
+	}
+	return out
+}
+
+// messageThread is POST /channels/{id}/messages/{mid}/threads, with
+// Discord's rules: the message must be in that channel (404 Unknown
+// Message), the channel a text (0) or announcement (5) channel, the name 1
+// to 100 characters, auto_archive_duration 60, 1440, 4320 or 10080 when
+// given, and a message has at most one thread (400 code 160004). The
+// thread (type 11, or 10 in an announcement channel) takes the message's id.
+func (f *fakeDiscord) messageThread(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bot "+testToken {
+		apiError(w, 401, 0, "401: Unauthorized")
+		return
+	}
+	ch, mid := r.PathValue("id"), r.PathValue("mid")
+	var in struct {
+		Name    string `json:"name"`
+		Archive *int   `json:"auto_archive_duration"`
+	}
+	body, _ := io.ReadAll(r.Body)
+	if json.Unmarshal(body, &in) != nil {
+		apiError(w, 400, 50035, "Invalid Form Body")
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.channels[ch]
+	typ := 0
+	if c != nil {
+		typ = c.Type
+	}
+	n := len([]rune(strings.TrimSpace(in.Name)))
+	switch {
+	case c != nil && c.Gone:
+		apiError(w, 404, 10003, "Unknown Channel")
+	case f.channelOf[mid] != ch:
+		apiError(w, 404, 10008, "Unknown Message")
+	case typ != 0 && typ != 5:
+		apiError(w, 400, 50024, "Cannot execute action on this channel type")
+	case n < 1 || n > 100 || in.Archive != nil && *in.Archive != 60 && *in.Archive != 1440 && *in.Archive != 4320 && *in.Archive != 10080:
+		apiError(w, 400, 50035, "Invalid Form Body")
+	case f.channels[mid] != nil:
+		apiError(w, 400, 160004, "A thread has already been created for this message")
+	default:
+		threadType := 11
+		if typ == 5 {
+			threadType = 10
+		}
+		archive := 4320
+		if in.Archive != nil {
+			archive = *in.Archive
+		}
+		f.channels[mid] = &fakeChannel{Type: threadType, Parent: ch}
+		f.threads = append(f.threads, fakeThread{ID: mid, Channel: ch, Name: in.Name, Archive: archive})
+		writeJSON(w, 201, map[string]any{"id": mid, "type": threadType, "parent_id": ch, "name": in.Name})
+	}
 }
 
 func (f *fakeDiscord) dmOpen(w http.ResponseWriter, r *http.Request) {

@@ -263,10 +263,12 @@ func (d *Discord) forgetRefused(channelID string, info *respInfo) {
 
 // toChannel delivers p to bot channel channelID: a post named name in a
 // forum or media channel (tagged with the forum's tags that match
-// watches), a plain message anywhere else. It returns the ref of what it
+// watches), a plain message anywhere else, from which, with thread, a
+// thread named name is opened (storyThread). It returns the ref of what it
 // created ("CHANNEL/MESSAGE"; a post's message lives in the post's
-// thread), or "" when Discord's answer names none.
-func (d *Discord) toChannel(ctx context.Context, channelID string, p messagePayload, name string, watches []string) (model.MessageRef, error) {
+// thread; a story thread's starter is the message), or "" when Discord's
+// answer names none.
+func (d *Discord) toChannel(ctx context.Context, channelID string, p messagePayload, name string, watches []string, thread bool) (model.MessageRef, error) {
 	if err := d.checkChannel(channelID); err != nil {
 		return "", err
 	}
@@ -292,6 +294,9 @@ func (d *Discord) toChannel(ctx context.Context, channelID string, p messagePayl
 		}
 		if model.IsSnowflake(m.ChannelID) {
 			channelID = m.ChannelID
+		}
+		if thread && !ci.thread() {
+			d.storyThread(ctx, channelID, m.ID, name)
 		}
 		return model.MessageRef(channelID + "/" + m.ID), nil
 	}
@@ -348,4 +353,38 @@ func (d *Discord) chatChannel(ctx context.Context, channelID string) string {
 		return channelID
 	}
 	return ci.parent
+}
+
+// threadExists is Discord's JSON error code for a thread started from a
+// message that already has one: a retry after the thread was made.
+const threadExists = 160004
+
+// storyArchive is how long, in minutes, a story thread stays open after
+// its last message (Discord allows 60, 1440, 4320 or 10080): a day, as a
+// story's news cycle.
+const storyArchive = 1440
+
+// storyThread opens a thread named name from message msgID in text or
+// announcement channel channelID (POST /channels/{id}/messages/{mid}/threads):
+// the thread of a destination with threads: story. Its id is the
+// message's, so the starter message, which also_reported edits change, is
+// the thread's first line. The alert is delivered by then: a failure here
+// is logged and not retried, for a retry would repeat the alert to open a
+// thread (and a repeat, after a crash, meets the nonce, the same message,
+// and Discord's "thread already created", which is success).
+func (d *Discord) storyThread(ctx context.Context, channelID, msgID, name string) {
+	key := "thread:" + channelID
+	if err := d.limits.check(key); err != nil {
+		d.log.Warn("discord: story thread not opened", "channel", channelID, "err", err)
+		return
+	}
+	endpoint := discordgo.EndpointChannelMessageThread(channelID, msgID)
+	body := map[string]any{"name": threadName(name, "Story"), "auto_archive_duration": storyArchive}
+	ctx, info := withInfo(ctx)
+	_, err := d.bot.RequestWithBucketID(http.MethodPost, endpoint, body, discordgo.EndpointChannelMessageThread(channelID, ""), discordgo.WithContext(ctx))
+	err = d.classify(ctx, key, "open a story thread in channel "+channelID, info, err)
+	var apiErr *APIError
+	if err != nil && !(errors.As(err, &apiErr) && apiErr.Code == threadExists) {
+		d.log.Warn("discord: story thread not opened", "channel", channelID, "err", err)
+	}
 }

@@ -352,3 +352,68 @@ func TestCommandInThread(t *testing.T) {
 		}
 	}
 }
+
+// TestStoryThread: an alert marked Thread (threads: story) to a text
+// channel is a message from which a thread named by the headline is
+// opened (archiving after a day); the ref is the starter message, so an
+// "also reported by" edit changes the thread's first line; a repeat of the
+// alert (a retry after a crash: the nonce returns the same message) opens
+// no second thread and is no error; digests, forums and unmarked alerts
+// open none.
+func TestStoryThread(t *testing.T) {
+	const (
+		text  = "620000000000000061"
+		plain = "620000000000000062"
+		forum = "620000000000000063"
+	)
+	d, _ := newTest(t, Options{Token: testToken})
+	ctx := context.Background()
+	fake.setChannel(forum, fakeChannel{Type: 15})
+	a := sampleAlert("discord:" + text)
+	a.Thread = true
+	ref, err := d.SendRef(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ths := fake.channelThreads(text)
+	if len(ths) != 1 || ths[0].Name != a.Title || ths[0].Archive != 1440 || model.MessageRef(text+"/"+ths[0].ID) != ref {
+		t.Fatalf("threads %+v for ref %s, want one named %q from the alert's message", ths, ref, a.Title)
+	}
+	again, err := d.SendRef(ctx, a)
+	if err != nil || again != ref {
+		t.Fatalf("repeat: %s, %v; want the same message %s and no error", again, err, ref)
+	}
+	if n := len(fake.requests("POST", "/api/v10/channels/"+text+"/messages/")); n != 2 || len(fake.channelThreads(text)) != 1 {
+		t.Errorf("repeat: %d thread requests, %d threads; want the second refused as existing", n, len(fake.channelThreads(text)))
+	}
+	edit := a
+	edit.Edit, edit.AlsoReported = true, []string{"Other Outlet"}
+	if err := d.Edit(ctx, ref, edit); err != nil {
+		t.Fatal(err)
+	}
+	if p := fake.requests("PATCH", "/api/v10/channels/"+text+"/messages/"+ths[0].ID); len(p) != 1 || !strings.Contains(string(p[0].Body), "Other Outlet") {
+		t.Errorf("edit of the starter: %+v", p)
+	}
+
+	b := sampleAlert("discord:" + plain)
+	if _, err := d.SendRef(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	dg := b
+	dg.Thread, dg.Digest = true, []model.DigestGroup{{Watch: "apt29", Stories: []model.DigestStory{{Title: "x", Link: "https://x.example"}}}}
+	dg.Nonce = "digest-nonce"
+	if _, err := d.SendRef(ctx, dg); err != nil {
+		t.Fatal(err)
+	}
+	if th := fake.channelThreads(plain); len(th) != 0 {
+		t.Errorf("unmarked alert or digest opened threads %+v", th)
+	}
+	f := sampleAlert("discord:" + forum)
+	f.Thread = true
+	if _, err := d.SendRef(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.forumPosts(forum)) != 1 || len(fake.requests("POST", "/api/v10/channels/"+forum+"/messages")) != 0 {
+		t.Errorf("forum: %d posts, want one post and no message thread", len(fake.forumPosts(forum)))
+	}
+}
