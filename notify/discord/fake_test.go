@@ -265,8 +265,13 @@ func (f *fakeDiscord) channelMessage(w http.ResponseWriter, r *http.Request) {
 	ch := r.PathValue("id")
 	f.mu.Lock()
 	c := f.channels[ch]
+	_, isMessage := f.channelOf[ch]
 	f.mu.Unlock()
 	switch {
+	case c == nil && isMessage:
+		// A message's id is a channel only once a thread was started from it.
+		apiError(w, 404, 10003, "Unknown Channel")
+		return
 	case c != nil && c.Gone:
 		apiError(w, 404, 10003, "Unknown Channel")
 		return

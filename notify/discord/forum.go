@@ -388,3 +388,40 @@ func (d *Discord) storyThread(ctx context.Context, channelID, msgID, name string
 		d.log.Warn("discord: story thread not opened", "channel", channelID, "err", err)
 	}
 }
+
+// toStoryThread posts p, a later report of a story (also_reported: alert),
+// into the thread opened from the story's first message first in channel
+// channelID: a thread started from a message has the message's id. ok is
+// false when there is no such thread to post in (the first alert was sent
+// before threads: story, or the thread was deleted or locked): the caller
+// then sends p as any alert, to the channel. Only errors that would fail a
+// channel message as well (429, 5xx, timeouts) are returned.
+func (d *Discord) toStoryThread(ctx context.Context, channelID string, first model.MessageRef, p messagePayload) (ref model.MessageRef, ok bool, err error) {
+	ch, msg, cut := strings.Cut(string(first), "/")
+	if !cut || ch != channelID || !model.IsSnowflake(msg) {
+		return "", false, nil
+	}
+	if err := d.checkChannel(msg); err != nil {
+		return "", false, err
+	}
+	key := "channel:" + msg
+	if err := d.limits.check(key); err != nil {
+		return "", false, err
+	}
+	body, err := d.postChannel(ctx, msg, key, p)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.Status >= 400 && apiErr.Status < 500 {
+		d.log.Debug("discord: no story thread to post in; sending to the channel", "channel", channelID, "err", err)
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	var m struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(body, &m) != nil || !model.IsSnowflake(m.ID) {
+		return "", true, nil
+	}
+	return model.MessageRef(msg + "/" + m.ID), true, nil
+}

@@ -395,9 +395,40 @@ func TestStoryThread(t *testing.T) {
 		t.Errorf("edit of the starter: %+v", p)
 	}
 
-	b := sampleAlert("discord:" + plain)
-	if _, err := d.SendRef(ctx, b); err != nil {
+	// A later report (also_reported: alert) goes into the story's thread.
+	later := sampleAlert("discord:" + text)
+	later.Thread, later.FirstRef, later.Nonce, later.Feed = true, ref, "later-nonce", "Other Outlet"
+	lref, err := d.SendRef(ctx, later)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if in := fake.requests("POST", "/api/v10/channels/"+ths[0].ID+"/messages"); len(in) != 1 || !strings.HasPrefix(string(lref), ths[0].ID+"/") {
+		t.Errorf("later report: %d messages in the thread, ref %s; want one, in thread %s", len(in), lref, ths[0].ID)
+	}
+	if n := len(fake.channelThreads(text)); n != 1 {
+		t.Errorf("later report opened a thread of its own: %d threads", n)
+	}
+
+	b := sampleAlert("discord:" + plain)
+	bref, err := d.SendRef(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A later report whose first message has no thread (threads: story
+	// came later) goes to the channel, and opens one of its own.
+	late := sampleAlert("discord:" + plain)
+	late.Thread, late.FirstRef, late.Nonce = true, bref, "late-nonce"
+	if _, err := d.SendRef(ctx, late); err != nil {
+		t.Fatalf("later report without a thread to post in: %v", err)
+	}
+	n := 0
+	for _, r := range fake.requests("POST", "/api/v10/channels/"+plain+"/messages") {
+		if r.Path == "/api/v10/channels/"+plain+"/messages" {
+			n++
+		}
+	}
+	if n != 2 || len(fake.channelThreads(plain)) != 1 {
+		t.Errorf("later report without a thread: %d channel messages, %d threads; want 2 and 1", n, len(fake.channelThreads(plain)))
 	}
 	dg := b
 	dg.Thread, dg.Digest = true, []model.DigestGroup{{Watch: "apt29", Stories: []model.DigestStory{{Title: "x", Link: "https://x.example"}}}}
@@ -405,8 +436,8 @@ func TestStoryThread(t *testing.T) {
 	if _, err := d.SendRef(ctx, dg); err != nil {
 		t.Fatal(err)
 	}
-	if th := fake.channelThreads(plain); len(th) != 0 {
-		t.Errorf("unmarked alert or digest opened threads %+v", th)
+	if th := fake.channelThreads(plain); len(th) != 1 {
+		t.Errorf("unmarked alert or digest opened threads: %+v", th)
 	}
 	f := sampleAlert("discord:" + forum)
 	f.Thread = true
