@@ -32,3 +32,12 @@ func (q threadQueue) NextAlerts(ctx context.Context, dest model.Destination, now
 	}
 	return as, nil
 }
+
+// MarkDelivered implements RefQueue, forwarding to the wrapped queue: a
+// wrapper that dropped it would lose every message's ref, and with it
+// every "also reported by" edit.
+func (q threadQueue) MarkDelivered(ctx context.Context, a model.Alert, ref model.MessageRef) error {
+	return markDelivered(ctx, q.Queue, a, ref)
+}
+
+var _ RefQueue = threadQueue{}

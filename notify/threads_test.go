@@ -38,3 +38,27 @@ func TestStoryThreadsMarksStoriesOnly(t *testing.T) {
 		t.Error("a destination without threads got a thread")
 	}
 }
+
+// refQueue records MarkDelivered.
+type refQueue struct {
+	threadTestQueue
+	refs []model.MessageRef
+}
+
+func (q *refQueue) MarkDelivered(_ context.Context, _ model.Alert, ref model.MessageRef) error {
+	q.refs = append(q.refs, ref)
+	return nil
+}
+
+// TestStoryThreadsKeepsRefs: the wrapper forwards MarkDelivered, or the
+// messages' refs (and so every later edit) would be lost.
+func TestStoryThreadsKeepsRefs(t *testing.T) {
+	inner := &refQueue{}
+	q := StoryThreads(inner, func(model.Destination) bool { return true })
+	if err := markDelivered(context.Background(), q, model.Alert{ID: 1}, "c/m"); err != nil {
+		t.Fatal(err)
+	}
+	if len(inner.refs) != 1 || inner.refs[0] != "c/m" {
+		t.Errorf("refs = %v, want the ref forwarded", inner.refs)
+	}
+}
