@@ -225,6 +225,10 @@ func TestExplicitOffBeatsConfigDefault(t *testing.T) {
 	const chat, other = "telegram:-100600", "telegram:-100601"
 	load := func(otherDigest string) *config.Config {
 		t.Helper()
+		otherLine := fmt.Sprintf("%q: {digest: %q}", other, otherDigest)
+		if otherDigest == "" {
+			otherLine = ""
+		}
 		cfg, err := config.Parse(fmt.Appendf(nil, `
 store:
   path: %s
@@ -236,8 +240,8 @@ routes:
     to: [%q, %q]
 destinations:
   %q: {digest: "08:00 Europe/Kyiv", quiet: "22:00-07:00"}
-  %q: {digest: %q}
-`, dbPath, chat, other, chat, other, otherDigest), "defaults.yaml")
+  %s
+`, dbPath, chat, other, chat, otherLine), "defaults.yaml")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,5 +308,15 @@ destinations:
 	}
 	if st := say("status", ""); !strings.Contains(st, "(config default 08:00 Europe/Kyiv overridden by /digest)") {
 		t.Errorf("/status after /digest 07:15:\n%s", st)
+	}
+	// A default the config drops goes, where no chat chose its own.
+	if err := eng.Reload(ctx, load("")); err != nil {
+		t.Fatal(err)
+	}
+	if d := delivery(other); d.Digest.On || !d.DigestNext.IsZero() {
+		t.Errorf("a default the config dropped stays: %+v", d)
+	}
+	if d := delivery(chat); d.Digest.String() != "07:15 UTC" {
+		t.Errorf("chat's own digest after another default went: %s", d.Digest)
 	}
 }

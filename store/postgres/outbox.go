@@ -195,10 +195,18 @@ func (db *DB) MoveDestination(ctx context.Context, from, to model.Destination) e
 		}
 		// The held rows wait for a digest whose schedule is in the settings:
 		// they move with them (the new id keeps its own if it has some).
-		if _, err := tx.Exec(ctx, `INSERT INTO chat_delivery (`+deliveryCols+`)
+		tag, err := tx.Exec(ctx, `INSERT INTO chat_delivery (`+deliveryCols+`)
 			SELECT $1, `+cols.DeliverySettingColumns+` FROM chat_delivery WHERE destination = $2
-			ON CONFLICT (destination) DO NOTHING`, string(to), string(from)); err != nil {
+			ON CONFLICT (destination) DO NOTHING`, string(to), string(from))
+		if err != nil {
 			return err
+		}
+		// Carried over, the settings are the chat's own at its new id,
+		// which the config's destinations: section does not name.
+		if tag.RowsAffected() > 0 {
+			if _, err := tx.Exec(ctx, `UPDATE chat_delivery SET `+cols.ChosenWhenOn+` WHERE destination = $1`, string(to)); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO watch_mutes (destination, watch, until)
 			SELECT $1, watch, until FROM watch_mutes WHERE destination = $2

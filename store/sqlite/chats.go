@@ -49,6 +49,24 @@ func (db *DB) SetDelivery(ctx context.Context, d model.Delivery) error {
 		VALUES (`+cols.DeliveryPlaceholders(0)+`)`, deliveryArgs(d)...)
 }
 
+// Deliveries returns every destination's stored settings, by destination.
+func (db *DB) Deliveries(ctx context.Context) ([]model.Delivery, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+deliveryCols+` FROM chat_delivery ORDER BY destination`)
+	if err != nil {
+		return nil, fmt.Errorf("store: delivery settings: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: delivery settings: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
 // DigestCandidates returns the settings of the destinations that may need
 // CombineHeld at now.
 func (db *DB) DigestCandidates(ctx context.Context, now time.Time) ([]model.Delivery, error) {

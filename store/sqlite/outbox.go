@@ -196,9 +196,17 @@ func (db *DB) MoveDestination(ctx context.Context, from, to model.Destination) e
 		}
 		// The held rows wait for a digest whose schedule is in the settings:
 		// they move with them (the new id keeps its own if it has some).
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO chat_delivery (`+deliveryCols+`)
-			SELECT ?, `+cols.DeliverySettingColumns+` FROM chat_delivery WHERE destination = ?`, to, from); err != nil {
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO chat_delivery (`+deliveryCols+`)
+			SELECT ?, `+cols.DeliverySettingColumns+` FROM chat_delivery WHERE destination = ?`, to, from)
+		if err != nil {
 			return err
+		}
+		// Carried over, the settings are the chat's own at its new id,
+		// which the config's destinations: section does not name.
+		if n, _ := res.RowsAffected(); n > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE chat_delivery SET `+cols.ChosenWhenOn+` WHERE destination = ?`, to); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO watch_mutes (destination, watch, until)
 			SELECT ?, watch, until FROM watch_mutes WHERE destination = ?`, to, from); err != nil {

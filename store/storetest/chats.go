@@ -261,8 +261,8 @@ var moveTests = []test{
 		}
 		d, err := e.s.Delivery(e.ctx, to)
 		e.must("Delivery", err)
-		if d.Digest != dg || !d.DigestNext.Equal(settings.DigestNext) {
-			t.Errorf("settings at the new id = %+v, want the digest %s carried over", d, dg)
+		if d.Digest != dg || !d.DigestNext.Equal(settings.DigestNext) || !d.DigestChosen {
+			t.Errorf("settings at the new id = %+v, want the digest %s carried over, as the chat's own", d, dg)
 		}
 		if old, _ := e.s.Delivery(e.ctx, from); !old.Off() {
 			t.Errorf("old id keeps settings %+v", old)
@@ -288,6 +288,17 @@ var moveTests = []test{
 // choiceTests check that a chat's explicit choice, "off" included, is
 // stored (it must beat the config's defaults for the destination).
 var choiceTests = []test{
+	{"DeliveriesListsEveryRow", func(t *testing.T, e *env) {
+		dg, _ := model.ParseDigest("08:00")
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, model.Delivery{Destination: "telegram:2", Digest: dg}.Schedule(e.now())))
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, model.Delivery{Destination: "telegram:1", QuietChosen: true}))
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, model.Delivery{Destination: "telegram:3"}))
+		all, err := e.s.Deliveries(e.ctx)
+		e.must("Deliveries", err)
+		if len(all) != 2 || all[0].Destination != "telegram:1" || !all[0].QuietChosen || all[1].Destination != "telegram:2" || all[1].Digest != dg {
+			t.Errorf("Deliveries = %+v, want telegram:1 (quiet off, chosen) then telegram:2 (digest)", all)
+		}
+	}},
 	{"ExplicitOffIsKept", func(t *testing.T, e *env) {
 		off := model.Delivery{Destination: chat, DigestChosen: true, QuietChosen: true}
 		e.must("SetDelivery", e.s.SetDelivery(e.ctx, off))

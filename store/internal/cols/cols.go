@@ -186,6 +186,13 @@ const DeliveryColumns = `destination, ` + DeliverySettingColumns
 // moved destination carries over to its new id.
 const DeliverySettingColumns = `digest_min, digest_tz, digest_next, quiet_start, quiet_end, quiet_tz, quiet_silent, quiet_from, quiet_until, digest_chosen, quiet_chosen`
 
+// ChosenWhenOn is the SET clause that marks a chat_delivery row's settings
+// that are on as the chat's own choice (model.Delivery.DigestChosen,
+// QuietChosen): for settings moved to a new id, and for rows from before
+// the mark existed.
+const ChosenWhenOn = `digest_chosen = CASE WHEN digest_min >= 0 THEN 1 ELSE digest_chosen END,
+	quiet_chosen = CASE WHEN quiet_start >= 0 THEN 1 ELSE quiet_chosen END`
+
 // MovedState is the SET clause MoveDestination applies to each outbox row it
 // moves to the new id: pending and parked alerts are due at once (a parked
 // one re-queued: it failed only because the old id was gone); held alerts
