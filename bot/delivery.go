@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/store"
 )
@@ -22,14 +23,18 @@ func (c *Core) cmdDigest(ctx context.Context, r *call) string {
 	if err != nil {
 		return c.storeFailed("read this chat's delivery settings", err)
 	}
-	d.Destination, d.Digest = r.Chat, t
-	d = d.Schedule(c.now())
+	d.Destination, d.DigestChosen = r.Chat, true
+	d = d.WithDigest(t, c.now())
 	if err := c.store.SetDelivery(ctx, d); err != nil {
 		return c.storeFailed("save this chat's digest", err)
 	}
 	if !t.On {
 		c.wake()
-		return "Digest off: alerts arrive as they come again (anything held arrives as one last digest)."
+		msg := "Digest off: alerts arrive as they come again (anything held arrives as one last digest)."
+		if def, ok := r.cfg.DefaultsFor(r.Chat); ok && def.Digest.On {
+			msg += fmt.Sprintf(" This overrides the config default (%s) for this chat.", def.Digest)
+		}
+		return msg
 	}
 	return fmt.Sprintf("Digest on: one message a day at %s instead of single alerts; the next on %s. /digest off to undo.",
 		t, fmtTime(d.DigestNext))
@@ -47,14 +52,18 @@ func (c *Core) cmdQuiet(ctx context.Context, r *call) string {
 	if err != nil {
 		return c.storeFailed("read this chat's delivery settings", err)
 	}
-	d.Destination, d.Quiet = r.Chat, q
-	d = d.Schedule(c.now())
+	d.Destination, d.QuietChosen = r.Chat, true
+	d = d.WithQuiet(q, c.now())
 	if err := c.store.SetDelivery(ctx, d); err != nil {
 		return c.storeFailed("save this chat's quiet hours", err)
 	}
 	if !q.On {
 		c.wake()
-		return "Quiet hours off."
+		msg := "Quiet hours off."
+		if def, ok := r.cfg.DefaultsFor(r.Chat); ok && def.Quiet.On {
+			msg += fmt.Sprintf(" This overrides the config default (%s) for this chat.", def.Quiet)
+		}
+		return msg
 	}
 	how := "alerts are held and arrive as one digest when they end"
 	if q.Silent {
@@ -66,7 +75,7 @@ func (c *Core) cmdQuiet(ctx context.Context, r *call) string {
 
 // deliveryStatus describes the chat's digest, quiet hours and watch mutes
 // for /status and /list; "" when it has none.
-func (c *Core) deliveryStatus(ctx context.Context, chat model.Destination) (string, error) {
+func (c *Core) deliveryStatus(ctx context.Context, cfg *config.Config, chat model.Destination) (string, error) {
 	d, err := c.store.Delivery(ctx, chat)
 	if err != nil {
 		return "", err
@@ -83,20 +92,36 @@ func (c *Core) deliveryStatus(ctx context.Context, chat model.Destination) (stri
 	if len(held) > 0 {
 		lines = append(lines, fmt.Sprintf("Held for a digest: %d", len(held)))
 	}
+	def, hasDef := cfg.DefaultsFor(chat)
 	if d.Digest.On {
-		lines = append(lines, fmt.Sprintf("Digest: daily at %s (next %s)", d.Digest, fmtTime(d.DigestNext)))
+		lines = append(lines, fmt.Sprintf("Digest: daily at %s (next %s)%s", d.Digest, fmtTime(d.DigestNext),
+			overrides(hasDef && d.DigestChosen && def.Digest.On && def.Digest != d.Digest, def.Digest.String(), "/digest")))
+	} else if hasDef && d.DigestChosen && def.Digest.On {
+		lines = append(lines, "Digest: off"+overrides(true, def.Digest.String(), "/digest off"))
 	}
 	if d.Quiet.On {
 		mode := "held, then one digest"
 		if d.Quiet.Silent {
 			mode = "delivered silently"
 		}
-		lines = append(lines, fmt.Sprintf("Quiet hours: %s, %s (now %s)", strings.TrimSuffix(d.Quiet.String(), " silent"), mode, quietNow(d, c.now)))
+		lines = append(lines, fmt.Sprintf("Quiet hours: %s, %s (now %s)%s", strings.TrimSuffix(d.Quiet.String(), " silent"), mode, quietNow(d, c.now),
+			overrides(hasDef && d.QuietChosen && def.Quiet.On && def.Quiet != d.Quiet, def.Quiet.String(), "/quiet")))
+	} else if hasDef && d.QuietChosen && def.Quiet.On {
+		lines = append(lines, "Quiet hours: off"+overrides(true, def.Quiet.String(), "/quiet off"))
 	}
 	for _, m := range mutes {
 		lines = append(lines, fmt.Sprintf("Watch %s muted until %s", m.Watch, fmtTime(m.Until)))
 	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// overrides names the config default a chat's own choice replaced, so
+// that an admin reading /status knows why the config's setting is not in force.
+func overrides(did bool, def, by string) string {
+	if !did {
+		return ""
+	}
+	return fmt.Sprintf(" (config default %s overridden by %s)", def, by)
 }
 
 func quietNow(d model.Delivery, now func() time.Time) string {

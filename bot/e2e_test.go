@@ -214,3 +214,109 @@ admins:
 		t.Errorf("group got %d alerts for the third story, want 1 (route + own query)", len(g))
 	}
 }
+
+// TestExplicitOffBeatsConfigDefault: a chat's "/digest off" and "/quiet off"
+// outlive a reload of a config whose destinations: section gives that chat a
+// digest and quiet hours, and /status says the default is overridden; a
+// default no chat overrode follows the config when it changes.
+func TestExplicitOffBeatsConfigDefault(t *testing.T) {
+	ctx := context.Background()
+	dbPath := filepath.Join(t.TempDir(), "nh.db")
+	const chat, other = "telegram:-100600", "telegram:-100601"
+	load := func(otherDigest string) *config.Config {
+		t.Helper()
+		otherLine := fmt.Sprintf("%q: {digest: %q}", other, otherDigest)
+		if otherDigest == "" {
+			otherLine = ""
+		}
+		cfg, err := config.Parse(fmt.Appendf(nil, `
+store:
+  path: %s
+watches:
+  - name: apt29
+    query: 'actor:APT29'
+routes:
+  - watches: [apt29]
+    to: [%q, %q]
+destinations:
+  %q: {digest: "08:00 Europe/Kyiv", quiet: "22:00-07:00"}
+  %s
+`, dbPath, chat, other, chat, otherLine), "defaults.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	db, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rec := &recorder{}
+	eng, err := engine.New(engine.Options{Config: load("08:00"), Store: db, Senders: map[string]notify.Sender{"telegram": rec, "console": rec}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core := bot.New(bot.Deps{Store: db, Watchlist: eng.Watchlist(), Fetcher: bot.FeedFetcher{F: feeds.NewFetcher(feeds.Options{})}})
+	say := func(cmd, args string) string {
+		t.Helper()
+		return core.Handle(ctx, bot.Request{Platform: "telegram", Chat: chat, Kind: bot.ChatGroup, UserID: "42", Command: cmd, Args: args,
+			IsChatAdmin: func(context.Context) (bool, error) { return true, nil }}).Text
+	}
+	delivery := func(dest model.Destination) model.Delivery {
+		t.Helper()
+		d, err := db.Delivery(ctx, dest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if d := delivery(chat); !d.Digest.On || !d.Quiet.On {
+		t.Fatalf("config defaults not applied at start: %+v", d)
+	}
+	if got := say("digest", "off"); !strings.Contains(got, "Digest off") || !strings.Contains(got, "config default (08:00 Europe/Kyiv)") {
+		t.Errorf("/digest off: %s", got)
+	}
+	if got := say("quiet", "off"); !strings.Contains(got, "Quiet hours off") || !strings.Contains(got, "config default (22:00-07:00 UTC)") {
+		t.Errorf("/quiet off: %s", got)
+	}
+	if err := eng.Reload(ctx, load("09:30")); err != nil {
+		t.Fatal(err)
+	}
+	if d := delivery(chat); d.Digest.On || d.Quiet.On || !d.DigestNext.IsZero() || !d.QuietFrom.IsZero() {
+		t.Errorf("after a reload the config defaults came back over /digest off and /quiet off: %+v", d)
+	}
+	st := say("status", "")
+	for _, want := range []string{"Digest: off (config default 08:00 Europe/Kyiv overridden by /digest off)",
+		"Quiet hours: off (config default 22:00-07:00 UTC overridden by /quiet off)"} {
+		if !strings.Contains(st, want) {
+			t.Errorf("/status lacks %q:\n%s", want, st)
+		}
+	}
+	if d := delivery(other); d.Digest.String() != "09:30 UTC" {
+		t.Errorf("a default no chat overrode = %s after the config changed it to 09:30", d.Digest)
+	}
+	// A chat's own time, too, beats the default, and /status names both.
+	if got := say("digest", "07:15"); !strings.Contains(got, "Digest on") {
+		t.Fatal(got)
+	}
+	if err := eng.Reload(ctx, load("09:30")); err != nil {
+		t.Fatal(err)
+	}
+	if d := delivery(chat); d.Digest.String() != "07:15 UTC" {
+		t.Errorf("chat's /digest 07:15 after a reload = %s", d.Digest)
+	}
+	if st := say("status", ""); !strings.Contains(st, "(config default 08:00 Europe/Kyiv overridden by /digest)") {
+		t.Errorf("/status after /digest 07:15:\n%s", st)
+	}
+	// A default the config drops goes, where no chat chose its own.
+	if err := eng.Reload(ctx, load("")); err != nil {
+		t.Fatal(err)
+	}
+	if d := delivery(other); d.Digest.On || !d.DigestNext.IsZero() {
+		t.Errorf("a default the config dropped stays: %+v", d)
+	}
+	if d := delivery(chat); d.Digest.String() != "07:15 UTC" {
+		t.Errorf("chat's own digest after another default went: %s", d.Digest)
+	}
+}

@@ -359,7 +359,7 @@ func (c *Core) cmdStatus(ctx context.Context, r *call) string {
 	} else if !until.IsZero() {
 		fmt.Fprintf(&b, "; muted until %s", fmtTime(until))
 	}
-	if more, err := c.deliveryStatus(ctx, r.Chat); err != nil {
+	if more, err := c.deliveryStatus(ctx, r.cfg, r.Chat); err != nil {
 		return c.storeFailed("read this chat's delivery settings", err)
 	} else if more != "" {
 		b.WriteString("\n" + more)

@@ -13,8 +13,15 @@ type DestinationDefaults struct {
 	Destination model.Destination
 	Digest      model.DigestTime
 	Quiet       model.QuietHours
-	Pos         Pos
+	// Threads is ThreadsStory for a Discord text or announcement channel
+	// whose alerts each open a thread for their story; "" (threads: off)
+	// for none.
+	Threads string
+	Pos     Pos
 }
+
+// ThreadsStory is the threads: value that opens a thread per story.
+const ThreadsStory = "story"
 
 // Delivery returns the defaults as store settings (not yet scheduled).
 func (d DestinationDefaults) Delivery() model.Delivery {
@@ -25,6 +32,7 @@ func (d DestinationDefaults) Delivery() model.Delivery {
 //
 //	destinations:
 //	  "telegram:-100123": {digest: "08:00 Europe/Kyiv", quiet: "22:00-07:00", quiet_mode: hold}
+//	  "discord:1122334455": {threads: story}
 //
 // The time strings are those of /digest and /quiet (model.ParseDigest,
 // model.ParseQuiet), so that one syntax serves chat and config.
@@ -59,6 +67,18 @@ func (d *decoder) destinations(n *yaml.Node, cfg *Config) {
 					}
 				}
 			},
+			"threads": func(n *yaml.Node) {
+				s, ok := d.str(n, section+".threads")
+				switch {
+				case !ok:
+				case s != ThreadsStory && s != "off":
+					d.errorf(posOf(n), "%s.threads: %q is not story or off", section, s)
+				case s == ThreadsStory && dest.Kind() != "discord":
+					d.errorf(posOf(n), "%s.threads: only discord: channels open threads per story", section)
+				case s == ThreadsStory:
+					def.Threads = ThreadsStory
+				}
+			},
 			"quiet_mode": func(n *yaml.Node) {
 				modeNode = n
 				if s, ok := d.str(n, section+".quiet_mode"); ok {
@@ -77,4 +97,14 @@ func (d *decoder) destinations(n *yaml.Node, cfg *Config) {
 		}
 		cfg.Destinations = append(cfg.Destinations, def)
 	}
+}
+
+// DefaultsFor returns the destinations: entry for dest, if there is one.
+func (c *Config) DefaultsFor(dest model.Destination) (DestinationDefaults, bool) {
+	for _, d := range c.Destinations {
+		if d.Destination == dest {
+			return d, true
+		}
+	}
+	return DestinationDefaults{}, false
 }

@@ -16,6 +16,10 @@ func TestDestinationDefaults(t *testing.T) {
 		{"bad mode", `{"telegram:-100": {quiet: "22:00-07:00", quiet_mode: loud}}`, "", "not hold or silent"},
 		{"mode without quiet", `{"telegram:-100": {quiet_mode: silent}}`, "", "needs quiet hours"},
 		{"unknown key", `{"telegram:-100": {digets: "08:00"}}`, "", "unknown key"},
+		{"story threads", `{"discord:1": {threads: story}}`, "discord:1 off off threads=story", ""},
+		{"threads off", `{"discord:1": {threads: "off", digest: "07:00"}}`, "discord:1 07:00 UTC off", ""},
+		{"threads on telegram", `{"telegram:-100": {threads: story}}`, "", "only discord: channels"},
+		{"bad threads", `{"discord:1": {threads: always}}`, "", "not story or off"},
 		{"secret never echoed", `{"webhook:https://h.example/SECRET": {digets: "08:00"}}`, "", "h.example"},
 	}
 	for _, tt := range tests {
@@ -34,7 +38,11 @@ func TestDestinationDefaults(t *testing.T) {
 				t.Fatalf("%d defaults", len(cfg.Destinations))
 			}
 			d := cfg.Destinations[0]
-			if got := string(d.Destination) + " " + d.Digest.String() + " " + d.Quiet.String(); got != tt.want {
+			got := string(d.Destination) + " " + d.Digest.String() + " " + d.Quiet.String()
+			if d.Threads != "" {
+				got += " threads=" + d.Threads
+			}
+			if got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})

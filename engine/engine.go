@@ -151,6 +151,10 @@ func New(o Options) (*Engine, error) {
 		observer.next = o.Observer
 	}
 	var queue notify.Queue = notify.QuietQueue(o.Store, o.Store)
+	queue = notify.StoryThreads(queue, func(dest model.Destination) bool {
+		def, ok := e.Config().DefaultsFor(dest)
+		return ok && def.Threads == config.ThreadsStory
+	})
 	if o.Holder != "" {
 		queue = notify.LeasedQueue(queue, o.Store, o.Holder, e.lease(), o.Now)
 	}

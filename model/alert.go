@@ -40,6 +40,11 @@ type Alert struct {
 	// Ref is the platform's id of the message an Edit row edits; set by the
 	// store when the row is read, empty when the platform gave none.
 	Ref MessageRef `json:"-"`
+	// FirstRef, on a later report's own alert (also_reported: alert), is
+	// the platform's id of the story's first message at this destination,
+	// once sent; set by the store when the row is read. A platform that
+	// opened a thread from that message posts the report in it.
+	FirstRef MessageRef `json:"-"`
 	// Rev is the revision of an Edit row when it was read: a later report
 	// coalesced into the row meanwhile makes the store send it again.
 	Rev int64 `json:"-"`
@@ -53,6 +58,12 @@ type Alert struct {
 	// (quiet hours in silent mode). Set by the dispatcher's queue when the
 	// alert is sent, not stored.
 	Silent bool `json:"-"`
+	// Thread asks the platform to open a thread from the alert's message,
+	// named by its headline, for talk about the story (a Discord text
+	// channel with threads: story). Set by the dispatcher's queue from the
+	// destination's config when the alert is sent, not stored, so that a
+	// reload applies to alerts already queued.
+	Thread bool `json:"-"`
 }
 
 // WatchMatch is one watch that fired, and the terms that made it fire as

@@ -25,10 +25,40 @@ type Delivery struct {
 	// one, zero when quiet hours are off. Stored as instants so that the
 	// store can decide "hold this alert" without knowing time zones.
 	QuietFrom, QuietUntil time.Time
+
+	// DigestChosen and QuietChosen record that the chat itself chose its
+	// digest or quiet hours (/digest, /quiet, on or off): a chat's choice
+	// beats the config's default for the destination, and an explicit
+	// "off" must survive a reload that would otherwise bring the default back.
+	DigestChosen, QuietChosen bool
 }
 
 // Off reports whether d asks for nothing special.
 func (d Delivery) Off() bool { return !d.Digest.On && !d.Quiet.On }
+
+// Blank reports whether d asks for nothing and records no choice either:
+// the store keeps no row for it.
+func (d Delivery) Blank() bool { return d.Off() && !d.DigestChosen && !d.QuietChosen }
+
+// WithDigest returns d with its digest set to t and only the digest's
+// schedule recomputed for now: a quiet window in force stays as it is.
+func (d Delivery) WithDigest(t DigestTime, now time.Time) Delivery {
+	d.Digest, d.DigestNext = t, time.Time{}
+	if t.On {
+		d.DigestNext = t.Next(now)
+	}
+	return d
+}
+
+// WithQuiet returns d with its quiet hours set to q and only the quiet
+// window recomputed for now: a digest already due stays due.
+func (d Delivery) WithQuiet(q QuietHours, now time.Time) Delivery {
+	d.Quiet, d.QuietFrom, d.QuietUntil = q, time.Time{}, time.Time{}
+	if q.On {
+		d.QuietFrom, d.QuietUntil = q.Window(now)
+	}
+	return d
+}
 
 // Schedule returns d with DigestNext, QuietFrom and QuietUntil computed
 // for the time now: the first digest after now, the quiet window that

@@ -25,9 +25,13 @@ type Chats interface {
 	// Delivery returns dest's settings (zero settings with Destination set
 	// when it has none).
 	Delivery(ctx context.Context, dest model.Destination) (model.Delivery, error)
-	// SetDelivery stores d (its schedule as given: call d.Schedule first);
-	// settings that are Off remove the destination's row.
+	// SetDelivery stores d (its schedule as given: call d.Schedule first),
+	// DigestChosen and QuietChosen included, so that a chat's explicit
+	// "off" is kept; Blank settings remove the destination's row.
 	SetDelivery(ctx context.Context, d model.Delivery) error
+	// Deliveries returns every destination's stored settings, by
+	// destination (for config defaults that a reload drops).
+	Deliveries(ctx context.Context) ([]model.Delivery, error)
 	// DigestCandidates returns the settings of every destination that may
 	// need CombineHeld at now: a digest due (DigestNext <= now), a quiet
 	// window over (QuietUntil <= now), or held alerts (settings zero when it

@@ -123,8 +123,13 @@ type Destinations interface {
 	DisableDestination(ctx context.Context, dest model.Destination, reason string) error
 	// DisabledDestinations maps each disabled destination to the reason.
 	DisabledDestinations(ctx context.Context) (map[model.Destination]string, error)
-	// MoveDestination moves the waiting and parked alerts of from to to (a
-	// Telegram group upgraded to a supergroup), re-queues them, and carries the mute over.
+	// MoveDestination moves the undelivered alerts of from to to (a
+	// Telegram group upgraded to a supergroup, a Discord channel replaced):
+	// pending and parked ones are re-queued, due now; held ones (a digest,
+	// quiet hours, a mute) stay held and waiting ones (min_outlets) keep
+	// waiting, at to. A story already queued for to keeps to's row and
+	// from's is dropped. The mute comes along, and so do the delivery
+	// settings (Chats.Delivery) and watch mutes unless to has its own.
 	MoveDestination(ctx context.Context, from, to model.Destination) error
 	// SetMute holds alerts for dest until the given time; the zero time unmutes.
 	SetMute(ctx context.Context, dest model.Destination, until time.Time) error

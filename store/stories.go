@@ -40,7 +40,9 @@ const EditGap = time.Minute
 // when they are read: AlsoReported (the outlets but the alert's own, in the
 // order they reported) and Watches (every watch that fired on any report at
 // that destination); an edit also gets the Ref of the message it edits
-// ("" when there is none to edit) and its Rev.
+// ("" when there is none to edit) and its Rev; a story's later alert (not
+// its first there, not an edit: also_reported "alert") gets FirstRef, the
+// ref of the story's first alert at that destination once that was sent.
 type Stories interface {
 	// StoryRecords returns the index records of the reports seen at or
 	// after since, in the order they were recorded.

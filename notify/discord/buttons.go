@@ -59,7 +59,7 @@ func (d *Discord) component(ctx context.Context, s *discordgo.Session, i *discor
 	req.Button = i.MessageComponentData().CustomID
 	if i.GuildID != "" {
 		// A press in a forum post counts for the forum the alert was sent to.
-		req.Chat = model.Destination(Kind.Name + ":" + d.pressChannel(ctx, i.ChannelID))
+		req.Chat = model.Destination(Kind.Name + ":" + d.chatChannel(ctx, i.ChannelID))
 	}
 	log := d.log.With("button", "press", "user", req.UserID, "channel", i.ChannelID)
 

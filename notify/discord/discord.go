@@ -4,9 +4,17 @@
 // Destinations:
 //
 //	discord:CHANNEL_ID        a channel message sent with the bot token; in a
-//	                          forum or media channel, one post per alert
+//	                          forum or media channel, one post per alert; with
+//	                          threads: story in the config, a thread per story
 //	discord-webhook:URL       a webhook execution (no bot token involved)
 //	discord-dm:USER_ID        a direct message (SendText only, for admin notices)
+//
+// # Threads and forum posts
+//
+// A slash command or button press in a thread (a forum post, or a thread of
+// a text channel) applies to the thread's parent channel: /subscribe in a
+// forum post subscribes the forum, which then gets a post per story (see
+// chatChannel for why). A config route may still name discord:THREAD_ID.
 //
 // # Process-wide endpoints
 //

@@ -27,7 +27,12 @@ func (d *Discord) SendRef(ctx context.Context, a model.Alert) (model.MessageRef,
 		p.Nonce = Nonce(a)
 		p.EnforceNonce = p.Nonce != ""
 		p.Components = alertComponents(a)
-		return d.toChannel(ctx, a.Destination.Target(), p, threadName(a.Title, a.Feed), alertWatches(a))
+		if a.Thread && a.FirstRef != "" && len(a.Digest) == 0 {
+			if ref, ok, err := d.toStoryThread(ctx, a.Destination.Target(), a.FirstRef, p); ok || err != nil {
+				return ref, err
+			}
+		}
+		return d.toChannel(ctx, a.Destination.Target(), p, threadName(a.Title, a.Feed), alertWatches(a), a.Thread && len(a.Digest) == 0)
 	case WebhookKind.Name:
 		return "", d.sendWebhook(ctx, a.Destination.Target(), p)
 	case DMKind.Name:
@@ -37,7 +42,7 @@ func (d *Discord) SendRef(ctx context.Context, a model.Alert) (model.MessageRef,
 		}
 		p.Nonce = Nonce(a)
 		p.EnforceNonce = p.Nonce != ""
-		return d.toChannel(ctx, ch, p, "", nil)
+		return d.toChannel(ctx, ch, p, "", nil, false)
 	default:
 		return "", &notify.PermanentError{Err: fmt.Errorf("discord: cannot send alerts to %q", a.Destination)}
 	}

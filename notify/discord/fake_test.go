@@ -65,6 +65,7 @@ type fakeDiscord struct {
 	nonces     map[string]string       // channel+nonce -> message id (enforce_nonce)
 	channels   map[string]*fakeChannel // channels set up by a test; any other id is a text channel
 	posts      []fakePost              // forum posts created, in order
+	threads    []fakeThread            // threads started from messages, in order
 	messages   int                     // messages actually created
 	channelOf  map[string]string       // message id -> its channel (edits, edit_test.go)
 	edited     map[string][]byte       // message id -> the body of its last edit
@@ -104,6 +105,7 @@ func newFakeDiscord() *fakeDiscord {
 	mux.HandleFunc("PATCH /api/v10/channels/{id}/messages/{mid}", f.channelMessageEdit)
 	mux.HandleFunc("GET /api/v10/channels/{id}", f.getChannel)
 	mux.HandleFunc("POST /api/v10/channels/{id}/threads", f.startThread)
+	mux.HandleFunc("POST /api/v10/channels/{id}/messages/{mid}/threads", f.messageThread)
 	mux.HandleFunc("POST /api/v10/users/@me/channels", f.dmOpen)
 	mux.HandleFunc("POST /api/webhooks/{id}/{token}", f.webhookExecute)
 	mux.HandleFunc("POST /api/v10/webhooks/{id}/{token}", f.webhookExecute)
@@ -189,6 +191,7 @@ func (f *fakeDiscord) resetFor(t *testing.T) {
 	f.nonces = map[string]string{}
 	f.channels = map[string]*fakeChannel{}
 	f.posts = nil
+	f.threads = nil
 	f.heartbeats = 0
 }
 
@@ -262,8 +265,13 @@ func (f *fakeDiscord) channelMessage(w http.ResponseWriter, r *http.Request) {
 	ch := r.PathValue("id")
 	f.mu.Lock()
 	c := f.channels[ch]
+	_, isMessage := f.channelOf[ch]
 	f.mu.Unlock()
 	switch {
+	case c == nil && isMessage:
+		// A message's id is a channel only once a thread was started from it.
+		apiError(w, 404, 10003, "Unknown Channel")
+		return
 	case c != nil && c.Gone:
 		apiError(w, 404, 10003, "Unknown Channel")
 		return
@@ -309,13 +317,21 @@ type fakeChannel struct {
 	Tags   []fakeTag
 	Parent string
 	Gone   bool
+	// Flags are the channel's flags: 16 (REQUIRE_TAG) makes a forum
+	// refuse a post without applied_tags, as Discord does.
+	Flags int
 }
 
-// fakeTag is one of a forum's available_tags.
+// fakeTag is one of a forum's available_tags; a Moderated one only members
+// with Manage Threads may apply.
 type fakeTag struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Moderated bool   `json:"moderated"`
 }
+
+// fakeRequireTag is Discord's REQUIRE_TAG channel flag.
+const fakeRequireTag = 1 << 4
 
 // fakePost is a forum post as created: its thread, forum, name, tags and
 // starter message.
@@ -357,11 +373,11 @@ func (f *fakeDiscord) getChannel(w http.ResponseWriter, r *http.Request) {
 	c := f.channels[id]
 	var out map[string]any
 	if c != nil && !c.Gone {
-		out = map[string]any{"id": id, "type": c.Type, "guild_id": "600000000000000001", "name": "channel-" + id[len(id)-4:]}
+		out = map[string]any{"id": id, "type": c.Type, "guild_id": "600000000000000001", "name": "channel-" + id[len(id)-4:], "flags": c.Flags}
 		if c.Type == 15 || c.Type == 16 {
 			tags := []map[string]any{}
 			for _, t := range c.Tags {
-				tags = append(tags, map[string]any{"id": t.ID, "name": t.Name, "moderated": false, "emoji_id": nil, "emoji_name": nil})
+				tags = append(tags, map[string]any{"id": t.ID, "name": t.Name, "moderated": t.Moderated, "emoji_id": nil, "emoji_name": nil})
 			}
 			out["available_tags"] = tags
 		}
@@ -437,12 +453,91 @@ func (f *fakeDiscord) startThread(w http.ResponseWriter, r *http.Request) {
 		apiError(w, 400, 50035, "Invalid Form Body")
 		return
 	}
+	if c.Flags&fakeRequireTag != 0 && len(in.AppliedTags) == 0 {
+		apiError(w, 400, 40067, "A tag is required to create a forum post in this channel")
+		return
+	}
 	thread := f.id()
 	f.messages++
 	f.channels[thread] = &fakeChannel{Type: 11, Parent: forum}
 	f.posts = append(f.posts, fakePost{Thread: thread, Forum: forum, Name: in.Name, Tags: in.AppliedTags, Message: in.Message})
 	writeJSON(w, 201, map[string]any{"id": thread, "type": 11, "parent_id": forum, "name": in.Name,
 		"applied_tags": in.AppliedTags, "message": map[string]any{"id": thread, "channel_id": thread}})
+}
+
+// fakeThread is a thread started from a message: its id (the message's),
+// channel, name and archive duration.
+type fakeThread struct {
+	ID, Channel, Name string
+	Archive           int
+}
+
+// channelThreads returns the threads started from messages in channel.
+func (f *fakeDiscord) channelThreads(channel string) []fakeThread {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []fakeThread
+	for _, th := range f.threads {
+		if th.Channel == channel {
+			out = append(out, th)
+		}
+	}
+	return out
+}
+
+// messageThread is POST /channels/{id}/messages/{mid}/threads, with
+// Discord's rules: the message must be in that channel (404 Unknown
+// Message), the channel a text (0) or announcement (5) channel, the name 1
+// to 100 characters, auto_archive_duration 60, 1440, 4320 or 10080 when
+// given, and a message has at most one thread (400 code 160004). The
+// thread (type 11, or 10 in an announcement channel) takes the message's id.
+func (f *fakeDiscord) messageThread(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bot "+testToken {
+		apiError(w, 401, 0, "401: Unauthorized")
+		return
+	}
+	ch, mid := r.PathValue("id"), r.PathValue("mid")
+	var in struct {
+		Name    string `json:"name"`
+		Archive *int   `json:"auto_archive_duration"`
+	}
+	body, _ := io.ReadAll(r.Body)
+	if json.Unmarshal(body, &in) != nil {
+		apiError(w, 400, 50035, "Invalid Form Body")
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.channels[ch]
+	typ := 0
+	if c != nil {
+		typ = c.Type
+	}
+	n := len([]rune(strings.TrimSpace(in.Name)))
+	switch {
+	case c != nil && c.Gone:
+		apiError(w, 404, 10003, "Unknown Channel")
+	case f.channelOf[mid] != ch:
+		apiError(w, 404, 10008, "Unknown Message")
+	case typ != 0 && typ != 5:
+		apiError(w, 400, 50024, "Cannot execute action on this channel type")
+	case n < 1 || n > 100 || in.Archive != nil && *in.Archive != 60 && *in.Archive != 1440 && *in.Archive != 4320 && *in.Archive != 10080:
+		apiError(w, 400, 50035, "Invalid Form Body")
+	case f.channels[mid] != nil:
+		apiError(w, 400, 160004, "A thread has already been created for this message")
+	default:
+		threadType := 11
+		if typ == 5 {
+			threadType = 10
+		}
+		archive := 4320
+		if in.Archive != nil {
+			archive = *in.Archive
+		}
+		f.channels[mid] = &fakeChannel{Type: threadType, Parent: ch}
+		f.threads = append(f.threads, fakeThread{ID: mid, Channel: ch, Name: in.Name, Archive: archive})
+		writeJSON(w, 201, map[string]any{"id": mid, "type": threadType, "parent_id": ch, "name": in.Name})
+	}
 }
 
 func (f *fakeDiscord) dmOpen(w http.ResponseWriter, r *http.Request) {

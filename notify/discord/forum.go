@@ -37,8 +37,13 @@ type channelInfo struct {
 	typ    discordgo.ChannelType
 	parent string
 	tags   []discordgo.ForumTag
+	flags  discordgo.ChannelFlags
 	at     time.Time // when Discord said so
 }
+
+// requireTag reports whether the forum refuses a post without a tag (its
+// moderators turned on "Require people to select tags when posting").
+func (c channelInfo) requireTag() bool { return c.flags&discordgo.ChannelFlagRequireTag != 0 }
 
 // forum reports whether a message to this channel must be a post: a forum
 // or a media channel takes no plain messages, only threads.
@@ -128,7 +133,7 @@ func (d *Discord) lookupChannel(ctx context.Context, id string) (channelInfo, er
 	if err := json.Unmarshal(body, &c); err != nil {
 		return channelInfo{}, fmt.Errorf("discord: look up channel %s: unreadable answer: %w", id, err)
 	}
-	return channelInfo{typ: c.Type, parent: c.ParentID, tags: c.AvailableTags, at: d.limits.now()}, nil
+	return channelInfo{typ: c.Type, parent: c.ParentID, tags: c.AvailableTags, flags: c.Flags, at: d.limits.now()}, nil
 }
 
 // threadPayload starts a forum post: POST /channels/{forum}/threads.
@@ -194,6 +199,37 @@ func forumTags(available []discordgo.ForumTag, watches []string) []string {
 	return out
 }
 
+// tagRequired is Discord's JSON error code for a post without a tag in a
+// forum that requires one ("A tag is required to create a forum post in
+// this channel").
+const tagRequired = 40067
+
+// postTags is the tags of a post to forum forumID (ci): the forum's tags
+// named like the watches; when none is and the forum requires a tag (or
+// Discord just said it does: required), a fallback, the first tag anyone
+// may apply (a moderated tag needs Manage Threads, which the bot may lack)
+// or else the first tag. A forum that requires a tag and has none can
+// take no post at all: a *notify.PermanentError that says what to change,
+// so the alert is parked and the admins told, not retried to no end.
+func postTags(forumID string, ci channelInfo, watches []string, required bool) ([]string, error) {
+	tags := forumTags(ci.tags, watches)
+	if len(tags) > 0 || !required && !ci.requireTag() {
+		return tags, nil
+	}
+	for _, t := range ci.tags {
+		if t.ID != "" && !t.Moderated {
+			return []string{t.ID}, nil
+		}
+	}
+	for _, t := range ci.tags {
+		if t.ID != "" {
+			return []string{t.ID}, nil
+		}
+	}
+	return nil, &notify.PermanentError{Err: fmt.Errorf("discord: forum %s requires a tag on every post but has no tags: "+
+		"add a tag (one named like a watch is applied to its stories) or turn off \"Require tags\" in the forum's settings", forumID)}
+}
+
 // sendPost starts a post in forum channel forumID with message p.
 //
 // Thread creation takes no nonce, so unlike a channel message a post is
@@ -227,10 +263,12 @@ func (d *Discord) forgetRefused(channelID string, info *respInfo) {
 
 // toChannel delivers p to bot channel channelID: a post named name in a
 // forum or media channel (tagged with the forum's tags that match
-// watches), a plain message anywhere else. It returns the ref of what it
+// watches), a plain message anywhere else, from which, with thread, a
+// thread named name is opened (storyThread). It returns the ref of what it
 // created ("CHANNEL/MESSAGE"; a post's message lives in the post's
-// thread), or "" when Discord's answer names none.
-func (d *Discord) toChannel(ctx context.Context, channelID string, p messagePayload, name string, watches []string) (model.MessageRef, error) {
+// thread; a story thread's starter is the message), or "" when Discord's
+// answer names none.
+func (d *Discord) toChannel(ctx context.Context, channelID string, p messagePayload, name string, watches []string, thread bool) (model.MessageRef, error) {
 	if err := d.checkChannel(channelID); err != nil {
 		return "", err
 	}
@@ -257,9 +295,30 @@ func (d *Discord) toChannel(ctx context.Context, channelID string, p messagePayl
 		if model.IsSnowflake(m.ChannelID) {
 			channelID = m.ChannelID
 		}
+		if thread && !ci.thread() {
+			d.storyThread(ctx, channelID, m.ID, name)
+		}
 		return model.MessageRef(channelID + "/" + m.ID), nil
 	}
-	body, err := d.sendPost(ctx, channelID, threadPayload{Name: name, AppliedTags: forumTags(ci.tags, watches), Message: p})
+	tags, err := postTags(channelID, ci, watches, false)
+	if err != nil {
+		return "", err
+	}
+	body, err := d.sendPost(ctx, channelID, threadPayload{Name: name, AppliedTags: tags, Message: p})
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.Code == tagRequired && len(tags) == 0 {
+		// The forum began requiring tags since it was looked up (the
+		// cache is an hour old at most): look again, and post once more
+		// with a fallback tag, rather than failing until the attempt limit.
+		d.channels.forget(channelID)
+		if ci, err = d.channel(ctx, channelID); err != nil {
+			return "", err
+		}
+		if tags, err = postTags(channelID, ci, watches, true); err != nil {
+			return "", err
+		}
+		body, err = d.sendPost(ctx, channelID, threadPayload{Name: name, AppliedTags: tags, Message: p})
+	}
 	if err != nil {
 		return "", err
 	}
@@ -272,11 +331,18 @@ func (d *Discord) toChannel(ctx context.Context, channelID string, p messagePayl
 	return model.MessageRef(th.ID + "/" + th.ID), nil
 }
 
-// pressChannel is the channel a button press counts for: the forum, for a
-// press inside one of its posts (Discord names the post's thread as the
-// interaction's channel, and subscriptions name the forum); else channelID
-// itself. Lookups that fail leave it unchanged.
-func (d *Discord) pressChannel(ctx context.Context, channelID string) string {
+// chatChannel is the channel a command or a button press typed in
+// channelID counts for: a thread's parent, else channelID itself. A
+// forum post is a thread of its forum, so /subscribe typed in one
+// subscribes the forum (a new post per story), which is what the user
+// sees alerts arrive in, and not the one post, whose story is over; a
+// thread of a text channel (one opened per story, or a discussion) is
+// likewise a conversation under the channel alerts are routed to, and
+// threads archive themselves after a day or a week of silence. An admin
+// who does want alerts inside one thread routes them to discord:THREAD_ID
+// in the config. Lookups (cached, see channel) that fail leave channelID
+// as it is.
+func (d *Discord) chatChannel(ctx context.Context, channelID string) string {
 	if d.bot == nil || !model.IsSnowflake(channelID) {
 		return channelID
 	}
@@ -286,9 +352,76 @@ func (d *Discord) pressChannel(ctx context.Context, channelID string) string {
 	if err != nil || !ci.thread() || !model.IsSnowflake(ci.parent) {
 		return channelID
 	}
-	parent, err := d.channel(ctx, ci.parent)
-	if err != nil || !parent.forum() {
-		return channelID
-	}
 	return ci.parent
+}
+
+// threadExists is Discord's JSON error code for a thread started from a
+// message that already has one: a retry after the thread was made.
+const threadExists = 160004
+
+// storyArchive is how long, in minutes, a story thread stays open after
+// its last message (Discord allows 60, 1440, 4320 or 10080): a day, as a
+// story's news cycle.
+const storyArchive = 1440
+
+// storyThread opens a thread named name from message msgID in text or
+// announcement channel channelID (POST /channels/{id}/messages/{mid}/threads):
+// the thread of a destination with threads: story. Its id is the
+// message's, so the starter message, which also_reported edits change, is
+// the thread's first line. The alert is delivered by then: a failure here
+// is logged and not retried, for a retry would repeat the alert to open a
+// thread (and a repeat, after a crash, meets the nonce, the same message,
+// and Discord's "thread already created", which is success).
+func (d *Discord) storyThread(ctx context.Context, channelID, msgID, name string) {
+	key := "thread:" + channelID
+	if err := d.limits.check(key); err != nil {
+		d.log.Warn("discord: story thread not opened", "channel", channelID, "err", err)
+		return
+	}
+	endpoint := discordgo.EndpointChannelMessageThread(channelID, msgID)
+	body := map[string]any{"name": threadName(name, "Story"), "auto_archive_duration": storyArchive}
+	ctx, info := withInfo(ctx)
+	_, err := d.bot.RequestWithBucketID(http.MethodPost, endpoint, body, discordgo.EndpointChannelMessageThread(channelID, ""), discordgo.WithContext(ctx))
+	err = d.classify(ctx, key, "open a story thread in channel "+channelID, info, err)
+	var apiErr *APIError
+	if err != nil && !(errors.As(err, &apiErr) && apiErr.Code == threadExists) {
+		d.log.Warn("discord: story thread not opened", "channel", channelID, "err", err)
+	}
+}
+
+// toStoryThread posts p, a later report of a story (also_reported: alert),
+// into the thread opened from the story's first message first in channel
+// channelID: a thread started from a message has the message's id. ok is
+// false when there is no such thread to post in (the first alert was sent
+// before threads: story, or the thread was deleted or locked): the caller
+// then sends p as any alert, to the channel. Only errors that would fail a
+// channel message as well (429, 5xx, timeouts) are returned.
+func (d *Discord) toStoryThread(ctx context.Context, channelID string, first model.MessageRef, p messagePayload) (ref model.MessageRef, ok bool, err error) {
+	ch, msg, cut := strings.Cut(string(first), "/")
+	if !cut || ch != channelID || !model.IsSnowflake(msg) {
+		return "", false, nil
+	}
+	if err := d.checkChannel(msg); err != nil {
+		return "", false, err
+	}
+	key := "channel:" + msg
+	if err := d.limits.check(key); err != nil {
+		return "", false, err
+	}
+	body, err := d.postChannel(ctx, msg, key, p)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.Status >= 400 && apiErr.Status < 500 {
+		d.log.Debug("discord: no story thread to post in; sending to the channel", "channel", channelID, "err", err)
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	var m struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(body, &m) != nil || !model.IsSnowflake(m.ID) {
+		return "", true, nil
+	}
+	return model.MessageRef(msg + "/" + m.ID), true, nil
 }

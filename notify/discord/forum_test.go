@@ -262,3 +262,189 @@ func TestButtonInForumPost(t *testing.T) {
 		t.Errorf("press in a text channel: chat %s, want discord:%s", r.Chat, text)
 	}
 }
+
+// TestForumRequiresTag: a forum with REQUIRE_TAG (the fake refuses a post
+// without tags, 400 code 40067, as Discord does) gets the watch's tag when
+// one matches, else a fallback tag anyone may apply; a forum that starts
+// requiring tags after it was looked up is looked up again and posted to
+// once more; one that requires a tag and has none is refused for good
+// with a message saying what to change.
+func TestForumRequiresTag(t *testing.T) {
+	const (
+		forum   = "620000000000000041"
+		noTags  = "620000000000000042"
+		changed = "620000000000000043"
+	)
+	d, _ := newTest(t, Options{Token: testToken})
+	ctx := context.Background()
+	fake.setChannel(forum, fakeChannel{Type: 15, Flags: fakeRequireTag,
+		Tags: []fakeTag{{ID: "11", Name: "staff", Moderated: true}, {ID: "12", Name: "news"}, {ID: "13", Name: "apt29"}}})
+	a := sampleAlert("discord:" + forum)
+	if err := d.Send(ctx, a); err != nil {
+		t.Fatalf("post with a matching tag: %v", err)
+	}
+	a.Watches = []model.WatchMatch{{Name: "kyiv"}}
+	if err := d.Send(ctx, a); err != nil {
+		t.Fatalf("post with no matching tag: %v", err)
+	}
+	posts := fake.forumPosts(forum)
+	if len(posts) != 2 || !slices.Equal(posts[0].Tags, []string{"13"}) || !slices.Equal(posts[1].Tags, []string{"12"}) {
+		t.Errorf("posts %+v, want tag 13 (apt29), then the fallback 12 (the first not moderated)", posts)
+	}
+
+	fake.setChannel(noTags, fakeChannel{Type: 15, Flags: fakeRequireTag})
+	err := d.Send(ctx, sampleAlert("discord:"+noTags))
+	if !notify.IsPermanent(err) || !strings.Contains(err.Error(), "requires a tag on every post but has no tags") {
+		t.Errorf("forum requiring a tag without tags: %v, want a permanent error saying so", err)
+	}
+	if th := fake.requests("POST", "/api/v10/channels/"+noTags+"/threads"); len(th) != 0 {
+		t.Errorf("%d posts tried in a forum that cannot take one", len(th))
+	}
+
+	fake.setChannel(changed, fakeChannel{Type: 15, Tags: []fakeTag{{ID: "21", Name: "misc"}}})
+	b := sampleAlert("discord:" + changed)
+	b.Watches = nil
+	if err := d.Send(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	fake.setChannel(changed, fakeChannel{Type: 15, Flags: fakeRequireTag, Tags: []fakeTag{{ID: "21", Name: "misc"}}})
+	if err := d.Send(ctx, b); err != nil {
+		t.Fatalf("forum that began requiring tags: %v, want the post sent with a fallback tag", err)
+	}
+	if p := fake.forumPosts(changed); len(p) != 2 || p[0].Tags != nil || !slices.Equal(p[1].Tags, []string{"21"}) {
+		t.Errorf("posts %+v, want an untagged one, then one tagged 21", p)
+	}
+	if th := fake.requests("POST", "/api/v10/channels/"+changed+"/threads"); len(th) != 3 {
+		t.Errorf("%d post requests, want 3 (the refused one retried once)", len(th))
+	}
+}
+
+// TestCommandInThread: a slash command typed in a forum post applies to
+// the forum (subscriptions there make one post per story), one typed in a
+// thread of a text channel to that channel, and one in the channel itself
+// to the channel; a DM is left as it is.
+func TestCommandInThread(t *testing.T) {
+	const (
+		guild  = "600000000000000095"
+		forum  = "620000000000000051"
+		post   = "620000000000000052"
+		text   = "620000000000000053"
+		thread = "620000000000000054"
+		dm     = "620000000000000055"
+	)
+	d, _ := newTest(t, Options{Token: testToken, Guilds: []string{guild}}, "ctok1", "ctok2", "ctok3", "ctok4")
+	fake.setChannel(forum, fakeChannel{Type: 15})
+	fake.setChannel(post, fakeChannel{Type: 11, Parent: forum})
+	fake.setChannel(thread, fakeChannel{Type: 11, Parent: text})
+	h := newRecordingHandler(func(bot.Request) string { return "Subscribed" })
+	startRun(t, d, h)
+	fake.waitFor(t, "PUT", "/api/v10/applications/"+testAppID+"/guilds/"+guild+"/commands", 1)
+	opts := []map[string]any{{"name": "watch", "type": 3, "value": "apt29"}}
+	for n, c := range []struct {
+		in, want string
+		member   bool
+	}{{post, forum, true}, {thread, text, true}, {text, text, true}, {dm, dm, false}} {
+		fake.dispatch(t, "INTERACTION_CREATE", interactionPayload(fmt.Sprintf("70000000000000010%d", n), fmt.Sprintf("ctok%d", n+1),
+			guild, c.in, c.member, "800000000000000095", "8", "subscribe", opts))
+		r, _ := h.next(t)
+		if r.Chat != model.Destination("discord:"+c.want) || r.Args != "apt29" {
+			t.Errorf("/subscribe in %s: chat %s args %q, want discord:%s", c.in, r.Chat, r.Args, c.want)
+		}
+	}
+}
+
+// TestStoryThread: an alert marked Thread (threads: story) to a text
+// channel is a message from which a thread named by the headline is
+// opened (archiving after a day); the ref is the starter message, so an
+// "also reported by" edit changes the thread's first line; a repeat of the
+// alert (a retry after a crash: the nonce returns the same message) opens
+// no second thread and is no error; digests, forums and unmarked alerts
+// open none.
+func TestStoryThread(t *testing.T) {
+	const (
+		text  = "620000000000000061"
+		plain = "620000000000000062"
+		forum = "620000000000000063"
+	)
+	d, _ := newTest(t, Options{Token: testToken})
+	ctx := context.Background()
+	fake.setChannel(forum, fakeChannel{Type: 15})
+	a := sampleAlert("discord:" + text)
+	a.Thread = true
+	ref, err := d.SendRef(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ths := fake.channelThreads(text)
+	if len(ths) != 1 || ths[0].Name != a.Title || ths[0].Archive != 1440 || model.MessageRef(text+"/"+ths[0].ID) != ref {
+		t.Fatalf("threads %+v for ref %s, want one named %q from the alert's message", ths, ref, a.Title)
+	}
+	again, err := d.SendRef(ctx, a)
+	if err != nil || again != ref {
+		t.Fatalf("repeat: %s, %v; want the same message %s and no error", again, err, ref)
+	}
+	if n := len(fake.requests("POST", "/api/v10/channels/"+text+"/messages/")); n != 2 || len(fake.channelThreads(text)) != 1 {
+		t.Errorf("repeat: %d thread requests, %d threads; want the second refused as existing", n, len(fake.channelThreads(text)))
+	}
+	edit := a
+	edit.Edit, edit.AlsoReported = true, []string{"Other Outlet"}
+	if err := d.Edit(ctx, ref, edit); err != nil {
+		t.Fatal(err)
+	}
+	if p := fake.requests("PATCH", "/api/v10/channels/"+text+"/messages/"+ths[0].ID); len(p) != 1 || !strings.Contains(string(p[0].Body), "Other Outlet") {
+		t.Errorf("edit of the starter: %+v", p)
+	}
+
+	// A later report (also_reported: alert) goes into the story's thread.
+	later := sampleAlert("discord:" + text)
+	later.Thread, later.FirstRef, later.Nonce, later.Feed = true, ref, "later-nonce", "Other Outlet"
+	lref, err := d.SendRef(ctx, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := fake.requests("POST", "/api/v10/channels/"+ths[0].ID+"/messages"); len(in) != 1 || !strings.HasPrefix(string(lref), ths[0].ID+"/") {
+		t.Errorf("later report: %d messages in the thread, ref %s; want one, in thread %s", len(in), lref, ths[0].ID)
+	}
+	if n := len(fake.channelThreads(text)); n != 1 {
+		t.Errorf("later report opened a thread of its own: %d threads", n)
+	}
+
+	b := sampleAlert("discord:" + plain)
+	bref, err := d.SendRef(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A later report whose first message has no thread (threads: story
+	// came later) goes to the channel, and opens one of its own.
+	late := sampleAlert("discord:" + plain)
+	late.Thread, late.FirstRef, late.Nonce = true, bref, "late-nonce"
+	if _, err := d.SendRef(ctx, late); err != nil {
+		t.Fatalf("later report without a thread to post in: %v", err)
+	}
+	n := 0
+	for _, r := range fake.requests("POST", "/api/v10/channels/"+plain+"/messages") {
+		if r.Path == "/api/v10/channels/"+plain+"/messages" {
+			n++
+		}
+	}
+	if n != 2 || len(fake.channelThreads(plain)) != 1 {
+		t.Errorf("later report without a thread: %d channel messages, %d threads; want 2 and 1", n, len(fake.channelThreads(plain)))
+	}
+	dg := b
+	dg.Thread, dg.Digest = true, []model.DigestGroup{{Watch: "apt29", Stories: []model.DigestStory{{Title: "x", Link: "https://x.example"}}}}
+	dg.Nonce = "digest-nonce"
+	if _, err := d.SendRef(ctx, dg); err != nil {
+		t.Fatal(err)
+	}
+	if th := fake.channelThreads(plain); len(th) != 1 {
+		t.Errorf("unmarked alert or digest opened threads: %+v", th)
+	}
+	f := sampleAlert("discord:" + forum)
+	f.Thread = true
+	if _, err := d.SendRef(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.forumPosts(forum)) != 1 || len(fake.requests("POST", "/api/v10/channels/"+forum+"/messages")) != 0 {
+		t.Errorf("forum: %d posts, want one post and no message thread", len(fake.forumPosts(forum)))
+	}
+}

@@ -241,6 +241,11 @@ func (d *Discord) interaction(ctx context.Context, s *discordgo.Session, i *disc
 		log.Warn("discord: could not acknowledge command", "err", err)
 		return
 	}
+	if i.GuildID != "" {
+		// Looked up once acknowledged: Discord allows 3 seconds for that.
+		// A command typed in a thread or forum post applies to its channel.
+		req.Chat = model.Destination(Kind.Name + ":" + d.chatChannel(ctx, i.ChannelID))
+	}
 
 	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	reply := h.Handle(hctx, req)

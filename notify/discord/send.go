@@ -176,7 +176,7 @@ func (d *Discord) SendText(ctx context.Context, dest model.Destination, text str
 	switch dest.Kind() {
 	case Kind.Name:
 		firstLine, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
-		_, err := d.toChannel(ctx, dest.Target(), p, threadName(firstLine, "Newshound"), nil)
+		_, err := d.toChannel(ctx, dest.Target(), p, threadName(firstLine, "Newshound"), nil, false)
 		return err
 	case WebhookKind.Name:
 		return d.sendWebhook(ctx, dest.Target(), p)

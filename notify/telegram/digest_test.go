@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/notify"
 )
 
 func digestAlert(dest string, stories int) model.Alert {
@@ -108,5 +109,29 @@ func TestSendSilent(t *testing.T) {
 				t.Errorf("sent %+v, want one message with disable_notification %v", sent, tc.silent)
 			}
 		})
+	}
+}
+
+// TestDigestPartsKeepEveryStory: parts as notify.BuildDigest splits them
+// render every story: the limit is on the text the reader sees, not on
+// the HTML, whose markup (about 30 characters a story beside the link)
+// made full parts of short stories overflow and lose their last lines.
+func TestDigestPartsKeepEveryStory(t *testing.T) {
+	now := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	var held []model.Alert
+	for i := range 200 {
+		held = append(held, model.Alert{ID: int64(i + 1), Title: fmt.Sprintf("Story number %03d", i),
+			Link: fmt.Sprintf("https://n.example/%d", i), Feed: "Wire",
+			Published: now.Add(-time.Duration(i) * time.Minute), Watches: []model.WatchMatch{{Name: "w"}}})
+	}
+	parts := notify.BuildDigest(held, notify.DigestBudget, now)
+	var all strings.Builder
+	for _, p := range parts {
+		all.WriteString(renderDigest(p, MaxMessageLen))
+	}
+	for i := range 200 {
+		if !strings.Contains(all.String(), fmt.Sprintf("Story number %03d<", i)) {
+			t.Errorf("story %d is missing from the %d rendered parts", i, len(parts))
+		}
 	}
 }

@@ -40,17 +40,36 @@ func (db *DB) Delivery(ctx context.Context, dest model.Destination) (model.Deliv
 	return d, nil
 }
 
-// SetDelivery stores d; settings that are Off remove the row.
+// SetDelivery stores d; Blank settings remove the row.
 func (db *DB) SetDelivery(ctx context.Context, d model.Delivery) error {
-	if d.Off() {
+	if d.Blank() {
 		return db.exec(ctx, "clear delivery settings", `DELETE FROM chat_delivery WHERE destination = $1`, string(d.Destination))
 	}
 	return db.exec(ctx, "set delivery settings", `INSERT INTO chat_delivery (`+deliveryCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		VALUES (`+cols.DeliveryPlaceholders(1)+`)
 		ON CONFLICT (destination) DO UPDATE SET digest_min = excluded.digest_min, digest_tz = excluded.digest_tz,
 			digest_next = excluded.digest_next, quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end,
 			quiet_tz = excluded.quiet_tz, quiet_silent = excluded.quiet_silent, quiet_from = excluded.quiet_from,
-			quiet_until = excluded.quiet_until`, deliveryArgs(d)...)
+			quiet_until = excluded.quiet_until, digest_chosen = excluded.digest_chosen,
+			quiet_chosen = excluded.quiet_chosen`, deliveryArgs(d)...)
+}
+
+// Deliveries returns every destination's stored settings, by destination.
+func (db *DB) Deliveries(ctx context.Context) ([]model.Delivery, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+deliveryCols+` FROM chat_delivery ORDER BY destination`)
+	if err != nil {
+		return nil, db.wrap(fmt.Errorf("store: delivery settings: %w", err))
+	}
+	defer rows.Close()
+	var out []model.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, db.wrap(fmt.Errorf("store: delivery settings: %w", err))
+		}
+		out = append(out, d)
+	}
+	return out, db.wrap(rows.Err())
 }
 
 // DigestCandidates returns the settings of the destinations that may need
@@ -61,7 +80,7 @@ func (db *DB) DigestCandidates(ctx context.Context, now time.Time) ([]model.Deli
 		WHERE (digest_next > 0 AND digest_next <= $1) OR (quiet_until > 0 AND quiet_until <= $1)
 		   OR destination IN (SELECT destination FROM outbox WHERE state = 'held')
 		UNION ALL
-		SELECT DISTINCT destination, -1, '', 0::bigint, -1, -1, '', 0, 0::bigint, 0::bigint FROM outbox
+		SELECT DISTINCT destination, -1, '', 0::bigint, -1, -1, '', 0, 0::bigint, 0::bigint, 0, 0 FROM outbox
 		WHERE state = 'held' AND destination NOT IN (SELECT destination FROM chat_delivery)
 		ORDER BY destination`, t)
 	if err != nil {
@@ -147,7 +166,7 @@ func (db *DB) CombineHeld(ctx context.Context, dest model.Destination, key strin
 				return err
 			}
 		}
-		if next.Off() {
+		if next.Blank() {
 			_, err = tx.Exec(ctx, `DELETE FROM chat_delivery WHERE destination = $1`, string(dest))
 			return err
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/newshound/newshound/store/internal/cols"
 )
 
 // CopyTable is one table `newshound migrate` copies and how many rows it copied.
@@ -36,8 +38,7 @@ var copyTables = []copySpec{
 	{name: "state", key: "key", cols: []string{"key", "value"}},
 	{name: "subscriptions", key: "id", cols: []string{"id", "chat", "watch", "query", "created_by", "created_at"}},
 	{name: "chat_feeds", key: "url", cols: []string{"url", "tags", "added_by", "added_at"}},
-	{name: "chat_delivery", key: "destination", cols: []string{"destination", "digest_min", "digest_tz", "digest_next",
-		"quiet_start", "quiet_end", "quiet_tz", "quiet_silent", "quiet_from", "quiet_until"}},
+	{name: "chat_delivery", key: "destination", cols: strings.Fields(strings.ReplaceAll(cols.DeliveryColumns, ",", " "))},
 	{name: "watch_mutes", key: "destination, watch", cols: []string{"destination", "watch", "until"}},
 	{name: "history", key: "id", cols: []string{"id", "feed_url", "feed", "title", "link", "published", "seen",
 		"body", "categories", "watches", "snippet", "sent"}},

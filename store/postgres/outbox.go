@@ -152,12 +152,11 @@ func (db *DB) DisabledDestinations(ctx context.Context) (map[model.Destination]s
 	return out, db.wrap(rows.Err())
 }
 
-// MoveDestination moves the waiting and parked alerts of from to to (a
-// Telegram group upgraded to a supergroup), re-queues them, and carries the
-// mute over. A story already queued for to keeps that row; from's is dropped.
+// MoveDestination moves the undelivered alerts of from to to (a Telegram
+// group upgraded to a supergroup): see store.Destinations.
 func (db *DB) MoveDestination(ctx context.Context, from, to model.Destination) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, payload FROM outbox WHERE destination = $1 AND state IN ('pending', 'parked') FOR UPDATE`, string(from))
+		rows, err := tx.Query(ctx, `SELECT id, payload FROM outbox WHERE destination = $1 AND state IN ('pending', 'parked', 'held', 'waiting') FOR UPDATE`, string(from))
 		if err != nil {
 			return err
 		}
@@ -180,7 +179,7 @@ func (db *DB) MoveDestination(ctx context.Context, from, to model.Destination) e
 			}
 			a.Destination, a.ID = to, 0
 			payload, _ := json.Marshal(a)
-			if _, err := tx.Exec(ctx, `UPDATE outbox o SET destination = $1, payload = $2, state = 'pending', next_attempt = 0, done_at = 0
+			if _, err := tx.Exec(ctx, `UPDATE outbox o SET destination = $1, payload = $2, `+cols.MovedState+`
 				WHERE id = $3 AND NOT EXISTS (SELECT 1 FROM outbox t WHERE t.story = o.story AND t.destination = $1)`,
 				string(to), string(payload), m.id); err != nil {
 				return err
@@ -189,10 +188,37 @@ func (db *DB) MoveDestination(ctx context.Context, from, to model.Destination) e
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO destinations (destination, muted_until)
+		if _, err := tx.Exec(ctx, `INSERT INTO destinations (destination, muted_until)
 			SELECT $1, muted_until FROM destinations WHERE destination = $2 AND muted_until > 0
-			ON CONFLICT (destination) DO UPDATE SET muted_until = excluded.muted_until`, string(to), string(from))
-		return err
+			ON CONFLICT (destination) DO UPDATE SET muted_until = excluded.muted_until`, string(to), string(from)); err != nil {
+			return err
+		}
+		// The held rows wait for a digest whose schedule is in the settings:
+		// they move with them (the new id keeps its own if it has some).
+		tag, err := tx.Exec(ctx, `INSERT INTO chat_delivery (`+deliveryCols+`)
+			SELECT $1, `+cols.DeliverySettingColumns+` FROM chat_delivery WHERE destination = $2
+			ON CONFLICT (destination) DO NOTHING`, string(to), string(from))
+		if err != nil {
+			return err
+		}
+		// Carried over, the settings are the chat's own at its new id,
+		// which the config's destinations: section does not name.
+		if tag.RowsAffected() > 0 {
+			if _, err := tx.Exec(ctx, `UPDATE chat_delivery SET `+cols.ChosenWhenOn+` WHERE destination = $1`, string(to)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO watch_mutes (destination, watch, until)
+			SELECT $1, watch, until FROM watch_mutes WHERE destination = $2
+			ON CONFLICT (destination, watch) DO NOTHING`, string(to), string(from)); err != nil {
+			return err
+		}
+		for _, q := range []string{`DELETE FROM chat_delivery WHERE destination = $1`, `DELETE FROM watch_mutes WHERE destination = $1`} {
+			if _, err := tx.Exec(ctx, q, string(from)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return db.wrap(fmt.Errorf("store: move %s to %s: %w", from, to, err))

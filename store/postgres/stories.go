@@ -263,8 +263,9 @@ func storyOutlets(ctx context.Context, q interface {
 }
 
 // fillStory gives an alert read for delivery its story as it is now (see
-// store.Stories): the other outlets, every watch that fired there, and for
-// an edit the ref of the message it edits.
+// store.Stories): the other outlets, every watch that fired there, for
+// an edit the ref of the message it edits, and for a later report's own
+// alert the ref of the story's first message there.
 func (db *DB) fillStory(ctx context.Context, a *model.Alert, story int64, kind string, orig, rev int64) error {
 	a.Story = story
 	outlets, err := storyOutlets(ctx, db.pool, story)
@@ -273,8 +274,15 @@ func (db *DB) fillStory(ctx context.Context, a *model.Alert, story int64, kind s
 	}
 	a.AlsoReported = slices.DeleteFunc(outlets, func(o string) bool { return o == a.Feed })
 	var watches string
-	err = db.pool.QueryRow(ctx, `SELECT watches FROM story_alerts WHERE story = $1 AND destination = $2`, story, string(a.Destination)).Scan(&watches)
+	var first int64
+	var firstRef, firstState string
+	err = db.pool.QueryRow(ctx, `SELECT s.watches, s.outbox_id, COALESCE(o.ref, ''), COALESCE(o.state, '')
+		FROM story_alerts s LEFT JOIN outbox o ON o.id = s.outbox_id WHERE s.story = $1 AND s.destination = $2`,
+		story, string(a.Destination)).Scan(&watches, &first, &firstRef, &firstState)
 	if err == nil {
+		if kind != "edit" && first != a.ID && firstState == model.StateSent {
+			a.FirstRef = model.MessageRef(firstRef)
+		}
 		var ws []model.WatchMatch
 		if json.Unmarshal([]byte(watches), &ws) == nil {
 			a.Watches, _ = cols.MergeWatches(a.Watches, ws)

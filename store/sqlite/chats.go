@@ -40,13 +40,31 @@ func (db *DB) Delivery(ctx context.Context, dest model.Destination) (model.Deliv
 	return d, nil
 }
 
-// SetDelivery stores d; settings that are Off remove the row.
+// SetDelivery stores d; Blank settings remove the row.
 func (db *DB) SetDelivery(ctx context.Context, d model.Delivery) error {
-	if d.Off() {
+	if d.Blank() {
 		return db.exec(ctx, "clear delivery settings", `DELETE FROM chat_delivery WHERE destination = ?`, d.Destination)
 	}
 	return db.exec(ctx, "set delivery settings", `INSERT OR REPLACE INTO chat_delivery (`+deliveryCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, deliveryArgs(d)...)
+		VALUES (`+cols.DeliveryPlaceholders(0)+`)`, deliveryArgs(d)...)
+}
+
+// Deliveries returns every destination's stored settings, by destination.
+func (db *DB) Deliveries(ctx context.Context) ([]model.Delivery, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+deliveryCols+` FROM chat_delivery ORDER BY destination`)
+	if err != nil {
+		return nil, fmt.Errorf("store: delivery settings: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: delivery settings: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
 // DigestCandidates returns the settings of the destinations that may need
@@ -57,7 +75,7 @@ func (db *DB) DigestCandidates(ctx context.Context, now time.Time) ([]model.Deli
 		WHERE (digest_next > 0 AND digest_next <= ?) OR (quiet_until > 0 AND quiet_until <= ?)
 		   OR destination IN (SELECT destination FROM outbox WHERE state = 'held')
 		UNION ALL
-		SELECT DISTINCT destination, -1, '', 0, -1, -1, '', 0, 0, 0 FROM outbox
+		SELECT DISTINCT destination, -1, '', 0, -1, -1, '', 0, 0, 0, 0, 0 FROM outbox
 		WHERE state = 'held' AND destination NOT IN (SELECT destination FROM chat_delivery)
 		ORDER BY destination`, t, t)
 	if err != nil {
@@ -142,7 +160,7 @@ func (db *DB) CombineHeld(ctx context.Context, dest model.Destination, key strin
 				return err
 			}
 		}
-		if next.Off() {
+		if next.Blank() {
 			_, err = tx.ExecContext(ctx, `DELETE FROM chat_delivery WHERE destination = ?`, dest)
 			return err
 		}

@@ -151,12 +151,11 @@ func (db *DB) DisabledDestinations(ctx context.Context) (map[model.Destination]s
 	return out, rows.Err()
 }
 
-// MoveDestination moves the waiting and parked alerts of from to to (a
-// Telegram group upgraded to a supergroup), re-queues them, and carries the
-// mute over.
+// MoveDestination moves the undelivered alerts of from to to (a Telegram
+// group upgraded to a supergroup): see store.Destinations.
 func (db *DB) MoveDestination(ctx context.Context, from, to model.Destination) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, payload FROM outbox WHERE destination = ? AND state IN ('pending', 'parked')`, from)
+		rows, err := tx.QueryContext(ctx, `SELECT id, payload FROM outbox WHERE destination = ? AND state IN ('pending', 'parked', 'held', 'waiting')`, from)
 		if err != nil {
 			return err
 		}
@@ -182,7 +181,7 @@ func (db *DB) MoveDestination(ctx context.Context, from, to model.Destination) e
 			a.Destination, a.ID = to, 0
 			payload, _ := json.Marshal(a)
 			// A story already queued for the new id keeps that row; drop ours.
-			if _, err := tx.ExecContext(ctx, `UPDATE OR IGNORE outbox SET destination = ?, payload = ?, state = 'pending', next_attempt = 0, done_at = 0
+			if _, err := tx.ExecContext(ctx, `UPDATE OR IGNORE outbox SET destination = ?, payload = ?, `+cols.MovedState+`
 				WHERE id = ?`, to, string(payload), m.id); err != nil {
 				return err
 			}
@@ -190,10 +189,35 @@ func (db *DB) MoveDestination(ctx context.Context, from, to model.Destination) e
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO destinations (destination, muted_until)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO destinations (destination, muted_until)
 			SELECT ?, muted_until FROM destinations WHERE destination = ? AND muted_until > 0
-			ON CONFLICT (destination) DO UPDATE SET muted_until = excluded.muted_until`, to, from)
-		return err
+			ON CONFLICT (destination) DO UPDATE SET muted_until = excluded.muted_until`, to, from); err != nil {
+			return err
+		}
+		// The held rows wait for a digest whose schedule is in the settings:
+		// they move with them (the new id keeps its own if it has some).
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO chat_delivery (`+deliveryCols+`)
+			SELECT ?, `+cols.DeliverySettingColumns+` FROM chat_delivery WHERE destination = ?`, to, from)
+		if err != nil {
+			return err
+		}
+		// Carried over, the settings are the chat's own at its new id,
+		// which the config's destinations: section does not name.
+		if n, _ := res.RowsAffected(); n > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE chat_delivery SET `+cols.ChosenWhenOn+` WHERE destination = ?`, to); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO watch_mutes (destination, watch, until)
+			SELECT ?, watch, until FROM watch_mutes WHERE destination = ?`, to, from); err != nil {
+			return err
+		}
+		for _, q := range []string{`DELETE FROM chat_delivery WHERE destination = ?`, `DELETE FROM watch_mutes WHERE destination = ?`} {
+			if _, err := tx.ExecContext(ctx, q, from); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("store: move %s to %s: %w", from, to, err)

@@ -227,3 +227,103 @@ var chatTests = []test{
 		e.wantStates("unmuted", chat, map[string]string{"unmuted": model.StatePending})
 	}},
 }
+
+// moveTests check that a moved destination takes along what waits for it:
+// alerts held for a digest (with the schedule that releases them) and
+// alerts waiting for more outlets.
+var moveTests = []test{
+	{"MoveDestinationKeepsHeldAndWaiting", func(t *testing.T, e *env) {
+		from, to := model.Destination("telegram:-6"), model.Destination("telegram:-1006")
+		dg, _ := model.ParseDigest("08:00 Europe/Kyiv")
+		settings := model.Delivery{Destination: from, Digest: dg}.Schedule(e.now())
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, settings))
+		e.must("SetWatchMute", e.s.SetWatchMute(e.ctx, from, "muted", e.now().Add(time.Hour)))
+		e.ingest("http://a", nil, watched("h1", []string{"w"}, from), watched("h2", []string{"w"}, from))
+		two := model.StoryPolicy{MinOutlets: 2}
+		e.ingest("http://w", nil, report("w1", 41, "A", "w", two, from))
+		e.wantStates("before the move", from, map[string]string{"h1": store.StateHeld, "h2": store.StateHeld, "w1": model.StateWaiting})
+
+		e.must("MoveDestination", e.s.MoveDestination(e.ctx, from, to))
+		if rows := e.list("", from); len(rows) != 0 {
+			t.Errorf("old destination still holds %+v", rows)
+		}
+		if rows := e.list(store.StateHeld, from); len(rows) != 0 {
+			t.Errorf("old destination still holds held rows %+v", rows)
+		}
+		e.wantStates("after the move", to, map[string]string{"h1": store.StateHeld, "h2": store.StateHeld, "w1": model.StateWaiting})
+		if got := e.next(to, e.now()); len(got) != 0 {
+			t.Errorf("moved held and waiting alerts are due: %+v", got)
+		}
+		for _, r := range e.list(store.StateHeld, to) {
+			if r.Alert.Destination != to {
+				t.Errorf("moved alert %s addressed to %s, want %s", r.Alert.Title, r.Alert.Destination, to)
+			}
+		}
+		d, err := e.s.Delivery(e.ctx, to)
+		e.must("Delivery", err)
+		if d.Digest != dg || !d.DigestNext.Equal(settings.DigestNext) || !d.DigestChosen {
+			t.Errorf("settings at the new id = %+v, want the digest %s carried over, as the chat's own", d, dg)
+		}
+		if old, _ := e.s.Delivery(e.ctx, from); !old.Off() {
+			t.Errorf("old id keeps settings %+v", old)
+		}
+		if m, err := e.s.WatchMutes(e.ctx, to); err != nil || len(m) != 1 || m[0].Watch != "muted" {
+			t.Errorf("watch mutes at the new id = %+v, %v; want muted", m, err)
+		}
+		// The digest at the new id takes the moved alerts, once.
+		if n := e.combine(to, "after-move", d, d); n != 1 {
+			t.Fatalf("digest at the new id queued %d, want 1", n)
+		}
+		got := e.next(to, e.now())
+		if len(got) != 1 || got[0].Title != "digest:h1,h2" {
+			t.Errorf("digest at the new id = %+v, want digest:h1,h2", got)
+		}
+		// The second outlet's report, routed to the new id, releases the waiting alert there.
+		if res := e.ingest("http://b", nil, report("b1", 41, "B", "w", two, to)); res.Queued != 1 {
+			t.Errorf("second outlet at the new id: %+v, want the moved waiting alert queued", res)
+		}
+	}},
+}
+
+// choiceTests check that a chat's explicit choice, "off" included, is
+// stored (it must beat the config's defaults for the destination).
+var choiceTests = []test{
+	{"DeliveriesListsEveryRow", func(t *testing.T, e *env) {
+		dg, _ := model.ParseDigest("08:00")
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, model.Delivery{Destination: "telegram:2", Digest: dg}.Schedule(e.now())))
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, model.Delivery{Destination: "telegram:1", QuietChosen: true}))
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, model.Delivery{Destination: "telegram:3"}))
+		all, err := e.s.Deliveries(e.ctx)
+		e.must("Deliveries", err)
+		if len(all) != 2 || all[0].Destination != "telegram:1" || !all[0].QuietChosen || all[1].Destination != "telegram:2" || all[1].Digest != dg {
+			t.Errorf("Deliveries = %+v, want telegram:1 (quiet off, chosen) then telegram:2 (digest)", all)
+		}
+	}},
+	{"ExplicitOffIsKept", func(t *testing.T, e *env) {
+		off := model.Delivery{Destination: chat, DigestChosen: true, QuietChosen: true}
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, off))
+		got, err := e.s.Delivery(e.ctx, chat)
+		e.must("Delivery", err)
+		if !got.Off() || !got.DigestChosen || !got.QuietChosen {
+			t.Errorf("Delivery after an explicit off = %+v, want off with both choices kept", got)
+		}
+		dg, _ := model.ParseDigest("08:00")
+		on := model.Delivery{Destination: chat, Digest: dg, QuietChosen: true}.Schedule(e.now())
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, on))
+		if got, _ := e.s.Delivery(e.ctx, chat); got.DigestChosen || !got.QuietChosen || !got.Digest.On {
+			t.Errorf("Delivery = %+v, want a default digest beside a chosen quiet off", got)
+		}
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, model.Delivery{Destination: chat}))
+		if got, _ := e.s.Delivery(e.ctx, chat); !got.Blank() {
+			t.Errorf("Delivery after blank settings = %+v, want none", got)
+		}
+		// A digest consumed while the chat's choice is "off" keeps the choice.
+		e.must("SetDelivery", e.s.SetDelivery(e.ctx, off))
+		if n := e.combine(chat, "keep-choice", off, off); n != 0 {
+			t.Errorf("CombineHeld with nothing held queued %d", n)
+		}
+		if got, _ := e.s.Delivery(e.ctx, chat); !got.DigestChosen {
+			t.Errorf("CombineHeld dropped the chat's explicit off: %+v", got)
+		}
+	}},
+}

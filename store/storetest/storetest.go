@@ -68,6 +68,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"State", stateTests},
 		{"Stories", storyTests},
 		{"Chats", chatTests},
+		{"Move", moveTests},
+		{"ChatChoices", choiceTests},
 		{"Leases", leaseTests},
 		{"WebSub", webSubTests},
 		{"History", historyTests},

@@ -129,6 +129,28 @@ var storyTests = []test{
 			t.Errorf("got %+v, want b2's own alert", got)
 		}
 	}},
+	{"LaterAlertNamesTheFirstMessage", func(t *testing.T, e *env) {
+		loud := model.StoryPolicy{AlsoReported: model.AlsoReportedAlert}
+		e.ingest("http://a", nil, report("a1", 7, "A", "w", loud, "telegram:1"))
+		if first := e.next("telegram:1", e.now()); len(first) != 1 || first[0].FirstRef != "" {
+			t.Fatalf("first alert = %+v, want no FirstRef", first)
+		}
+		e.ingest("http://b", nil, report("b1", 7, "B", "w", loud, "telegram:1"))
+		for _, a := range e.next("telegram:1", e.now()) {
+			if a.FirstRef != "" {
+				t.Errorf("%s has FirstRef %q before the first alert was sent", a.Title, a.FirstRef)
+			}
+		}
+		sent := e.deliver("telegram:1")
+		if len(sent) != 2 || sent[0].Title != "a1" {
+			t.Fatalf("delivered %+v, want a1 then b1", sent)
+		}
+		e.ingest("http://c", nil, report("c1", 7, "C", "w", loud, "telegram:1"))
+		got := e.next("telegram:1", e.now())
+		if len(got) != 1 || got[0].Title != "c1" || got[0].FirstRef != model.MessageRef(fmt.Sprintf("ref-%d", sent[0].ID)) {
+			t.Errorf("third report = %+v, want FirstRef ref-%d (a1's message)", got, sent[0].ID)
+		}
+	}},
 	{"NewWatchEditsOrAlerts", func(t *testing.T, e *env) {
 		var pol model.StoryPolicy
 		e.ingest("http://a", nil, report("a1", 8, "A", "w1", pol, "telegram:1"))

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,12 +124,15 @@ type Delivery struct {
 	QuietTZ               string
 	QuietSilent           int
 	QuietFrom, QuietUntil int64
+	// DigestChosen and QuietChosen are 1 when the chat chose (model.Delivery).
+	DigestChosen, QuietChosen int
 }
 
 // DeliveryOf is d as columns.
 func DeliveryOf(d model.Delivery) Delivery {
 	r := Delivery{Dest: string(d.Destination), DigestMin: -1, DigestTZ: d.Digest.Zone, DigestNext: Millis(d.DigestNext),
-		QuietStart: -1, QuietEnd: -1, QuietTZ: d.Quiet.Zone, QuietFrom: Millis(d.QuietFrom), QuietUntil: Millis(d.QuietUntil)}
+		QuietStart: -1, QuietEnd: -1, QuietTZ: d.Quiet.Zone, QuietFrom: Millis(d.QuietFrom), QuietUntil: Millis(d.QuietUntil),
+		DigestChosen: bit(d.DigestChosen), QuietChosen: bit(d.QuietChosen)}
 	if d.Digest.On {
 		r.DigestMin = d.Digest.Minute
 	}
@@ -143,16 +147,60 @@ func DeliveryOf(d model.Delivery) Delivery {
 
 // Args are the columns in the order DeliveryColumns names them.
 func (r Delivery) Args() []any {
-	return []any{r.Dest, r.DigestMin, r.DigestTZ, r.DigestNext, r.QuietStart, r.QuietEnd, r.QuietTZ, r.QuietSilent, r.QuietFrom, r.QuietUntil}
+	return []any{r.Dest, r.DigestMin, r.DigestTZ, r.DigestNext, r.QuietStart, r.QuietEnd, r.QuietTZ, r.QuietSilent, r.QuietFrom, r.QuietUntil,
+		r.DigestChosen, r.QuietChosen}
+}
+
+// DeliveryPlaceholders are the n-th to n+len(DeliveryColumns)-1-th
+// parameters of an INSERT of DeliveryColumns, "?" for SQLite (first = 0)
+// or "$1, $2, ..." for PostgreSQL (first = 1).
+func DeliveryPlaceholders(first int) string {
+	n := len(strings.Split(DeliveryColumns, ","))
+	ps := make([]string, n)
+	for i := range ps {
+		ps[i] = "?"
+		if first > 0 {
+			ps[i] = "$" + strconv.Itoa(first+i)
+		}
+	}
+	return strings.Join(ps, ", ")
+}
+
+func bit(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Dests are pointers to the columns in that order, for Scan.
 func (r *Delivery) Dests() []any {
-	return []any{&r.Dest, &r.DigestMin, &r.DigestTZ, &r.DigestNext, &r.QuietStart, &r.QuietEnd, &r.QuietTZ, &r.QuietSilent, &r.QuietFrom, &r.QuietUntil}
+	return []any{&r.Dest, &r.DigestMin, &r.DigestTZ, &r.DigestNext, &r.QuietStart, &r.QuietEnd, &r.QuietTZ, &r.QuietSilent, &r.QuietFrom, &r.QuietUntil,
+		&r.DigestChosen, &r.QuietChosen}
 }
 
 // DeliveryColumns names the columns of a chat_delivery row in Args' order.
-const DeliveryColumns = `destination, digest_min, digest_tz, digest_next, quiet_start, quiet_end, quiet_tz, quiet_silent, quiet_from, quiet_until`
+const DeliveryColumns = `destination, ` + DeliverySettingColumns
+
+// DeliverySettingColumns are DeliveryColumns but the destination: what a
+// moved destination carries over to its new id.
+const DeliverySettingColumns = `digest_min, digest_tz, digest_next, quiet_start, quiet_end, quiet_tz, quiet_silent, quiet_from, quiet_until, digest_chosen, quiet_chosen`
+
+// ChosenWhenOn is the SET clause that marks a chat_delivery row's settings
+// that are on as the chat's own choice (model.Delivery.DigestChosen,
+// QuietChosen): for settings moved to a new id, and for rows from before
+// the mark existed.
+const ChosenWhenOn = `digest_chosen = CASE WHEN digest_min >= 0 THEN 1 ELSE digest_chosen END,
+	quiet_chosen = CASE WHEN quiet_start >= 0 THEN 1 ELSE quiet_chosen END`
+
+// MovedState is the SET clause MoveDestination applies to each outbox row it
+// moves to the new id: pending and parked alerts are due at once (a parked
+// one re-queued: it failed only because the old id was gone); held alerts
+// stay held for the digest and waiting ones wait for their outlets, as they
+// would have at the old id.
+const MovedState = `state = CASE WHEN state = 'parked' THEN 'pending' ELSE state END,
+	next_attempt = CASE WHEN state IN ('pending', 'parked') THEN 0 ELSE next_attempt END,
+	done_at = CASE WHEN state = 'parked' THEN 0 ELSE done_at END`
 
 // Settings is r as the model's settings.
 func (r Delivery) Settings() model.Delivery {
@@ -165,6 +213,7 @@ func (r Delivery) Settings() model.Delivery {
 		d.Quiet.On, d.Quiet.Start, d.Quiet.End, d.Quiet.Silent = true, r.QuietStart, r.QuietEnd, r.QuietSilent != 0
 	}
 	d.DigestNext, d.QuietFrom, d.QuietUntil = FromMillis(r.DigestNext), FromMillis(r.QuietFrom), FromMillis(r.QuietUntil)
+	d.DigestChosen, d.QuietChosen = r.DigestChosen != 0, r.QuietChosen != 0
 	return d
 }
 
