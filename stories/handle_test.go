@@ -1,0 +1,74 @@
+package stories
+
+import (
+	"bytes"
+	"testing"
+	"time"
+)
+
+// Prepare, LookupPrepared and AddPrepared decide and index exactly as
+// Lookup and AddTo do, item for item: the same stories, scores and records,
+// over a stream with later reports (reworded headlines), items from the
+// past and items beyond the window.
+func TestPreparedMatchesLookupAddTo(t *testing.T) {
+	canon := func(name string) string {
+		if name == "cozy bear" || name == "apt29" {
+			return "apt29"
+		}
+		return ""
+	}
+	twice := NewIndex(Options{Window: 6 * time.Hour, Canon: canon})
+	once := NewIndex(Options{Window: 6 * time.Hour, Canon: canon})
+	s := newSynthetic(7)
+	at := t0
+	var items []Item
+	for i := range 3000 {
+		at = at.Add(17 * time.Second)
+		it := s.item(at)
+		switch {
+		case i%5 == 1 && len(items) > 0: // a later report of an earlier item, reworded
+			prev := items[len(items)-1-i%7%len(items)]
+			it.Title, it.Summary = "UPDATE 2-"+prev.Title, prev.Summary
+		case i%11 == 0:
+			it.Title += " Cozy Bear"
+		case i%13 == 0:
+			it.Seen = time.Time{} // the feed's date stands in
+		case i%17 == 0:
+			it.Seen = at.Add(-time.Hour) // behind the index's clock
+		}
+		items = append(items, it)
+	}
+	var ids uint64 = 1000
+	same := 0
+	for i, it := range items {
+		want := twice.Lookup(it)
+		p := once.Prepare(it)
+		got := once.LookupPrepared(p)
+		if got != want {
+			t.Fatalf("item %d: LookupPrepared = %+v, Lookup = %+v", i, got, want)
+		}
+		story := want.Story
+		if !want.Same {
+			ids++
+			story = ids
+		} else {
+			same++
+		}
+		wr, gr := twice.AddTo(it, story), once.AddPrepared(p, story)
+		if (wr == nil) != (gr == nil) || wr != nil && (wr.Story != gr.Story || !wr.Seen.Equal(gr.Seen) || !wr.Published.Equal(gr.Published) || !bytes.Equal(wr.Features, gr.Features)) {
+			t.Fatalf("item %d: AddPrepared = %+v, AddTo = %+v", i, gr, wr)
+		}
+	}
+	if same < 300 {
+		t.Errorf("only %d later reports joined a story: the stream does not test the Same path", same)
+	}
+	if once.Len() != twice.Len() || once.Stories() != twice.Stories() {
+		t.Errorf("indexes differ: %d reports of %d stories, want %d of %d", once.Len(), once.Stories(), twice.Len(), twice.Stories())
+	}
+	if got := once.LookupPrepared(Prepared{}); got != (Result{}) {
+		t.Errorf("zero Prepared: %+v, want no story", got)
+	}
+	if rec := once.AddPrepared(Prepared{}, 1); rec != nil {
+		t.Errorf("zero Prepared indexed %+v", rec)
+	}
+}
