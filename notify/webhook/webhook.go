@@ -316,13 +316,13 @@ func Body(a model.Alert) (body []byte, key string, err error) {
 		Rev:          rev,
 		AlsoReported: also,
 		ID:           key,
-		Destination: a.Destination.Redacted(),
-		Title:       a.Title,
-		Link:        a.Link,
-		Feed:        a.Feed,
-		Snippet:     stripMarkers.Replace(a.Snippet),
-		FromArticle: a.FromArticle,
-		Watches:     make([]Watch, 0, len(a.Watches)),
+		Destination:  a.Destination.Redacted(),
+		Title:        a.Title,
+		Link:         a.Link,
+		Feed:         a.Feed,
+		Snippet:      stripMarkers.Replace(a.Snippet),
+		FromArticle:  a.FromArticle,
+		Watches:      make([]Watch, 0, len(a.Watches)),
 	}
 	if !a.Published.IsZero() {
 		t := a.Published.UTC()
