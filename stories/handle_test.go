@@ -72,3 +72,36 @@ func TestPreparedMatchesLookupAddTo(t *testing.T) {
 		t.Errorf("zero Prepared indexed %+v", rec)
 	}
 }
+
+// BenchmarkDecide is the engine's per-item decision, look up then index,
+// both ways: from the Item twice (Lookup, AddTo) and through Prepared
+// (tokens once), over a window of 25,000 reports (a 500-feed farm's first
+// cycle). BENCHMARKS.md, "Stories in the engine", has the figures.
+func BenchmarkDecide(b *testing.B) {
+	for _, way := range []string{"LookupAddTo", "Prepared"} {
+		b.Run(way, func(b *testing.B) {
+			s := newSynthetic(3)
+			ix := NewIndex(Options{})
+			at := fill(ix, s, 25_000)
+			items := make([]Item, 4096)
+			for i := range items {
+				at = at.Add(time.Second)
+				items[i] = s.item(at)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				it := items[i%len(items)]
+				it.Seen = it.Seen.Add(time.Duration(i/len(items)) * 4096 * time.Second)
+				if way == "Prepared" {
+					p := ix.Prepare(it)
+					res := ix.LookupPrepared(p)
+					ix.AddPrepared(p, res.Story+1)
+				} else {
+					res := ix.Lookup(it)
+					ix.AddTo(it, res.Story+1)
+				}
+			}
+		})
+	}
+}
