@@ -122,7 +122,7 @@ func (e *Engine) catchUpStories(ctx context.Context) {
 	}
 	c.began = time.Now()
 	after, also := c.query()
-	recs, err := e.st.StoryRecordsAfter(ctx, after, also)
+	recs, err := e.st.StoryRecordsAfter(ctx, after, also, e.o.Holder)
 	if err != nil {
 		e.log.Warn("reading other replicas' story records failed; deciding without them", "err", err)
 		return

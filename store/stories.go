@@ -55,8 +55,10 @@ type Stories interface {
 	// caller found missing below the highest it read, so that a record of
 	// a transaction still open then is read once it commits. A seq in also
 	// that never commits (a rolled-back ingest) returns nothing. Records
-	// come with Seq and Origin set, their own and the others' alike.
-	StoryRecordsAfter(ctx context.Context, after int64, also []int64) ([]model.StoryRecord, error)
+	// come with Seq and Origin set, their own and the others' alike; those
+	// whose Origin is mine (not "") come without Features: the caller
+	// indexed them when it decided, and needs only their Seq.
+	StoryRecordsAfter(ctx context.Context, after int64, also []int64, mine string) ([]model.StoryRecord, error)
 	// ReserveStoryIDs takes n (<= 0: 1) fresh story ids from the store and
 	// returns the first: ids first..first+n-1 are the caller's alone, across
 	// restarts and across replicas sharing the store.

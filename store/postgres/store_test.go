@@ -109,7 +109,7 @@ func TestStoryRecordsCommittedOutOfSeqOrder(t *testing.T) {
 	if err := db.pool.QueryRow(ctx, insert, 2, "fast").Scan(&high); err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.StoryRecordsAfter(ctx, 0, nil)
+	got, err := db.StoryRecordsAfter(ctx, 0, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,10 +119,10 @@ func TestStoryRecordsCommittedOutOfSeqOrder(t *testing.T) {
 	if err := slow.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got, err = db.StoryRecordsAfter(ctx, high, nil); err != nil || len(got) != 0 {
+	if got, err = db.StoryRecordsAfter(ctx, high, nil, ""); err != nil || len(got) != 0 {
 		t.Fatalf("after %d without the missing seq: %+v, %v; want nothing (the range alone misses it)", high, got, err)
 	}
-	got, err = db.StoryRecordsAfter(ctx, high, []int64{low})
+	got, err = db.StoryRecordsAfter(ctx, high, []int64{low}, "fast")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -299,6 +299,11 @@ func (db *DB) fillStory(ctx context.Context, a *model.Alert, story int64, kind s
 // storyRecordCols are the columns scanStoryRecords reads.
 const storyRecordCols = `seq, story, seen, published, features, origin`
 
+// storyRecordAfterCols are storyRecordCols without the features of the
+// caller's own records ($3): a replica reads back every record it wrote.
+const storyRecordAfterCols = `seq, story, seen, published,
+	CASE WHEN $3 <> '' AND origin = $3 THEN NULL ELSE features END, origin`
+
 // StoryRecords returns the index records of the reports seen at or after
 // since, in the order they were recorded.
 func (db *DB) StoryRecords(ctx context.Context, since time.Time) ([]model.StoryRecord, error) {
@@ -313,13 +318,13 @@ func (db *DB) StoryRecords(ctx context.Context, since time.Time) ([]model.StoryR
 // seq order: a range and a few look-ups of the primary key. also matters
 // here: seq values are handed out when a row is inserted, so a replica's
 // ingest that took seq 10 may commit after another's that took 11.
-func (db *DB) StoryRecordsAfter(ctx context.Context, after int64, also []int64) ([]model.StoryRecord, error) {
+func (db *DB) StoryRecordsAfter(ctx context.Context, after int64, also []int64, mine string) ([]model.StoryRecord, error) {
 	if also == nil {
 		also = []int64{}
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+storyRecordCols+` FROM story_reports WHERE seq > $1
-		UNION ALL SELECT `+storyRecordCols+` FROM story_reports WHERE seq = ANY($2::bigint[]) AND seq <= $1
-		ORDER BY seq`, after, also)
+	rows, err := db.pool.Query(ctx, `SELECT `+storyRecordAfterCols+` FROM story_reports WHERE seq > $1
+		UNION ALL SELECT `+storyRecordAfterCols+` FROM story_reports WHERE seq = ANY($2::bigint[]) AND seq <= $1
+		ORDER BY seq`, after, also, noNUL(mine))
 	if err != nil {
 		return nil, db.wrap(fmt.Errorf("store: story records after %d: %w", after, err))
 	}

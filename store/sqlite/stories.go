@@ -316,6 +316,11 @@ func (db *DB) fillStory(ctx context.Context, a *model.Alert, story int64, kind s
 // storyRecordCols are the columns scanStoryRecords reads.
 const storyRecordCols = `seq, story, seen, published, features, origin`
 
+// storyRecordAfterCols are storyRecordCols without the features of the
+// caller's own records (?3): a replica reads back every record it wrote.
+const storyRecordAfterCols = `seq, story, seen, published,
+	CASE WHEN ?3 != '' AND origin = ?3 THEN NULL ELSE features END, origin`
+
 // StoryRecords returns the index records of the reports seen at or after
 // since, in the order they were recorded.
 func (db *DB) StoryRecords(ctx context.Context, since time.Time) ([]model.StoryRecord, error) {
@@ -330,7 +335,7 @@ func (db *DB) StoryRecords(ctx context.Context, since time.Time) ([]model.StoryR
 // seq order: two range reads of the primary key. SQLite commits its one
 // writer's transactions in seq order, so also finds nothing here that the
 // range did not, but the contract is the same as PostgreSQL's.
-func (db *DB) StoryRecordsAfter(ctx context.Context, after int64, also []int64) ([]model.StoryRecord, error) {
+func (db *DB) StoryRecordsAfter(ctx context.Context, after int64, also []int64, mine string) ([]model.StoryRecord, error) {
 	holes := "[]"
 	if len(also) > 0 {
 		b, err := json.Marshal(also)
@@ -339,9 +344,9 @@ func (db *DB) StoryRecordsAfter(ctx context.Context, after int64, also []int64) 
 		}
 		holes = string(b)
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+storyRecordCols+` FROM story_reports WHERE seq > ?1
-		UNION ALL SELECT `+storyRecordCols+` FROM story_reports WHERE seq IN (SELECT value FROM json_each(?2)) AND seq <= ?1
-		ORDER BY seq`, after, holes)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+storyRecordAfterCols+` FROM story_reports WHERE seq > ?1
+		UNION ALL SELECT `+storyRecordAfterCols+` FROM story_reports WHERE seq IN (SELECT value FROM json_each(?2)) AND seq <= ?1
+		ORDER BY seq`, after, holes, mine)
 	if err != nil {
 		return nil, fmt.Errorf("store: story records after %d: %w", after, err)
 	}

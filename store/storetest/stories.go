@@ -217,14 +217,14 @@ var storyTests = []test{
 			t.Fatalf("StoryRecords = %+v, want a (r1) then b (r2) with growing seqs", all)
 		}
 		last := all[1].Seq
-		got, err := e.s.StoryRecordsAfter(e.ctx, last, nil)
+		got, err := e.s.StoryRecordsAfter(e.ctx, last, nil, "")
 		e.must("StoryRecordsAfter", err)
 		if len(got) != 0 {
 			t.Errorf("StoryRecordsAfter(last) = %+v, want nothing new", got)
 		}
 		add("c", 33, "r1")
 		add("d", 31, "r2") // a later report of an older story
-		got, err = e.s.StoryRecordsAfter(e.ctx, last, nil)
+		got, err = e.s.StoryRecordsAfter(e.ctx, last, nil, "")
 		e.must("StoryRecordsAfter", err)
 		if len(got) != 2 || string(got[0].Features) != "c" || string(got[1].Features) != "d" || got[1].Story != 31 ||
 			got[1].Origin != "r2" || got[0].Seq <= last || got[1].Seq <= got[0].Seq || !got[0].Seen.Equal(e.now()) {
@@ -233,10 +233,18 @@ var storyTests = []test{
 		// The seqs a caller found missing are read again, once each, beside
 		// the new ones; one that never committed gives nothing.
 		missing := []int64{all[0].Seq, got[0].Seq, got[1].Seq + 1000}
-		again, err := e.s.StoryRecordsAfter(e.ctx, got[0].Seq, missing)
+		again, err := e.s.StoryRecordsAfter(e.ctx, got[0].Seq, missing, "")
 		e.must("StoryRecordsAfter", err)
 		if len(again) != 3 || string(again[0].Features) != "a" || string(again[1].Features) != "c" || string(again[2].Features) != "d" {
 			t.Errorf("StoryRecordsAfter(%d, %v) = %+v, want a, c (asked for) and d (new), each once", got[0].Seq, missing, again)
+		}
+		// The caller's own records come back without their features, the
+		// others' with.
+		mine, err := e.s.StoryRecordsAfter(e.ctx, 0, nil, "r1")
+		e.must("StoryRecordsAfter", err)
+		if len(mine) != 4 || mine[0].Features != nil || mine[2].Features != nil || mine[0].Origin != "r1" ||
+			string(mine[1].Features) != "b" || string(mine[3].Features) != "d" || mine[2].Seq != got[0].Seq {
+			t.Errorf("StoryRecordsAfter(0, mine r1) = %+v, want a and c (r1's) without features, b and d with", mine)
 		}
 	}},
 	{"ReserveStoryIDsNeverOverlap", func(t *testing.T, e *env) {
