@@ -10,7 +10,7 @@
 //	X-Newshound-Timestamp: <Unix seconds of this attempt>
 //	X-Newshound-Signature: sha256=<hex>   (only when webhook.secret is set)
 //
-// The body is a Payload (version 1): fields may be added in later versions,
+// The body is a Payload (version 2): fields may be added in later versions,
 // none is renamed, retyped or removed. A retry of the same alert carries the
 // same Idempotency-Key and "id", so a receiver that remembers the keys it
 // has seen shows each alert once even when a response was lost.
