@@ -385,6 +385,11 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 	}
 	firstPoll := !st.Initialized
 	st.Initialized = true
+	if len(fresh) > 0 {
+		// Other replicas' reports first, so that an event they alerted is a
+		// later report here (storysync.go).
+		e.catchUpStories(ctx)
+	}
 	items := make([]model.NewItem, 0, len(fresh))
 	for _, it := range fresh {
 		ni := model.NewItem{Key: it.Key, LinkKey: it.LinkKey(), TitleKey: it.TitleKey(), Published: it.Published, Story: story(rt, st, it, alerting[it.Key])}

@@ -36,7 +36,8 @@ type storyIndex struct {
 	mu        sync.Mutex
 	ix        *stories.Index
 	window    time.Duration
-	next, end int64 // the ids reserved from the store and not handed out yet: [next, end)
+	next, end int64        // the ids reserved from the store and not handed out yet: [next, end)
+	caught    storyCatchUp // how far this replica read the others' records (storysync.go)
 }
 
 // openStories builds the index from the store: the records of the reports
@@ -60,6 +61,7 @@ func (e *Engine) openStories(ctx context.Context, cfg *config.Config) error {
 	if err := s.ix.Restore(in); err != nil {
 		return fmt.Errorf("restore story index: %w", err)
 	}
+	s.caught.opened(recs, e.o.Now())
 	e.stories = s
 	return nil
 }
@@ -70,8 +72,10 @@ func (e *Engine) openStories(ctx context.Context, cfg *config.Config) error {
 func (e *Engine) storyOf(ctx context.Context, cfg *config.Config, it feeds.Item, outlet string, alerts []model.Alert, seen time.Time) (*model.StoryReport, error) {
 	si := stories.Item{Title: it.Title, Summary: it.Summary, Content: it.Content, Link: it.Link, Feed: outlet, Published: it.Published, Seen: seen}
 	s := e.stories
+	// The tokens once, outside the lock: the ingests of other feeds decide meanwhile.
+	p := s.ix.Prepare(si)
 	s.mu.Lock()
-	res := s.ix.Lookup(si)
+	res := s.ix.LookupPrepared(p)
 	id := int64(res.Story)
 	if !res.Same {
 		if s.next == s.end {
@@ -85,11 +89,11 @@ func (e *Engine) storyOf(ctx context.Context, cfg *config.Config, it feeds.Item,
 		id = s.next
 		s.next++
 	}
-	rec := s.ix.AddTo(si, uint64(id))
+	rec := s.ix.AddPrepared(p, uint64(id))
 	s.mu.Unlock()
 	rep := &model.StoryReport{ID: id, Outlet: outlet, Title: it.Title, Link: it.Link}
 	if rec != nil {
-		rep.Record = &model.StoryRecord{Story: int64(rec.Story), Seen: rec.Seen, Published: rec.Published, Features: rec.Features}
+		rep.Record = &model.StoryRecord{Story: int64(rec.Story), Seen: rec.Seen, Published: rec.Published, Features: rec.Features, Origin: e.o.Holder}
 	}
 	if len(alerts) > 0 {
 		rep.Policy = storyPolicies(cfg, alerts)

@@ -53,6 +53,13 @@ type StoryRecord struct {
 	Seen      time.Time
 	Published time.Time // zero when unknown
 	Features  []byte    // opaque to everything but package stories
+	// Origin names the engine that indexed the report (its replica
+	// holder; "" for a daemon alone on its store): a replica catching up
+	// with the records of the others skips its own, already indexed.
+	Origin string
+	// Seq is the store's number of the record, set when it is read: the
+	// order of recording, and how far a replica has caught up.
+	Seq int64
 }
 
 // alsoReportedShown is how many outlets AlsoReportedLine names before it

@@ -45,8 +45,22 @@ const EditGap = time.Minute
 // ref of the story's first alert at that destination once that was sent.
 type Stories interface {
 	// StoryRecords returns the index records of the reports seen at or
-	// after since, in the order they were recorded.
+	// after since, in the order they were recorded (Seq order), with Seq
+	// and Origin set.
 	StoryRecords(ctx context.Context, since time.Time) ([]model.StoryRecord, error)
+	// StoryRecordsAfter returns the index records whose Seq is above after
+	// or in also, in Seq order: how a replica catches up with the reports
+	// other replicas sharing the store recorded since it last read. Seq
+	// grows with each record inserted, but a record becomes visible when
+	// its transaction commits, which need not be in Seq order (PostgreSQL
+	// hands out sequence values at insert time): also holds the seqs a
+	// caller found missing below the highest it read, so that a record of
+	// a transaction still open then is read once it commits. A seq in also
+	// that never commits (a rolled-back ingest) returns nothing. Records
+	// come with Seq and Origin set, their own and the others' alike; those
+	// whose Origin is mine (not "") come without Features: the caller
+	// indexed them when it decided, and needs only their Seq.
+	StoryRecordsAfter(ctx context.Context, after int64, also []int64, mine string) ([]model.StoryRecord, error)
 	// ReserveStoryIDs takes n (<= 0: 1) fresh story ids from the store and
 	// returns the first: ids first..first+n-1 are the caller's alone, across
 	// restarts and across replicas sharing the store.

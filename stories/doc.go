@@ -45,12 +45,14 @@
 // each new item that passed dedup (feed+GUID, canonical link, exact title),
 // in the same transaction that records the item:
 //
-//	res := ix.Lookup(item)           // no change to the index
+//	p := ix.Prepare(item)              // the tokens, extracted once
+//	res := ix.LookupPrepared(p)        // no change to the index
 //	if res.Same { /* a later report of res.Story: "also reported by" */ }
 //	else        { /* a new story: id from the store, alerts as today */ }
-//	rec := ix.AddTo(item, storyID)   // index it; persist rec when non-nil
+//	rec := ix.AddPrepared(p, storyID)  // index it; persist rec when non-nil
 //
-// or, where the index may hand out story ids, Add does both steps. Seen
+// (Lookup and AddTo do the same from the Item, extracting its tokens each
+// time), or, where the index may hand out story ids, Add does both steps. Seen
 // should be the time the daemon saw the item; Evict may be called after
 // each poll cycle to give memory back between items. An Index is safe for
 // concurrent use; its decisions depend on the order of the items, so one

@@ -10,10 +10,40 @@
 //	X-Newshound-Timestamp: <Unix seconds of this attempt>
 //	X-Newshound-Signature: sha256=<hex>   (only when webhook.secret is set)
 //
-// The body is a Payload (version 1): fields may be added in later versions,
+// The body is a Payload (version 2): fields may be added in later versions,
 // none is renamed, retyped or removed. A retry of the same alert carries the
 // same Idempotency-Key and "id", so a receiver that remembers the keys it
 // has seen shows each alert once even when a response was lost.
+//
+// # Living alerts (edits)
+//
+// A later report of the story an alert told of (another outlet, a new
+// watch) edits the alert, as Telegram and Discord messages are edited:
+// a new POST to the same URL, with the same headers and signature, whose
+// Payload has "event": "edit", the message's "ref", a "rev" that grows
+// with each later state, and the story as it is now (title, watches,
+// "also_reported": the other outlets, in the order they reported). An
+// alert has "event": "alert" and no ref. At most one edit per story and
+// destination is sent per minute; the last state is always sent.
+//
+// The ref is the receiver's: a 2xx answer to the alert whose body is JSON
+// with an "id" (a string, or a number; at most 200 printable characters)
+// names the message, and edits carry that id as "ref". Without one, the
+// ref is the alert's Idempotency-Key (its "id"). An edit's own
+// Idempotency-Key and "id" are the alert's followed by "-edit-" and the
+// rev: the same on every retry of one state, new for the next state.
+//
+// To an edit, 404 and 410 mean the receiver no longer has the message, or
+// keeps none: the edit is dropped and logged, and the alert is never sent
+// again. 429 waits for Retry-After as for alerts; other answers are those
+// of an alert. A receiver that shows each POST as it comes and ignores
+// "event" would show an edit as one more alert: it answers edits 404, or
+// its routes take "also_reported: quiet".
+//
+//	{"version": 2, "event": "edit", "id": "k3J…-edit-1", "ref": "msg-81",
+//	 "rev": 1, "title": "…", "feed": "Wire A", "also_reported": ["Wire B"], …}
+//
+// Version 2 added event, ref, rev and also_reported to version 1.
 //
 // # Signature
 //
@@ -95,8 +125,9 @@ const (
 // UserAgent is sent with every request.
 const UserAgent = "newshound-webhook/1"
 
-// PayloadVersion is the version of Payload this package sends.
-const PayloadVersion = 1
+// PayloadVersion is the version of Payload this package sends: 2 since
+// living alerts (event, ref, rev, also_reported).
+const PayloadVersion = 2
 
 // Payload is the JSON body of a webhook request (see the package doc for
 // the stability promise).
@@ -123,7 +154,26 @@ type Payload struct {
 	FromArticle bool `json:"from_article"`
 	// Watches are the watches that fired and the terms that made them fire.
 	Watches []Watch `json:"watches"`
+	// Event is EventAlert for a new alert, EventEdit for a later state of
+	// one already sent (version 2).
+	Event string `json:"event"`
+	// Ref, in an edit, names the message edited: the "id" the receiver
+	// answered the alert with, else the alert's Idempotency-Key. "" in an
+	// alert.
+	Ref string `json:"ref,omitempty"`
+	// Rev, in an edit, grows with each later state of the message: a
+	// receiver that got a higher one ignores a lower.
+	Rev int64 `json:"rev,omitempty"`
+	// AlsoReported are the other outlets that reported the story, in the
+	// order they did (never null).
+	AlsoReported []string `json:"also_reported"`
 }
+
+// Events of a Payload.
+const (
+	EventAlert = "alert"
+	EventEdit  = "edit"
+)
 
 // Watch is one watch that fired.
 type Watch struct {
@@ -153,6 +203,8 @@ var destRate = notify.Rate{N: 5, Per: time.Second}
 const (
 	// maxErrorBody is how much of a refusal's body goes into the error.
 	maxErrorBody = 256
+	// maxIDBody is how much of a 2xx answer is read for its message id.
+	maxIDBody = 4 << 10
 	// maxDrain is how much of a response is read at most (to reuse the connection).
 	maxDrain = 64 << 10
 	// defaultRetryAfter is the wait for a 429 without a usable Retry-After.
@@ -161,8 +213,9 @@ const (
 	maxRetryAfter = 24 * time.Hour
 )
 
-// Sender posts alerts to webhook destinations. It implements notify.Sender
-// and notify.Paced.
+// Sender posts alerts to webhook destinations, and edits of them. It
+// implements notify.Sender, notify.RefSender, notify.Editor and
+// notify.Paced.
 type Sender struct {
 	o      Options
 	client *http.Client
@@ -170,8 +223,10 @@ type Sender struct {
 }
 
 var (
-	_ notify.Sender = (*Sender)(nil)
-	_ notify.Paced  = (*Sender)(nil)
+	_ notify.Sender    = (*Sender)(nil)
+	_ notify.Paced     = (*Sender)(nil)
+	_ notify.RefSender = (*Sender)(nil)
+	_ notify.Editor    = (*Sender)(nil)
 )
 
 // New returns a Sender with o's zero fields defaulted.
@@ -233,22 +288,41 @@ func parseURL(target string) (*url.URL, error) {
 	return u, nil
 }
 
-// Body returns the JSON body of a's request and its idempotency key.
+// Body returns the JSON body of a's request and its idempotency key: an
+// alert's, or for an edit (a.Edit) the edit's of the message at a.Ref.
 func Body(a model.Alert) (body []byte, key string, err error) {
 	key = a.Nonce
 	if key == "" && a.ID != 0 {
 		key = "outbox-" + strconv.FormatInt(a.ID, 10)
 	}
+	event := EventAlert
+	var ref string
+	var rev int64
+	if a.Edit {
+		// One edit row carries every later state of the message, a revision
+		// each: the key names the revision, so a receiver that drops
+		// repeated keys drops retries of one state, not the next state.
+		event, ref, rev = EventEdit, string(a.Ref), a.Rev+1
+		key += "-edit-" + strconv.FormatInt(rev, 10)
+	}
+	also := a.AlsoReported
+	if also == nil {
+		also = []string{}
+	}
 	p := Payload{
-		Version:     PayloadVersion,
-		ID:          key,
-		Destination: a.Destination.Redacted(),
-		Title:       a.Title,
-		Link:        a.Link,
-		Feed:        a.Feed,
-		Snippet:     stripMarkers.Replace(a.Snippet),
-		FromArticle: a.FromArticle,
-		Watches:     make([]Watch, 0, len(a.Watches)),
+		Version:      PayloadVersion,
+		Event:        event,
+		Ref:          ref,
+		Rev:          rev,
+		AlsoReported: also,
+		ID:           key,
+		Destination:  a.Destination.Redacted(),
+		Title:        a.Title,
+		Link:         a.Link,
+		Feed:         a.Feed,
+		Snippet:      stripMarkers.Replace(a.Snippet),
+		FromArticle:  a.FromArticle,
+		Watches:      make([]Watch, 0, len(a.Watches)),
 	}
 	if !a.Published.IsZero() {
 		t := a.Published.UTC()
@@ -282,23 +356,88 @@ func Sign(secret, timestamp string, body []byte) string {
 // destination's URL. Errors follow the notify contract (see the package
 // doc) and never contain the URL beyond its host, nor the secret.
 func (s *Sender) Send(ctx context.Context, a model.Alert) error {
+	_, err := s.SendRef(ctx, a)
+	return err
+}
+
+// SendRef implements notify.RefSender: Send, returning the ref a later
+// edit names, the receiver's message id ({"id": ...} in a 2xx answer) or
+// else the alert's Idempotency-Key.
+func (s *Sender) SendRef(ctx context.Context, a model.Alert) (model.MessageRef, error) {
+	a.Edit = false
+	body, key, err := Body(a)
+	if err != nil {
+		return "", &notify.PermanentError{Err: fmt.Errorf("%s: encoding alert %d: %v", a.Destination, a.ID, err)}
+	}
+	head, err := s.post(ctx, a, body, key, false)
+	if err != nil {
+		return "", err
+	}
+	if id := messageID(head); id != "" {
+		return model.MessageRef(id), nil
+	}
+	return model.MessageRef(key), nil
+}
+
+// Edit implements notify.Editor: a POST of a as an edit Payload (event
+// "edit", ref, the story's outlets now) to the destination's URL, signed
+// and keyed like an alert. A 404 or 410 answer is notify.ErrMessageGone:
+// the receiver no longer has the message (or keeps none), and the edit is
+// dropped, never sent as a new alert.
+func (s *Sender) Edit(ctx context.Context, ref model.MessageRef, a model.Alert) error {
+	a.Edit, a.Ref = true, ref
+	body, key, err := Body(a)
+	if err != nil {
+		return &notify.PermanentError{Err: fmt.Errorf("%s: encoding edit %d: %v", a.Destination, a.ID, err)}
+	}
+	_, err = s.post(ctx, a, body, key, true)
+	return err
+}
+
+// maxRefLen bounds a receiver's message id kept as a ref: a longer one is
+// not an id, and the Idempotency-Key names the message instead.
+const maxRefLen = 200
+
+// messageID reads {"id": "..."} (or a number) from the start of a 2xx
+// answer; "" when there is none, or it is not a short printable id.
+func messageID(head []byte) string {
+	var v struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(head, &v) != nil || len(v.ID) == 0 {
+		return ""
+	}
+	var id string
+	if json.Unmarshal(v.ID, &id) != nil {
+		var n json.Number
+		if json.Unmarshal(v.ID, &n) != nil {
+			return ""
+		}
+		id = n.String()
+	}
+	if id == "" || len(id) > maxRefLen || printable([]byte(id)) != id {
+		return ""
+	}
+	return id
+}
+
+// post makes one signed request of body to a's destination and returns
+// the start of a 2xx answer (for its message id); edit maps 404 and 410 to
+// notify.ErrMessageGone.
+func (s *Sender) post(ctx context.Context, a model.Alert, body []byte, key string, edit bool) ([]byte, error) {
 	dest := a.Destination
 	if dest.Kind() != Kind.Name {
-		return &notify.PermanentError{Err: fmt.Errorf("webhook: cannot send to %s", dest)}
+		return nil, &notify.PermanentError{Err: fmt.Errorf("webhook: cannot send to %s", dest)}
 	}
 	u, err := parseURL(dest.Target())
 	if err != nil {
-		return &notify.PermanentError{Err: fmt.Errorf("%s: %v", dest, err)}
-	}
-	body, key, err := Body(a)
-	if err != nil {
-		return &notify.PermanentError{Err: fmt.Errorf("%s: encoding alert %d: %v", dest, a.ID, err)}
+		return nil, &notify.PermanentError{Err: fmt.Errorf("%s: %v", dest, err)}
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.o.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return &notify.PermanentError{Err: fmt.Errorf("%s: %s", dest, s.scrub(dest, err.Error()))}
+		return nil, &notify.PermanentError{Err: fmt.Errorf("%s: %s", dest, s.scrub(dest, err.Error()))}
 	}
 	ts := strconv.FormatInt(s.o.Now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
@@ -312,16 +451,19 @@ func (s *Sender) Send(ctx context.Context, a model.Alert) error {
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return s.transportError(ctx, dest, err)
+		return nil, s.transportError(ctx, dest, err)
 	}
 	defer resp.Body.Close()
-	head, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, maxIDBody))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
-	err = s.classify(dest, resp, head)
-	if err == nil {
-		s.log.Debug("webhook delivered", "dest", dest, "alert", a.ID, "status", resp.StatusCode)
+	if edit && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone) {
+		return nil, fmt.Errorf("%s: HTTP %d to an edit of %q: %w", dest, resp.StatusCode, s.scrub(dest, printable([]byte(a.Ref))), notify.ErrMessageGone)
 	}
-	return err
+	if err := s.classify(dest, resp, head[:min(len(head), maxErrorBody)]); err != nil {
+		return nil, err
+	}
+	s.log.Debug("webhook delivered", "dest", dest, "alert", a.ID, "edit", edit, "status", resp.StatusCode)
+	return head, nil
 }
 
 // StatusError is a webhook receiver's refusal: its HTTP status and the

@@ -256,7 +256,7 @@ func TestDeliverySigned(t *testing.T) {
 	if key == "" || p.ID != key {
 		t.Errorf("Idempotency-Key %q, payload id %q", key, p.ID)
 	}
-	if p.Version != 1 || p.Title != "APT29 breach" || p.Link != "https://news.example/a" || p.Feed != "Example News" ||
+	if p.Version != webhook.PayloadVersion || p.Event != webhook.EventAlert || p.Ref != "" || p.AlsoReported == nil || p.Title != "APT29 breach" || p.Link != "https://news.example/a" || p.Feed != "Example News" ||
 		p.Published == nil || !p.Published.Equal(published) || p.Snippet != "officials blamed APT29 for the breach" ||
 		len(p.Watches) != 1 || p.Watches[0].Name != "apt29" || len(p.Watches[0].Terms) != 1 {
 		t.Errorf("payload = %+v", p)

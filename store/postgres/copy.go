@@ -46,7 +46,7 @@ var copyTables = []copySpec{
 	{name: "pending_text", key: "id", cols: []string{"id", "story", "feed", "item", "title", "published", "payload", "created_at"}},
 	{name: "stories", key: "id", cols: []string{"id", "first_seen", "last_seen", "title", "link"}},
 	{name: "story_outlets", key: "story, outlet", cols: []string{"story", "outlet", "title", "link", "seen"}},
-	{name: "story_reports", key: "seq", cols: []string{"seq", "story", "seen", "published", "features"}},
+	{name: "story_reports", key: "seq", cols: []string{"seq", "story", "seen", "published", "features", "origin"}},
 	{name: "story_alerts", key: "story, destination", cols: []string{"story", "destination", "outbox_id", "watches"}},
 	{name: "websub", key: "feed", cols: []string{"feed", "hub", "topic", "id", "secret", "state", "requested",
 		"lease_until", "last_push", "failures", "error"}},

@@ -83,3 +83,50 @@ func TestOpenErrorHidesPassword(t *testing.T) {
 		}
 	}
 }
+
+// Sequence values are handed out at insert, visibility comes at commit:
+// an ingest that took the lower seq may commit second. A reader that
+// moved past the higher one gets the lower one back only by asking for it
+// (StoryRecordsAfter's also), which is why the engine keeps the seqs it
+// found missing.
+func TestStoryRecordsCommittedOutOfSeqOrder(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	insert := `INSERT INTO story_reports (story, seen, published, features, origin) VALUES ($1, 1, 0, '\x01', $2) RETURNING seq`
+	slow, err := db.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Rollback(ctx)
+	var low, high int64
+	if err := slow.QueryRow(ctx, insert, 1, "slow").Scan(&low); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.pool.QueryRow(ctx, insert, 2, "fast").Scan(&high); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.StoryRecordsAfter(ctx, 0, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Seq != high || got[0].Origin != "fast" || high <= low {
+		t.Fatalf("before the slow commit: %+v, want only seq %d (the slow one took %d)", got, high, low)
+	}
+	if err := slow.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = db.StoryRecordsAfter(ctx, high, nil, ""); err != nil || len(got) != 0 {
+		t.Fatalf("after %d without the missing seq: %+v, %v; want nothing (the range alone misses it)", high, got, err)
+	}
+	got, err = db.StoryRecordsAfter(ctx, high, []int64{low}, "fast")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Seq != low || got[0].Story != 1 || got[0].Origin != "slow" {
+		t.Errorf("asking for the missing seq %d: %+v, want the slow record", low, got)
+	}
+}

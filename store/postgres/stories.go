@@ -52,8 +52,8 @@ func (db *DB) recordReport(ctx context.Context, tx pgx.Tx, s *model.StoryReport,
 		return false, fmt.Errorf("record story: %w", err)
 	}
 	if r := s.Record; r != nil {
-		if _, err := tx.Exec(ctx, `INSERT INTO story_reports (story, seen, published, features) VALUES ($1, $2, $3, $4)`,
-			s.ID, r.Seen.UnixMilli(), ms(r.Published), r.Features); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO story_reports (story, seen, published, features, origin) VALUES ($1, $2, $3, $4, $5)`,
+			s.ID, r.Seen.UnixMilli(), ms(r.Published), r.Features, noNUL(r.Origin)); err != nil {
 			return false, fmt.Errorf("record story report: %w", err)
 		}
 	}
@@ -304,25 +304,58 @@ func (db *DB) fillStory(ctx context.Context, a *model.Alert, story int64, kind s
 	return nil
 }
 
+// storyRecordCols are the columns scanStoryRecords reads.
+const storyRecordCols = `seq, story, seen, published, features, origin`
+
+// storyRecordAfterCols are storyRecordCols without the features of the
+// caller's own records ($3): a replica reads back every record it wrote.
+const storyRecordAfterCols = `seq, story, seen, published,
+	CASE WHEN $3 <> '' AND origin = $3 THEN NULL ELSE features END, origin`
+
 // StoryRecords returns the index records of the reports seen at or after
 // since, in the order they were recorded.
 func (db *DB) StoryRecords(ctx context.Context, since time.Time) ([]model.StoryRecord, error) {
-	rows, err := db.pool.Query(ctx, `SELECT story, seen, published, features FROM story_reports WHERE seen >= $1 ORDER BY seq`, since.UnixMilli())
+	rows, err := db.pool.Query(ctx, `SELECT `+storyRecordCols+` FROM story_reports WHERE seen >= $1 ORDER BY seq`, since.UnixMilli())
 	if err != nil {
-		return nil, fmt.Errorf("store: story records: %w", err)
+		return nil, db.wrap(fmt.Errorf("store: story records: %w", err))
 	}
+	return scanStoryRecords(rows)
+}
+
+// StoryRecordsAfter returns the records above seq after or in also, in
+// seq order: a range and a few look-ups of the primary key. also matters
+// here: seq values are handed out when a row is inserted, so a replica's
+// ingest that took seq 10 may commit after another's that took 11.
+func (db *DB) StoryRecordsAfter(ctx context.Context, after int64, also []int64, mine string) ([]model.StoryRecord, error) {
+	if also == nil {
+		also = []int64{}
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+storyRecordAfterCols+` FROM story_reports WHERE seq > $1
+		UNION ALL SELECT `+storyRecordAfterCols+` FROM story_reports WHERE seq = ANY($2::bigint[]) AND seq <= $1
+		ORDER BY seq`, after, also, noNUL(mine))
+	if err != nil {
+		return nil, db.wrap(fmt.Errorf("store: story records after %d: %w", after, err))
+	}
+	return scanStoryRecords(rows)
+}
+
+// scanStoryRecords reads storyRecordCols rows and closes them.
+func scanStoryRecords(rows pgx.Rows) ([]model.StoryRecord, error) {
 	defer rows.Close()
 	var out []model.StoryRecord
 	for rows.Next() {
 		var r model.StoryRecord
 		var seen, pub int64
-		if err := rows.Scan(&r.Story, &seen, &pub, &r.Features); err != nil {
+		if err := rows.Scan(&r.Seq, &r.Story, &seen, &pub, &r.Features, &r.Origin); err != nil {
 			return nil, fmt.Errorf("store: story records: %w", err)
 		}
 		r.Seen, r.Published = time.UnixMilli(seen), fromMS(pub)
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: story records: %w", err)
+	}
+	return out, nil
 }
 
 // ReserveStoryIDs takes n story ids from the store's counter.

@@ -20,7 +20,7 @@ import (
 const (
 	upsertStorySQL = `INSERT INTO stories (id, first_seen, last_seen, title, link) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`
-	insertReportSQL = `INSERT INTO story_reports (story, seen, published, features) VALUES (?, ?, ?, ?)`
+	insertReportSQL = `INSERT INTO story_reports (story, seen, published, features, origin) VALUES (?, ?, ?, ?, ?)`
 	insertOutletSQL = `INSERT INTO story_outlets (story, outlet, title, link, seen) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`
 	storyOutletsSQL = `SELECT outlet FROM story_outlets WHERE story = ? ORDER BY seen, rowid`
@@ -62,7 +62,7 @@ func (db *DB) recordReport(ctx context.Context, tx *sql.Tx, s *model.StoryReport
 		return false, fmt.Errorf("record story: %w", err)
 	}
 	if r := s.Record; r != nil {
-		if _, err := tx.StmtContext(ctx, db.story.insertReport).ExecContext(ctx, s.ID, r.Seen.UnixMilli(), ms(r.Published), r.Features); err != nil {
+		if _, err := tx.StmtContext(ctx, db.story.insertReport).ExecContext(ctx, s.ID, r.Seen.UnixMilli(), ms(r.Published), r.Features, r.Origin); err != nil {
 			return false, fmt.Errorf("record story report: %w", err)
 		}
 	}
@@ -321,25 +321,63 @@ func (db *DB) fillStory(ctx context.Context, a *model.Alert, story int64, kind s
 	return nil
 }
 
+// storyRecordCols are the columns scanStoryRecords reads.
+const storyRecordCols = `seq, story, seen, published, features, origin`
+
+// storyRecordAfterCols are storyRecordCols without the features of the
+// caller's own records (?3): a replica reads back every record it wrote.
+const storyRecordAfterCols = `seq, story, seen, published,
+	CASE WHEN ?3 != '' AND origin = ?3 THEN NULL ELSE features END, origin`
+
 // StoryRecords returns the index records of the reports seen at or after
 // since, in the order they were recorded.
 func (db *DB) StoryRecords(ctx context.Context, since time.Time) ([]model.StoryRecord, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT story, seen, published, features FROM story_reports WHERE seen >= ? ORDER BY seq`, since.UnixMilli())
+	rows, err := db.r.QueryContext(ctx, `SELECT `+storyRecordCols+` FROM story_reports WHERE seen >= ? ORDER BY seq`, since.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("store: story records: %w", err)
 	}
+	return scanStoryRecords(rows)
+}
+
+// StoryRecordsAfter returns the records above seq after or in also, in
+// seq order: two range reads of the primary key. SQLite commits its one
+// writer's transactions in seq order, so also finds nothing here that the
+// range did not, but the contract is the same as PostgreSQL's.
+func (db *DB) StoryRecordsAfter(ctx context.Context, after int64, also []int64, mine string) ([]model.StoryRecord, error) {
+	holes := "[]"
+	if len(also) > 0 {
+		b, err := json.Marshal(also)
+		if err != nil {
+			return nil, fmt.Errorf("store: story records after %d: %w", after, err)
+		}
+		holes = string(b)
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+storyRecordAfterCols+` FROM story_reports WHERE seq > ?1
+		UNION ALL SELECT `+storyRecordAfterCols+` FROM story_reports WHERE seq IN (SELECT value FROM json_each(?2)) AND seq <= ?1
+		ORDER BY seq`, after, holes, mine)
+	if err != nil {
+		return nil, fmt.Errorf("store: story records after %d: %w", after, err)
+	}
+	return scanStoryRecords(rows)
+}
+
+// scanStoryRecords reads storyRecordCols rows and closes them.
+func scanStoryRecords(rows *sql.Rows) ([]model.StoryRecord, error) {
 	defer rows.Close()
 	var out []model.StoryRecord
 	for rows.Next() {
 		var r model.StoryRecord
 		var seen, pub int64
-		if err := rows.Scan(&r.Story, &seen, &pub, &r.Features); err != nil {
+		if err := rows.Scan(&r.Seq, &r.Story, &seen, &pub, &r.Features, &r.Origin); err != nil {
 			return nil, fmt.Errorf("store: story records: %w", err)
 		}
 		r.Seen, r.Published = time.UnixMilli(seen), fromMS(pub)
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: story records: %w", err)
+	}
+	return out, nil
 }
 
 // ReserveStoryIDs takes n story ids from the store's counter.

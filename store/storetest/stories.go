@@ -224,6 +224,51 @@ var storyTests = []test{
 			t.Errorf("report of a pruned story: %+v, want a first alert", res)
 		}
 	}},
+	{"StoryRecordsAfterCatchesUp", func(t *testing.T, e *env) {
+		var pol model.StoryPolicy
+		add := func(key string, story int64, origin string) {
+			it := report(key, story, "O"+key, "w", pol)
+			it.Report.Record = &model.StoryRecord{Story: story, Seen: e.now(), Features: []byte(key), Origin: origin}
+			e.ingest("http://"+key, nil, it)
+		}
+		add("a", 31, "r1")
+		add("b", 32, "r2")
+		all, err := e.s.StoryRecords(e.ctx, time.Time{})
+		e.must("StoryRecords", err)
+		if len(all) != 2 || all[0].Origin != "r1" || all[1].Origin != "r2" || all[0].Seq <= 0 || all[1].Seq <= all[0].Seq {
+			t.Fatalf("StoryRecords = %+v, want a (r1) then b (r2) with growing seqs", all)
+		}
+		last := all[1].Seq
+		got, err := e.s.StoryRecordsAfter(e.ctx, last, nil, "")
+		e.must("StoryRecordsAfter", err)
+		if len(got) != 0 {
+			t.Errorf("StoryRecordsAfter(last) = %+v, want nothing new", got)
+		}
+		add("c", 33, "r1")
+		add("d", 31, "r2") // a later report of an older story
+		got, err = e.s.StoryRecordsAfter(e.ctx, last, nil, "")
+		e.must("StoryRecordsAfter", err)
+		if len(got) != 2 || string(got[0].Features) != "c" || string(got[1].Features) != "d" || got[1].Story != 31 ||
+			got[1].Origin != "r2" || got[0].Seq <= last || got[1].Seq <= got[0].Seq || !got[0].Seen.Equal(e.now()) {
+			t.Fatalf("StoryRecordsAfter(%d) = %+v, want c then d, in seq order, with their origins", last, got)
+		}
+		// The seqs a caller found missing are read again, once each, beside
+		// the new ones; one that never committed gives nothing.
+		missing := []int64{all[0].Seq, got[0].Seq, got[1].Seq + 1000}
+		again, err := e.s.StoryRecordsAfter(e.ctx, got[0].Seq, missing, "")
+		e.must("StoryRecordsAfter", err)
+		if len(again) != 3 || string(again[0].Features) != "a" || string(again[1].Features) != "c" || string(again[2].Features) != "d" {
+			t.Errorf("StoryRecordsAfter(%d, %v) = %+v, want a, c (asked for) and d (new), each once", got[0].Seq, missing, again)
+		}
+		// The caller's own records come back without their features, the
+		// others' with.
+		mine, err := e.s.StoryRecordsAfter(e.ctx, 0, nil, "r1")
+		e.must("StoryRecordsAfter", err)
+		if len(mine) != 4 || mine[0].Features != nil || mine[2].Features != nil || mine[0].Origin != "r1" ||
+			string(mine[1].Features) != "b" || string(mine[3].Features) != "d" || mine[2].Seq != got[0].Seq {
+			t.Errorf("StoryRecordsAfter(0, mine r1) = %+v, want a and c (r1's) without features, b and d with", mine)
+		}
+	}},
 	{"ReserveStoryIDsNeverOverlap", func(t *testing.T, e *env) {
 		a, err := e.s.ReserveStoryIDs(e.ctx, 256)
 		e.must("ReserveStoryIDs", err)

@@ -1,0 +1,144 @@
+package engine
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/newshound/newshound/model"
+	"github.com/newshound/newshound/stories"
+)
+
+// Replicas sharing a store each keep a story index in memory. A report that
+// replica A indexed must be in B's index before B decides on an item of
+// the same event, or the event becomes two stories and two alerts. So
+// before a batch of new items is decided (one ingest: a feed's poll), a
+// replica reads the records the others wrote since it last read
+// (store.Stories.StoryRecordsAfter, by seq, the primary key: one indexed
+// query per batch, coalesced between the workers of a cycle) and indexes
+// them under the index's mutex.
+//
+// What remains: two replicas that decide reports of one event at the same
+// moment (each between the other's catch-up and its ingest's commit) still
+// open two stories, and each alerts. The window is the time from a
+// catch-up to the commit of the batch after it, a poll's parse and ingest,
+// well under a second; feeds of one event are usually minutes apart. Once
+// both records are read, later reports join whichever story scores
+// higher, and are edits of that one alert. Closing the window for good
+// needs the decision and the claim of the story in one store transaction
+// (a unique claim on the story's features), which the index's in-memory
+// scoring does not allow today.
+
+// holeGrace is how long a seq found missing below the highest read is
+// asked for again: a transaction that took it and has not committed yet (an
+// ingest in flight on another replica) shows it within that time, or it was
+// rolled back and never will. An ingest is a transaction of milliseconds;
+// the lease of a feed's poll bounds it from above.
+const holeGrace = DefaultLease
+
+// maxHoles bounds the seqs asked for again at once: more than every worker
+// of every replica could have in flight.
+const maxHoles = 4096
+
+// storyCatchUp is how far a replica read the store's story records.
+type storyCatchUp struct {
+	// mu makes catch-ups one at a time, and is taken before storyIndex.mu.
+	mu    sync.Mutex
+	after int64               // the highest seq read
+	holes map[int64]time.Time // seqs below after not read yet, and when they were found missing
+	// began is when the latest catch-up started (the monotonic clock): a
+	// worker that asked before it is covered by it.
+	began time.Time
+}
+
+// opened starts from the records the index was restored from (in seq
+// order). Gaps among those recorded within holeGrace may be ingests still
+// in flight; older gaps are rolled back or out of the window.
+func (c *storyCatchUp) opened(recs []model.StoryRecord, now time.Time) {
+	c.holes = make(map[int64]time.Time)
+	for i, r := range recs {
+		if i > 0 && now.Sub(r.Seen) <= holeGrace {
+			c.missing(recs[i-1].Seq, r.Seq, now)
+		}
+		c.after = max(c.after, r.Seq)
+	}
+}
+
+// missing notes the seqs strictly between lo and hi, the highest maxHoles
+// of them (the likeliest to be in flight).
+func (c *storyCatchUp) missing(lo, hi int64, now time.Time) {
+	for q := max(lo+1, hi-maxHoles); q < hi; q++ {
+		c.holes[q] = now
+	}
+}
+
+// query is what to ask the store for: the seqs above after, and the holes.
+func (c *storyCatchUp) query() (after int64, also []int64) {
+	also = slices.Sorted(maps.Keys(c.holes))
+	return c.after, also
+}
+
+// read notes the records a catch-up read (in seq order): the holes they
+// fill, the new holes below them, and forgets holes older than holeGrace.
+func (c *storyCatchUp) read(recs []model.StoryRecord, now time.Time) {
+	for _, r := range recs {
+		delete(c.holes, r.Seq)
+		if r.Seq <= c.after {
+			continue
+		}
+		if c.after > 0 {
+			// after 0: nothing was read yet, and what lies below the first
+			// record is older than this replica, not in flight.
+			c.missing(c.after, r.Seq, now)
+		}
+		c.after = r.Seq
+	}
+	maps.DeleteFunc(c.holes, func(_ int64, at time.Time) bool { return now.Sub(at) > holeGrace })
+	if n := len(c.holes) - maxHoles; n > 0 {
+		for _, q := range slices.Sorted(maps.Keys(c.holes))[:n] {
+			delete(c.holes, q)
+		}
+	}
+}
+
+// catchUpStories indexes the story records other replicas wrote since this
+// one last read, before a batch of new items is decided. A daemon alone on
+// its store (no Options.Holder) has nothing to catch up with. A failed
+// read is logged and the batch decided without it: at worst an event gets
+// a second alert, never a missed one.
+func (e *Engine) catchUpStories(ctx context.Context) {
+	if e.o.Holder == "" {
+		return
+	}
+	s := e.stories
+	c := &s.caught
+	asked := time.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.began.After(asked) {
+		return // a catch-up that began after this batch asked read all it would
+	}
+	c.began = time.Now()
+	after, also := c.query()
+	recs, err := e.st.StoryRecordsAfter(ctx, after, also, e.o.Holder)
+	if err != nil {
+		e.log.Warn("reading other replicas' story records failed; deciding without them", "err", err)
+		return
+	}
+	now := e.o.Now()
+	cutoff := now.Add(-s.window)
+	s.mu.Lock()
+	for _, r := range recs {
+		if r.Origin == e.o.Holder || r.Seen.Before(cutoff) {
+			continue // indexed when decided; or out of the window already
+		}
+		rec := stories.Record{Story: uint64(r.Story), Seen: r.Seen, Published: r.Published, Features: r.Features}
+		if err := s.ix.Restore([]stories.Record{rec}); err != nil {
+			e.log.Warn("skipping another replica's story record", "story", r.Story, "seq", r.Seq, "err", err)
+		}
+	}
+	s.mu.Unlock()
+	c.read(recs, now)
+}
