@@ -39,6 +39,10 @@ type HistorySearch struct {
 	// case- and accent-insensitive; a word ending in * is a prefix. Any
 	// other punctuation separates words. Empty: every story.
 	Words string
+	// OrCategorized, with Words, also keeps every story with categories,
+	// whether it has the words or not: the full-text index holds the title
+	// and text only, and a query's word may be in a category alone.
+	OrCategorized bool
 	// Watch keeps only the stories that watch fired on ("": any).
 	Watch string
 	// Alerted keeps only stories an alert was queued for.

@@ -16,6 +16,9 @@ type History interface {
 	// candidate set that callers wanting the query language's exact
 	// semantics verify with the matcher.
 	SearchHistory(ctx context.Context, q model.HistorySearch) ([]model.Story, error)
+	// CountHistory counts the stories q selects, ignoring q.Limit: the
+	// console's "N of M" and today's alerts, without reading them.
+	CountHistory(ctx context.Context, q model.HistorySearch) (int64, error)
 	// ScanHistory calls fn with every story seen at or after since, newest
 	// first, until fn returns false; it is how a backtest runs the real
 	// matcher over the history.

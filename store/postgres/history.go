@@ -122,37 +122,54 @@ func tsQuery(words string) string {
 	return strings.Join(parts, " & ")
 }
 
+// historyWhere is the WHERE (with its leading keyword, or "") of the
+// stories q selects, and its arguments; none is true when q's words hold
+// only punctuation (no story has them).
+func historyWhere(q model.HistorySearch) (where string, args []any, none bool) {
+	var conds []string
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if tq := tsQuery(q.Words); tq != "" {
+		c := `h.fts @@ to_tsquery('simple', ` + arg(tq) + `)`
+		if q.OrCategorized {
+			c = `(` + c + ` OR h.categories <> '')`
+		}
+		conds = append(conds, c)
+	} else if strings.TrimSpace(q.Words) != "" {
+		if !q.OrCategorized {
+			return "", nil, true // only punctuation: no word to find
+		}
+		conds = append(conds, `h.categories <> ''`)
+	}
+	if q.Watch != "" {
+		conds = append(conds, `h.id IN (SELECT story FROM history_watches WHERE watch = `+arg(q.Watch)+` AND seen >= `+arg(ms(q.Since))+`)`)
+	}
+	if q.Alerted {
+		conds = append(conds, `h.sent <> ''`)
+	}
+	if !q.Since.IsZero() {
+		conds = append(conds, `h.seen >= `+arg(q.Since.UnixMilli()))
+	}
+	if len(conds) > 0 {
+		where = ` WHERE ` + strings.Join(conds, " AND ")
+	}
+	return where, args, false
+}
+
 // SearchHistory returns the stories q selects, newest first.
 func (db *DB) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model.Story, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
+	where, args, none := historyWhere(q)
+	if none {
+		return nil, nil
 	}
-	if tq := tsQuery(q.Words); tq != "" {
-		where = append(where, `h.fts @@ to_tsquery('simple', `+arg(tq)+`)`)
-	} else if strings.TrimSpace(q.Words) != "" {
-		return nil, nil // only punctuation: no word to find
-	}
-	if q.Watch != "" {
-		where = append(where, `h.id IN (SELECT story FROM history_watches WHERE watch = `+arg(q.Watch)+` AND seen >= `+arg(ms(q.Since))+`)`)
-	}
-	if q.Alerted {
-		where = append(where, `h.sent <> ''`)
-	}
-	if !q.Since.IsZero() {
-		where = append(where, `h.seen >= `+arg(q.Since.UnixMilli()))
-	}
-	query := `SELECT ` + storyColumns + ` FROM history h`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	query += ` ORDER BY h.id DESC LIMIT ` + arg(limit)
+	args = append(args, limit)
+	query := `SELECT ` + storyColumns + ` FROM history h` + where + fmt.Sprintf(` ORDER BY h.id DESC LIMIT $%d`, len(args))
 	var out []model.Story
 	err := db.queryStories(ctx, query, args, func(s model.Story) bool {
 		out = append(out, s)
@@ -162,6 +179,19 @@ func (db *DB) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model
 		return nil, db.wrap(fmt.Errorf("store: search history: %w", err))
 	}
 	return out, nil
+}
+
+// CountHistory counts the stories q selects, ignoring q.Limit.
+func (db *DB) CountHistory(ctx context.Context, q model.HistorySearch) (int64, error) {
+	where, args, none := historyWhere(q)
+	if none {
+		return 0, nil
+	}
+	var n int64
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM history h`+where, args...).Scan(&n); err != nil {
+		return 0, db.wrap(fmt.Errorf("store: count history: %w", err))
+	}
+	return n, nil
 }
 
 // ScanHistory calls fn with every story seen at or after since, newest

@@ -74,21 +74,23 @@ func ftsQuery(words string) string {
 	return strings.Join(parts, " AND ")
 }
 
-// SearchHistory returns the stories q selects, newest first.
-func (db *DB) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model.Story, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 100
-	}
+// historyWhere is the FROM and WHERE of the stories q selects; none is
+// true when q's words hold only punctuation (no story has them).
+func historyWhere(q model.HistorySearch) (from string, args []any, none bool) {
 	var where []string
-	var args []any
-	from := `history h`
+	from = `history h`
 	if fq := ftsQuery(q.Words); fq != "" {
-		from += ` JOIN history_fts ON history_fts.rowid = h.id`
-		where = append(where, `history_fts MATCH ?`)
+		if q.OrCategorized {
+			where = append(where, `(h.id IN (SELECT rowid FROM history_fts WHERE history_fts MATCH ?) OR h.categories != '')`)
+		} else {
+			from += ` JOIN history_fts ON history_fts.rowid = h.id`
+			where = append(where, `history_fts MATCH ?`)
+		}
 		args = append(args, fq)
+	} else if strings.TrimSpace(q.Words) != "" && !q.OrCategorized {
+		return "", nil, true // only punctuation: no word to find
 	} else if strings.TrimSpace(q.Words) != "" {
-		return nil, nil // only punctuation: no word to find
+		where = append(where, `h.categories != ''`)
 	}
 	if q.Watch != "" {
 		where = append(where, `h.id IN (SELECT story FROM history_watches WHERE watch = ? AND seen >= ?)`)
@@ -101,11 +103,23 @@ func (db *DB) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model
 		where = append(where, `h.seen >= ?`)
 		args = append(args, q.Since.UnixMilli())
 	}
-	query := `SELECT ` + storyColumns + ` FROM ` + from
 	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, " AND ")
+		from += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	query += ` ORDER BY h.id DESC LIMIT ?`
+	return from, args, false
+}
+
+// SearchHistory returns the stories q selects, newest first.
+func (db *DB) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model.Story, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	from, args, none := historyWhere(q)
+	if none {
+		return nil, nil
+	}
+	query := `SELECT ` + storyColumns + ` FROM ` + from + ` ORDER BY h.id DESC LIMIT ?`
 	args = append(args, limit)
 	var out []model.Story
 	err := db.queryStories(ctx, query, args, func(s model.Story) bool {
@@ -116,6 +130,19 @@ func (db *DB) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model
 		return nil, fmt.Errorf("store: search history: %w", err)
 	}
 	return out, nil
+}
+
+// CountHistory counts the stories q selects, ignoring q.Limit.
+func (db *DB) CountHistory(ctx context.Context, q model.HistorySearch) (int64, error) {
+	from, args, none := historyWhere(q)
+	if none {
+		return 0, nil
+	}
+	var n int64
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM `+from, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count history: %w", err)
+	}
+	return n, nil
 }
 
 // ScanHistory calls fn with every story seen at or after since, newest

@@ -115,6 +115,44 @@ var historyTests = []test{
 			t.Errorf("watch w = %v", got)
 		}
 	}},
+	{"CountAndOrCategorized", func(t *testing.T, e *env) {
+		plain := func(it model.NewItem) model.NewItem { it.Story.Categories = nil; return it }
+		e.ingest("http://a/feed", nil,
+			plain(story("1", "Ransomware hits hospital", "Systems down.", "w", "console")),
+			story("2", "Weather", "Sunny.", ""), // categorised: c-2
+			plain(story("3", "Bank talks", "Ransomware again.", "")),
+			plain(story("4", "Football", "A match.", "w", "console")))
+		count := func(q model.HistorySearch) int64 {
+			t.Helper()
+			n, err := e.s.CountHistory(e.ctx, q)
+			if err != nil {
+				t.Fatalf("CountHistory(%+v): %v", q, err)
+			}
+			return n
+		}
+		for _, tt := range []struct {
+			q    model.HistorySearch
+			want int64
+		}{
+			{model.HistorySearch{}, 4},
+			{model.HistorySearch{Limit: 1}, 4}, // the limit is ignored
+			{model.HistorySearch{Alerted: true}, 2},
+			{model.HistorySearch{Alerted: true, Since: e.now().Add(time.Hour)}, 0},
+			{model.HistorySearch{Words: "ransomware"}, 2},
+			{model.HistorySearch{Words: "ransomware", OrCategorized: true}, 3},
+			{model.HistorySearch{Words: "ransomware", Alerted: true}, 1},
+			{model.HistorySearch{Watch: "w"}, 2},
+			{model.HistorySearch{Words: "***"}, 0},
+			{model.HistorySearch{Words: "***", OrCategorized: true}, 1},
+		} {
+			if got := count(tt.q); got != tt.want {
+				t.Errorf("CountHistory(%+v) = %d, want %d", tt.q, got, tt.want)
+			}
+		}
+		if got := e.search(model.HistorySearch{Words: "ransomware", OrCategorized: true}); !slices.Equal(got, []string{"Bank talks", "Weather", "Ransomware hits hospital"}) {
+			t.Errorf("search ransomware or categorised = %v", got)
+		}
+	}},
 	{"SinceWatchDaysAndPrune", func(t *testing.T, e *env) {
 		e.ingest("http://a/feed", nil, story("1", "old one", "", "w", "console"))
 		e.advance(24 * time.Hour)
