@@ -13,7 +13,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/newshound/newshound/config"
@@ -80,6 +82,11 @@ var ErrUnknownWatch = errors.New("no such watch")
 // Run backtests req over the stories in h with the watches of set. A bad
 // query returns its *matcher.SyntaxError (positioned, for the caller to show).
 func Run(ctx context.Context, h store.History, set *watchlist.Set, req Request) (*Result, error) {
+	return run(ctx, h, set, req, true)
+}
+
+// run is Run, with the index's pre-filter (see scan) or without.
+func run(ctx context.Context, h store.History, set *watchlist.Set, req Request, prefilter bool) (*Result, error) {
 	var watch *config.Watch
 	if req.Watch != "" {
 		for i, w := range set.Config().Watches {
@@ -127,8 +134,7 @@ func Run(ctx context.Context, h store.History, set *watchlist.Set, req Request) 
 	}
 	res := &Result{Query: query, Watch: req.Watch, Since: req.Since, AgainstQuery: watch != nil && query != watch.Query}
 	perDay := make(map[time.Time]int)
-	err = h.ScanHistory(ctx, req.Since, func(s model.Story) bool {
-		res.Scanned++
+	each := func(s model.Story) bool {
 		hits := c.Match(Doc(s, tags[s.FeedURL]))
 		var q *matcher.Hit
 		byWatch := false
@@ -162,7 +168,12 @@ func Run(ctx context.Context, h store.History, set *watchlist.Set, req Request) 
 			}
 		}
 		return ctx.Err() == nil
-	})
+	}
+	var iw matcher.IndexWords
+	if prefilter {
+		iw = matcher.RequiredWords(query)
+	}
+	err = scan(ctx, h, iw, req.Since, &res.Scanned, each)
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -171,6 +182,38 @@ func Run(ctx context.Context, h store.History, set *watchlist.Set, req Request) 
 	}
 	res.PerDay = days(perDay, req.Since, until)
 	return res, nil
+}
+
+// scan calls fn with every story seen at or after since that can match
+// the query, newest first, and sets scanned to the number of stories since
+// then. When the query requires words (iw, from matcher.RequiredWords) those are
+// the stories the full-text index finds with them, counted with one
+// query; else every story, read and counted one by one. fn's verdict is
+// the answer either way: the index only spares reading the stories that
+// cannot match.
+func scan(ctx context.Context, h store.History, iw matcher.IndexWords, since time.Time, scanned *int, fn func(model.Story) bool) error {
+	if len(iw.Words) == 0 {
+		return h.ScanHistory(ctx, since, func(s model.Story) bool {
+			*scanned++
+			return fn(s)
+		})
+	}
+	n, err := h.CountHistory(ctx, model.HistorySearch{Since: since})
+	if err != nil {
+		return err
+	}
+	*scanned = int(n)
+	ss, err := h.SearchHistory(ctx, model.HistorySearch{Words: strings.Join(iw.Words, " "), OrCategorized: iw.Categories,
+		Since: since, Limit: math.MaxInt32})
+	if err != nil {
+		return err
+	}
+	for _, s := range ss {
+		if !fn(s) {
+			break
+		}
+	}
+	return nil
 }
 
 // days lists every UTC day from since (or the first day with a match,

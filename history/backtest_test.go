@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +32,32 @@ func (m *memHistory) ScanHistory(_ context.Context, since time.Time, fn func(mod
 		}
 	}
 	return nil
+}
+
+// CountHistory counts the stories seen at or after q.Since (the only
+// count Run asks for).
+func (m *memHistory) CountHistory(ctx context.Context, q model.HistorySearch) (int64, error) {
+	var n int64
+	err := m.ScanHistory(ctx, q.Since, func(model.Story) bool { n++; return true })
+	return n, err
+}
+
+// SearchHistory stands for an index by finding the words as substrings:
+// more than an index finds, never less.
+func (m *memHistory) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model.Story, error) {
+	var out []model.Story
+	err := m.ScanHistory(ctx, q.Since, func(s model.Story) bool {
+		text := strings.ToLower(s.Title + " " + s.Text)
+		ok := true
+		for _, w := range strings.Fields(q.Words) {
+			ok = ok && strings.Contains(text, strings.TrimSuffix(w, "*"))
+		}
+		if ok || (q.OrCategorized && len(s.Categories) > 0) {
+			out = append(out, s)
+		}
+		return true
+	})
+	return out, err
 }
 
 const testConfig = `

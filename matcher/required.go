@@ -10,9 +10,9 @@ import (
 // SearchHistory Words): a way to find candidates for the matcher without
 // reading every story.
 type IndexWords struct {
-	// Words are lower-case words, a trailing "*" making one a prefix (an
-	// inflected word stands as the prefix all its forms share: "Россия" is
-	// "росси*", "bear" is "bear*"). Empty: the query gives none; scan.
+	// Words are lower-case prefixes, each ending in "*" ("bear" is "bear*",
+	// which also finds "bears" and "bear2"; an inflected word is the prefix
+	// all its forms share). Empty: the query gives none; scan.
 	Words []string
 	// Categories is set when a word may be found in a story's categories
 	// alone (the default scope covers them; a full-text index of title and
@@ -31,8 +31,9 @@ type IndexWords struct {
 //
 // What the index cannot see is not covered: a word glued in the story to
 // digits or ideographs before it ("3CX" for "cx"), or written in
-// compatibility forms (full-width letters, ligatures), is a word to the
-// matcher and not to the index.
+// compatibility forms (full-width letters, ligatures, Catalan ŀ, long ſ), or with
+// Livonian ǡ (a with dot and macron, which FTS5 keeps), is a word to the
+// matcher and not to the index, and such a story is missed.
 func RequiredWords(query string) IndexWords {
 	root, err := parseQuery(query)
 	if err != nil {
@@ -75,7 +76,10 @@ func RequiredWords(query string) IndexWords {
 const minIndexPrefix = 3
 
 // termIndexWords returns the index words of one term: each of its words
-// that safeIndexWord accepts, as the prefix its forms share.
+// as a prefix (the index keeps letters and the digits after them in one
+// word, "apt29", where the matcher sees "apt" "29"), the prefix its forms
+// share, cut before the first letter safeIndexPrefix rejects; a prefix
+// under minIndexPrefix letters is left out.
 func termIndexWords(text string, pos int, quoted bool) []string {
 	p, err := termPattern(text, pos, quoted)
 	if err != nil {
@@ -83,24 +87,15 @@ func termIndexWords(text string, pos int, quoted bool) []string {
 	}
 	var out []string
 	for k, w := range p.toks {
-		prefix := p.prefix && k == len(p.toks)-1
 		if k < len(p.forms) {
 			for _, f := range p.forms[k] {
-				if f != w {
-					w, prefix = commonPrefix(w, f), true
-				}
+				w = commonPrefix(w, f)
 			}
 		}
-		if safe := safeIndexPrefix(w); safe != w {
-			w, prefix = safe, true
-		}
-		if w == "" || (prefix && utf8.RuneCountInString(w) < minIndexPrefix) {
+		if w = safeIndexPrefix(w); utf8.RuneCountInString(w) < minIndexPrefix {
 			continue
 		}
-		if prefix {
-			w += "*"
-		}
-		out = append(out, w)
+		out = append(out, w+"*")
 	}
 	return out
 }
@@ -124,13 +119,18 @@ func commonPrefix(a, b string) string {
 // must be letters only (the matcher splits "APT29" into "apt" "29", an
 // index keeps "apt29"), ASCII a–z or Cyrillic а–я, and it stops before a
 // letter into which the matcher folds a letter the index keeps apart: ı
-// is i to the matcher, ß is ss, and Cyrillic letters with diacritics are
-// their base letter (ё is е, ї is і; see cyrillicFoldTargets).
+// is i to the matcher, ß is ss, ǆ is dz (and ǉ lj, ǌ nj), and Cyrillic
+// letters with diacritics are their base letter (ё is е, ї is і; see
+// cyrillicFoldTargets). TestPrefilterEqualsScan in package history tries
+// every letter of Latin-1 to Latin Extended-B and Cyrillic; the two it
+// knows this misses are in RequiredWords' doc.
 func safeIndexPrefix(w string) string {
 	for i, r := range w {
 		switch {
 		case r == 'i', r == 's' && strings.HasPrefix(w[i:], "ss"):
 			return w[:i]
+		case r == 'd' && strings.HasPrefix(w[i:], "dz"), r == 'l' && strings.HasPrefix(w[i:], "lj"), r == 'n' && strings.HasPrefix(w[i:], "nj"):
+			return w[:i] // ǆ, ǉ, ǌ: one letter to the index
 		case r >= 'a' && r <= 'z':
 		case r >= 0x430 && r <= 0x44f: // а–я
 			if strings.ContainsRune(cyrillicFoldTargets, r) {
