@@ -193,10 +193,12 @@ func run(ctx context.Context, h store.History, set *watchlist.Set, req Request, 
 // cannot match.
 func scan(ctx context.Context, h store.History, iw matcher.IndexWords, since time.Time, scanned *int, fn func(model.Story) bool) error {
 	if len(iw.Words) == 0 {
-		return h.ScanHistory(ctx, since, func(s model.Story) bool {
-			*scanned++
-			return fn(s)
-		})
+		return pipelined(func(each func(model.Story) bool) error {
+			return h.ScanHistory(ctx, since, func(s model.Story) bool {
+				*scanned++
+				return each(s)
+			})
+		}, fn)
 	}
 	n, err := h.CountHistory(ctx, model.HistorySearch{Since: since})
 	if err != nil {
@@ -214,6 +216,55 @@ func scan(ctx context.Context, h store.History, iw matcher.IndexWords, since tim
 		}
 	}
 	return nil
+}
+
+// scanBatch is how many stories a scan hands the matcher at a time.
+const scanBatch = 256
+
+// pipelined runs read, which calls its argument with each story in
+// order, and fn on those stories in that order, in two goroutines: a scan
+// spends about as long reading rows as matching them, and each can have a
+// core. Once fn returns false, read is told to stop (its callback returns
+// false) and fn sees no more stories.
+func pipelined(read func(func(model.Story) bool) error, fn func(model.Story) bool) error {
+	batches := make(chan []model.Story, 4)
+	quit := make(chan struct{}) // fn returned false
+	done := make(chan struct{}) // every batch consumed
+	go func() {
+		defer close(done)
+		stopped := false
+		for b := range batches {
+			for _, s := range b {
+				if stopped {
+					break
+				}
+				if !fn(s) {
+					stopped = true
+					close(quit)
+				}
+			}
+		}
+	}()
+	batch := make([]model.Story, 0, scanBatch)
+	send := func() bool {
+		select {
+		case batches <- batch:
+			batch = make([]model.Story, 0, scanBatch)
+			return true
+		case <-quit:
+			return false
+		}
+	}
+	err := read(func(s model.Story) bool {
+		batch = append(batch, s)
+		return len(batch) < scanBatch || send()
+	})
+	if len(batch) > 0 {
+		send()
+	}
+	close(batches)
+	<-done
+	return err
 }
 
 // days lists every UTC day from since (or the first day with a match,

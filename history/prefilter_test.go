@@ -206,3 +206,37 @@ func TestPrefilterFallsBackToScan(t *testing.T) {
 		}
 	}
 }
+
+// TestPipelined: fn sees the stories in order, and once it returns false
+// it sees no more and the reader is stopped.
+func TestPipelined(t *testing.T) {
+	for _, stopAt := range []int{0, 1, 255, 256, 300, 5000} {
+		read := 0
+		var got []int64
+		err := pipelined(func(each func(model.Story) bool) error {
+			for i := range 3000 {
+				read++
+				if !each(model.Story{ID: int64(i)}) {
+					return nil
+				}
+			}
+			return nil
+		}, func(s model.Story) bool {
+			got = append(got, s.ID)
+			return len(got) < stopAt
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := min(stopAt, 3000)
+		if stopAt == 0 {
+			want = 1 // fn sees the first story and says stop
+		}
+		if len(got) != want || (len(got) > 0 && got[len(got)-1] != int64(want-1)) {
+			t.Errorf("stop at %d: fn saw %d stories, last %v", stopAt, len(got), got[len(got)-1:])
+		}
+		if stopAt < 1000 && read > want+6*scanBatch {
+			t.Errorf("stop at %d: the reader went on to %d stories", stopAt, read)
+		}
+	}
+}
