@@ -5,146 +5,336 @@ import (
 	"unicode/utf8"
 )
 
-// IndexWords are words that every story a query matches contains, in a
-// form a full-text index over the title and text finds (store.History's
-// SearchHistory Words): a way to find candidates for the matcher without
-// reading every story.
-type IndexWords struct {
-	// Words are lower-case prefixes, each ending in "*" ("bear" is "bear*",
-	// which also finds "bears" and "bear2"; an inflected word is the prefix
-	// all its forms share). Empty: the query gives none; scan.
-	Words []string
-	// Categories is set when a word may be found in a story's categories
-	// alone (the default scope covers them; a full-text index of title and
-	// text does not): the stories with categories are candidates too.
-	Categories bool
-}
+// The full-text index of the history holds, for each story, the words the
+// matcher reads in it (IndexText) rather than the raw text, so that the
+// index splits and folds exactly as the matcher does: "3CX" is "3" "cx",
+// full-width letters, ligatures, ŀ and ſ are folded, whatever a backend's
+// own tokenizer would make of them. RequiredWords then gives, for a query,
+// index words that every story it matches contains, and a pre-filter on
+// them loses no match by construction.
 
-// RequiredWords derives IndexWords from query, conservatively: only plain
-// words, phrases and prefixes that the query requires (joined by AND or
-// NEAR at its top level, never under OR or NOT), never actor:, place:,
-// feed:, category: or /regex/ terms, and only words made of letters that
-// an index folding case and Latin accents (SQLite FTS5 unicode61 with
-// remove_diacritics, PostgreSQL 'simple' over accent-stripped text) splits
-// and folds as the matcher does (see safeIndexWord). An unparsable query
-// gives none.
-//
-// What the index cannot see is not covered: a word glued in the story to
-// digits or ideographs before it ("3CX" for "cx"), or written in
-// compatibility forms (full-width letters, ligatures, Catalan ŀ, long ſ), or with
-// Livonian ǡ (a with dot and macron, which FTS5 keeps), is a word to the
-// matcher and not to the index, and such a story is missed.
-func RequiredWords(query string) IndexWords {
-	root, err := parseQuery(query)
-	if err != nil {
-		return IndexWords{}
-	}
-	var iw IndexWords
-	seen := make(map[string]bool)
-	var walk func(n *node)
-	walk = func(n *node) {
-		switch n.kind {
-		case nodeAnd, nodeNear:
-			for _, k := range n.kids {
-				walk(k)
+// maxIndexRunes clips an index word: PostgreSQL refuses lexemes over 2 KB,
+// and a word that long is asked for by its first runes alike (see IndexWord).
+const maxIndexRunes = 100
+
+// IndexText appends to dst the index words (IndexWord) of every word the
+// matcher reads in texts, each once, separated by single spaces. A story's
+// title, text and categories go in one call. The words contain neither
+// spaces nor any ASCII byte but a–z and 0–9, so a tokenizer splitting on
+// ASCII punctuation and spaces (SQLite FTS5 "ascii" with "_" a token
+// character) keeps each one whole.
+func IndexText(dst []byte, texts ...string) []byte {
+	var buf, scratch []byte
+	seen := make(map[string]struct{})
+	start := len(dst)
+	for _, t := range texts {
+		for i := 0; ; {
+			ws, we, next := nextWord(t, i)
+			if ws < 0 {
+				break
 			}
-		case nodeTerm:
-			if n.scope&fieldCategory != 0 && n.scope != fieldDefault {
-				return // category: only
+			i = next
+			buf, scratch = appendNorm(buf[:0], scratch, t[ws:we], true)
+			if len(buf) == 0 {
+				continue
 			}
-			ws := termIndexWords(n.text, n.pos, n.quote)
-			if len(ws) > 0 && n.scope&fieldCategory != 0 {
-				iw.Categories = true
+			mark := len(dst)
+			if mark > start {
+				dst = append(dst, ' ')
 			}
-			for _, w := range ws {
-				if !seen[w] {
-					seen[w] = true
-					iw.Words = append(iw.Words, w)
-				}
+			w := len(dst)
+			dst = appendIndexWord(dst, clipRunes(string(buf), maxIndexRunes))
+			if _, dup := seen[string(dst[w:])]; dup {
+				dst = dst[:mark]
+				continue
 			}
+			seen[string(dst[w:])] = struct{}{}
 		}
 	}
-	walk(root)
-	if len(iw.Words) == 0 {
-		iw.Categories = false
-	}
-	return iw
+	return dst
 }
 
-// minIndexPrefix is the shortest prefix worth asking an index for: a
-// shorter one finds most of the history, and a scan is as fast.
-const minIndexPrefix = 3
+// IndexWord is the index form of a word as the matcher folds it: its first
+// maxIndexRunes runes, each ASCII byte other than a–z and 0–9 written as
+// "_" and two hex digits (NFKD may leave such bytes in a folded word: ⑴ is
+// "(1)", ﷺ holds spaces), other bytes kept. The code of each byte is
+// prefix-free, so one word is a prefix of another exactly when their
+// index forms are.
+func IndexWord(folded string) string {
+	return string(appendIndexWord(nil, clipRunes(folded, maxIndexRunes)))
+}
 
-// termIndexWords returns the index words of one term: each of its words
-// as a prefix (the index keeps letters and the digits after them in one
-// word, "apt29", where the matcher sees "apt" "29"), the prefix its forms
-// share, cut before the first letter safeIndexPrefix rejects; a prefix
-// under minIndexPrefix letters is left out.
-func termIndexWords(text string, pos int, quoted bool) []string {
-	p, err := termPattern(text, pos, quoted)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for k, w := range p.toks {
-		if k < len(p.forms) {
-			for _, f := range p.forms[k] {
-				w = commonPrefix(w, f)
-			}
-		}
-		if w = safeIndexPrefix(w); utf8.RuneCountInString(w) < minIndexPrefix {
+// appendIndexWord appends the escaped form of w.
+func appendIndexWord(dst []byte, w string) []byte {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(w); i++ {
+		b := w[i]
+		if b >= utf8.RuneSelf || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' {
+			dst = append(dst, b)
 			continue
 		}
-		out = append(out, w+"*")
+		dst = append(dst, '_', hex[b>>4], hex[b&15])
+	}
+	return dst
+}
+
+// clipRunes returns the first n runes of s.
+func clipRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}
+
+// SearchWords turns words as a user types them ("ransom* hospital") into
+// index words, every one required: each word as the matcher reads it (so
+// "APT29" is "apt" and "29"), a trailing * making the last word of its
+// field a prefix ("apt29*": "apt", "29*"). Nothing the user types is
+// index syntax.
+func SearchWords(words string) []string {
+	var out []string
+	for _, f := range strings.Fields(words) {
+		prefix := strings.HasSuffix(f, "*")
+		folded, _ := normWords(f)
+		for k, w := range folded {
+			if w == "" {
+				continue
+			}
+			if prefix && k == len(folded)-1 {
+				out = append(out, prefixWord(w))
+			} else {
+				out = append(out, IndexWord(w))
+			}
+		}
 	}
 	return out
 }
 
-// commonPrefix is the longest common prefix of a and b, whole runes.
-func commonPrefix(a, b string) string {
-	i := 0
-	for i < len(a) && i < len(b) {
-		ra, na := utf8.DecodeRuneInString(a[i:])
-		rb, _ := utf8.DecodeRuneInString(b[i:])
-		if ra != rb {
-			break
-		}
-		i += na
+// prefixWord is the index word that finds every index form of a word
+// beginning with folded prefix p: p* while p is shorter than the clip, else
+// the clipped form itself (a longer word is clipped to it).
+func prefixWord(p string) string {
+	if utf8.RuneCountInString(p) >= maxIndexRunes {
+		return IndexWord(p)
 	}
-	return a[:i]
+	return IndexWord(p) + "*"
 }
 
-// safeIndexPrefix returns the longest prefix of folded word w that the
-// index finds in every text where the matcher finds w ("" when none): w
-// must be letters only (the matcher splits "APT29" into "apt" "29", an
-// index keeps "apt29"), ASCII a–z or Cyrillic а–я, and it stops before a
-// letter into which the matcher folds a letter the index keeps apart: ı
-// is i to the matcher, ß is ss, ǆ is dz (and ǉ lj, ǌ nj), and Cyrillic
-// letters with diacritics are their base letter (ё is е, ї is і; see
-// cyrillicFoldTargets). TestPrefilterEqualsScan in package history tries
-// every letter of Latin-1 to Latin Extended-B and Cyrillic; the two it
-// knows this misses are in RequiredWords' doc.
-func safeIndexPrefix(w string) string {
-	for i, r := range w {
-		switch {
-		case r == 'i', r == 's' && strings.HasPrefix(w[i:], "ss"):
-			return w[:i]
-		case r == 'd' && strings.HasPrefix(w[i:], "dz"), r == 'l' && strings.HasPrefix(w[i:], "lj"), r == 'n' && strings.HasPrefix(w[i:], "nj"):
-			return w[:i] // ǆ, ǉ, ǌ: one letter to the index
-		case r >= 'a' && r <= 'z':
-		case r >= 0x430 && r <= 0x44f: // а–я
-			if strings.ContainsRune(cyrillicFoldTargets, r) {
-				return w[:i]
+// maxClauses and maxClauseWords bound what RequiredWords asks an index
+// for: dropping a clause only widens the candidates.
+const (
+	maxClauses     = 16
+	maxClauseWords = 400
+)
+
+// RequiredWords returns clauses of index words (IndexWord forms; a
+// trailing "*" is a prefix) such that every story the query matches (read
+// through IndexText of its title, text and categories) holds at least one
+// word of every clause; nil when the query gives none (a scan is needed),
+// or when it does not compile against reg (nil: the built-in actors).
+//
+// It follows the compiled query: a word or phrase requires each of its
+// words, in any of the forms the matcher accepts (inflections, plurals,
+// the prefix); actor: and place: require, for each of their aliases, one
+// word of it (the least common and longest), so one clause ORs the aliases;
+// AND and NEAR require what each side does; OR one clause of each side,
+// merged; NOT, feed: and /regex/ nothing. Scopes, case rules, capitals and
+// vetoes only narrow the matcher's verdict, never the words it needs.
+func RequiredWords(query string, reg *Registry) [][]string {
+	b := newBuilder(reg, CompileOptions{AllowRegex: true})
+	root, err := b.compileQuery(query)
+	if err != nil {
+		return nil
+	}
+	cs := b.required(root)
+	if len(cs) > maxClauses {
+		cs = cs[:maxClauses]
+	}
+	out := make([][]string, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c.words)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// clause is one OR of index words, with how selective it looks.
+type clause struct {
+	words []string
+	score int // larger: rarer (see wordScore)
+}
+
+// required returns the clauses n requires, best first.
+func (b *builder) required(n *node) []clause {
+	switch n.kind {
+	case nodeAnd, nodeNear:
+		var out []clause
+		for _, k := range n.kids {
+			out = append(out, b.required(k)...)
+		}
+		sortClauses(out)
+		return out
+	case nodeOr:
+		var merged clause
+		seen := make(map[string]bool)
+		for i, k := range n.kids {
+			cs := b.required(k)
+			if len(cs) == 0 {
+				return nil // this side needs no word
 			}
-		default:
-			return w[:i]
+			if i == 0 || cs[0].score < merged.score {
+				merged.score = cs[0].score
+			}
+			for _, w := range cs[0].words {
+				if !seen[w] {
+					seen[w] = true
+					merged.words = append(merged.words, w)
+				}
+			}
 		}
+		if len(merged.words) > maxClauseWords {
+			return nil
+		}
+		return []clause{merged}
+	case nodeTerm, nodeActor:
+		return b.leafClauses(n.leaf)
 	}
-	return w
+	return nil // NOT, feed:, regex
 }
 
-// cyrillicFoldTargets are the base letters of the Cyrillic letters with
-// diacritics that the matcher folds away and SQLite's FTS5 does not (ё →
-// е, ї → і, ў → у, ѓ → г, ќ → к, ѝ → и, ӧ → о, ӝ → ж, ӟ → з, ӓ → а, ӱ →
-// у, ӵ → ч, ӹ → ы, ӭ → э); TestRequiredWordsFolding keeps it complete.
-const cyrillicFoldTargets = "еіугкиожзаучыэ"
+// leafClauses are the clauses of a term (one per word of its one
+// pattern) or of an actor or place (one: a word of each alias pattern).
+func (b *builder) leafClauses(l *leaf) []clause {
+	if l == nil || len(l.pats) == 0 {
+		return nil
+	}
+	if l.kind == nodeTerm && len(l.pats) == 1 {
+		p := &b.pats[l.pats[0]]
+		var out []clause
+		for k := range p.toks {
+			if c, ok := b.wordClause(p, k); ok {
+				out = append(out, c)
+			}
+		}
+		sortClauses(out)
+		return out
+	}
+	var merged clause
+	seen := make(map[string]bool)
+	for i, id := range l.pats {
+		p := &b.pats[id]
+		best, found := clause{}, false
+		for k := range p.toks {
+			if c, ok := b.wordClause(p, k); ok && (!found || c.score > best.score) {
+				best, found = c, true
+			}
+		}
+		if !found {
+			return nil // an alias the index cannot find
+		}
+		if i == 0 || best.score < merged.score {
+			merged.score = best.score
+		}
+		for _, w := range best.words {
+			if !seen[w] {
+				seen[w] = true
+				merged.words = append(merged.words, w)
+			}
+		}
+	}
+	if len(merged.words) > maxClauseWords {
+		return nil
+	}
+	return []clause{merged}
+}
+
+// wordClause is the clause of word k of p: its folded form and every other
+// form the matcher accepts there, or the prefix for the last word of a
+// prefix pattern. ok is false for an empty word (no index word finds it).
+func (b *builder) wordClause(p *pattern, k int) (clause, bool) {
+	w := p.toks[k]
+	if w == "" {
+		return clause{}, false
+	}
+	if p.prefix && k == len(p.toks)-1 {
+		return clause{words: []string{prefixWord(w)}, score: b.wordScore(w)}, true
+	}
+	c := clause{words: []string{IndexWord(w)}, score: b.wordScore(w)}
+	if k < len(p.forms) {
+		for _, f := range p.forms[k] {
+			if f == "" {
+				return clause{}, false
+			}
+			c.words = append(c.words, IndexWord(f))
+			c.score = min(c.score, b.wordScore(f))
+		}
+	}
+	return c, true
+}
+
+// wordScore guesses how rare folded word w is in news, by rank then
+// length: one-letter words and short numbers ("29" is in every date)
+// lowest, then two-letter words, the group words that stand beside aliases
+// ("APT", "hackers", "group"), everyday words (the common list) and long
+// numbers, and every other word above them.
+func (b *builder) wordScore(w string) int {
+	n := utf8.RuneCountInString(w)
+	rank := 4
+	switch {
+	case allDigits(w) && n < 4, n == 1:
+		rank = 0
+	case n == 2:
+		rank = 1
+	case groupWord(w):
+		rank = 2
+	case b.reg.common[w], allDigits(w):
+		rank = 3
+	}
+	return rank*1000 + n
+}
+
+// allDigits reports whether w is made of ASCII digits only.
+func allDigits(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// groupWord reports whether w is one of the words that mark an alias as a
+// group ("Cobalt group", "Barium hackers").
+func groupWord(w string) bool {
+	for _, gs := range [][][]string{groupWordsAfter, groupWordsBefore} {
+		for _, g := range gs {
+			for _, x := range g {
+				if x == w {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// sortClauses orders cs best first: higher score, then fewer words.
+func sortClauses(cs []clause) {
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && clauseBefore(cs[j], cs[j-1]); j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
+
+func clauseBefore(a, b clause) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return len(a.words) < len(b.words)
+}

@@ -4,55 +4,71 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode"
 )
 
-func TestRequiredWords(t *testing.T) {
+func TestIndexText(t *testing.T) {
 	for _, tc := range []struct {
-		q     string
-		words []string
-		cats  bool
+		in   []string
+		want string
 	}{
-		{"ransomware AND (hospital OR ministry)", []string{"ransomware*"}, true},
-		{"title:ransomware", []string{"ransomware*"}, false},
-		{`"=ransomware" title:"power grid"`, []string{"ransomware*", "power*"}, true}, // "gr" before an i is too short,
-		{"hack* NEAR/3 bank", []string{"hack*", "bank*"}, true},
-		{"ransomware OR bank", nil, false},
-		{"-ransomware", nil, false},
-		{"NOT (bank ransomware)", nil, false},
-		{"actor:APT29 place:Baku feed:Reuters category:bank /bank/", nil, false},
-		{"APT29", []string{"apt*"}, true}, // "29" is glued to "apt" in the index
-		{"minister", nil, false},          // "m" before an i (ı) is too short a prefix
-		{"Россия", nil, false},            // р before о
-		{"Straße", []string{"stra*"}, true},
-		{"ab", nil, false}, // too short a prefix
-		{"(", nil, false},
+		{[]string{"3CX hack: Russia's APT29", "hack again"}, "3 cx hack russia apt 29 again"},
+		{[]string{"ＡＰＴ２９ ﬁnance ſecret coŀlegi"}, "apt 29 finance secret col·legi"},
+		{[]string{"Élection à Paris", "Straße"}, "election a paris strasse"},
+		{[]string{"⑴ ﷺ"}, "_281_29 صلى_20الله_20عليه_20وسلم"},
+		{[]string{"", "..."}, ""},
+		{[]string{strings.Repeat("ab", 80)}, strings.Repeat("ab", 50)},
 	} {
-		got := RequiredWords(tc.q)
-		if !slices.Equal(got.Words, tc.words) || got.Categories != tc.cats {
-			t.Errorf("RequiredWords(%q) = %q %v, want %q %v", tc.q, got.Words, got.Categories, tc.words, tc.cats)
+		if got := string(IndexText(nil, tc.in...)); got != tc.want {
+			t.Errorf("IndexText(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
 
-// TestRequiredWordsFolding keeps cyrillicFoldTargets complete: every
-// Cyrillic letter the matcher folds to another is one.
-func TestRequiredWordsFolding(t *testing.T) {
-	for r := rune(0x400); r < 0x530; r++ {
-		if !unicode.IsLetter(r) {
-			continue
+func TestSearchWords(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"ransom* Hospital", []string{"ransom*", "hospital"}},
+		{"APT29*", []string{"apt", "29*"}},
+		{`"hospital": (ransomware-^`, []string{"hospital", "ransomware"}},
+		{"*** -", nil},
+	} {
+		if got := SearchWords(tc.in); !slices.Equal(got, tc.want) {
+			t.Errorf("SearchWords(%q) = %q, want %q", tc.in, got, tc.want)
 		}
-		f, _ := normWords(string(r))
-		if len(f) != 1 {
-			continue
+	}
+}
+
+func TestRequiredWords(t *testing.T) {
+	reg := NewRegistry()
+	for _, tc := range []struct {
+		q    string
+		want [][]string
+	}{
+		{"ransomware AND (hospital OR ministry)", [][]string{{"hospital", "hospitals", "ministry", "ministries"}, {"ransomware", "ransomwares"}}},
+		{"title:ransomware", [][]string{{"ransomware", "ransomwares"}}},
+		{`"=ransomware"`, [][]string{{"ransomware"}}},
+		{`"power grid"`, [][]string{{"power"}, {"grid", "grids"}}},
+		{"hack* NEAR/3 bank", [][]string{{"hack*"}, {"bank", "banks"}}},
+		{"ransomware OR -bank", nil},
+		{"-ransomware", nil},
+		{"feed:Reuters /bank/", nil},
+		{"feed:Reuters bank", [][]string{{"bank", "banks"}}},
+		{"APT29", [][]string{{"apt"}, {"29"}}},
+		{"3CX", [][]string{{"cx"}, {"3"}}},
+		{"ﬁnance", [][]string{{"finance", "finances"}}},
+		{"(", nil},
+		{"actor:Nosuch", nil},
+	} {
+		got := RequiredWords(tc.q, reg)
+		if !slices.EqualFunc(got, tc.want, slices.Equal) {
+			t.Errorf("RequiredWords(%q) = %q, want %q", tc.q, got, tc.want)
 		}
-		lower := strings.ToLower(string(r))
-		if f[0] != lower && f[0] != string(unicode.SimpleFold(r)) {
-			for _, b := range f[0] {
-				if b >= 0x430 && b <= 0x44f && !strings.ContainsRune(cyrillicFoldTargets, b) {
-					t.Errorf("%c folds to %q: %c missing from cyrillicFoldTargets", r, f[0], b)
-				}
-			}
-		}
+	}
+	// An actor: one clause, a word of each alias.
+	got := RequiredWords("actor:APT29", reg)
+	if len(got) != 1 || !slices.Contains(got[0], "nobelium") || !slices.Contains(got[0], "apt") || slices.Contains(got[0], "g") {
+		t.Errorf("RequiredWords(actor:APT29) = %q, want one clause with nobelium and apt, not g (of G0016)", got)
 	}
 }
