@@ -115,7 +115,7 @@ var historyTests = []test{
 			t.Errorf("watch w = %v", got)
 		}
 	}},
-	{"CountAndOrCategorized", func(t *testing.T, e *env) {
+	{"CountAndAnySets", func(t *testing.T, e *env) {
 		plain := func(it model.NewItem) model.NewItem { it.Story.Categories = nil; return it }
 		e.ingest("http://a/feed", nil,
 			plain(story("1", "Ransomware hits hospital", "Systems down.", "w", "console")),
@@ -139,18 +139,51 @@ var historyTests = []test{
 			{model.HistorySearch{Alerted: true}, 2},
 			{model.HistorySearch{Alerted: true, Since: e.now().Add(time.Hour)}, 0},
 			{model.HistorySearch{Words: "ransomware"}, 2},
-			{model.HistorySearch{Words: "ransomware", OrCategorized: true}, 3},
 			{model.HistorySearch{Words: "ransomware", Alerted: true}, 1},
+			{model.HistorySearch{Words: "c-2"}, 1}, // categories are indexed too
 			{model.HistorySearch{Watch: "w"}, 2},
 			{model.HistorySearch{Words: "***"}, 0},
-			{model.HistorySearch{Words: "***", OrCategorized: true}, 1},
+			{model.HistorySearch{Any: [][]string{{"sunny", "match"}}}, 2},
+			{model.HistorySearch{Any: [][]string{{"sunny", "match"}, {"footb*"}}}, 1},
+			{model.HistorySearch{Any: [][]string{{"ransomware"}, {"bank", "hospital"}}, Words: "again"}, 1},
+			{model.HistorySearch{Any: [][]string{{"ransomware"}, {}}}, 0}, // an empty set: nothing holds one of its words
 		} {
 			if got := count(tt.q); got != tt.want {
 				t.Errorf("CountHistory(%+v) = %d, want %d", tt.q, got, tt.want)
 			}
 		}
-		if got := e.search(model.HistorySearch{Words: "ransomware", OrCategorized: true}); !slices.Equal(got, []string{"Bank talks", "Weather", "Ransomware hits hospital"}) {
-			t.Errorf("search ransomware or categorised = %v", got)
+		if got := e.search(model.HistorySearch{Any: [][]string{{"weath*", "ransomware"}}}); !slices.Equal(got, []string{"Bank talks", "Weather", "Ransomware hits hospital"}) {
+			t.Errorf("search weath* or ransomware = %v", got)
+		}
+	}},
+	{"IndexHoldsTheMatchersWords", func(t *testing.T, e *env) {
+		// The words as the matcher reads them, whatever a full-text
+		// tokenizer would make of them: digits glued to letters,
+		// full-width letters, ligatures, ŀ, ſ, a possessive, NFKD leaving
+		// punctuation (⑴) or spaces (ﷺ) in a word.
+		e.ingest("http://a/feed", nil,
+			story("1", "3CX supply chain", "", ""),
+			story("2", "ＡＰＴ２９ again", "", ""),
+			story("3", "ﬁnancial ſtatement", "coŀlegi", ""),
+			story("4", "Russia's move", "⑴ ﷺ", ""))
+		for _, tt := range []struct {
+			words string
+			want  []string
+		}{
+			{"cx", []string{"3CX supply chain"}},
+			{"3", []string{"ﬁnancial ſtatement", "3CX supply chain"}}, // story 3's category c-3
+			{"apt29", []string{"ＡＰＴ２９ again"}},
+			{"APT 29", []string{"ＡＰＴ２９ again"}},
+			{"financial statement", []string{"ﬁnancial ſtatement"}},
+			{"coŀlegi", []string{"ﬁnancial ſtatement"}}, // to the matcher "col·legi" is two words
+			{"russia", []string{"Russia's move"}},
+			{"⑴", []string{"Russia's move"}},
+			{"ﷺ", []string{"Russia's move"}},
+			{"fin*", []string{"ﬁnancial ſtatement"}},
+		} {
+			if got := e.search(model.HistorySearch{Words: tt.words}); !slices.Equal(got, tt.want) {
+				t.Errorf("search %q = %v, want %v", tt.words, got, tt.want)
+			}
 		}
 	}},
 	{"SinceWatchDaysAndPrune", func(t *testing.T, e *env) {
