@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/newshound/newshound/config"
@@ -169,11 +168,11 @@ func run(ctx context.Context, h store.History, set *watchlist.Set, req Request, 
 		}
 		return ctx.Err() == nil
 	}
-	var iw matcher.IndexWords
+	var sets [][]string
 	if prefilter {
-		iw = matcher.RequiredWords(query)
+		sets = matcher.RequiredWords(query, set.Registry())
 	}
-	err = scan(ctx, h, iw, req.Since, &res.Scanned, each)
+	err = scan(ctx, h, sets, req.Since, &res.Scanned, each)
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -186,13 +185,14 @@ func run(ctx context.Context, h store.History, set *watchlist.Set, req Request, 
 
 // scan calls fn with every story seen at or after since that can match
 // the query, newest first, and sets scanned to the number of stories since
-// then. When the query requires words (iw, from matcher.RequiredWords) those are
-// the stories the full-text index finds with them, counted with one
-// query; else every story, read and counted one by one. fn's verdict is
-// the answer either way: the index only spares reading the stories that
-// cannot match.
-func scan(ctx context.Context, h store.History, iw matcher.IndexWords, since time.Time, scanned *int, fn func(model.Story) bool) error {
-	if len(iw.Words) == 0 {
+// then. When the query requires words (sets, from matcher.RequiredWords:
+// one word of each set) those are the stories the full-text index finds
+// with them, counted with one query; else every story, read and counted
+// one by one. fn's verdict is the answer either way: the index holds the
+// words the matcher reads, so it only spares reading stories that cannot
+// match.
+func scan(ctx context.Context, h store.History, sets [][]string, since time.Time, scanned *int, fn func(model.Story) bool) error {
+	if len(sets) == 0 {
 		return pipelined(func(each func(model.Story) bool) error {
 			return h.ScanHistory(ctx, since, func(s model.Story) bool {
 				*scanned++
@@ -205,8 +205,7 @@ func scan(ctx context.Context, h store.History, iw matcher.IndexWords, since tim
 		return err
 	}
 	*scanned = int(n)
-	ss, err := h.SearchHistory(ctx, model.HistorySearch{Words: strings.Join(iw.Words, " "), OrCategorized: iw.Categories,
-		Since: since, Limit: math.MaxInt32})
+	ss, err := h.SearchHistory(ctx, model.HistorySearch{Any: sets, Since: since, Limit: math.MaxInt32})
 	if err != nil {
 		return err
 	}
@@ -247,6 +246,11 @@ func pipelined(read func(func(model.Story) bool) error, fn func(model.Story) boo
 	}()
 	batch := make([]model.Story, 0, scanBatch)
 	send := func() bool {
+		select {
+		case <-quit: // first: a send with room would be as likely as this
+			return false
+		default:
+		}
 		select {
 		case batches <- batch:
 			batch = make([]model.Story, 0, scanBatch)

@@ -23,6 +23,7 @@ import (
 type memHistory struct {
 	store.History
 	stories []model.Story
+	words   map[int64]map[string]bool // index words by story ID, made on first search
 }
 
 func (m *memHistory) ScanHistory(_ context.Context, since time.Time, fn func(model.Story) bool) error {
@@ -42,22 +43,49 @@ func (m *memHistory) CountHistory(ctx context.Context, q model.HistorySearch) (i
 	return n, err
 }
 
-// SearchHistory stands for an index by finding the words as substrings:
-// more than an index finds, never less.
+// SearchHistory is the index's contract in Go: a story is selected when
+// it holds a word of every set among its index words (matcher.IndexText
+// of its title, text and categories), each word exact or, ending in *, a
+// prefix.
 func (m *memHistory) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model.Story, error) {
 	var out []model.Story
-	err := m.ScanHistory(ctx, q.Since, func(s model.Story) bool {
-		text := strings.ToLower(s.Title + " " + s.Text)
-		ok := true
-		for _, w := range strings.Fields(q.Words) {
-			ok = ok && strings.Contains(text, strings.TrimSuffix(w, "*"))
+	if m.words == nil {
+		m.words = make(map[int64]map[string]bool)
+		for _, s := range m.stories {
+			m.words[s.ID] = make(map[string]bool)
+			for _, w := range strings.Fields(string(matcher.IndexText(nil, s.Title, s.Text, strings.Join(s.Categories, "\n")))) {
+				m.words[s.ID][w] = true
+			}
 		}
-		if ok || (q.OrCategorized && len(s.Categories) > 0) {
+	}
+	err := m.ScanHistory(ctx, q.Since, func(s model.Story) bool {
+		if holdsSets(m.words[s.ID], q.Any) {
 			out = append(out, s)
 		}
 		return true
 	})
 	return out, err
+}
+
+// holdsSets reports whether a story's index words hold a word of each set.
+func holdsSets(words map[string]bool, sets [][]string) bool {
+	for _, set := range sets {
+		if !slices.ContainsFunc(set, func(w string) bool {
+			p, prefix := strings.CutSuffix(w, "*")
+			if !prefix {
+				return words[p]
+			}
+			for x := range words {
+				if strings.HasPrefix(x, p) {
+					return true
+				}
+			}
+			return false
+		}) {
+			return false
+		}
+	}
+	return true
 }
 
 const testConfig = `
