@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"github.com/newshound/newshound/store/postgres"
 	"github.com/newshound/newshound/store/postgres/pgtest"
 	"github.com/newshound/newshound/store/sqlite"
+	"github.com/newshound/newshound/watchlist"
 )
 
 // variedWords are the fragments of the varied history: inflections,
@@ -155,14 +157,72 @@ func randomQuery(rng *rand.Rand, words []string, depth int) string {
 	return "(" + l + " AND " + r + ")"
 }
 
-// TestPrefilterRandom: on random stories of adversarial text, random
-// queries give the same answers pre-filtered (over the index's contract,
-// memHistory.SearchHistory) as by a full scan, and most are pre-filtered.
+// prefilterCheck is what checkCandidates found.
+type prefilterCheck struct{ queries, filtered, matching int }
+
+// checkCandidates checks the pre-filter's promise on every story of h and
+// every query: the stories the matcher finds with the query (all queries
+// compiled as watches of one matcher, the history scanned once) are all
+// among those SearchHistory selects with the query's RequiredWords.
+func checkCandidates(t *testing.T, h store.History, set *watchlist.Set, queries []string) prefilterCheck {
+	t.Helper()
+	var ws []matcher.Watch
+	for _, q := range queries {
+		if set.Check(q, true) == nil {
+			ws = append(ws, matcher.Watch{Name: q, Query: q})
+		}
+	}
+	c, err := matcher.Compile(ws, set.Registry(), matcher.CompileOptions{AllowRegex: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := make([][]int64, len(ws))
+	err = h.ScanHistory(t.Context(), time.Time{}, func(s model.Story) bool {
+		for _, hit := range c.Match(Doc(s, nil)) {
+			found[hit.Index] = append(found[hit.Index], s.ID)
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := prefilterCheck{queries: len(ws)}
+	for i, w := range ws {
+		if len(found[i]) > 0 {
+			res.matching++
+		}
+		sets := matcher.RequiredWords(w.Query, set.Registry())
+		if len(sets) == 0 {
+			continue // a scan: the matcher sees every story
+		}
+		res.filtered++
+		cands, err := h.SearchHistory(t.Context(), model.HistorySearch{Any: sets, Limit: math.MaxInt32})
+		if err != nil {
+			t.Fatalf("%q: search %q: %v", w.Query, sets, err)
+		}
+		in := make(map[int64]bool, len(cands))
+		for _, s := range cands {
+			in[s.ID] = true
+		}
+		for _, id := range found[i] {
+			if !in[id] {
+				t.Errorf("%q (index words %q): story %d matches but is not a candidate", w.Query, sets, id)
+				break
+			}
+		}
+	}
+	return res
+}
+
+// TestPrefilterRandom: on random stories of adversarial text, every story
+// a random query matches is among the pre-filter's candidates (over the
+// index's contract, memHistory.SearchHistory), most queries are
+// pre-filtered, and Run's answers for some equal a full scan's.
 func TestPrefilterRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(16, 16))
 	set := testSet(t)
 	var ss []model.Story
-	for i := range 200 {
+	for i := range 300 {
 		s := model.Story{ID: int64(i + 1), FeedURL: "http://ua/feed", Feed: "UA", Title: randomText(rng, 5), Text: randomText(rng, 25),
 			Seen: day0.Add(time.Duration(i) * time.Minute)}
 		if i%5 == 0 {
@@ -171,46 +231,49 @@ func TestPrefilterRandom(t *testing.T) {
 		ss = append(ss, s)
 	}
 	var words []string
-	for _, s := range ss[:40] {
+	for _, s := range ss[:60] {
 		words = append(words, strings.FieldsFunc(s.Title+" "+s.Text, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("()\"*:-/,.", r) })...)
 	}
 	h := &memHistory{stories: ss}
-	tried, filtered, matched := 0, 0, 0
-	for range 1500 {
-		q := randomQuery(rng, words, 3)
-		if set.Check(q, true) != nil {
-			continue
-		}
-		tried++
-		req := Request{Query: q, AllowRegex: true, Limit: 1000}
-		want, err := run(t.Context(), h, set, req, false)
-		if err != nil {
-			t.Fatalf("%q: scan: %v", q, err)
-		}
-		got, err := run(t.Context(), h, set, req, true)
-		if err != nil {
-			t.Fatalf("%q: pre-filtered: %v", q, err)
-		}
-		if len(matcher.RequiredWords(q, set.Registry())) > 0 {
-			filtered++
-		}
-		if want.Total > 0 {
-			matched++
-		}
-		if got.Total != want.Total || !slices.Equal(ids(got.Matches), ids(want.Matches)) {
-			t.Errorf("%q (index words %q): pre-filtered %d %v, scan %d %v", q, matcher.RequiredWords(q, set.Registry()),
-				got.Total, ids(got.Matches), want.Total, ids(want.Matches))
-		}
+	var queries []string
+	for range 5000 {
+		queries = append(queries, randomQuery(rng, words, 3))
 	}
-	t.Logf("%d queries, %d pre-filtered, %d matching some story", tried, filtered, matched)
-	if tried < 1000 || filtered < tried/2 || matched < tried/10 {
-		t.Errorf("%d queries tried, %d pre-filtered, %d matching: the test lost its teeth", tried, filtered, matched)
+	got := checkCandidates(t, h, set, queries)
+	t.Logf("%d queries, %d pre-filtered, %d matching some story", got.queries, got.filtered, got.matching)
+	if got.queries < 3000 || got.filtered < got.queries/2 || got.matching < got.queries/10 {
+		t.Errorf("%+v: the test lost its teeth", got)
+	}
+	for _, q := range queries[:100] {
+		if set.Check(q, true) == nil {
+			sameAsScan(t, h, set, q)
+		}
 	}
 }
 
-// TestPrefilterEqualsScan runs each query on the varied history with the
-// index's pre-filter and with a scan of every story, on each backend: the
-// answers must be the same.
+// sameAsScan checks that Run's answer to q is the same pre-filtered as
+// by a scan of every story.
+func sameAsScan(t *testing.T, h store.History, set *watchlist.Set, q string) {
+	t.Helper()
+	req := Request{Query: q, AllowRegex: true, Limit: 1000}
+	want, err := run(t.Context(), h, set, req, false)
+	if err != nil {
+		t.Fatalf("%q: scan: %v", q, err)
+	}
+	got, err := run(t.Context(), h, set, req, true)
+	if err != nil {
+		t.Fatalf("%q: pre-filtered: %v", q, err)
+	}
+	if got.Scanned != want.Scanned || got.Total != want.Total || !slices.Equal(ids(got.Matches), ids(want.Matches)) {
+		t.Errorf("%q (index words %q): pre-filtered %d of %d %v, scan %d of %d %v", q, matcher.RequiredWords(q, set.Registry()),
+			got.Total, got.Scanned, ids(got.Matches), want.Total, want.Scanned, ids(want.Matches))
+	}
+}
+
+// TestPrefilterEqualsScan runs, on each backend, the varied history: every
+// story a query matches is among the index's candidates (every fragment,
+// the letter sweep, variedQueries), and Run's answers to variedQueries are
+// the same pre-filtered as by a scan.
 func TestPrefilterEqualsScan(t *testing.T) {
 	backends := map[string]func(t *testing.T) store.History{
 		"sqlite": func(t *testing.T) store.History {
@@ -244,27 +307,12 @@ func TestPrefilterEqualsScan(t *testing.T) {
 			if _, err := in.Ingest(t.Context(), model.FeedState{URL: "http://ua/feed", Name: "UA", Initialized: true}, nil, items); err != nil {
 				t.Fatal(err)
 			}
-			filtered := 0
-			for _, q := range queries {
-				req := Request{Query: q, AllowRegex: true, Limit: 1000}
-				want, err := run(t.Context(), h, set, req, false)
-				if err != nil {
-					t.Fatalf("%q: scan: %v", q, err)
-				}
-				got, err := run(t.Context(), h, set, req, true)
-				if err != nil {
-					t.Fatalf("%q: pre-filtered: %v", q, err)
-				}
-				if len(matcher.RequiredWords(q, set.Registry())) > 0 {
-					filtered++
-				}
-				if got.Scanned != want.Scanned || got.Total != want.Total || !slices.Equal(ids(got.Matches), ids(want.Matches)) {
-					t.Errorf("%q (index words %q): pre-filtered %d of %d %v, scan %d of %d %v", q, matcher.RequiredWords(q, set.Registry()),
-						got.Total, got.Scanned, ids(got.Matches), want.Total, want.Scanned, ids(want.Matches))
-				}
+			got := checkCandidates(t, h, set, queries)
+			if got.filtered < got.queries*2/3 || got.matching < got.queries/2 {
+				t.Errorf("%+v: too few queries pre-filtered or matching", got)
 			}
-			if filtered < len(queries)/3 {
-				t.Errorf("only %d of %d queries pre-filtered", filtered, len(queries))
+			for _, q := range variedQueries {
+				sameAsScan(t, h, set, q)
 			}
 		})
 	}
