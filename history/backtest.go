@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -187,34 +186,27 @@ func run(ctx context.Context, h store.History, set *watchlist.Set, req Request, 
 // the query, newest first, and sets scanned to the number of stories since
 // then. When the query requires words (sets, from matcher.RequiredWords:
 // one word of each set) those are the stories the full-text index finds
-// with them, counted with one query; else every story, read and counted
-// one by one. fn's verdict is the answer either way: the index holds the
-// words the matcher reads, so it only spares reading stories that cannot
-// match.
+// with them, the window counted with one query; else every story, counted
+// as it is read. fn's verdict is the answer either way: the index holds
+// the words the matcher reads, so it only spares reading stories that
+// cannot match. The stories are read and matched in two goroutines
+// (pipelined).
 func scan(ctx context.Context, h store.History, sets [][]string, since time.Time, scanned *int, fn func(model.Story) bool) error {
-	if len(sets) == 0 {
-		return pipelined(func(each func(model.Story) bool) error {
-			return h.ScanHistory(ctx, since, func(s model.Story) bool {
-				*scanned++
-				return each(s)
-			})
-		}, fn)
-	}
-	n, err := h.CountHistory(ctx, model.HistorySearch{Since: since})
-	if err != nil {
-		return err
-	}
-	*scanned = int(n)
-	ss, err := h.SearchHistory(ctx, model.HistorySearch{Any: sets, Since: since, Limit: math.MaxInt32})
-	if err != nil {
-		return err
-	}
-	for _, s := range ss {
-		if !fn(s) {
-			break
+	if len(sets) > 0 {
+		n, err := h.CountHistory(ctx, model.HistorySearch{Since: since})
+		if err != nil {
+			return err
 		}
+		*scanned = int(n)
 	}
-	return nil
+	return pipelined(func(each func(model.Story) bool) error {
+		return h.ScanHistory(ctx, model.HistorySearch{Any: sets, Since: since}, func(s model.Story) bool {
+			if len(sets) == 0 {
+				*scanned++
+			}
+			return each(s)
+		})
+	}, fn)
 }
 
 // scanBatch is how many stories a scan hands the matcher at a time.

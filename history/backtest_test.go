@@ -26,9 +26,11 @@ type memHistory struct {
 	words   map[int64]map[string]bool // index words by story ID, made on first search
 }
 
-func (m *memHistory) ScanHistory(_ context.Context, since time.Time, fn func(model.Story) bool) error {
+// ScanHistory calls fn with the stories seen at or after q.Since that
+// hold q.Any's words (see SearchHistory), newest first.
+func (m *memHistory) ScanHistory(_ context.Context, q model.HistorySearch, fn func(model.Story) bool) error {
 	for i := len(m.stories) - 1; i >= 0; i-- {
-		if s := m.stories[i]; !s.Seen.Before(since) && !fn(s) {
+		if s := m.stories[i]; !s.Seen.Before(q.Since) && (len(q.Any) == 0 || holdsSets(m.indexWords(s), q.Any)) && !fn(s) {
 			return nil
 		}
 	}
@@ -39,7 +41,7 @@ func (m *memHistory) ScanHistory(_ context.Context, since time.Time, fn func(mod
 // count Run asks for).
 func (m *memHistory) CountHistory(ctx context.Context, q model.HistorySearch) (int64, error) {
 	var n int64
-	err := m.ScanHistory(ctx, q.Since, func(model.Story) bool { n++; return true })
+	err := m.ScanHistory(ctx, model.HistorySearch{Since: q.Since}, func(model.Story) bool { n++; return true })
 	return n, err
 }
 
@@ -49,22 +51,27 @@ func (m *memHistory) CountHistory(ctx context.Context, q model.HistorySearch) (i
 // prefix.
 func (m *memHistory) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model.Story, error) {
 	var out []model.Story
-	if m.words == nil {
-		m.words = make(map[int64]map[string]bool)
-		for _, s := range m.stories {
-			m.words[s.ID] = make(map[string]bool)
-			for _, w := range strings.Fields(string(matcher.IndexText(nil, s.Title, s.Text, strings.Join(s.Categories, "\n")))) {
-				m.words[s.ID][w] = true
-			}
-		}
-	}
-	err := m.ScanHistory(ctx, q.Since, func(s model.Story) bool {
-		if holdsSets(m.words[s.ID], q.Any) {
-			out = append(out, s)
-		}
+	err := m.ScanHistory(ctx, q, func(s model.Story) bool {
+		out = append(out, s)
 		return true
 	})
 	return out, err
+}
+
+// indexWords are s's index words, made on first use.
+func (m *memHistory) indexWords(s model.Story) map[string]bool {
+	if m.words == nil {
+		m.words = make(map[int64]map[string]bool)
+	}
+	ws, ok := m.words[s.ID]
+	if !ok {
+		ws = make(map[string]bool)
+		for _, w := range strings.Fields(string(matcher.IndexText(nil, s.Title, s.Text, strings.Join(s.Categories, "\n")))) {
+			ws[w] = true
+		}
+		m.words[s.ID] = ws
+	}
+	return ws
 }
 
 // holdsSets reports whether a story's index words hold a word of each set.

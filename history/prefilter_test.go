@@ -177,7 +177,7 @@ func checkCandidates(t *testing.T, h store.History, set *watchlist.Set, queries 
 		t.Fatal(err)
 	}
 	found := make([][]int64, len(ws))
-	err = h.ScanHistory(t.Context(), time.Time{}, func(s model.Story) bool {
+	err = h.ScanHistory(t.Context(), model.HistorySearch{}, func(s model.Story) bool {
 		for _, hit := range c.Match(Doc(s, nil)) {
 			found[hit.Index] = append(found[hit.Index], s.ID)
 		}
@@ -332,9 +332,13 @@ type spyHistory struct {
 	scans, searches int
 }
 
-func (s *spyHistory) ScanHistory(ctx context.Context, since time.Time, fn func(model.Story) bool) error {
-	s.scans++
-	return s.History.ScanHistory(ctx, since, fn)
+func (s *spyHistory) ScanHistory(ctx context.Context, q model.HistorySearch, fn func(model.Story) bool) error {
+	if len(q.Any) == 0 {
+		s.scans++
+	} else {
+		s.searches++
+	}
+	return s.History.ScanHistory(ctx, q, fn)
 }
 
 func (s *spyHistory) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model.Story, error) {

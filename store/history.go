@@ -19,10 +19,11 @@ type History interface {
 	// CountHistory counts the stories q selects, ignoring q.Limit: the
 	// console's "N of M" and today's alerts, without reading them.
 	CountHistory(ctx context.Context, q model.HistorySearch) (int64, error)
-	// ScanHistory calls fn with every story seen at or after since, newest
-	// first, until fn returns false; it is how a backtest runs the real
-	// matcher over the history.
-	ScanHistory(ctx context.Context, since time.Time, fn func(model.Story) bool) error
+	// ScanHistory calls fn with every story q selects (q.Limit ignored),
+	// newest first, until fn returns false, reading them as fn goes: it is
+	// how a backtest runs the real matcher over the history or over the
+	// candidates of its index words.
+	ScanHistory(ctx context.Context, q model.HistorySearch, fn func(model.Story) bool) error
 	// WatchDays counts, per watch and UTC day, the stories seen since since
 	// that each watch fired on; ordered by watch, then day.
 	WatchDays(ctx context.Context, since time.Time) ([]model.WatchDay, error)

@@ -215,11 +215,14 @@ func (db *DB) CountHistory(ctx context.Context, q model.HistorySearch) (int64, e
 	return n, nil
 }
 
-// ScanHistory calls fn with every story seen at or after since, newest
-// first, until fn returns false.
-func (db *DB) ScanHistory(ctx context.Context, since time.Time, fn func(model.Story) bool) error {
-	err := db.queryStories(ctx, `SELECT `+storyColumns+` FROM history h WHERE h.seen >= ? ORDER BY h.id DESC`,
-		[]any{ms(since)}, fn)
+// ScanHistory calls fn with every story q selects, newest first, until fn
+// returns false.
+func (db *DB) ScanHistory(ctx context.Context, q model.HistorySearch, fn func(model.Story) bool) error {
+	from, args, none := historyWhere(q)
+	if none {
+		return nil
+	}
+	err := db.queryStories(ctx, `SELECT `+storyColumns+` FROM `+from+` ORDER BY h.id DESC`, args, fn)
 	if err != nil {
 		return fmt.Errorf("store: scan history: %w", err)
 	}

@@ -48,7 +48,7 @@ var historyTests = []test{
 		it.Story.Published = p
 		e.ingest("http://a/feed", nil, it, story("2", "Weather", "Sunny.", ""))
 		var got []model.Story
-		e.must("ScanHistory", e.s.ScanHistory(e.ctx, time.Time{}, func(s model.Story) bool { got = append(got, s); return true }))
+		e.must("ScanHistory", e.s.ScanHistory(e.ctx, model.HistorySearch{}, func(s model.Story) bool { got = append(got, s); return true }))
 		if len(got) != 2 {
 			t.Fatalf("ScanHistory = %d stories, want 2", len(got))
 		}
@@ -152,8 +152,20 @@ var historyTests = []test{
 				t.Errorf("CountHistory(%+v) = %d, want %d", tt.q, got, tt.want)
 			}
 		}
-		if got := e.search(model.HistorySearch{Any: [][]string{{"weath*", "ransomware"}}}); !slices.Equal(got, []string{"Bank talks", "Weather", "Ransomware hits hospital"}) {
-			t.Errorf("search weath* or ransomware = %v", got)
+		q := model.HistorySearch{Any: [][]string{{"weath*", "ransomware"}}, Limit: 1}
+		want := []string{"Bank talks", "Weather", "Ransomware hits hospital"}
+		if got := e.search(model.HistorySearch{Any: q.Any}); !slices.Equal(got, want) {
+			t.Errorf("search weath* or ransomware = %v, want %v", got, want)
+		}
+		var scanned []model.Story
+		e.must("ScanHistory", e.s.ScanHistory(e.ctx, q, func(s model.Story) bool { scanned = append(scanned, s); return true }))
+		if got := storyTitles(scanned); !slices.Equal(got, want) {
+			t.Errorf("scan weath* or ransomware = %v, want %v (the limit ignored)", got, want)
+		}
+		scanned = nil
+		e.must("ScanHistory", e.s.ScanHistory(e.ctx, q, func(s model.Story) bool { scanned = append(scanned, s); return len(scanned) < 2 }))
+		if got := storyTitles(scanned); !slices.Equal(got, want[:2]) {
+			t.Errorf("scan stopped after 2 = %v, want %v", got, want[:2])
 		}
 	}},
 	{"IndexHoldsTheMatchersWords", func(t *testing.T, e *env) {
