@@ -66,7 +66,7 @@ func (m *memHistory) indexWords(s model.Story) map[string]bool {
 	ws, ok := m.words[s.ID]
 	if !ok {
 		ws = make(map[string]bool)
-		for _, w := range strings.Fields(string(matcher.IndexText(nil, s.Title, s.Text, strings.Join(s.Categories, "\n")))) {
+		for _, w := range strings.Fields(string(matcher.IndexText(nil, s.Feed, s.Title, s.Text, strings.Join(s.Categories, "\n")))) {
 			ws[w] = true
 		}
 		m.words[s.ID] = ws

@@ -43,7 +43,7 @@ var variedQueries = []string{
 	"straße", "istanbul", "jorgen", "lodz", "resume", "naive", "усе", "елка", "ёлка", "египет", "беларусь", "APT 29", "apt",
 	"e-mail", "russia", "cozy bear", `"cozy bear"`, "title:(bank hospital)", "feed:UA bank", "(bank OR hospital) -ransomware",
 	"bank -ransomware", "bank /bank/", "cx", "3cx", "apt29", "fin*", "ﬁ*", "secret", "ſecret", "col·legi", "coŀlegi",
-	"αθηνα", "ΑΘΉΝΑ", "Ελλ*", "baku", "actor:APT29 OR place:Baku", "actor:APT29 NEAR/5 hackers", "(actor:APT29 OR cx) bank",
+	"αθηνα", "ΑΘΉΝΑ", "Ελλ*", "baku", "feed:UA", "feed:U*", "feed:ＵＡ hack*", "actor:APT29 OR place:Baku", "actor:APT29 NEAR/5 hackers", "(actor:APT29 OR cx) bank",
 }
 
 // sweepLetter is the word the letter sweep writes each letter in.
@@ -135,7 +135,8 @@ func randomQuery(rng *rand.Rand, words []string, depth int) string {
 		case 1:
 			return `"` + w + " " + words[rng.IntN(len(words))] + `"`
 		case 2:
-			return []string{"actor:APT29", "actor:Sandworm", "actor:APT29+", "place:Azerbaijan", "place:Baku", "place:Russia"}[rng.IntN(6)]
+			return []string{"actor:APT29", "actor:Sandworm", "actor:APT29+", "place:Azerbaijan", "place:Baku", "place:Russia",
+				"feed:UA", "feed:U*", `feed:"world news"`, "feed:Record", `feed:"The R*"`, "feed:Ｒｅｃｏｒｄ"}[rng.IntN(12)]
 		case 3:
 			return "title:" + w
 		case 4:
@@ -223,7 +224,7 @@ func TestPrefilterRandom(t *testing.T) {
 	set := testSet(t)
 	var ss []model.Story
 	for i := range 300 {
-		s := model.Story{ID: int64(i + 1), FeedURL: "http://ua/feed", Feed: "UA", Title: randomText(rng, 5), Text: randomText(rng, 25),
+		s := model.Story{ID: int64(i + 1), FeedURL: "http://ua/feed", Feed: []string{"UA", "World News", "The Record", "ＵＡ"}[i%4], Title: randomText(rng, 5), Text: randomText(rng, 25),
 			Seen: day0.Add(time.Duration(i) * time.Minute)}
 		if i%5 == 0 {
 			s.Categories = []string{randomText(rng, 2), randomText(rng, 1)}
@@ -363,7 +364,8 @@ func TestPrefilterFallsBackToScan(t *testing.T) {
 		{"actor:APT29", false},
 		{"place:Baku", false},
 		{"category:bank", false},
-		{"feed:UA", true},
+		{"feed:UA", false},
+		{"feed:UA OR /bank/", true},
 		{"/bank/", true},
 		{"россия", false},
 		{"29", false},

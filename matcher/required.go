@@ -18,16 +18,21 @@ import (
 const maxIndexRunes = 100
 
 // IndexText appends to dst the index words (IndexWord) of every word the
-// matcher reads in texts, each once, separated by single spaces. A story's
+// matcher reads in texts, and those of the feed's name marked as such
+// (FeedWord), each once, separated by single spaces. A story's feed name,
 // title, text and categories go in one call. The words contain neither
-// spaces nor any ASCII byte but a–z and 0–9, so a tokenizer splitting on
-// ASCII punctuation and spaces (SQLite FTS5 "ascii" with "_" a token
+// spaces nor any ASCII byte but a–z, 0–9 and "_", so a tokenizer splitting
+// on ASCII punctuation and spaces (SQLite FTS5 "ascii" with "_" a token
 // character) keeps each one whole.
-func IndexText(dst []byte, texts ...string) []byte {
+func IndexText(dst []byte, feed string, texts ...string) []byte {
 	var buf, scratch []byte
 	seen := make(map[string]struct{})
 	start := len(dst)
-	for _, t := range texts {
+	for ti := -1; ti < len(texts); ti++ {
+		t, marker := feed, feedMarker
+		if ti >= 0 {
+			t, marker = texts[ti], ""
+		}
 		for i := 0; ; {
 			ws, we, next := nextWord(t, i)
 			if ws < 0 {
@@ -43,6 +48,7 @@ func IndexText(dst []byte, texts ...string) []byte {
 				dst = append(dst, ' ')
 			}
 			w := len(dst)
+			dst = append(dst, marker...)
 			dst = appendIndexWord(dst, clipRunes(string(buf), maxIndexRunes))
 			if _, dup := seen[string(dst[w:])]; dup {
 				dst = dst[:mark]
@@ -63,6 +69,14 @@ func IndexText(dst []byte, texts ...string) []byte {
 func IndexWord(folded string) string {
 	return string(appendIndexWord(nil, clipRunes(folded, maxIndexRunes)))
 }
+
+// feedMarker begins the index words of a feed's name: "__" is in no
+// IndexWord ("_" is always followed by two hex digits there), so feed:
+// terms and words of the text never find each other's words.
+const feedMarker = "__"
+
+// FeedWord is the index form of a word of a feed's name.
+func FeedWord(folded string) string { return feedMarker + IndexWord(folded) }
 
 // appendIndexWord appends the escaped form of w.
 func appendIndexWord(dst []byte, w string) []byte {
@@ -141,7 +155,9 @@ const (
 // the prefix); actor: and place: require, for each of their aliases, one
 // word of it (the least common and longest), so one clause ORs the aliases;
 // AND and NEAR require what each side does; OR one clause of each side,
-// merged; NOT, feed: and /regex/ nothing. Scopes, case rules, capitals and
+// merged; feed: each word of the name (FeedWord forms, compared as the
+// matcher does: exactly, the last one a prefix with *); NOT and /regex/
+// nothing. Scopes, case rules, capitals and
 // vetoes only narrow the matcher's verdict, never the words it needs.
 func RequiredWords(query string, reg *Registry) [][]string {
 	b := newBuilder(reg, CompileOptions{AllowRegex: true})
@@ -203,8 +219,22 @@ func (b *builder) required(n *node) []clause {
 		return []clause{merged}
 	case nodeTerm, nodeActor:
 		return b.leafClauses(n.leaf)
+	case nodeFeed:
+		p := &n.leaf.feed
+		var out []clause
+		for k, w := range p.toks {
+			switch {
+			case w == "":
+			case p.prefix && k == len(p.toks)-1:
+				out = append(out, clause{words: []string{feedMarker + prefixWord(w)}, score: b.wordScore(w)})
+			default:
+				out = append(out, clause{words: []string{FeedWord(w)}, score: b.wordScore(w)})
+			}
+		}
+		sortClauses(out)
+		return out
 	}
-	return nil // NOT, feed:, regex
+	return nil // NOT, regex
 }
 
 // leafClauses are the clauses of a term (one per word of its one

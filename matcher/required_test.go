@@ -8,17 +8,19 @@ import (
 
 func TestIndexText(t *testing.T) {
 	for _, tc := range []struct {
+		feed string
 		in   []string
 		want string
 	}{
-		{[]string{"3CX hack: Russia's APT29", "hack again"}, "3 cx hack russia apt 29 again"},
-		{[]string{"ＡＰＴ２９ ﬁnance ſecret coŀlegi"}, "apt 29 finance secret col·legi"},
-		{[]string{"Élection à Paris", "Straße"}, "election a paris strasse"},
-		{[]string{"⑴ ﷺ"}, "_281_29 صلى_20الله_20عليه_20وسلم"},
-		{[]string{"", "..."}, ""},
-		{[]string{strings.Repeat("ab", 80)}, strings.Repeat("ab", 50)},
+		{"The Record", []string{"record", "3CX"}, "__the __record record 3 cx"},
+		{"", []string{"3CX hack: Russia's APT29", "hack again"}, "3 cx hack russia apt 29 again"},
+		{"", []string{"ＡＰＴ２９ ﬁnance ſecret coŀlegi"}, "apt 29 finance secret col·legi"},
+		{"", []string{"Élection à Paris", "Straße"}, "election a paris strasse"},
+		{"", []string{"⑴ ﷺ"}, "_281_29 صلى_20الله_20عليه_20وسلم"},
+		{"", []string{"", "..."}, ""},
+		{"", []string{strings.Repeat("ab", 80)}, strings.Repeat("ab", 50)},
 	} {
-		if got := string(IndexText(nil, tc.in...)); got != tc.want {
+		if got := string(IndexText(nil, tc.feed, tc.in...)); got != tc.want {
 			t.Errorf("IndexText(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -53,8 +55,9 @@ func TestRequiredWords(t *testing.T) {
 		{"hack* NEAR/3 bank", [][]string{{"hack*"}, {"bank", "banks"}}},
 		{"ransomware OR -bank", nil},
 		{"-ransomware", nil},
-		{"feed:Reuters /bank/", nil},
-		{"feed:Reuters bank", [][]string{{"bank", "banks"}}},
+		{"/bank/ -bank", nil},
+		{"feed:Reuters bank", [][]string{{"__reuters"}, {"bank", "banks"}}},
+		{`feed:"The Rec*"`, [][]string{{"__rec*"}, {"__the"}}},
 		{"APT29", [][]string{{"apt"}, {"29"}}},
 		{"3CX", [][]string{{"cx"}, {"3"}}},
 		{"ﬁnance", [][]string{{"finance", "finances"}}},

@@ -29,12 +29,12 @@ func recordStory(ctx context.Context, tx pgx.Tx, f model.FeedState, it model.New
 	if err != nil {
 		return err
 	}
-	title, body, cats := noNUL(r.Title), noNUL(r.Body), noNUL(r.Categories)
+	feed, title, body, cats := noNUL(r.Feed), noNUL(r.Title), noNUL(r.Body), noNUL(r.Categories)
 	var id int64
 	err = tx.QueryRow(ctx, `INSERT INTO history (feed_url, feed, title, link, published, seen, body, categories, watches, snippet, sent, words)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, `+fmt.Sprintf(wordsVector, "$12")+`) RETURNING id`,
-		f.URL, noNUL(r.Feed), title, noNUL(r.Link), r.Published, now.UnixMilli(),
-		body, cats, r.Watches, noNUL(r.Snippet), r.Sent, cols.IndexWords(title, body, cats)).Scan(&id)
+		f.URL, feed, title, noNUL(r.Link), r.Published, now.UnixMilli(),
+		body, cats, r.Watches, noNUL(r.Snippet), r.Sent, cols.IndexWords(feed, title, body, cats)).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("record story %q: %w", it.Key, err)
 	}
@@ -67,19 +67,19 @@ func (db *DB) reindexHistory(ctx context.Context) error {
 			lock = `FOR UPDATE`
 		}
 		err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-			rows, err := tx.Query(ctx, `SELECT id, title, body, categories FROM history WHERE words IS NULL
+			rows, err := tx.Query(ctx, `SELECT id, feed, title, body, categories FROM history WHERE words IS NULL
 				ORDER BY id DESC LIMIT $1 `+lock, reindexChunk)
 			if err != nil {
 				return err
 			}
 			type story struct {
-				id                int64
-				title, body, cats string
+				id                      int64
+				feed, title, body, cats string
 			}
 			var batch []story
 			for rows.Next() {
 				var s story
-				if err := rows.Scan(&s.id, &s.title, &s.body, &s.cats); err != nil {
+				if err := rows.Scan(&s.id, &s.feed, &s.title, &s.body, &s.cats); err != nil {
 					rows.Close()
 					return err
 				}
@@ -92,7 +92,7 @@ func (db *DB) reindexHistory(ctx context.Context) error {
 			n = len(batch)
 			b := &pgx.Batch{}
 			for _, s := range batch {
-				b.Queue(`UPDATE history SET words = `+fmt.Sprintf(wordsVector, "$1")+` WHERE id = $2`, cols.IndexWords(s.title, s.body, s.cats), s.id)
+				b.Queue(`UPDATE history SET words = `+fmt.Sprintf(wordsVector, "$1")+` WHERE id = $2`, cols.IndexWords(s.feed, s.title, s.body, s.cats), s.id)
 			}
 			return tx.SendBatch(ctx, b).Close()
 		})

@@ -48,7 +48,7 @@ func (h historyStmts) record(ctx context.Context, f model.FeedState, it model.Ne
 	if err != nil {
 		return fmt.Errorf("record story %q: %w", it.Key, err)
 	}
-	if _, err := h.words.ExecContext(ctx, id, cols.IndexWords(r.Title, r.Body, r.Categories)); err != nil {
+	if _, err := h.words.ExecContext(ctx, id, cols.IndexWords(r.Feed, r.Title, r.Body, r.Categories)); err != nil {
 		return fmt.Errorf("record story %q: index its words: %w", it.Key, err)
 	}
 	for _, w := range r.WatchNames {
@@ -78,18 +78,18 @@ func (db *DB) reindexHistory(ctx context.Context) error {
 			} else if err != nil {
 				return err
 			}
-			rows, err := tx.QueryContext(ctx, `SELECT id, title, body, categories FROM history WHERE id < ? ORDER BY id DESC LIMIT ?`, below, reindexChunk)
+			rows, err := tx.QueryContext(ctx, `SELECT id, feed, title, body, categories FROM history WHERE id < ? ORDER BY id DESC LIMIT ?`, below, reindexChunk)
 			if err != nil {
 				return err
 			}
 			type story struct {
-				id                int64
-				title, body, cats string
+				id                      int64
+				feed, title, body, cats string
 			}
 			var batch []story
 			for rows.Next() {
 				var s story
-				if err := rows.Scan(&s.id, &s.title, &s.body, &s.cats); err != nil {
+				if err := rows.Scan(&s.id, &s.feed, &s.title, &s.body, &s.cats); err != nil {
 					rows.Close()
 					return err
 				}
@@ -105,7 +105,7 @@ func (db *DB) reindexHistory(ctx context.Context) error {
 				return err
 			}
 			for _, s := range batch {
-				if _, err := tx.ExecContext(ctx, insertStoryWordsSQL, s.id, cols.IndexWords(s.title, s.body, s.cats)); err != nil {
+				if _, err := tx.ExecContext(ctx, insertStoryWordsSQL, s.id, cols.IndexWords(s.feed, s.title, s.body, s.cats)); err != nil {
 					return err
 				}
 			}

@@ -167,11 +167,12 @@ func (r Delivery) Settings() model.Delivery {
 }
 
 // IndexWords is the full-text index's text of a story: the index words
-// of what the matcher reads in its title, body and categories (as the
-// history keeps them: a story is matched as it is read back), so that a
-// search for a query's required words misses no story the matcher finds.
-func IndexWords(title, body, categories string) string {
-	return string(matcher.IndexText(nil, title, body, categories))
+// of what the matcher reads in its feed's name, title, body and categories
+// (as the history keeps them: a story is matched as it is read back), so
+// that a search for a query's required words misses no story the matcher
+// finds.
+func IndexWords(feed, title, body, categories string) string {
+	return string(matcher.IndexText(nil, feed, title, body, categories))
 }
 
 // WordSets are the sets of index words q requires, one of each: every
