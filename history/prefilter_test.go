@@ -25,13 +25,13 @@ import (
 // accents, letters the matcher folds and a tokenizer may not, Cyrillic and
 // Greek case forms, prefixes, phrases, letters glued to digits, full-width
 // letters, ligatures, ŀ, ſ, bidirectional marks, actor aliases and places.
-var variedWords = strings.Fields(`ransomware Ransomwares hospital hospitals ministry minister bank banks
+var variedWords = append(strings.Fields(`ransomware Ransomwares hospital hospitals ministry minister bank banks
 	hackers hacking hack power grid grids Élection élections election résumé resume naïve naive Straße strasse
 	ıstanbul Istanbul Jørgen jorgen łódź lodz APT29 APT-29 apt Russia's e-mail email Cozy Bear
 	Россия России Россию ёлка елка Київ Києві Киев їжак йод иод Египет Египта Беларусь ўсё усе Ќе ѓ
 	3CX 3cx CX cx ＡＰＴ２９ ＣＸ ﬁnance finance ﬂight flight coŀlegi col·legi ſecret secret Ǡ ǡ Ŀ
-	Αθήνα ΑΘΗΝΑ Αθηνα ελλάδα Ελλάδα ‏Baku‎ Baku Баку Azerbaijan Азербайджан NOBELIUM Nobelium
-	Midnight Blizzard UNC2452 unc2452 Dukes group Sandworm 2452 ⑴ ﷺ 29`)
+	Αθήνα ΑΘΗΝΑ Αθηνα ελλάδα Ελλάδα Baku Баку Azerbaijan Азербайджан NOBELIUM Nobelium
+	Midnight Blizzard UNC2452 unc2452 Dukes group Sandworm 2452 ⑴ ﷺ 29`), "\u200fBaku\u200e", "\u202eBaku")
 
 // variedQueries are tried on the varied history besides every fragment
 // alone, the letter sweep and the random queries.
