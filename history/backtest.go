@@ -168,10 +168,17 @@ func run(ctx context.Context, h store.History, set *watchlist.Set, req Request, 
 		return ctx.Err() == nil
 	}
 	var sets [][]string
+	exact := false
 	if prefilter {
-		sets = matcher.RequiredWords(query, set.Registry())
+		sets, exact = matcher.IndexQuery(query, set.Registry())
 	}
-	err = scan(ctx, h, sets, req.Since, &res.Scanned, each)
+	if exact && watch == nil {
+		// The index's candidates are the matches: count them there, and
+		// match only the newest for their hits.
+		err = counted(ctx, h, sets, req.Since, limit, c, tags, res, perDay)
+	} else {
+		err = scan(ctx, h, sets, req.Since, &res.Scanned, each)
+	}
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -207,6 +214,37 @@ func scan(ctx context.Context, h store.History, sets [][]string, since time.Time
 			return each(s)
 		})
 	}, fn)
+}
+
+// counted answers a query the index answers exactly (matcher.IndexQuery)
+// without a watch to compare with: the window and the matches counted by
+// the store (per day), the newest limit matches read and matched for
+// their hits. A candidate the matcher rejects (which the exactness rules
+// say cannot be) is left out of Matches, never shown as a match.
+func counted(ctx context.Context, h store.History, sets [][]string, since time.Time, limit int, c *matcher.Compiled,
+	tags map[string][]string, res *Result, perDay map[time.Time]int) error {
+	n, err := h.CountHistory(ctx, model.HistorySearch{Since: since})
+	if err != nil {
+		return err
+	}
+	res.Scanned = int(n)
+	q := model.HistorySearch{Any: sets, Since: since}
+	ds, err := h.CountHistoryDays(ctx, q)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		perDay[d.Day.UTC().Truncate(24*time.Hour)] += d.Count // the key the scan uses
+		res.Total += d.Count
+	}
+	return h.ScanHistory(ctx, q, func(s model.Story) bool {
+		for _, hit := range c.Match(Doc(s, tags[s.FeedURL])) {
+			if hit.Watch == "q" {
+				res.Matches = append(res.Matches, Match{Story: s, Hit: hit})
+			}
+		}
+		return len(res.Matches) < limit && ctx.Err() == nil
+	})
 }
 
 // scanBatch is how many stories a scan hands the matcher at a time.

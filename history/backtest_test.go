@@ -58,6 +58,23 @@ func (m *memHistory) SearchHistory(ctx context.Context, q model.HistorySearch) (
 	return out, err
 }
 
+// CountHistoryDays counts what ScanHistory selects per UTC day.
+func (m *memHistory) CountHistoryDays(ctx context.Context, q model.HistorySearch) ([]model.HistoryDay, error) {
+	var out []model.HistoryDay
+	err := m.ScanHistory(ctx, q, func(s model.Story) bool {
+		d := s.Seen.UTC().Truncate(24 * time.Hour)
+		i := slices.IndexFunc(out, func(x model.HistoryDay) bool { return x.Day.Equal(d) })
+		if i < 0 {
+			out = append(out, model.HistoryDay{Day: d})
+			i = len(out) - 1
+		}
+		out[i].Count++
+		return true
+	})
+	slices.SortFunc(out, func(a, b model.HistoryDay) int { return a.Day.Compare(b.Day) })
+	return out, err
+}
+
 // indexWords are s's index words, made on first use.
 func (m *memHistory) indexWords(s model.Story) map[string]bool {
 	if m.words == nil {

@@ -160,23 +160,78 @@ const (
 // nothing. Scopes, case rules, capitals and
 // vetoes only narrow the matcher's verdict, never the words it needs.
 func RequiredWords(query string, reg *Registry) [][]string {
+	sets, _ := IndexQuery(query, reg)
+	return sets
+}
+
+// IndexQuery returns RequiredWords' sets and whether they are exact: the
+// query matches a story exactly when the story holds a word of each set.
+// That is so for words (not phrases) in the default scope, joined by AND
+// or OR (each side of an OR giving one set): the index holds the words the
+// matcher compares, in every form it accepts. An exact query's matches
+// can be counted by the index alone.
+func IndexQuery(query string, reg *Registry) (sets [][]string, exact bool) {
 	b := newBuilder(reg, CompileOptions{AllowRegex: true})
 	root, err := b.compileQuery(query)
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	cs := b.required(root)
+	exact = b.exact(root)
 	if len(cs) > maxClauses {
-		cs = cs[:maxClauses]
+		cs, exact = cs[:maxClauses], false
 	}
-	out := make([][]string, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, c.words)
+		sets = append(sets, c.words)
 	}
-	if len(out) == 0 {
-		return nil
+	if len(sets) == 0 {
+		return nil, false
 	}
-	return out
+	return sets, exact
+}
+
+// exact reports whether the clauses of n (required) hold exactly when n
+// does (see IndexQuery).
+func (b *builder) exact(n *node) bool {
+	switch n.kind {
+	case nodeAnd:
+		for _, k := range n.kids {
+			if !b.exact(k) {
+				return false
+			}
+		}
+		return true
+	case nodeOr:
+		for _, k := range n.kids {
+			if !b.exact(k) || len(b.required(k)) != 1 {
+				return false
+			}
+		}
+		return len(b.required(n)) == 1 // not dropped for its size
+	case nodeTerm:
+		if n.leaf == nil || n.leaf.scope != fieldDefault || len(n.leaf.pats) != 1 {
+			return false
+		}
+		p := &b.pats[n.leaf.pats[0]]
+		if len(p.toks) != 1 || p.cased != nil || p.upper != nil || p.capital != 0 || len(p.negs) > 0 || !indexWhole(p.toks[0]) {
+			return false
+		}
+		for _, fs := range p.forms {
+			for _, f := range fs {
+				if !indexWhole(f) {
+					return false
+				}
+			}
+		}
+		return len(b.leafClauses(n.leaf)) == 1
+	}
+	return false // phrases, NEAR, NOT, scopes, actors, places, feed:, regex
+}
+
+// indexWhole reports whether the index keeps folded word w whole: not
+// empty and not clipped.
+func indexWhole(w string) bool {
+	return w != "" && utf8.RuneCountInString(w) < maxIndexRunes
 }
 
 // clause is one OR of index words, with how selective it looks.

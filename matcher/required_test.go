@@ -75,3 +75,31 @@ func TestRequiredWords(t *testing.T) {
 		t.Errorf("RequiredWords(actor:APT29) = %q, want one clause with nobelium and apt, not g (of G0016)", got)
 	}
 }
+
+func TestIndexQueryExact(t *testing.T) {
+	reg := NewRegistry()
+	for _, tc := range []struct {
+		q     string
+		exact bool
+	}{
+		{"pipeline", true},
+		{"hosp*", true},
+		{"ransomware AND (hospital OR ministry)", true},
+		{"россия", true},
+		{"(bank OR hosp*) (ransomware OR hackers)", true},
+		{`"power grid"`, false},
+		{"APT29", false}, // two words in a row
+		{"title:bank", false},
+		{"bank -ransomware", false},
+		{"bank NEAR/3 hackers", false},
+		{"actor:APT29", false},
+		{"feed:UA bank", false},
+		{"bank OR title:bank", false},
+		{"(bank ransomware) OR hospital", false}, // one side gives two sets
+		{"/bank/", false},
+	} {
+		if _, got := IndexQuery(tc.q, reg); got != tc.exact {
+			t.Errorf("IndexQuery(%q) exact = %v, want %v", tc.q, got, tc.exact)
+		}
+	}
+}

@@ -55,6 +55,13 @@ type HistorySearch struct {
 	Limit int
 }
 
+// HistoryDay counts the stories a HistorySearch selects among those seen
+// during one UTC day.
+type HistoryDay struct {
+	Day   time.Time // midnight UTC
+	Count int
+}
+
 // WatchDay counts the stories a watch fired on during one UTC day.
 type WatchDay struct {
 	Watch string

@@ -19,6 +19,11 @@ type History interface {
 	// CountHistory counts the stories q selects, ignoring q.Limit: the
 	// console's "N of M" and today's alerts, without reading them.
 	CountHistory(ctx context.Context, q model.HistorySearch) (int64, error)
+	// CountHistoryDays counts the stories q selects (q.Limit ignored) per
+	// UTC day they were seen, oldest first, days without one left out: a
+	// query the index answers exactly (matcher.IndexQuery) is counted
+	// without reading its stories.
+	CountHistoryDays(ctx context.Context, q model.HistorySearch) ([]model.HistoryDay, error)
 	// ScanHistory calls fn with every story q selects (q.Limit ignored),
 	// newest first, until fn returns false, reading them as fn goes: it is
 	// how a backtest runs the real matcher over the history or over the

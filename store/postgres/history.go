@@ -212,6 +212,33 @@ func (db *DB) CountHistory(ctx context.Context, q model.HistorySearch) (int64, e
 	return n, nil
 }
 
+// CountHistoryDays counts the stories q selects per UTC day, oldest first.
+func (db *DB) CountHistoryDays(ctx context.Context, q model.HistorySearch) ([]model.HistoryDay, error) {
+	where, args, none := historyWhere(q)
+	if none {
+		return nil, nil
+	}
+	const day = int64(24 * time.Hour / time.Millisecond)
+	args = append(args, day)
+	rows, err := db.pool.Query(ctx, fmt.Sprintf(`SELECT h.seen / $%d AS d, count(*) FROM history h`, len(args))+where+` GROUP BY d ORDER BY d`, args...)
+	if err != nil {
+		return nil, db.wrap(fmt.Errorf("store: count history days: %w", err))
+	}
+	defer rows.Close()
+	var out []model.HistoryDay
+	for rows.Next() {
+		var d, n int64
+		if err := rows.Scan(&d, &n); err != nil {
+			return nil, db.wrap(fmt.Errorf("store: count history days: %w", err))
+		}
+		out = append(out, model.HistoryDay{Day: time.UnixMilli(d * day).UTC(), Count: int(n)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(fmt.Errorf("store: count history days: %w", err))
+	}
+	return out, nil
+}
+
 // ScanHistory calls fn with every story q selects, newest first, until fn
 // returns false.
 func (db *DB) ScanHistory(ctx context.Context, q model.HistorySearch, fn func(model.Story) bool) error {

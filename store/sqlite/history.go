@@ -215,6 +215,34 @@ func (db *DB) CountHistory(ctx context.Context, q model.HistorySearch) (int64, e
 	return n, nil
 }
 
+// CountHistoryDays counts the stories q selects per UTC day, oldest first.
+func (db *DB) CountHistoryDays(ctx context.Context, q model.HistorySearch) ([]model.HistoryDay, error) {
+	from, args, none := historyWhere(q)
+	if none {
+		return nil, nil
+	}
+	const day = int64(24 * time.Hour / time.Millisecond)
+	rows, err := db.r.QueryContext(ctx, `SELECT h.seen / ? AS d, count(*) FROM `+from+` GROUP BY d ORDER BY d`, append([]any{day}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: count history days: %w", err)
+	}
+	defer rows.Close()
+	var out []model.HistoryDay
+	for rows.Next() {
+		var d int64
+		var c model.HistoryDay
+		if err := rows.Scan(&d, &c.Count); err != nil {
+			return nil, fmt.Errorf("store: count history days: %w", err)
+		}
+		c.Day = time.UnixMilli(d * day).UTC()
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: count history days: %w", err)
+	}
+	return out, nil
+}
+
 // ScanHistory calls fn with every story q selects, newest first, until fn
 // returns false.
 func (db *DB) ScanHistory(ctx context.Context, q model.HistorySearch, fn func(model.Story) bool) error {

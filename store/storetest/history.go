@@ -223,6 +223,20 @@ var historyTests = []test{
 				t.Errorf("WatchDays[%d] = %+v, want %+v", i, days[i], want[i])
 			}
 		}
+		for _, tt := range []struct {
+			q    model.HistorySearch
+			want []model.HistoryDay
+		}{
+			{model.HistorySearch{Limit: 1}, []model.HistoryDay{{Day: d0, Count: 1}, {Day: d0.Add(24 * time.Hour), Count: 2}, {Day: d0.Add(48 * time.Hour), Count: 1}}},
+			{model.HistorySearch{Words: "one"}, []model.HistoryDay{{Day: d0, Count: 1}, {Day: d0.Add(24 * time.Hour), Count: 1}, {Day: d0.Add(48 * time.Hour), Count: 1}}},
+			{model.HistorySearch{Any: [][]string{{"two", "new"}}, Since: mid}, []model.HistoryDay{{Day: d0.Add(24 * time.Hour), Count: 1}, {Day: d0.Add(48 * time.Hour), Count: 1}}},
+			{model.HistorySearch{Words: "none"}, nil},
+		} {
+			got, err := e.s.CountHistoryDays(e.ctx, tt.q)
+			if err != nil || !slices.EqualFunc(got, tt.want, func(a, b model.HistoryDay) bool { return a.Day.Equal(b.Day) && a.Count == b.Count }) {
+				t.Errorf("CountHistoryDays(%+v) = %+v, %v; want %+v", tt.q, got, err, tt.want)
+			}
+		}
 		n, err := e.s.PruneHistory(e.ctx, 36*time.Hour)
 		if err != nil || n != 1 {
 			t.Errorf("PruneHistory = %d, %v; want 1 (the story of two days ago)", n, err)
