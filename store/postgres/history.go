@@ -13,7 +13,7 @@ import (
 )
 
 // The history (migration 0006): a table and a small table of which watch
-// fired on which story; (migration 0010) a tsvector of the words the
+// fired on which story; (migration 0012) a tsvector of the words the
 // matcher reads in each story, with its GIN index.
 
 const storyColumns = `h.id, h.feed_url, h.feed, h.title, h.link, h.published, h.seen, h.body, h.categories, h.watches, h.snippet, h.sent`
@@ -51,7 +51,7 @@ func recordStory(ctx context.Context, tx pgx.Tx, f model.FeedState, it model.New
 const reindexChunk = 500
 
 // reindexHistory indexes the words of the stories that have none (kept
-// before migration 0010, or copied from SQLite by CopyFrom), newest
+// before migration 0012, or copied from SQLite by CopyFrom), newest
 // first, a chunk per transaction. The rows are locked and skipped by
 // another replica doing the same, so replicas opening together share the
 // work, and once none is left to take, it waits for those another holds

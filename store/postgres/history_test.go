@@ -11,7 +11,7 @@ import (
 
 // TestHistoryReindex: a store whose history was kept under migration
 // 0006's index (a 'simple' tsvector of the folded text) gets migration
-// 0010 and its stories' words indexed when it opens; replicas opening
+// 0012 and its stories' words indexed when it opens; replicas opening
 // together share the work and leave no story out.
 func TestHistoryReindex(t *testing.T) {
 	ctx := t.Context()
@@ -28,13 +28,13 @@ func TestHistoryReindex(t *testing.T) {
 	if _, err := db.Ingest(ctx, model.FeedState{URL: "http://a/feed", Initialized: true}, nil, items); err != nil {
 		t.Fatal(err)
 	}
-	// Back to the schema of 0009: the old vector, migration 0010 not applied.
+	// Back to the schema before 0012: the old vector, migration 0012 not applied.
 	for _, q := range []string{
 		`DROP INDEX history_words`, `DROP INDEX history_unindexed`, `ALTER TABLE history DROP COLUMN words`,
 		`ALTER TABLE history ADD COLUMN fts tsvector NOT NULL DEFAULT ''::tsvector`,
 		`UPDATE history SET fts = to_tsvector('simple', title || ' ' || body)`,
 		`CREATE INDEX history_fts ON history USING GIN (fts)`,
-		`DELETE FROM schema_migrations WHERE name = '0010_history_words.sql'`,
+		`DELETE FROM schema_migrations WHERE name = '0012_history_words.sql'`,
 	} {
 		if _, err := db.pool.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)

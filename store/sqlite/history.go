@@ -12,7 +12,7 @@ import (
 )
 
 // The history (migration 0004): a plain table, a small table of which
-// watch fired on which story, and (migration 0009) a contentless FTS5
+// watch fired on which story, and (migration 0011) a contentless FTS5
 // index of the words the matcher reads in each story, written here
 // (cols.IndexWords) and dropped by a trigger with the story.
 const (
@@ -63,7 +63,7 @@ func (h historyStmts) record(ctx context.Context, f model.FeedState, it model.Ne
 const reindexChunk = 500
 
 // reindexHistory indexes the words of the stories recorded before
-// migration 0009, which left their number bound in history_reindex: the
+// migration 0011, which left their number bound in history_reindex: the
 // newest first, a chunk per transaction, the bound moved down with each,
 // so that an interrupted open carries on where it stopped. Open runs it
 // before the store is used, so a search never meets a story not indexed.

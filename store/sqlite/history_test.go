@@ -11,7 +11,7 @@ import (
 
 // TestHistoryReindex: a store whose history was kept under migration
 // 0004's index (title and body through FTS5's unicode61) gets migration
-// 0009 and its stories' words indexed when it opens, also after an open
+// 0011 and its stories' words indexed when it opens, also after an open
 // cut short half way (the bound left part way down).
 func TestHistoryReindex(t *testing.T) {
 	ctx := t.Context()
@@ -30,7 +30,7 @@ func TestHistoryReindex(t *testing.T) {
 	}
 	db.Close()
 
-	// Back to the schema of 0008: the old index, migration 0009 not applied.
+	// Back to the schema before 0011: the old index, migration 0011 not applied.
 	raw, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +41,7 @@ func TestHistoryReindex(t *testing.T) {
 		`CREATE TRIGGER history_ai AFTER INSERT ON history BEGIN INSERT INTO history_fts (rowid, title, body) VALUES (new.id, new.title, new.body); END`,
 		`CREATE TRIGGER history_ad AFTER DELETE ON history BEGIN INSERT INTO history_fts (history_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END`,
 		`INSERT INTO history_fts (history_fts) VALUES ('rebuild')`,
-		`DELETE FROM schema_migrations WHERE name = '0009_history_words.sql'`,
+		`DELETE FROM schema_migrations WHERE name = '0011_history_words.sql'`,
 	} {
 		if _, err := raw.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
