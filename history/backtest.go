@@ -80,6 +80,11 @@ var ErrUnknownWatch = errors.New("no such watch")
 // Run backtests req over the stories in h with the watches of set. A bad
 // query returns its *matcher.SyntaxError (positioned, for the caller to show).
 func Run(ctx context.Context, h store.History, set *watchlist.Set, req Request) (*Result, error) {
+	return run(ctx, h, set, req, true)
+}
+
+// run is Run, with the index's pre-filter (see scan) or without.
+func run(ctx context.Context, h store.History, set *watchlist.Set, req Request, prefilter bool) (*Result, error) {
 	var watch *config.Watch
 	if req.Watch != "" {
 		for i, w := range set.Config().Watches {
@@ -127,8 +132,7 @@ func Run(ctx context.Context, h store.History, set *watchlist.Set, req Request) 
 	}
 	res := &Result{Query: query, Watch: req.Watch, Since: req.Since, AgainstQuery: watch != nil && query != watch.Query}
 	perDay := make(map[time.Time]int)
-	err = h.ScanHistory(ctx, req.Since, func(s model.Story) bool {
-		res.Scanned++
+	each := func(s model.Story) bool {
 		hits := c.Match(Doc(s, tags[s.FeedURL]))
 		var q *matcher.Hit
 		byWatch := false
@@ -162,7 +166,19 @@ func Run(ctx context.Context, h store.History, set *watchlist.Set, req Request) 
 			}
 		}
 		return ctx.Err() == nil
-	})
+	}
+	var sets [][]string
+	exact := false
+	if prefilter {
+		sets, exact = matcher.IndexQuery(query, set.Registry())
+	}
+	if exact && watch == nil {
+		// The index's candidates are the matches: count them there, and
+		// match only the newest for their hits.
+		err = counted(ctx, h, sets, req.Since, limit, c, tags, res, perDay)
+	} else {
+		err = scan(ctx, h, sets, req.Since, &res.Scanned, each)
+	}
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -171,6 +187,118 @@ func Run(ctx context.Context, h store.History, set *watchlist.Set, req Request) 
 	}
 	res.PerDay = days(perDay, req.Since, until)
 	return res, nil
+}
+
+// scan calls fn with every story seen at or after since that can match
+// the query, newest first, and sets scanned to the number of stories since
+// then. When the query requires words (sets, from matcher.RequiredWords:
+// one word of each set) those are the stories the full-text index finds
+// with them, the window counted with one query; else every story, counted
+// as it is read. fn's verdict is the answer either way: the index holds
+// the words the matcher reads, so it only spares reading stories that
+// cannot match. The stories are read and matched in two goroutines
+// (pipelined).
+func scan(ctx context.Context, h store.History, sets [][]string, since time.Time, scanned *int, fn func(model.Story) bool) error {
+	if len(sets) > 0 {
+		n, err := h.CountHistory(ctx, model.HistorySearch{Since: since})
+		if err != nil {
+			return err
+		}
+		*scanned = int(n)
+	}
+	return pipelined(func(each func(model.Story) bool) error {
+		return h.ScanHistory(ctx, model.HistorySearch{Any: sets, Since: since}, func(s model.Story) bool {
+			if len(sets) == 0 {
+				*scanned++
+			}
+			return each(s)
+		})
+	}, fn)
+}
+
+// counted answers a query the index answers exactly (matcher.IndexQuery)
+// without a watch to compare with: the window and the matches counted by
+// the store (per day), the newest limit matches read and matched for
+// their hits. A candidate the matcher rejects (which the exactness rules
+// say cannot be) is left out of Matches, never shown as a match.
+func counted(ctx context.Context, h store.History, sets [][]string, since time.Time, limit int, c *matcher.Compiled,
+	tags map[string][]string, res *Result, perDay map[time.Time]int) error {
+	n, err := h.CountHistory(ctx, model.HistorySearch{Since: since})
+	if err != nil {
+		return err
+	}
+	res.Scanned = int(n)
+	q := model.HistorySearch{Any: sets, Since: since}
+	ds, err := h.CountHistoryDays(ctx, q)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		perDay[d.Day.UTC().Truncate(24*time.Hour)] += d.Count // the key the scan uses
+		res.Total += d.Count
+	}
+	return h.ScanHistory(ctx, q, func(s model.Story) bool {
+		for _, hit := range c.Match(Doc(s, tags[s.FeedURL])) {
+			if hit.Watch == "q" {
+				res.Matches = append(res.Matches, Match{Story: s, Hit: hit})
+			}
+		}
+		return len(res.Matches) < limit && ctx.Err() == nil
+	})
+}
+
+// scanBatch is how many stories a scan hands the matcher at a time.
+const scanBatch = 256
+
+// pipelined runs read, which calls its argument with each story in
+// order, and fn on those stories in that order, in two goroutines: a scan
+// spends about as long reading rows as matching them, and each can have a
+// core. Once fn returns false, read is told to stop (its callback returns
+// false) and fn sees no more stories.
+func pipelined(read func(func(model.Story) bool) error, fn func(model.Story) bool) error {
+	batches := make(chan []model.Story, 4)
+	quit := make(chan struct{}) // fn returned false
+	done := make(chan struct{}) // every batch consumed
+	go func() {
+		defer close(done)
+		stopped := false
+		for b := range batches {
+			for _, s := range b {
+				if stopped {
+					break
+				}
+				if !fn(s) {
+					stopped = true
+					close(quit)
+				}
+			}
+		}
+	}()
+	batch := make([]model.Story, 0, scanBatch)
+	send := func() bool {
+		select {
+		case <-quit: // first: a send with room would be as likely as this
+			return false
+		default:
+		}
+		select {
+		case batches <- batch:
+			batch = make([]model.Story, 0, scanBatch)
+			return true
+		case <-quit:
+			return false
+		}
+	}
+	err := read(func(s model.Story) bool {
+		batch = append(batch, s)
+		return len(batch) < scanBatch || send()
+	})
+	if len(batch) > 0 {
+		send()
+	}
+	close(batches)
+	<-done
+	return err
 }
 
 // days lists every UTC day from since (or the first day with a match,

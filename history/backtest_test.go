@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,15 +23,93 @@ import (
 type memHistory struct {
 	store.History
 	stories []model.Story
+	words   map[int64]map[string]bool // index words by story ID, made on first search
 }
 
-func (m *memHistory) ScanHistory(_ context.Context, since time.Time, fn func(model.Story) bool) error {
+// ScanHistory calls fn with the stories seen at or after q.Since that
+// hold q.Any's words (see SearchHistory), newest first.
+func (m *memHistory) ScanHistory(_ context.Context, q model.HistorySearch, fn func(model.Story) bool) error {
 	for i := len(m.stories) - 1; i >= 0; i-- {
-		if s := m.stories[i]; !s.Seen.Before(since) && !fn(s) {
+		if s := m.stories[i]; !s.Seen.Before(q.Since) && (len(q.Any) == 0 || holdsSets(m.indexWords(s), q.Any)) && !fn(s) {
 			return nil
 		}
 	}
 	return nil
+}
+
+// CountHistory counts the stories seen at or after q.Since (the only
+// count Run asks for).
+func (m *memHistory) CountHistory(ctx context.Context, q model.HistorySearch) (int64, error) {
+	var n int64
+	err := m.ScanHistory(ctx, model.HistorySearch{Since: q.Since}, func(model.Story) bool { n++; return true })
+	return n, err
+}
+
+// SearchHistory is the index's contract in Go: a story is selected when
+// it holds a word of every set among its index words (matcher.IndexText
+// of its title, text and categories), each word exact or, ending in *, a
+// prefix.
+func (m *memHistory) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model.Story, error) {
+	var out []model.Story
+	err := m.ScanHistory(ctx, q, func(s model.Story) bool {
+		out = append(out, s)
+		return true
+	})
+	return out, err
+}
+
+// CountHistoryDays counts what ScanHistory selects per UTC day.
+func (m *memHistory) CountHistoryDays(ctx context.Context, q model.HistorySearch) ([]model.HistoryDay, error) {
+	var out []model.HistoryDay
+	err := m.ScanHistory(ctx, q, func(s model.Story) bool {
+		d := s.Seen.UTC().Truncate(24 * time.Hour)
+		i := slices.IndexFunc(out, func(x model.HistoryDay) bool { return x.Day.Equal(d) })
+		if i < 0 {
+			out = append(out, model.HistoryDay{Day: d})
+			i = len(out) - 1
+		}
+		out[i].Count++
+		return true
+	})
+	slices.SortFunc(out, func(a, b model.HistoryDay) int { return a.Day.Compare(b.Day) })
+	return out, err
+}
+
+// indexWords are s's index words, made on first use.
+func (m *memHistory) indexWords(s model.Story) map[string]bool {
+	if m.words == nil {
+		m.words = make(map[int64]map[string]bool)
+	}
+	ws, ok := m.words[s.ID]
+	if !ok {
+		ws = make(map[string]bool)
+		for _, w := range strings.Fields(string(matcher.IndexText(nil, s.Feed, s.Title, s.Text, strings.Join(s.Categories, "\n")))) {
+			ws[w] = true
+		}
+		m.words[s.ID] = ws
+	}
+	return ws
+}
+
+// holdsSets reports whether a story's index words hold a word of each set.
+func holdsSets(words map[string]bool, sets [][]string) bool {
+	for _, set := range sets {
+		if !slices.ContainsFunc(set, func(w string) bool {
+			p, prefix := strings.CutSuffix(w, "*")
+			if !prefix {
+				return words[p]
+			}
+			for x := range words {
+				if strings.HasPrefix(x, p) {
+					return true
+				}
+			}
+			return false
+		}) {
+			return false
+		}
+	}
+	return true
 }
 
 const testConfig = `

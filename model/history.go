@@ -35,10 +35,16 @@ type Story struct {
 
 // HistorySearch selects stories from the history.
 type HistorySearch struct {
-	// Words are words every story must contain (in its title or text),
-	// case- and accent-insensitive; a word ending in * is a prefix. Any
-	// other punctuation separates words. Empty: every story.
+	// Words are words every story must contain (in its title, text or
+	// categories), read as the matcher reads words (matcher.SearchWords:
+	// case and accents folded, "APT29" is "apt" and "29"); a word ending
+	// in * is a prefix. Empty: every story.
 	Words string
+	// Any are sets of index words (matcher.IndexWord forms, a trailing *
+	// a prefix), each of which a story must hold one of: the pre-filter of
+	// a query, from matcher.RequiredWords. A set with no word selects
+	// nothing.
+	Any [][]string
 	// Watch keeps only the stories that watch fired on ("": any).
 	Watch string
 	// Alerted keeps only stories an alert was queued for.
@@ -47,6 +53,13 @@ type HistorySearch struct {
 	Since time.Time
 	// Limit caps the result (<= 0: 100).
 	Limit int
+}
+
+// HistoryDay counts the stories a HistorySearch selects among those seen
+// during one UTC day.
+type HistoryDay struct {
+	Day   time.Time // midnight UTC
+	Count int
 }
 
 // WatchDay counts the stories a watch fired on during one UTC day.

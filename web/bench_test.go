@@ -134,6 +134,8 @@ var benchPages = []struct{ name, path, want string }{
 	{"query-7d", "/query?q=" + url.QueryEscape("actor:APT29"), "stories match"},
 	{"query-30d", "/query?since=30d&q=" + url.QueryEscape("actor:APT29"), "stories match"},
 	{"query-ransomware-30d", "/query?since=30d&q=" + url.QueryEscape("ransomware AND (hospital OR ministry)"), "stories match"},
+	{"query-word-in-half-30d", "/query?since=30d&q=" + url.QueryEscape("pipeline"), "stories match"},
+	{"query-feed-30d", "/query?since=30d&q=" + url.QueryEscape("feed:\"Outlet 7\""), "stories match"},
 }
 
 // BenchmarkPages renders each page of the console over 30 days of

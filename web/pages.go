@@ -103,7 +103,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.d.Now()
-	today, err := s.d.Store.SearchHistory(c, model.HistorySearch{Alerted: true, Since: now.UTC().Truncate(24 * time.Hour), Limit: 100000})
+	today, err := s.d.Store.CountHistory(c, model.HistorySearch{Alerted: true, Since: now.UTC().Truncate(24 * time.Hour)})
 	if err != nil {
 		s.fail(w, "reading the history", err)
 		return
@@ -115,7 +115,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, "overview", page{Title: "Overview", Data: map[string]any{
-		"Feeds": len(feeds), "Failing": failing, "AlertsToday": len(today), "Queue": qs, "LastPoll": s.d.LastCycle(),
+		"Feeds": len(feeds), "Failing": failing, "AlertsToday": today, "Queue": qs, "LastPoll": s.d.LastCycle(),
 	}})
 }
 

@@ -70,7 +70,7 @@ func (db *DB) CopyFrom(ctx context.Context, src *sql.Tx) ([]CopyTable, error) {
 		}
 		out = append(out, CopyTable{Name: t.name, Rows: n})
 	}
-	if err := db.refoldHistory(ctx); err != nil {
+	if err := db.reindexHistory(ctx); err != nil {
 		return out, db.wrap(fmt.Errorf("store: copy history: index its text: %w", err))
 	}
 	// New rows must not reuse the ids just copied.

@@ -5,35 +5,36 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/jackc/pgx/v5"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/store/internal/cols"
 )
 
-// The history (migration 0006): a table with a generated tsvector and its
-// GIN index, and a small table of which watch fired on which story.
+// The history (migration 0006): a table and a small table of which watch
+// fired on which story; (migration 0012) a tsvector of the words the
+// matcher reads in each story, with its GIN index.
 
 const storyColumns = `h.id, h.feed_url, h.feed, h.title, h.link, h.published, h.seen, h.body, h.categories, h.watches, h.snippet, h.sent`
 
+// wordsVector is the SQL of the tsvector of index words given as one
+// space-separated string (cols.IndexWords): each word a lexeme as it is.
+const wordsVector = `array_to_tsvector(string_to_array(%s, ' '))`
+
 // recordStory keeps it.Story (with the watches of its alerts and the
-// destinations in sent) inside the ingest transaction.
+// destinations in sent) and its index words inside the ingest transaction.
 func recordStory(ctx context.Context, tx pgx.Tx, f model.FeedState, it model.NewItem, sent []model.Destination, now time.Time) error {
 	r, err := cols.StoryOf(f, it, sent)
 	if err != nil {
 		return err
 	}
-	title, body := noNUL(r.Title), noNUL(r.Body)
+	feed, title, body, cats := noNUL(r.Feed), noNUL(r.Title), noNUL(r.Body), noNUL(r.Categories)
 	var id int64
-	err = tx.QueryRow(ctx, `INSERT INTO history (feed_url, feed, title, link, published, seen, body, categories, watches, snippet, sent, fts)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, to_tsvector('simple', $12)) RETURNING id`,
-		f.URL, noNUL(r.Feed), title, noNUL(r.Link), r.Published, now.UnixMilli(),
-		body, noNUL(r.Categories), r.Watches, noNUL(r.Snippet), r.Sent, foldText(title+" "+body)).Scan(&id)
+	err = tx.QueryRow(ctx, `INSERT INTO history (feed_url, feed, title, link, published, seen, body, categories, watches, snippet, sent, words)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, `+fmt.Sprintf(wordsVector, "$12")+`) RETURNING id`,
+		f.URL, feed, title, noNUL(r.Link), r.Published, now.UnixMilli(),
+		body, cats, r.Watches, noNUL(r.Snippet), r.Sent, cols.IndexWords(feed, title, body, cats)).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("record story %q: %w", it.Key, err)
 	}
@@ -46,51 +47,65 @@ func recordStory(ctx context.Context, tx pgx.Tx, f model.FeedState, it model.New
 	return nil
 }
 
-// foldText lowers s and strips its accents ("Élection" → "election"), for
-// the full-text index and its queries: PostgreSQL's 'simple' configuration
-// only lowers.
-func foldText(s string) string {
-	out, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s)
-	if err != nil {
-		return strings.ToLower(s)
-	}
-	return strings.ToLower(out)
-}
+// reindexChunk is how many stories one transaction of reindexHistory indexes.
+const reindexChunk = 500
 
-// refoldHistory builds the full-text vector of stories that have none
-// (copied from SQLite by migrate), a batch at a time.
-func (db *DB) refoldHistory(ctx context.Context) error {
+// reindexHistory indexes the words of the stories that have none (kept
+// before migration 0012, or copied from SQLite by CopyFrom), newest
+// first, a chunk per transaction. The rows are locked and skipped by
+// another replica doing the same, so replicas opening together share the
+// work, and once none is left to take, it waits for those another holds
+// (a replica returns only when every story is indexed); an interrupted
+// open carries on where it stopped. Open runs it before the store is
+// used, so a search never meets a story not indexed.
+func (db *DB) reindexHistory(ctx context.Context) error {
+	skip := true
 	for {
-		rows, err := db.pool.Query(ctx, `SELECT id, title, body FROM history WHERE fts = ''::tsvector AND (title <> '' OR body <> '') LIMIT 500`)
-		if err != nil {
-			return err
+		n := 0
+		lock := `FOR UPDATE SKIP LOCKED`
+		if !skip {
+			lock = `FOR UPDATE`
 		}
-		type story struct {
-			id          int64
-			title, body string
-		}
-		var batch []story
-		for rows.Next() {
-			var s story
-			if err := rows.Scan(&s.id, &s.title, &s.body); err != nil {
-				rows.Close()
+		err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT id, feed, title, body, categories FROM history WHERE words IS NULL
+				ORDER BY id DESC LIMIT $1 `+lock, reindexChunk)
+			if err != nil {
 				return err
 			}
-			batch = append(batch, s)
+			type story struct {
+				id                      int64
+				feed, title, body, cats string
+			}
+			var batch []story
+			for rows.Next() {
+				var s story
+				if err := rows.Scan(&s.id, &s.feed, &s.title, &s.body, &s.cats); err != nil {
+					rows.Close()
+					return err
+				}
+				batch = append(batch, s)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			n = len(batch)
+			b := &pgx.Batch{}
+			for _, s := range batch {
+				b.Queue(`UPDATE history SET words = `+fmt.Sprintf(wordsVector, "$1")+` WHERE id = $2`, cols.IndexWords(s.feed, s.title, s.body, s.cats), s.id)
+			}
+			return tx.SendBatch(ctx, b).Close()
+		})
+		if err != nil {
+			return fmt.Errorf("reindex history: %w", err)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(batch) == 0 {
+		switch {
+		case n > 0:
+			skip = true
+		case skip:
+			skip = false // none free: wait for the rows others hold
+		default:
 			return nil
-		}
-		b := &pgx.Batch{}
-		for _, s := range batch {
-			b.Queue(`UPDATE history SET fts = to_tsvector('simple', $1) WHERE id = $2`, foldText(s.title+" "+s.body), s.id)
-		}
-		if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
-			return err
 		}
 	}
 }
@@ -99,27 +114,66 @@ func (db *DB) refoldHistory(ctx context.Context) error {
 // may carry them; SQLite keeps them).
 func noNUL(s string) string { return strings.ReplaceAll(s, "\x00", "") }
 
-// tsQuery turns HistorySearch.Words into a tsquery for the 'simple'
-// configuration: words split on anything but letters and digits (so
-// nothing a user types is tsquery syntax), a trailing * kept as a prefix
-// (":*"), all of them required.
-func tsQuery(words string) string {
-	var parts []string
-	for _, w := range strings.FieldsFunc(words, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '*'
-	}) {
-		prefix := strings.HasSuffix(w, "*")
-		w = strings.ReplaceAll(w, "*", "")
-		if w == "" {
-			continue
+// tsQuery is the tsquery of the word sets: each word a quoted lexeme taken
+// as it is (index words hold only a–z, 0–9, "_" and non-ASCII bytes; the
+// quote and backslash are escaped all the same), a trailing * kept as a
+// prefix (":*"), the words of a set ORed, the sets ANDed.
+func tsQuery(sets [][]string) string {
+	var b strings.Builder
+	for i, set := range sets {
+		if i > 0 {
+			b.WriteString(" & ")
 		}
-		q := foldText(w)
-		if prefix {
-			q += ":*"
+		b.WriteByte('(')
+		for j, w := range set {
+			if j > 0 {
+				b.WriteString(" | ")
+			}
+			prefix := strings.HasSuffix(w, "*")
+			b.WriteByte('\'')
+			b.WriteString(tsEscape.Replace(strings.TrimSuffix(w, "*")))
+			b.WriteByte('\'')
+			if prefix {
+				b.WriteString(":*")
+			}
 		}
-		parts = append(parts, q)
+		b.WriteByte(')')
 	}
-	return strings.Join(parts, " & ")
+	return b.String()
+}
+
+// tsEscape escapes a lexeme inside a tsquery's single quotes.
+var tsEscape = strings.NewReplacer(`'`, `''`, `\`, `\\`)
+
+// historyWhere is the WHERE (with its leading keyword, or "") of the
+// stories q selects, and its arguments; none is true when q can select
+// nothing (a word set no story can hold).
+func historyWhere(q model.HistorySearch) (where string, args []any, none bool) {
+	var conds []string
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	sets, none := cols.WordSets(q)
+	if none {
+		return "", nil, true
+	}
+	if len(sets) > 0 {
+		conds = append(conds, `h.words @@ `+arg(tsQuery(sets))+`::tsquery`)
+	}
+	if q.Watch != "" {
+		conds = append(conds, `h.id IN (SELECT story FROM history_watches WHERE watch = `+arg(q.Watch)+` AND seen >= `+arg(ms(q.Since))+`)`)
+	}
+	if q.Alerted {
+		conds = append(conds, `h.sent <> ''`)
+	}
+	if !q.Since.IsZero() {
+		conds = append(conds, `h.seen >= `+arg(q.Since.UnixMilli()))
+	}
+	if len(conds) > 0 {
+		where = ` WHERE ` + strings.Join(conds, " AND ")
+	}
+	return where, args, false
 }
 
 // SearchHistory returns the stories q selects, newest first.
@@ -128,31 +182,12 @@ func (db *DB) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model
 	if limit <= 0 {
 		limit = 100
 	}
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
+	where, args, none := historyWhere(q)
+	if none {
+		return nil, nil
 	}
-	if tq := tsQuery(q.Words); tq != "" {
-		where = append(where, `h.fts @@ to_tsquery('simple', `+arg(tq)+`)`)
-	} else if strings.TrimSpace(q.Words) != "" {
-		return nil, nil // only punctuation: no word to find
-	}
-	if q.Watch != "" {
-		where = append(where, `h.id IN (SELECT story FROM history_watches WHERE watch = `+arg(q.Watch)+` AND seen >= `+arg(ms(q.Since))+`)`)
-	}
-	if q.Alerted {
-		where = append(where, `h.sent <> ''`)
-	}
-	if !q.Since.IsZero() {
-		where = append(where, `h.seen >= `+arg(q.Since.UnixMilli()))
-	}
-	query := `SELECT ` + storyColumns + ` FROM history h`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	query += ` ORDER BY h.id DESC LIMIT ` + arg(limit)
+	args = append(args, limit)
+	query := `SELECT ` + storyColumns + ` FROM history h` + where + fmt.Sprintf(` ORDER BY h.id DESC LIMIT $%d`, len(args))
 	var out []model.Story
 	err := db.queryStories(ctx, query, args, func(s model.Story) bool {
 		out = append(out, s)
@@ -164,11 +199,54 @@ func (db *DB) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model
 	return out, nil
 }
 
-// ScanHistory calls fn with every story seen at or after since, newest
-// first, until fn returns false.
-func (db *DB) ScanHistory(ctx context.Context, since time.Time, fn func(model.Story) bool) error {
-	err := db.queryStories(ctx, `SELECT `+storyColumns+` FROM history h WHERE h.seen >= $1 ORDER BY h.id DESC`,
-		[]any{ms(since)}, fn)
+// CountHistory counts the stories q selects, ignoring q.Limit.
+func (db *DB) CountHistory(ctx context.Context, q model.HistorySearch) (int64, error) {
+	where, args, none := historyWhere(q)
+	if none {
+		return 0, nil
+	}
+	var n int64
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM history h`+where, args...).Scan(&n); err != nil {
+		return 0, db.wrap(fmt.Errorf("store: count history: %w", err))
+	}
+	return n, nil
+}
+
+// CountHistoryDays counts the stories q selects per UTC day, oldest first.
+func (db *DB) CountHistoryDays(ctx context.Context, q model.HistorySearch) ([]model.HistoryDay, error) {
+	where, args, none := historyWhere(q)
+	if none {
+		return nil, nil
+	}
+	const day = int64(24 * time.Hour / time.Millisecond)
+	args = append(args, day)
+	rows, err := db.pool.Query(ctx, fmt.Sprintf(`SELECT h.seen / $%d AS d, count(*) FROM history h`, len(args))+where+` GROUP BY d ORDER BY d`, args...)
+	if err != nil {
+		return nil, db.wrap(fmt.Errorf("store: count history days: %w", err))
+	}
+	defer rows.Close()
+	var out []model.HistoryDay
+	for rows.Next() {
+		var d, n int64
+		if err := rows.Scan(&d, &n); err != nil {
+			return nil, db.wrap(fmt.Errorf("store: count history days: %w", err))
+		}
+		out = append(out, model.HistoryDay{Day: time.UnixMilli(d * day).UTC(), Count: int(n)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(fmt.Errorf("store: count history days: %w", err))
+	}
+	return out, nil
+}
+
+// ScanHistory calls fn with every story q selects, newest first, until fn
+// returns false.
+func (db *DB) ScanHistory(ctx context.Context, q model.HistorySearch, fn func(model.Story) bool) error {
+	where, args, none := historyWhere(q)
+	if none {
+		return nil
+	}
+	err := db.queryStories(ctx, `SELECT `+storyColumns+` FROM history h`+where+` ORDER BY h.id DESC`, args, fn)
 	if err != nil {
 		return db.wrap(fmt.Errorf("store: scan history: %w", err))
 	}

@@ -71,6 +71,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, db.wrap(fmt.Errorf("store: %s: %w", red, err))
 	}
+	if err := db.reindexHistory(ctx); err != nil {
+		pool.Close()
+		return nil, db.wrap(fmt.Errorf("store: %s: %w", red, err))
+	}
 	return db, nil
 }
 

@@ -113,7 +113,7 @@ func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert, 
 			if ferr == nil && p.Story != nil {
 				// Recorded on every completion (an alert or none), as Ingest
 				// records a story that needed no text.
-				hist := historyStmts{tx.StmtContext(ctx, db.stmts.insertStory), tx.StmtContext(ctx, db.stmts.insertStoryWatch)}
+				hist := db.historyStmts(ctx, tx)
 				ferr = hist.record(ctx, model.FeedState{URL: p.FeedURL, Name: p.FeedName},
 					model.NewItem{Key: p.Key, Story: p.Story, Alerts: alerts}, sent, now)
 			}

@@ -6,26 +6,34 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/store/internal/cols"
 )
 
-// The history (migration 0004): a plain table, an FTS5 index kept by
-// triggers, and a small table of which watch fired on which story.
+// The history (migration 0004): a plain table, a small table of which
+// watch fired on which story, and (migration 0011) a contentless FTS5
+// index of the words the matcher reads in each story, written here
+// (cols.IndexWords) and dropped by a trigger with the story.
 const (
 	insertStorySQL = `INSERT INTO history (feed_url, feed, title, link, published, seen, body, categories, watches, snippet, sent)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertStoryWatchSQL = `INSERT INTO history_watches (watch, seen, story) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
+	insertStoryWordsSQL = `INSERT INTO history_words (rowid, words) VALUES (?, ?)`
 	storyColumns        = `h.id, h.feed_url, h.feed, h.title, h.link, h.published, h.seen, h.body, h.categories, h.watches, h.snippet, h.sent`
 )
 
 // historyStmts are the ingest transaction's prepared history statements.
-type historyStmts struct{ story, watch *sql.Stmt }
+type historyStmts struct{ story, watch, words *sql.Stmt }
+
+// historyStmts returns the history statements prepared for tx.
+func (db *DB) historyStmts(ctx context.Context, tx *sql.Tx) historyStmts {
+	return historyStmts{tx.StmtContext(ctx, db.stmts.insertStory), tx.StmtContext(ctx, db.stmts.insertStoryWatch),
+		tx.StmtContext(ctx, db.stmts.insertStoryWords)}
+}
 
 // record keeps it.Story (with the watches of its alerts and the
-// destinations in sent) inside the ingest transaction.
+// destinations in sent) and its index words inside the ingest transaction.
 func (h historyStmts) record(ctx context.Context, f model.FeedState, it model.NewItem, sent []model.Destination, now time.Time) error {
 	r, err := cols.StoryOf(f, it, sent)
 	if err != nil {
@@ -36,12 +44,12 @@ func (h historyStmts) record(ctx context.Context, f model.FeedState, it model.Ne
 	if err != nil {
 		return fmt.Errorf("record story %q: %w", it.Key, err)
 	}
-	if len(r.WatchNames) == 0 {
-		return nil
-	}
 	id, err := res.LastInsertId()
 	if err != nil {
 		return fmt.Errorf("record story %q: %w", it.Key, err)
+	}
+	if _, err := h.words.ExecContext(ctx, id, cols.IndexWords(r.Feed, r.Title, r.Body, r.Categories)); err != nil {
+		return fmt.Errorf("record story %q: index its words: %w", it.Key, err)
 	}
 	for _, w := range r.WatchNames {
 		if _, err := h.watch.ExecContext(ctx, w, now.UnixMilli(), id); err != nil {
@@ -51,44 +59,108 @@ func (h historyStmts) record(ctx context.Context, f model.FeedState, it model.Ne
 	return nil
 }
 
-// ftsQuery turns HistorySearch.Words into an FTS5 query: each word quoted
-// (so that nothing a user types is FTS syntax), a trailing * kept as a
-// prefix, all of them required. Words are split where the unicode61
-// tokenizer splits them, on anything but letters and digits.
-func ftsQuery(words string) string {
-	var parts []string
-	for _, w := range strings.FieldsFunc(words, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '*'
-	}) {
-		prefix := strings.HasSuffix(w, "*")
-		w = strings.ReplaceAll(w, "*", "")
-		if w == "" {
-			continue
+// reindexChunk is how many stories one transaction of reindexHistory indexes.
+const reindexChunk = 500
+
+// reindexHistory indexes the words of the stories recorded before
+// migration 0011, which left their number bound in history_reindex: the
+// newest first, a chunk per transaction, the bound moved down with each,
+// so that an interrupted open carries on where it stopped. Open runs it
+// before the store is used, so a search never meets a story not indexed.
+func (db *DB) reindexHistory(ctx context.Context) error {
+	for {
+		done := false
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			var below int64
+			if err := tx.QueryRowContext(ctx, `SELECT below FROM history_reindex`).Scan(&below); err == sql.ErrNoRows {
+				done = true
+				return nil
+			} else if err != nil {
+				return err
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT id, feed, title, body, categories FROM history WHERE id < ? ORDER BY id DESC LIMIT ?`, below, reindexChunk)
+			if err != nil {
+				return err
+			}
+			type story struct {
+				id                      int64
+				feed, title, body, cats string
+			}
+			var batch []story
+			for rows.Next() {
+				var s story
+				if err := rows.Scan(&s.id, &s.feed, &s.title, &s.body, &s.cats); err != nil {
+					rows.Close()
+					return err
+				}
+				batch = append(batch, s)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(batch) == 0 {
+				done = true
+				_, err := tx.ExecContext(ctx, `DELETE FROM history_reindex`)
+				return err
+			}
+			for _, s := range batch {
+				if _, err := tx.ExecContext(ctx, insertStoryWordsSQL, s.id, cols.IndexWords(s.feed, s.title, s.body, s.cats)); err != nil {
+					return err
+				}
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE history_reindex SET below = ?`, batch[len(batch)-1].id)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("reindex history: %w", err)
 		}
-		q := `"` + w + `"`
-		if prefix {
-			q += "*"
+		if done {
+			return nil
 		}
-		parts = append(parts, q)
 	}
-	return strings.Join(parts, " AND ")
 }
 
-// SearchHistory returns the stories q selects, newest first.
-func (db *DB) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model.Story, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 100
+// matchQuery is the FTS5 query of the word sets: each word quoted (index
+// words hold only a–z, 0–9, "_" and non-ASCII bytes, so nothing in them
+// is FTS syntax), a trailing * kept as a prefix, the words of a set ORed,
+// the sets ANDed.
+func matchQuery(sets [][]string) string {
+	var b strings.Builder
+	for i, set := range sets {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		b.WriteByte('(')
+		for j, w := range set {
+			if j > 0 {
+				b.WriteString(" OR ")
+			}
+			prefix := strings.HasSuffix(w, "*")
+			b.WriteByte('"')
+			b.WriteString(strings.ReplaceAll(strings.TrimSuffix(w, "*"), `"`, `""`))
+			b.WriteByte('"')
+			if prefix {
+				b.WriteByte('*')
+			}
+		}
+		b.WriteByte(')')
 	}
+	return b.String()
+}
+
+// historyWhere is the FROM and WHERE of the stories q selects; none is
+// true when q can select nothing (a word set no story can hold).
+func historyWhere(q model.HistorySearch) (from string, args []any, none bool) {
 	var where []string
-	var args []any
-	from := `history h`
-	if fq := ftsQuery(q.Words); fq != "" {
-		from += ` JOIN history_fts ON history_fts.rowid = h.id`
-		where = append(where, `history_fts MATCH ?`)
-		args = append(args, fq)
-	} else if strings.TrimSpace(q.Words) != "" {
-		return nil, nil // only punctuation: no word to find
+	from = `history h`
+	sets, none := cols.WordSets(q)
+	if none {
+		return "", nil, true
+	}
+	if len(sets) > 0 {
+		where = append(where, `h.id IN (SELECT rowid FROM history_words WHERE history_words MATCH ?)`)
+		args = append(args, matchQuery(sets))
 	}
 	if q.Watch != "" {
 		where = append(where, `h.id IN (SELECT story FROM history_watches WHERE watch = ? AND seen >= ?)`)
@@ -101,11 +173,23 @@ func (db *DB) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model
 		where = append(where, `h.seen >= ?`)
 		args = append(args, q.Since.UnixMilli())
 	}
-	query := `SELECT ` + storyColumns + ` FROM ` + from
 	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, " AND ")
+		from += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	query += ` ORDER BY h.id DESC LIMIT ?`
+	return from, args, false
+}
+
+// SearchHistory returns the stories q selects, newest first.
+func (db *DB) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model.Story, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	from, args, none := historyWhere(q)
+	if none {
+		return nil, nil
+	}
+	query := `SELECT ` + storyColumns + ` FROM ` + from + ` ORDER BY h.id DESC LIMIT ?`
 	args = append(args, limit)
 	var out []model.Story
 	err := db.queryStories(ctx, query, args, func(s model.Story) bool {
@@ -118,11 +202,55 @@ func (db *DB) SearchHistory(ctx context.Context, q model.HistorySearch) ([]model
 	return out, nil
 }
 
-// ScanHistory calls fn with every story seen at or after since, newest
-// first, until fn returns false.
-func (db *DB) ScanHistory(ctx context.Context, since time.Time, fn func(model.Story) bool) error {
-	err := db.queryStories(ctx, `SELECT `+storyColumns+` FROM history h WHERE h.seen >= ? ORDER BY h.id DESC`,
-		[]any{ms(since)}, fn)
+// CountHistory counts the stories q selects, ignoring q.Limit.
+func (db *DB) CountHistory(ctx context.Context, q model.HistorySearch) (int64, error) {
+	from, args, none := historyWhere(q)
+	if none {
+		return 0, nil
+	}
+	var n int64
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM `+from, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count history: %w", err)
+	}
+	return n, nil
+}
+
+// CountHistoryDays counts the stories q selects per UTC day, oldest first.
+func (db *DB) CountHistoryDays(ctx context.Context, q model.HistorySearch) ([]model.HistoryDay, error) {
+	from, args, none := historyWhere(q)
+	if none {
+		return nil, nil
+	}
+	const day = int64(24 * time.Hour / time.Millisecond)
+	rows, err := db.r.QueryContext(ctx, `SELECT h.seen / ? AS d, count(*) FROM `+from+` GROUP BY d ORDER BY d`, append([]any{day}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: count history days: %w", err)
+	}
+	defer rows.Close()
+	var out []model.HistoryDay
+	for rows.Next() {
+		var d int64
+		var c model.HistoryDay
+		if err := rows.Scan(&d, &c.Count); err != nil {
+			return nil, fmt.Errorf("store: count history days: %w", err)
+		}
+		c.Day = time.UnixMilli(d * day).UTC()
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: count history days: %w", err)
+	}
+	return out, nil
+}
+
+// ScanHistory calls fn with every story q selects, newest first, until fn
+// returns false.
+func (db *DB) ScanHistory(ctx context.Context, q model.HistorySearch, fn func(model.Story) bool) error {
+	from, args, none := historyWhere(q)
+	if none {
+		return nil
+	}
+	err := db.queryStories(ctx, `SELECT `+storyColumns+` FROM `+from+` ORDER BY h.id DESC`, args, fn)
 	if err != nil {
 		return fmt.Errorf("store: scan history: %w", err)
 	}

@@ -67,7 +67,7 @@ func (db *DB) Ingest(ctx context.Context, f model.FeedState, present []string, i
 		windowStart := now.Add(-store.TitleWindow).UnixMilli()
 		insert := tx.StmtContext(ctx, db.stmts.insertItem)
 		queue := tx.StmtContext(ctx, db.stmts.queueAlert)
-		hist := historyStmts{tx.StmtContext(ctx, db.stmts.insertStory), tx.StmtContext(ctx, db.stmts.insertStoryWatch)}
+		hist := db.historyStmts(ctx, tx)
 		// Keys recorded earlier in this batch.
 		batchLinks, batchTitles := make(map[int64]bool), make(map[int64]bool)
 		for _, it := range items {

@@ -90,6 +90,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
+	if err := db.reindexHistory(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
 	err = db.stmts.prepare(ctx, w)
 	if err == nil {
 		err = db.story.prepare(ctx, w)
@@ -163,7 +167,7 @@ func (db *DB) Close() error {
 type writerStmts struct {
 	saveFeed, touchItem, linkKnown, titleKnown, insertItem, queueAlert *sql.Stmt
 	savepoint, rollbackTo, release                                     *sql.Stmt
-	insertStory, insertStoryWatch                                      *sql.Stmt
+	insertStory, insertStoryWatch, insertStoryWords                    *sql.Stmt
 }
 
 func (s *writerStmts) prepare(ctx context.Context, w *sql.DB) error {
@@ -174,7 +178,7 @@ func (s *writerStmts) prepare(ctx context.Context, w *sql.DB) error {
 		{&s.saveFeed, saveFeedSQL}, {&s.touchItem, touchItemSQL}, {&s.linkKnown, linkKnownSQL},
 		{&s.titleKnown, titleKnownSQL}, {&s.insertItem, insertItemSQL}, {&s.queueAlert, queueAlertSQL},
 		{&s.savepoint, `SAVEPOINT batch`}, {&s.rollbackTo, `ROLLBACK TO batch`}, {&s.release, `RELEASE batch`},
-		{&s.insertStory, insertStorySQL}, {&s.insertStoryWatch, insertStoryWatchSQL},
+		{&s.insertStory, insertStorySQL}, {&s.insertStoryWatch, insertStoryWatchSQL}, {&s.insertStoryWords, insertStoryWordsSQL},
 	} {
 		stmt, err := w.PrepareContext(ctx, p.query)
 		if err != nil {

@@ -48,7 +48,7 @@ var historyTests = []test{
 		it.Story.Published = p
 		e.ingest("http://a/feed", nil, it, story("2", "Weather", "Sunny.", ""))
 		var got []model.Story
-		e.must("ScanHistory", e.s.ScanHistory(e.ctx, time.Time{}, func(s model.Story) bool { got = append(got, s); return true }))
+		e.must("ScanHistory", e.s.ScanHistory(e.ctx, model.HistorySearch{}, func(s model.Story) bool { got = append(got, s); return true }))
 		if len(got) != 2 {
 			t.Fatalf("ScanHistory = %d stories, want 2", len(got))
 		}
@@ -115,6 +115,89 @@ var historyTests = []test{
 			t.Errorf("watch w = %v", got)
 		}
 	}},
+	{"CountAndAnySets", func(t *testing.T, e *env) {
+		plain := func(it model.NewItem) model.NewItem { it.Story.Categories = nil; return it }
+		e.ingest("http://a/feed", nil,
+			plain(story("1", "Ransomware hits hospital", "Systems down.", "w", "console")),
+			story("2", "Weather", "Sunny.", ""), // categorised: c-2
+			plain(story("3", "Bank talks", "Ransomware again.", "")),
+			plain(story("4", "Football", "A match.", "w", "console")))
+		count := func(q model.HistorySearch) int64 {
+			t.Helper()
+			n, err := e.s.CountHistory(e.ctx, q)
+			if err != nil {
+				t.Fatalf("CountHistory(%+v): %v", q, err)
+			}
+			return n
+		}
+		for _, tt := range []struct {
+			q    model.HistorySearch
+			want int64
+		}{
+			{model.HistorySearch{}, 4},
+			{model.HistorySearch{Limit: 1}, 4}, // the limit is ignored
+			{model.HistorySearch{Alerted: true}, 2},
+			{model.HistorySearch{Alerted: true, Since: e.now().Add(time.Hour)}, 0},
+			{model.HistorySearch{Words: "ransomware"}, 2},
+			{model.HistorySearch{Words: "ransomware", Alerted: true}, 1},
+			{model.HistorySearch{Words: "c-2"}, 1}, // categories are indexed too
+			{model.HistorySearch{Watch: "w"}, 2},
+			{model.HistorySearch{Words: "***"}, 0},
+			{model.HistorySearch{Any: [][]string{{"sunny", "match"}}}, 2},
+			{model.HistorySearch{Any: [][]string{{"sunny", "match"}, {"footb*"}}}, 1},
+			{model.HistorySearch{Any: [][]string{{"ransomware"}, {"bank", "hospital"}}, Words: "again"}, 1},
+			{model.HistorySearch{Any: [][]string{{"ransomware"}, {}}}, 0}, // an empty set: nothing holds one of its words
+		} {
+			if got := count(tt.q); got != tt.want {
+				t.Errorf("CountHistory(%+v) = %d, want %d", tt.q, got, tt.want)
+			}
+		}
+		q := model.HistorySearch{Any: [][]string{{"weath*", "ransomware"}}, Limit: 1}
+		want := []string{"Bank talks", "Weather", "Ransomware hits hospital"}
+		if got := e.search(model.HistorySearch{Any: q.Any}); !slices.Equal(got, want) {
+			t.Errorf("search weath* or ransomware = %v, want %v", got, want)
+		}
+		var scanned []model.Story
+		e.must("ScanHistory", e.s.ScanHistory(e.ctx, q, func(s model.Story) bool { scanned = append(scanned, s); return true }))
+		if got := storyTitles(scanned); !slices.Equal(got, want) {
+			t.Errorf("scan weath* or ransomware = %v, want %v (the limit ignored)", got, want)
+		}
+		scanned = nil
+		e.must("ScanHistory", e.s.ScanHistory(e.ctx, q, func(s model.Story) bool { scanned = append(scanned, s); return len(scanned) < 2 }))
+		if got := storyTitles(scanned); !slices.Equal(got, want[:2]) {
+			t.Errorf("scan stopped after 2 = %v, want %v", got, want[:2])
+		}
+	}},
+	{"IndexHoldsTheMatchersWords", func(t *testing.T, e *env) {
+		// The words as the matcher reads them, whatever a full-text
+		// tokenizer would make of them: digits glued to letters,
+		// full-width letters, ligatures, ŀ, ſ, a possessive, NFKD leaving
+		// punctuation (⑴) or spaces (ﷺ) in a word.
+		e.ingest("http://a/feed", nil,
+			story("1", "3CX supply chain", "", ""),
+			story("2", "ＡＰＴ２９ again", "", ""),
+			story("3", "ﬁnancial ſtatement", "coŀlegi", ""),
+			story("4", "Russia's move", "⑴ ﷺ", ""))
+		for _, tt := range []struct {
+			words string
+			want  []string
+		}{
+			{"cx", []string{"3CX supply chain"}},
+			{"3", []string{"ﬁnancial ſtatement", "3CX supply chain"}}, // story 3's category c-3
+			{"apt29", []string{"ＡＰＴ２９ again"}},
+			{"APT 29", []string{"ＡＰＴ２９ again"}},
+			{"financial statement", []string{"ﬁnancial ſtatement"}},
+			{"coŀlegi", []string{"ﬁnancial ſtatement"}}, // to the matcher "col·legi" is two words
+			{"russia", []string{"Russia's move"}},
+			{"⑴", []string{"Russia's move"}},
+			{"ﷺ", []string{"Russia's move"}},
+			{"fin*", []string{"ﬁnancial ſtatement"}},
+		} {
+			if got := e.search(model.HistorySearch{Words: tt.words}); !slices.Equal(got, tt.want) {
+				t.Errorf("search %q = %v, want %v", tt.words, got, tt.want)
+			}
+		}
+	}},
 	{"SinceWatchDaysAndPrune", func(t *testing.T, e *env) {
 		e.ingest("http://a/feed", nil, story("1", "old one", "", "w", "console"))
 		e.advance(24 * time.Hour)
@@ -138,6 +221,20 @@ var historyTests = []test{
 		for i := range want {
 			if days[i].Watch != want[i].Watch || !days[i].Day.Equal(want[i].Day) || days[i].Count != want[i].Count {
 				t.Errorf("WatchDays[%d] = %+v, want %+v", i, days[i], want[i])
+			}
+		}
+		for _, tt := range []struct {
+			q    model.HistorySearch
+			want []model.HistoryDay
+		}{
+			{model.HistorySearch{Limit: 1}, []model.HistoryDay{{Day: d0, Count: 1}, {Day: d0.Add(24 * time.Hour), Count: 2}, {Day: d0.Add(48 * time.Hour), Count: 1}}},
+			{model.HistorySearch{Words: "one"}, []model.HistoryDay{{Day: d0, Count: 1}, {Day: d0.Add(24 * time.Hour), Count: 1}, {Day: d0.Add(48 * time.Hour), Count: 1}}},
+			{model.HistorySearch{Any: [][]string{{"two", "new"}}, Since: mid}, []model.HistoryDay{{Day: d0.Add(24 * time.Hour), Count: 1}, {Day: d0.Add(48 * time.Hour), Count: 1}}},
+			{model.HistorySearch{Words: "none"}, nil},
+		} {
+			got, err := e.s.CountHistoryDays(e.ctx, tt.q)
+			if err != nil || !slices.EqualFunc(got, tt.want, func(a, b model.HistoryDay) bool { return a.Day.Equal(b.Day) && a.Count == b.Count }) {
+				t.Errorf("CountHistoryDays(%+v) = %+v, %v; want %+v", tt.q, got, err, tt.want)
 			}
 		}
 		n, err := e.s.PruneHistory(e.ctx, 36*time.Hour)

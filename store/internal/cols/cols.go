@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newshound/newshound/matcher"
 	"github.com/newshound/newshound/model"
 )
 
@@ -262,4 +263,35 @@ func WithReport(p *model.PendingText, r *model.StoryReport, newOutlet bool) *mod
 	rep.Record, rep.Policy = nil, nil
 	c.Report, c.NewOutlet = &rep, newOutlet
 	return &c
+}
+
+// IndexWords is the full-text index's text of a story: the index words
+// of what the matcher reads in its feed's name, title, body and categories
+// (as the history keeps them: a story is matched as it is read back), so
+// that a search for a query's required words misses no story the matcher
+// finds.
+func IndexWords(feed, title, body, categories string) string {
+	return string(matcher.IndexText(nil, feed, title, body, categories))
+}
+
+// WordSets are the sets of index words q requires, one of each: every
+// word of q.Words alone, then q.Any. none is true when a set is empty (no
+// story can hold one of its words) or q.Words holds no word at all.
+func WordSets(q model.HistorySearch) (sets [][]string, none bool) {
+	if strings.TrimSpace(q.Words) != "" {
+		ws := matcher.SearchWords(q.Words)
+		if len(ws) == 0 {
+			return nil, true // only punctuation: no word to find
+		}
+		for _, w := range ws {
+			sets = append(sets, []string{w})
+		}
+	}
+	for _, s := range q.Any {
+		if len(s) == 0 {
+			return nil, true
+		}
+		sets = append(sets, s)
+	}
+	return sets, false
 }
