@@ -138,7 +138,7 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 		}
 	}
 	states = nil
-	e.renewWebSub(ctx, rt.cfg)
+	e.maintainWebSub(ctx, rt.cfg, feedList)
 	e.beginCycle(feedList)
 	jobs := make(chan polling)
 	var wg sync.WaitGroup
@@ -336,7 +336,7 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 		e.observe(f, "error", now.Sub(start), 0, err)
 		return
 	}
-	if e.afterParse(ctx, f, feed, n, wasActive) {
+	if e.afterParse(ctx, f, resp, feed, n, wasActive) {
 		// Pushes stopped: back to the feed's own interval from now.
 		st.Initialized = true // ingest recorded the parse
 		e.succeeded(&st, now, adaptive, max(resp.MinInterval, feed.TTL))
