@@ -9,9 +9,10 @@ func TestMemoryLimitFollowsTheLiveHeap(t *testing.T) {
 	}{
 		{0, defaultMemoryLimit},
 		{40 << 20, defaultMemoryLimit}, // the 10,000-feed farm: the default bounds it
-		{64 << 20, defaultMemoryLimit}, // twice it is the default
-		{100 << 20, 200 << 20},         // a large story index: as GOGC=100
-		{1 << 30, 2 << 30},             // and so on up
+		{64 << 20, defaultMemoryLimit}, // 64 MiB of room: the default
+		{100 << 20, 164 << 20},         // a large story index: at least 64 MiB of room
+		{150 << 20, 225 << 20},         // then half the live heap
+		{1 << 30, 3 << 29},
 	} {
 		if got := memoryLimit(tt.live); got != tt.want {
 			t.Errorf("memoryLimit(%d MiB) = %d MiB, want %d MiB", tt.live>>20, got>>20, tt.want>>20)
