@@ -112,8 +112,12 @@ type Engine struct {
 	act        activity
 	stories    *storyIndex        // the same-story decision (stories.go)
 	ws         *websub.Subscriber // nil without http.public_url
-	locks      feedLocks          // one ingest per feed at a time (poll, push)
-	texts      texts              // the full-text enrichment step (fulltext.go)
+	// The polled feeds' URLs as maintainWebSub last saw the list (wsList),
+	// and which may reach private addresses; the cycle's, under cycleMu.
+	wsList              *feedsCache
+	wsPolled, wsTrusted map[string]bool
+	locks               feedLocks // one ingest per feed at a time (poll, push)
+	texts               texts     // the full-text enrichment step (fulltext.go)
 }
 
 // New builds an engine; the config's watches must compile.

@@ -138,7 +138,7 @@ func (e *Engine) pollCycle(ctx context.Context, all bool) error {
 		}
 	}
 	states = nil
-	e.renewWebSub(ctx, rt.cfg)
+	e.maintainWebSub(ctx, rt.cfg, feedList)
 	e.beginCycle(feedList)
 	jobs := make(chan polling)
 	var wg sync.WaitGroup
@@ -336,7 +336,7 @@ func (e *Engine) pollFeed(ctx context.Context, rt *runtime, f feedSpec, st model
 		e.observe(f, "error", now.Sub(start), 0, err)
 		return
 	}
-	if e.afterParse(ctx, f, feed, n, wasActive) {
+	if e.afterParse(ctx, f, resp, feed, n, wasActive) {
 		// Pushes stopped: back to the feed's own interval from now.
 		st.Initialized = true // ingest recorded the parse
 		e.succeeded(&st, now, adaptive, max(resp.MinInterval, feed.TTL))
@@ -390,6 +390,7 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 		// later report here (storysync.go).
 		e.catchUpStories(ctx)
 	}
+	now := e.o.Now()
 	items := make([]model.NewItem, 0, len(fresh))
 	for _, it := range fresh {
 		ni := model.NewItem{Key: it.Key, LinkKey: it.LinkKey(), TitleKey: it.TitleKey(), Published: it.Published, Story: story(rt, st, it, alerting[it.Key])}
@@ -400,11 +401,13 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 			ni.Alerts = rt.list.Alerts(watchlist.ItemDoc(it, st.Name, f.tags),
 				model.Alert{Title: it.Title, Link: it.Link, Feed: st.Name, Published: it.Published})
 		}
-		rep, err := e.storyOf(ctx, rt.cfg, it, st.Name, ni.Alerts, e.o.Now())
-		if err != nil {
-			return 0, err
+		if alerting[it.Key] || e.storyMayRecur(it, now) {
+			rep, err := e.storyOf(ctx, rt.cfg, it, st.Name, ni.Alerts, now)
+			if err != nil {
+				return 0, err
+			}
+			ni.Report = rep
 		}
-		ni.Report = rep
 		items = append(items, ni)
 	}
 	res, err := e.st.Ingest(ctx, st, present, items)
@@ -440,6 +443,20 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 		e.dispatcher.Wake()
 	}
 	return res.New, nil
+}
+
+// storyMayRecur says whether an item that raises no alert (the backlog a
+// feed lists at its first poll) is worth a place in the story index: only
+// if a later report could still join it. The index never joins reports
+// published further apart than the window (stories.timeFactor), so a
+// backlog item published before the window began cannot be matched by
+// anything published from now on; indexing it would cost a lookup, an
+// index entry and three store rows for nothing. A backlog of 50 items
+// from months ago, times 10,000 feeds, was most of the first cycle's CPU
+// and of its live heap. Items without a date are indexed: nothing says
+// they are old.
+func (e *Engine) storyMayRecur(it feeds.Item, now time.Time) bool {
+	return it.Published.IsZero() || !it.Published.Before(now.Add(-e.stories.window))
 }
 
 // succeeded records a good poll; the next one is due after interval,

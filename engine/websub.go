@@ -11,7 +11,6 @@ import (
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
-	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/websub"
 )
 
@@ -82,7 +81,7 @@ func (e *Engine) Push(ctx context.Context, feedURL string, body []byte, contentT
 		}
 	}
 	if spec.url == "" {
-		return fmt.Errorf("push for %s: no longer a feed", feedURL)
+		return fmt.Errorf("push for %s: %w", feedURL, websub.ErrGone)
 	}
 	st, ok, err := e.st.FeedState(ctx, feedURL)
 	if err != nil {
@@ -128,10 +127,11 @@ func (e *Engine) pushInterval(cfg *config.Config, f feedSpec, interval time.Dura
 	return interval
 }
 
-// afterParse subscribes a feed that advertises a hub, and notices when a
-// poll found items pushes should have brought; it reports that case (the
+// afterParse subscribes a feed that advertises a hub (in its Link header
+// or its document: feeds.WebSubTarget), and notices when a poll found
+// items pushes should have brought; it reports that case (the
 // subscription lost), when the poll's interval must be the adaptive one.
-func (e *Engine) afterParse(ctx context.Context, f feedSpec, feed *feeds.Feed, newItems int, wasActive bool) (lost bool) {
+func (e *Engine) afterParse(ctx context.Context, f feedSpec, resp *feeds.Response, feed *feeds.Feed, newItems int, wasActive bool) (lost bool) {
 	if e.ws == nil {
 		return false
 	}
@@ -139,22 +139,44 @@ func (e *Engine) afterParse(ctx context.Context, f feedSpec, feed *feeds.Feed, n
 		e.ws.Lost(ctx, f.url, fmt.Sprintf("a safety-net poll found %d items no push brought", newItems))
 		lost = true
 	}
-	if len(feed.Hubs) > 0 && feed.Self != "" {
-		e.ws.Ensure(ctx, f.url, feed.Hubs[0], feed.Self, f.trusted)
+	if hub, topic, ok := feeds.WebSubTarget(resp, feed); ok {
+		e.ws.Ensure(ctx, f.url, hub, topic, f.trusted)
 	}
 	return lost
 }
 
-// renewWebSub renews the leases that end soon (every scheduler tick).
-func (e *Engine) renewWebSub(ctx context.Context, cfg *config.Config) {
+// maintainWebSub renews the leases that end soon and unsubscribes the
+// feeds no longer in the cycle's list (every scheduler tick). The list is
+// the one home of "which feeds are polled": a feed removed from the
+// config (reload), with /rmfeed, the console or `feed rm` leaves it, and
+// its subscription is undone at the next tick, by whichever daemon runs
+// then.
+func (e *Engine) maintainWebSub(ctx context.Context, cfg *config.Config, list []feedSpec) {
 	if e.ws == nil {
 		return
 	}
-	trusted := make(map[string]bool, len(cfg.Feeds))
-	for _, f := range cfg.Feeds {
-		trusted[model.FeedKey(f.URL)] = true
+	if c := e.feeds.Load(); e.wsList == nil || e.wsList != c {
+		polled := make(map[string]bool, len(list))
+		// A feed that left the list keeps the trust it had in it, for its
+		// unsubscribe: a config feed's hub may be private, a chat feed's
+		// stays behind the SSRF guard. (After a restart a removed feed is
+		// not known: its unsubscribe goes through the guard.)
+		trusted := make(map[string]bool, len(list))
+		for feed, ok := range e.wsTrusted {
+			if ok {
+				trusted[feed] = true
+			}
+		}
+		for _, f := range list {
+			polled[f.url] = true
+			trusted[f.url] = f.trusted
+		}
+		e.wsList, e.wsPolled, e.wsTrusted = c, polled, trusted
 	}
-	e.ws.Renew(ctx, func(feed string) bool { return trusted[model.FeedKey(feed)] || cfg.Security.AllowPrivateFeeds })
+	polled, trusted := e.wsPolled, e.wsTrusted
+	isTrusted := func(feed string) bool { return trusted[feed] || cfg.Security.AllowPrivateFeeds }
+	e.ws.Renew(ctx, isTrusted)
+	e.ws.Retain(ctx, func(feed string) bool { return polled[feed] }, isTrusted)
 }
 
 // webSubActive reports whether pushes are expected for feed.

@@ -112,6 +112,11 @@ type Response struct {
 	// MinInterval is a lower bound on the poll interval from Cache-Control
 	// max-age (capped at 24h). Combine it with Feed.TTL from Parse.
 	MinInterval time.Duration
+	// Hubs and Self are the WebSub discovery links of the HTTP Link header
+	// (rel="hub", rel="self"), resolved against FinalURL; WebSubTarget
+	// weighs them against the document's own.
+	Hubs []string
+	Self string
 }
 
 // HTTPError is a non-success HTTP status.
@@ -344,6 +349,7 @@ func (f *Fetcher) fetch(ctx context.Context, r Request, page bool) (*Response, e
 	out.LastModified = resp.Header.Get("Last-Modified")
 	out.MovedTo = st.movedTo // the leading run of 301/308 hops, if any
 	out.MinInterval = maxAge(resp.Header.Get("Cache-Control"))
+	out.Hubs, out.Self = webSubHeader(resp.Header.Values("Link"), out.FinalURL)
 
 	switch {
 	case resp.StatusCode == http.StatusNotModified:

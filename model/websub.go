@@ -15,6 +15,12 @@ const (
 	// subscription, or pushes stopped; the feed is polled at its adaptive
 	// interval and the subscription is retried with backoff.
 	WebSubFailed = "failed"
+	// WebSubUnsubscribing: the feed is no longer polled (it left the
+	// config, or was removed from chat or the command line); an unsubscribe
+	// request was sent and the hub's verification of it is awaited. Pushes
+	// are refused with 410 Gone meanwhile, and the subscription is
+	// forgotten once the hub verifies (or after a few unanswered tries).
+	WebSubUnsubscribing = "unsubscribing"
 )
 
 // WebSubSubscription is one feed's subscription at its WebSub hub.
@@ -29,7 +35,7 @@ type WebSubSubscription struct {
 	ID string
 	// Secret is the hub.secret the pushes are signed with. Never logged.
 	Secret string
-	// State is WebSubPending, WebSubActive or WebSubFailed.
+	// State is WebSubPending, WebSubActive, WebSubFailed or WebSubUnsubscribing.
 	State string
 	// Requested is when the last subscribe request was sent.
 	Requested time.Time
@@ -37,7 +43,8 @@ type WebSubSubscription struct {
 	LeaseUntil time.Time
 	// LastPush is when the last correctly signed push arrived.
 	LastPush time.Time
-	// Failures counts subscribe attempts failed in a row (backoff).
+	// Failures counts subscribe attempts failed in a row (backoff); while
+	// unsubscribing, the unsubscribe requests sent.
 	Failures int
 	// Error is why the subscription last failed.
 	Error string

@@ -20,6 +20,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -43,9 +44,19 @@ const Path = "/websub/"
 // DefaultLease is the lease asked of hubs; hubs may grant less.
 const DefaultLease = 7 * 24 * time.Hour
 
-// pendingTimeout is how long a subscribe request may stay unverified
-// before it is sent again.
+// pendingTimeout is how long a subscribe or unsubscribe request may stay
+// unverified before it is sent again.
 const pendingTimeout = 10 * time.Minute
+
+// maxUnsubscribeTries is how many unsubscribe requests are sent for a feed
+// no longer polled before its subscription is forgotten unverified: the
+// hub's lease then ends by itself, and pushes until then are refused.
+const maxUnsubscribeTries = 3
+
+// ErrGone is what Options.Push returns (wrapped) for a feed that is no
+// longer polled: the push is answered 410 Gone, which tells the hub to
+// stop (WebSub §7: a hub may end a subscription whose callback answers 410).
+var ErrGone = errors.New("websub: the feed is no longer polled")
 
 // Options configures a Subscriber.
 type Options struct {
@@ -170,6 +181,79 @@ func (s *Subscriber) Lost(ctx context.Context, feed, reason string) {
 	s.save(ctx, saved)
 }
 
+// Retain unsubscribes the feeds keep says are no longer polled (removed
+// from the config, from chat or with `feed rm`): a subscription the hub may
+// still hold (its lease has not ended) gets an unsubscribe request, and is
+// forgotten, row included, once the hub verifies it; one the hub never
+// verified, or whose lease ended, is forgotten at once. An unsubscribe left
+// unverified is sent again after pendingTimeout, up to maxUnsubscribeTries
+// times. The engine calls it on each scheduler tick; trusted is as for
+// Renew.
+func (s *Subscriber) Retain(ctx context.Context, keep, trusted func(feed string) bool) {
+	now := s.o.Now()
+	var send []model.WebSubSubscription
+	var forget []model.WebSubSubscription
+	s.mu.Lock()
+	for feed, sub := range s.subs {
+		if keep(feed) {
+			continue
+		}
+		switch {
+		case sub.State == model.WebSubUnsubscribing && now.Sub(sub.Requested) < pendingTimeout:
+			// waiting for the hub's verification
+		case sub.State == model.WebSubUnsubscribing && sub.Failures >= maxUnsubscribeTries,
+			sub.State != model.WebSubUnsubscribing && !now.Before(sub.LeaseUntil):
+			forget = append(forget, *sub)
+			s.drop(sub)
+		default:
+			if sub.State != model.WebSubUnsubscribing {
+				sub.State, sub.Failures, sub.Error = model.WebSubUnsubscribing, 0, ""
+			}
+			sub.Failures++
+			sub.Requested = now
+			send = append(send, *sub)
+		}
+	}
+	s.mu.Unlock()
+	for _, sub := range forget {
+		if sub.State == model.WebSubUnsubscribing {
+			s.o.Log.Warn("websub: the hub never verified the unsubscribe; forgetting the subscription (its lease ends by itself)", "sub", sub)
+		}
+		s.delete(ctx, sub)
+	}
+	for _, sub := range send {
+		s.o.Log.Info("websub: unsubscribing a feed no longer polled", "sub", sub)
+		s.save(ctx, sub)
+		client := s.o.Guarded
+		if trusted(sub.Feed) && sameHost(sub.Hub, sub.Feed) {
+			client = s.o.Client
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := s.post(ctx, client, sub, "unsubscribe"); err != nil && ctx.Err() == nil {
+				// Sent again after pendingTimeout, like an unanswered one.
+				s.o.Log.Warn("websub: unsubscribing failed", "sub", sub, "err", err)
+			}
+		}()
+	}
+}
+
+// drop removes sub from the maps. Called with s.mu held.
+func (s *Subscriber) drop(sub *model.WebSubSubscription) {
+	if s.subs[sub.Feed] == sub {
+		delete(s.subs, sub.Feed)
+	}
+	delete(s.byID, sub.ID)
+}
+
+// delete forgets sub in the store.
+func (s *Subscriber) delete(ctx context.Context, sub model.WebSubSubscription) {
+	if err := s.o.Store.DeleteWebSub(context.WithoutCancel(ctx), sub.Feed); err != nil {
+		s.o.Log.Error("websub: deleting the subscription failed", "sub", sub, "err", err)
+	}
+}
+
 // Wait waits for the subscribe requests in flight.
 func (s *Subscriber) Wait() { s.wg.Wait() }
 
@@ -191,6 +275,10 @@ func (s *Subscriber) request(sub *model.WebSubSubscription, feed, hub, topic str
 		sub = &model.WebSubSubscription{Feed: feed, Hub: hub, Topic: topic, ID: randomHex(16), Secret: randomHex(32)}
 		s.subs[feed], s.byID[sub.ID] = sub, sub
 	}
+	if sub.State == model.WebSubUnsubscribing {
+		// The feed is polled again: subscribe afresh, no backoff owed.
+		sub.Failures, sub.Error = 0, ""
+	}
 	if sub.State != model.WebSubActive {
 		sub.State = model.WebSubPending
 	}
@@ -208,7 +296,7 @@ func (s *Subscriber) send(ctx context.Context, sub model.WebSubSubscription, tru
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		err := s.post(ctx, client, sub)
+		err := s.post(ctx, client, sub, "subscribe")
 		if err == nil || ctx.Err() != nil {
 			return
 		}
@@ -226,13 +314,16 @@ func (s *Subscriber) send(ctx context.Context, sub model.WebSubSubscription, tru
 	}()
 }
 
-func (s *Subscriber) post(ctx context.Context, client *http.Client, sub model.WebSubSubscription) error {
+// post sends a subscribe or unsubscribe request (mode) for sub to its hub.
+func (s *Subscriber) post(ctx context.Context, client *http.Client, sub model.WebSubSubscription, mode string) error {
 	form := url.Values{
-		"hub.mode":          {"subscribe"},
-		"hub.topic":         {sub.Topic},
-		"hub.callback":      {s.o.PublicURL + Path + sub.ID},
-		"hub.secret":        {sub.Secret},
-		"hub.lease_seconds": {strconv.Itoa(int(s.o.Lease / time.Second))},
+		"hub.mode":     {mode},
+		"hub.topic":    {sub.Topic},
+		"hub.callback": {s.o.PublicURL + Path + sub.ID},
+	}
+	if mode == "subscribe" {
+		form.Set("hub.secret", sub.Secret)
+		form.Set("hub.lease_seconds", strconv.Itoa(int(s.o.Lease/time.Second)))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Hub, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -241,12 +332,12 @@ func (s *Subscriber) post(ctx context.Context, client *http.Client, sub model.We
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("subscribe at %s: %w", sub.Hub, err)
+		return fmt.Errorf("%s at %s: %w", mode, sub.Hub, err)
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("subscribe at %s: hub answered %s", sub.Hub, resp.Status)
+		return fmt.Errorf("%s at %s: hub answered %s", mode, sub.Hub, resp.Status)
 	}
 	return nil
 }
@@ -297,6 +388,28 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, sub model.We
 			cur.State, cur.Error, cur.Failures = model.WebSubFailed, "hub denied the subscription: "+q.Get("hub.reason"), cur.Failures+1
 		})
 		w.WriteHeader(http.StatusOK)
+	case "unsubscribe":
+		// Only an unsubscribe we asked for (the feed is no longer polled):
+		// anyone else's would silently stop the pushes.
+		challenge := q.Get("hub.challenge")
+		if challenge == "" || sub.State != model.WebSubUnsubscribing {
+			http.NotFound(w, r)
+			return
+		}
+		s.mu.Lock()
+		cur := s.byID[sub.ID]
+		if cur != nil && cur.State == model.WebSubUnsubscribing {
+			s.drop(cur)
+		}
+		s.mu.Unlock()
+		if cur == nil || cur.State != model.WebSubUnsubscribing {
+			http.NotFound(w, r) // re-subscribed meanwhile
+			return
+		}
+		s.delete(r.Context(), *cur)
+		s.o.Log.Info("websub: unsubscribed", "sub", *cur)
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, challenge)
 	case "subscribe":
 		challenge := q.Get("hub.challenge")
 		if challenge == "" || (sub.State != model.WebSubPending && sub.State != model.WebSubActive) {
@@ -315,7 +428,6 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, sub model.We
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, challenge)
 	default:
-		// We never unsubscribe: an unsubscribe we did not ask for is refused.
 		http.NotFound(w, r)
 	}
 }
@@ -325,6 +437,10 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, sub model.We
 // the WebSub spec requires (a hub must not retry it, and an attacker
 // learns nothing).
 func (s *Subscriber) push(w http.ResponseWriter, r *http.Request, sub model.WebSubSubscription) {
+	if sub.State == model.WebSubUnsubscribing {
+		http.Error(w, "the feed is no longer polled", http.StatusGone)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, s.o.MaxBody+1))
 	if err != nil {
 		http.Error(w, "read error", http.StatusBadRequest)
@@ -343,6 +459,10 @@ func (s *Subscriber) push(w http.ResponseWriter, r *http.Request, sub model.WebS
 	s.update(r.Context(), sub.ID, func(cur *model.WebSubSubscription) { cur.LastPush = now })
 	if err := s.o.Push(r.Context(), sub.Feed, body, r.Header.Get("Content-Type")); err != nil {
 		s.o.Log.Warn("websub: push not ingested", "sub", sub, "err", err)
+		if errors.Is(err, ErrGone) {
+			http.Error(w, "the feed is no longer polled", http.StatusGone)
+			return
+		}
 		// A hub retries a failed delivery: that is what we want when our
 		// store failed, and harmless for a malformed body.
 		http.Error(w, "not ingested", http.StatusInternalServerError)

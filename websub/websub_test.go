@@ -76,6 +76,12 @@ type pushed struct {
 
 // setup returns a subscriber served on loopback, its pushes, and its clock.
 func setup(t *testing.T) (*websub.Subscriber, chan pushed, *clock) {
+	sub, pushes, clk, _ := setupDB(t)
+	return sub, pushes, clk
+}
+
+// setupDB is setup with the subscriber's store.
+func setupDB(t *testing.T) (*websub.Subscriber, chan pushed, *clock, *sqlite.DB) {
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "w.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +102,7 @@ func setup(t *testing.T) (*websub.Subscriber, chan pushed, *clock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sub, pushes, clk
+	return sub, pushes, clk, db
 }
 
 const feedURL, topic = "http://127.0.0.1/feed", "http://127.0.0.1/feed.self"
@@ -285,5 +291,174 @@ func TestLostSubscription(t *testing.T) {
 	sub.Lost(context.Background(), feedURL, "a poll found 2 items no push brought")
 	if sub.Active(feedURL) {
 		t.Error("still active after Lost")
+	}
+}
+
+// post sends body to a callback, signed with secret, and returns the status.
+func post(t *testing.T, callback, secret string, body []byte) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, callback, bytes.NewReader(body))
+	req.Header.Set("X-Hub-Signature", websub.Sign(secret, body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// rows returns the stored subscriptions by feed.
+func rows(t *testing.T, db *sqlite.DB) map[string]string {
+	t.Helper()
+	subs, err := db.WebSubs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, s := range subs {
+		out[s.Feed] = s.State
+	}
+	return out
+}
+
+// TestUnsubscribeWhenTheFeedIsRemoved: a feed no longer polled gets an
+// unsubscribe request at its hub; the hub's challenge is echoed only then,
+// the row is deleted once it is, and pushes are refused meanwhile (410)
+// and afterwards (404), never ingested.
+func TestUnsubscribeWhenTheFeedIsRemoved(t *testing.T) {
+	sub, pushes, _, db := setupDB(t)
+	h := newHub(t)
+	form := subscribe(t, sub, h)
+	cb, secret := form.Get("hub.callback"), form.Get("hub.secret")
+	verify(t, cb, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.challenge": {"c"}, "hub.lease_seconds": {"3600"}})
+	keep := true
+	retain := func() {
+		sub.Retain(context.Background(), func(string) bool { return keep }, func(string) bool { return true })
+		sub.Wait()
+	}
+	retain()
+	if len(h.reqs) != 0 || !sub.Active(feedURL) {
+		t.Fatal("a feed still polled was unsubscribed")
+	}
+
+	keep = false
+	retain()
+	var un url.Values
+	select {
+	case un = <-h.reqs:
+	default:
+		t.Fatal("the hub got no unsubscribe request")
+	}
+	if un.Get("hub.mode") != "unsubscribe" || un.Get("hub.topic") != topic || un.Get("hub.callback") != cb {
+		t.Fatalf("unsubscribe form %v", un)
+	}
+	if sub.Active(feedURL) {
+		t.Error("still active while unsubscribing")
+	}
+	if got := rows(t, db)[feedURL]; got != "unsubscribing" {
+		t.Errorf("stored state %q, want unsubscribing", got)
+	}
+	retain() // the next tick waits for the verification
+	if len(h.reqs) != 0 {
+		t.Error("the unsubscribe was sent again before its verification could come")
+	}
+	body := []byte(`<rss version="2.0"><channel><title>t</title><item><guid>late</guid><title>late</title></item></channel></rss>`)
+	if status := post(t, cb, secret, body); status != http.StatusGone {
+		t.Errorf("a push while unsubscribing answered %d, want 410", status)
+	}
+	if status, _ := verify(t, cb, url.Values{"hub.mode": {"unsubscribe"}, "hub.topic": {"http://evil/"}, "hub.challenge": {"x"}}); status != 404 {
+		t.Errorf("an unsubscribe of another topic answered %d", status)
+	}
+	status, echoed := verify(t, cb, url.Values{"hub.mode": {"unsubscribe"}, "hub.topic": {topic}, "hub.challenge": {"bye-7"}})
+	if status != 200 || echoed != "bye-7" {
+		t.Fatalf("the hub's unsubscribe challenge: %d %q", status, echoed)
+	}
+	if r := rows(t, db); len(r) != 0 {
+		t.Errorf("rows after the verified unsubscribe: %v", r)
+	}
+	if status := post(t, cb, secret, body); status != http.StatusNotFound {
+		t.Errorf("a push after the unsubscribe answered %d, want 404", status)
+	}
+	if status, _ := verify(t, cb, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.challenge": {"again"}}); status != 404 {
+		t.Errorf("a subscribe verification after the unsubscribe answered %d", status)
+	}
+	select {
+	case p := <-pushes:
+		t.Errorf("a push for a removed feed was ingested: %q", p.body)
+	default:
+	}
+	retain()
+	if len(h.reqs) != 0 {
+		t.Error("unsubscribed twice")
+	}
+}
+
+// TestUnsubscribeUnverified: a subscription the hub never verified is
+// forgotten without a request; an unsubscribe the hub never verifies is
+// sent again after the pending timeout, and forgotten after three tries.
+func TestUnsubscribeUnverified(t *testing.T) {
+	sub, _, clk, db := setupDB(t)
+	h := newHub(t)
+	subscribe(t, sub, h) // never verified
+	gone := func(string) bool { return false }
+	trusted := func(string) bool { return true }
+	sub.Retain(context.Background(), gone, trusted)
+	sub.Wait()
+	if len(h.reqs) != 0 {
+		t.Error("an unsubscribe was sent for a subscription the hub never verified")
+	}
+	if r := rows(t, db); len(r) != 0 {
+		t.Errorf("rows: %v", r)
+	}
+
+	form := subscribe(t, sub, h)
+	verify(t, form.Get("hub.callback"), url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.challenge": {"c"}, "hub.lease_seconds": {"86400"}})
+	for try := 1; try <= 3; try++ {
+		sub.Retain(context.Background(), gone, trusted)
+		sub.Wait()
+		select {
+		case f := <-h.reqs:
+			if f.Get("hub.mode") != "unsubscribe" {
+				t.Fatalf("try %d: %v", try, f)
+			}
+		default:
+			t.Fatalf("try %d: no unsubscribe request", try)
+		}
+		clk.add(pendingTimeout())
+	}
+	sub.Retain(context.Background(), gone, trusted)
+	sub.Wait()
+	if len(h.reqs) != 0 {
+		t.Error("a fourth unsubscribe was sent")
+	}
+	if r := rows(t, db); len(r) != 0 {
+		t.Errorf("rows after three unanswered unsubscribes: %v", r)
+	}
+}
+
+// TestResubscribeAfterUnsubscribing: a feed added back while its
+// unsubscribe waits is subscribed afresh, and the stale unsubscribe
+// verification is refused.
+func TestResubscribeAfterUnsubscribing(t *testing.T) {
+	sub, _, _, _ := setupDB(t)
+	h := newHub(t)
+	form := subscribe(t, sub, h)
+	cb := form.Get("hub.callback")
+	verify(t, cb, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.challenge": {"c"}, "hub.lease_seconds": {"86400"}})
+	sub.Retain(context.Background(), func(string) bool { return false }, func(string) bool { return true })
+	sub.Wait()
+	<-h.reqs
+	again := subscribe(t, sub, h)
+	if again.Get("hub.mode") != "subscribe" {
+		t.Fatalf("form %v", again)
+	}
+	if status, _ := verify(t, cb, url.Values{"hub.mode": {"unsubscribe"}, "hub.topic": {topic}, "hub.challenge": {"late"}}); status != 404 {
+		t.Errorf("a stale unsubscribe verification answered %d", status)
+	}
+	if status, body := verify(t, again.Get("hub.callback"), url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.challenge": {"c2"}, "hub.lease_seconds": {"86400"}}); status != 200 || body != "c2" {
+		t.Errorf("re-subscribe verification: %d %q", status, body)
+	}
+	if !sub.Active(feedURL) {
+		t.Error("not active after subscribing again")
 	}
 }

@@ -72,14 +72,18 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		q.Set("_txlock", "immediate")
 		return "file:" + abs + "?" + q.Encode() + extra
 	}
-	// The writer keeps 24 MB of pages: the dedup indexes of 10,000 feeds
-	// stay in memory instead of being read back for every insert.
+	// The writer keeps 12 MB of pages: the hot part of the dedup indexes
+	// stays in memory instead of being read back (from the OS's cache) for
+	// every insert. It was 24 MB; on the 10,000-feed farm halving it cut
+	// the daemon's peak RSS by 22 MB (the cache lives outside the Go heap,
+	// with the allocator's overhead on top) and left the first cycle's CPU
+	// per feed unchanged (BENCHMARKS.md, issue 17 third pass).
 	// Checkpoints run in their own goroutine (checkpointer): inside a
 	// commit they stall the single writer. The writer's own automatic
 	// checkpoint stays as a backstop at 32,000 pages (128 MB of WAL).
 	// After a checkpoint lets the WAL start over, its file is cut back to
 	// 32 MB, so a burst does not hold disk space for ever.
-	w, err := sql.Open("sqlite", dsn("&_pragma=cache_size(-24576)&_pragma=wal_autocheckpoint(32000)&_pragma=journal_size_limit(33554432)"))
+	w, err := sql.Open("sqlite", dsn("&_pragma=cache_size(-12288)&_pragma=wal_autocheckpoint(32000)&_pragma=journal_size_limit(33554432)"))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -102,14 +106,18 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", dsn("&mode=ro"))
+	// Readers answer short look-ups (due states, seen keys, the console)
+	// from pages the OS caches anyway; SQLite's default of 2 MB each, held
+	// outside the Go heap, could hold 10 MB of the RSS over four readers
+	// and the checkpointer, which reads no pages through its cache.
+	r, err := sql.Open("sqlite", dsn("&mode=ro&_pragma=cache_size(-1024)"))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
 	db.r = r
-	ck, err := sql.Open("sqlite", dsn(""))
+	ck, err := sql.Open("sqlite", dsn("&_pragma=cache_size(-128)"))
 	if err != nil {
 		w.Close()
 		r.Close()
