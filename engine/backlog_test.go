@@ -15,12 +15,11 @@ import (
 	"github.com/newshound/newshound/store/sqlite"
 )
 
-// TestOldBacklogIsNoStory: the backlog a feed lists at its first poll is
-// indexed as stories only where a later report could still join it (its
-// date within stories.window, or no date); a report published before the
-// window is never joined, so it costs no index entry and no story rows.
-// After the first poll every new item is a story, whatever its date.
-func TestOldBacklogIsNoStory(t *testing.T) {
+// TestBacklogIsNoStory: the backlog a feed lists at its first poll alerts
+// nobody, so it is not indexed as stories (no index entry, no story rows),
+// whatever its date; the poll.backfill newest alert and are stories. After
+// the first poll every new item is a story, whatever its date.
+func TestBacklogIsNoStory(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now().UTC()
 	rfc := func(d time.Duration) string { return now.Add(-d).Format(time.RFC1123Z) }
@@ -35,7 +34,7 @@ func TestOldBacklogIsNoStory(t *testing.T) {
 		fmt.Fprintf(w, `<rss version="2.0"><channel><title>Wire</title>%s%s</channel></rss>`, later, items)
 	}))
 	defer srv.Close()
-	cfg := testConfig(t, srv.URL+"/feed", filepath.Join(t.TempDir(), "b.db"), 0)
+	cfg := testConfig(t, srv.URL+"/feed", filepath.Join(t.TempDir(), "b.db"), 1)
 	cfg.Poll.Fulltext = config.FulltextNever
 	db, err := sqlite.Open(ctx, cfg.Store.Path)
 	if err != nil {
@@ -56,8 +55,8 @@ func TestOldBacklogIsNoStory(t *testing.T) {
 	if err := eng.PollCycle(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	if n := records(); n != 2 {
-		t.Errorf("after the first poll: %d story records, want 2 (the recent and the undated item, not the two older than the window)", n)
+	if n := records(); n != 1 {
+		t.Errorf("after the first poll: %d story records, want 1 (the poll.backfill newest; the rest of the backlog, recent, undated or old, alerts nobody)", n)
 	}
 	// A new item with an old date is still a story: it alerts, and a later
 	// report of it must find it.
@@ -65,7 +64,7 @@ func TestOldBacklogIsNoStory(t *testing.T) {
 	if err := eng.PollCycle(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	if n := records(); n != 3 {
-		t.Errorf("after a new item: %d story records, want 3", n)
+	if n := records(); n != 2 {
+		t.Errorf("after a new item: %d story records, want 2", n)
 	}
 }
