@@ -42,11 +42,12 @@ type Options struct {
 	MaxReports int
 	// Canon, when set, maps a name to its canonical form, so that aliases
 	// meet ("Cozy Bear", "Midnight Blizzard" and "APT29" as one actor). It
-	// is called with one word or two words joined by a space, folded (lower
-	// case, accents dropped), and returns the canonical name, or "" for a
-	// word it does not know. The engine fills it from the matcher's entity
-	// registry (Registry.Lookup). Records made with one Canon compare
-	// rightly only with an Index that has the same Canon.
+	// is called with one word or two words joined by a space, as written
+	// (an everyday phrase names a group only in its own case: "Cozy Bear",
+	// not "cozy bear"), and returns the canonical name, or "" for words it
+	// does not know. The engine fills it from the matcher's actor registry
+	// (Registry.Canonical). Records made with one Canon compare rightly only
+	// with an Index that has the same Canon.
 	Canon func(name string) string
 }
 

@@ -110,7 +110,7 @@ func TestSameStory(t *testing.T) {
 // TestCanon checks the alias hook: with a Canon that knows the actor's
 // names, two reports naming it differently meet; without, they do not.
 func TestCanon(t *testing.T) {
-	names := map[string]string{"cozy bear": "APT29", "apt29": "APT29", "midnight blizzard": "APT29"}
+	names := map[string]string{"Cozy Bear": "APT29", "APT29": "APT29", "Midnight Blizzard": "APT29"}
 	canon := func(s string) string { return names[s] }
 	a := Item{Title: "Cozy Bear phishes European embassies with fake wine-tasting invitations"}
 	b := Item{Title: "APT29 phishes European embassies with fake wine-tasting invitations"}

@@ -251,7 +251,7 @@ func extract(title, lead string, canon func(string) string) features {
 			upperFirst, acronym, mixed, digits := shape(w.text)
 			f := fold(w.text)
 			if canon != nil {
-				if c, n := canonical(canon, ws, i, f); c != "" {
+				if c, n := canonical(canon, ws, i); c != "" {
 					if !isStopword(c) {
 						add1(c, inTitle)
 					}
@@ -309,17 +309,17 @@ func extract(title, lead string, canon func(string) string) features {
 	return fs
 }
 
-// canonical asks canon about the two words at ws[i:] and then about the
-// one (f is ws[i] folded), and returns the canonical name as a token (folded,
-// spaces dropped, so "Midnight Blizzard" and "midnightblizzard" meet) and
-// how many words it stands for; "" when canon knows neither.
-func canonical(canon func(string) string, ws []word, i int, f string) (string, int) {
+// canonical asks canon about the two words at ws[i:], as written, and then
+// about the one, and returns the canonical name as a token (folded, spaces
+// dropped, so "Midnight Blizzard" and "midnightblizzard" meet) and how many
+// words it stands for; "" when canon knows neither.
+func canonical(canon func(string) string, ws []word, i int) (string, int) {
 	if i+1 < len(ws) && (ws[i+1].sep == ' ' || ws[i+1].sep == '-' || ws[i+1].sep == 0) {
-		if c := canon(f + " " + fold(ws[i+1].text)); c != "" {
+		if c := canon(ws[i].text + " " + ws[i+1].text); c != "" {
 			return canonToken(c), 2
 		}
 	}
-	if c := canon(f); c != "" {
+	if c := canon(ws[i].text); c != "" {
 		return canonToken(c), 1
 	}
 	return "", 0
