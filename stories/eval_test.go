@@ -186,19 +186,21 @@ func TestHandPairs(t *testing.T) {
 		if max := handMaxFalse[group]; at.fp > max {
 			t.Errorf("%s: %d false merges at the default threshold, want at most %d", group, at.fp, max)
 		}
-		if at.recall < handRecallFloor {
-			t.Errorf("%s: recall %.3f < %.2f at the default threshold", group, at.recall, handRecallFloor)
+		if at.recall < handRecallFloor[group] {
+			t.Errorf("%s: recall %.3f < %.2f at the default threshold", group, at.recall, handRecallFloor[group])
 		}
 	}
 }
 
 // handMaxFalse is the most false merges each group of hand pairs may have
-// at DefaultThreshold: what was measured (BENCHMARKS.md).
-var handMaxFalse = map[string]int{"tuning": 0, "held-out": 3, "fresh": 3}
+// at DefaultThreshold: what was measured in the second precision pass
+// (BENCHMARKS.md).
+var handMaxFalse = map[string]int{"tuning": 0, "held-out": 1, "fresh": 3}
 
-// handRecallFloor is a little under the recall measured on each half of the
-// hand pairs at DefaultThreshold (0.595 and 0.735; BENCHMARKS.md).
-const handRecallFloor = 0.55
+// handRecallFloor is a little under the recall measured on each group at
+// DefaultThreshold (0.630, 0.588 and 0.500; BENCHMARKS.md), so that a
+// change that costs recall fails here.
+var handRecallFloor = map[string]float64{"tuning": 0.60, "held-out": 0.55, "fresh": 0.45}
 
 // ucsRow is one headline of the UCI News Aggregator data set.
 type uciRow struct {
@@ -256,8 +258,9 @@ type streamPoint struct {
 // runStream feeds rows in time order through one index and judges each
 // decision against the labels: a join is right when the story's first item
 // has the same label. wrong, when not nil, hears of each wrong join.
-func runStream(rows []uciRow, th float64, wrong func(score float64, item, first uciRow)) streamPoint {
-	ix := NewIndex(Options{Threshold: th})
+func runStream(rows []uciRow, opts Options, wrong func(score float64, item, first uciRow)) streamPoint {
+	ix := NewIndex(opts)
+	th := ix.opts.Threshold
 	first := map[uint64]uciRow{}
 	firstWords := map[uint64]string{}
 	lastSeen := map[string]time.Time{}
@@ -348,17 +351,24 @@ func TestPublishedClusters(t *testing.T) {
 	}
 	rows := loadUCI(t, path)
 	tuning, heldOut := uciBlocks(rows)
+	canon := registryCanon(t)
 	var ths []float64
 	for _, th := range thresholds() {
 		if th >= 0.30 && (int(math.Round(th*100))%4 == 0 || th == DefaultThreshold) {
 			ths = append(ths, th)
 		}
 	}
+	// NEWSHOUND_STORIES_QUICK=1 measures the default threshold alone.
+	if os.Getenv("NEWSHOUND_STORIES_QUICK") != "" {
+		ths = []float64{DefaultThreshold}
+	}
+	// NEWSHOUND_STORIES_HALF=tuning|held-out measures one half alone.
+	only := os.Getenv("NEWSHOUND_STORIES_HALF")
 	for _, half := range []struct {
 		name   string
 		blocks [][]uciRow
 	}{{"tuning", tuning}, {"held-out", heldOut}} {
-		if len(half.blocks) == 0 {
+		if len(half.blocks) == 0 || (only != "" && only != half.name) {
 			continue
 		}
 		n, labels := 0, map[string]bool{}
@@ -380,7 +390,7 @@ func TestPublishedClusters(t *testing.T) {
 				defer func() { <-sem }()
 				sp := streamPoint{threshold: th}
 				for _, b := range half.blocks {
-					sp.add(runStream(b, th, nil))
+					sp.add(runStream(b, Options{Threshold: th, Canon: canon}, nil))
 				}
 				sp.finish()
 				points[i] = sp
@@ -393,11 +403,26 @@ func TestPublishedClusters(t *testing.T) {
 				t.Errorf("%s: precision %.3f < %.2f at the default threshold", half.name, sp.clean, uciPrecisionFloor)
 			}
 		}
-		if half.name == "tuning" && testing.Verbose() && os.Getenv("NEWSHOUND_STORIES_ERRORS") != "" {
-			for _, b := range half.blocks {
-				runStream(b, DefaultThreshold, func(score float64, r, f uciRow) {
-					t.Logf("wrong join %.3f: %q -> %q", score, r.title, f.title)
-				})
+		// NEWSHOUND_STORIES_ERRORS=tuning lists the wrong joins of the
+		// tuning half; =held-out:N lists every Nth wrong join of the
+		// held-out half, a sample for an audit by hand.
+		if errs := os.Getenv("NEWSHOUND_STORIES_ERRORS"); testing.Verbose() && errs != "" {
+			name, nth := errs, 1
+			if a, b, ok := strings.Cut(errs, ":"); ok {
+				name = a
+				if k, err := strconv.Atoi(b); err == nil && k > 0 {
+					nth = k
+				}
+			}
+			if name == half.name {
+				i := 0
+				for _, b := range half.blocks {
+					runStream(b, Options{Canon: canon}, func(score float64, r, f uciRow) {
+						if i++; i%nth == 0 {
+							t.Logf("wrong join %.3f: %q -> %q", score, r.title, f.title)
+						}
+					})
+				}
 			}
 		}
 	}

@@ -479,20 +479,56 @@ const (
 	// substitutionFactor is what a pair keeps when each headline names
 	// someone or somewhere the other report never mentions.
 	substitutionFactor = 0.5
+	// figureFactor is what a pair keeps when each title has a figure the
+	// other report never mentions.
+	figureFactor = 0.5
+	// serialFactor is what a pair keeps when one title marks its event as
+	// one more of a series and the other report does not.
+	serialFactor = 0.5
 )
+
+// The substitution of a plain word, chosen on the tuning group of the hand
+// pairs and the tuning half of UCI (BENCHMARKS.md, second precision pass).
+const (
+	// wordSubFactor is what a pair keeps when each title has a plain word
+	// the other report never mentions while the rest of the titles is one
+	// frame: "Poland closes border crossing with Belarus" / "Poland closes
+	// airspace near Belarus border", "Israeli strike on Gaza school" /
+	// "... on Gaza hospital". Another outlet's rewording seldom keeps the
+	// frame and swaps one noun; another event told in the same template
+	// does.
+	wordSubFactor = 0.6
+	// frameCut is the share of the smaller title's weight that the titles
+	// must share for the substitution to count.
+	frameCut = 0.75
+)
+
+// timeHalfLife is the distance between two reports' dates at which their
+// score is halved. Reports of one event from several outlets come within
+// hours; the same words a day later are more often a new development (a
+// second strike, another toll) than a late report. Chosen on the tuning
+// halves: a linear 15% loss over the window (the first pass) left most of
+// the UCI joins that were wrong by their labels; a half-life of 12 hours
+// cost recall on the hand pairs.
+const timeHalfLife = 24 * time.Hour
 
 // score is the similarity of two reports in [0, 1]: the weight of what they
 // share over the geometric mean of their weights (a cosine of weighted
 // binary vectors), cut by guards that put precision first:
 //   - reports that share fewer than two tokens, or none in both titles,
 //     score 0;
-//   - titles that both carry figures, none of them shared, halve the score
-//     (three killed is not twelve killed, a 5% rise is not a 2% one);
+//   - titles that each carry a figure the other report never mentions lose
+//     half (three killed is not five killed, a 5% rise is not a 2% one);
 //   - headlines that each name someone the other report never mentions
-//     lose 40%;
+//     lose half;
+//   - titles that each have a plain word the other report never mentions
+//     lose wordSubFactor (a substitution of the object: "closes border
+//     crossing" / "closes airspace");
 //   - titles that each leave more than residueCut of their weight
-//     unmentioned anywhere in the other report (another verb, another
-//     object: "closes border crossing" / "closes airspace") lose half;
+//     unmentioned anywhere in the other report lose half;
+//   - a title that calls its event one more of a series ("second",
+//     "another", "снова") when the other report says nothing of the kind
+//     loses half;
 //   - titles that move in opposite directions (raises / holds, wins /
 //     loses) lose half.
 func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
@@ -500,32 +536,60 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 	var ta, tb, tShared float64 // title weights and what the titles share
 	var ca, cb float64          // title weight the other report mentions anywhere
 	nShared := 0
-	aNum, bNum, numShared := false, false, false
-	aOwn, bOwn := false, false // a title name the other report never mentions
+	aFig, bFig := false, false   // a title figure the other report never mentions
+	aOwn, bOwn := false, false   // a title name the other report never mentions
+	aWord, bWord := false, false // a title plain word the other report never mentions
+	var aSerial, bSerial uint8   // serialToken's flags, plus 1<<7 when present
+	const present = 1 << 7
 	const titleEntity = flagEntity | flagTitle
+	const titleNumber = flagNumber | flagTitle
+	own := func(flags uint8, fig, name, word *bool) {
+		switch {
+		case flags&titleNumber == titleNumber:
+			*fig = true
+		case flags&titleEntity == titleEntity:
+			*name = true
+		case flags&(flagTitle|flagMinor) == flagTitle:
+			*word = true
+		}
+	}
 	i, j := 0, 0
 	for i < len(a.toks) || j < len(b.toks) {
 		switch {
 		case j >= len(b.toks) || (i < len(a.toks) && a.toks[i] < b.toks[j]):
+			if a.toks[i] == serialToken {
+				aSerial = a.flags[i] | present
+				i++
+				continue
+			}
 			x := weight(a.toks[i], a.flags[i])
 			wa += x
 			if a.flags[i]&flagTitle != 0 {
 				ta += x
 			}
-			aNum = aNum || a.flags[i]&(flagNumber|flagTitle) == flagNumber|flagTitle
-			aOwn = aOwn || a.flags[i]&(titleEntity|flagNumber) == titleEntity
+			own(a.flags[i], &aFig, &aOwn, &aWord)
 			i++
 		case i >= len(a.toks) || b.toks[j] < a.toks[i]:
+			if b.toks[j] == serialToken {
+				bSerial = b.flags[j] | present
+				j++
+				continue
+			}
 			y := weight(b.toks[j], b.flags[j])
 			wb += y
 			if b.flags[j]&flagTitle != 0 {
 				tb += y
 			}
-			bNum = bNum || b.flags[j]&(flagNumber|flagTitle) == flagNumber|flagTitle
-			bOwn = bOwn || b.flags[j]&(titleEntity|flagNumber) == titleEntity
+			own(b.flags[j], &bFig, &bOwn, &bWord)
 			j++
 		default:
 			fa, fb := a.flags[i], b.flags[j]
+			if a.toks[i] == serialToken {
+				aSerial, bSerial = fa|present, fb|present
+				i++
+				j++
+				continue
+			}
 			x, y := weight(a.toks[i], fa), weight(b.toks[j], fb)
 			wa += x
 			wb += y
@@ -542,12 +606,6 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 			if fa&fb&flagTitle != 0 {
 				tShared += math.Min(x, y)
 			}
-			both := fa & fb
-			if both&(flagNumber|flagTitle) == flagNumber|flagTitle {
-				numShared = true
-			}
-			aNum = aNum || fa&(flagNumber|flagTitle) == flagNumber|flagTitle
-			bNum = bNum || fb&(flagNumber|flagTitle) == flagNumber|flagTitle
 			i++
 			j++
 		}
@@ -556,8 +614,8 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 		return 0
 	}
 	s := shared / math.Sqrt(wa*wb)
-	if aNum && bNum && !numShared {
-		s *= 0.5
+	if aFig && bFig {
+		s *= figureFactor
 	}
 	// Each headline names someone or somewhere the other report does not
 	// mention at all: a substitution ("refinery in Ryazan" / "refinery in
@@ -566,8 +624,14 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 	if aOwn && bOwn {
 		s *= substitutionFactor
 	}
+	if aWord && bWord && tShared >= frameCut*math.Min(ta, tb) {
+		s *= wordSubFactor
+	}
 	if ta > 0 && tb > 0 && 1-ca/ta > residueCut && 1-cb/tb > residueCut {
 		s *= residueFactor
+	}
+	if (aSerial&flagTitle != 0 && bSerial == 0) || (bSerial&flagTitle != 0 && aSerial == 0) {
+		s *= serialFactor
 	}
 	if da, db := titleDirections(a), titleDirections(b); da != 0 && db != 0 && da&db == 0 {
 		s *= 0.5
@@ -575,19 +639,18 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 	return s
 }
 
-// timeFactor lowers the score of reports published far apart: the same
-// words a day later are more often a new development than a late report.
-// Unknown dates cost nothing; dates further apart than the window exclude.
+// timeFactor lowers the score of reports published far apart, halving it
+// every timeHalfLife. Unknown dates cost nothing; dates further apart than
+// the window exclude.
 func timeFactor(a, b int64, window time.Duration) float64 {
 	if a == 0 || b == 0 {
 		return 1
 	}
 	d := math.Abs(float64(a - b))
-	w := window.Seconds()
-	if d > w {
+	if d > window.Seconds() {
 		return 0
 	}
-	return 1 - 0.15*d/w
+	return math.Pow(0.5, d/timeHalfLife.Seconds())
 }
 
 // Errors of decodeFeatures.
@@ -595,8 +658,18 @@ var errFeatures = errors.New("malformed features")
 
 // featuresVersion is the first byte of an encoding: a change of extract
 // that gives other tokens must bump it, so that old records are re-derived
-// (or dropped) rather than silently compared with new ones.
-const featuresVersion = 1
+// (or dropped) rather than silently compared with new ones. Version 2 (the
+// second precision pass: number words as figures, synonyms, serial marks,
+// date and column words dropped) has the layout of version 1, and most
+// tokens of a report are the same in both.
+const featuresVersion = 2
+
+// oldestFeatures is the oldest version decodeFeatures accepts. A version 1
+// record is compared as it is: the reports of one window (48 hours by
+// default) made before an upgrade meet later ones a little less often,
+// which is better than a daemon that cannot restart, or one that forgets
+// the alerts it should edit.
+const oldestFeatures = 1
 
 // encodeFeatures writes fs as: version, count (uvarint), then per token its
 // 4 hash bytes (little endian) and its flags byte.
@@ -617,7 +690,7 @@ func encodeFeatures(fs features) []byte {
 
 // decodeFeatures reads what encodeFeatures wrote.
 func decodeFeatures(b []byte) (features, error) {
-	if len(b) < 2 || b[0] != featuresVersion {
+	if len(b) < 2 || b[0] < oldestFeatures || b[0] > featuresVersion {
 		return features{}, fmt.Errorf("%w: unknown version", errFeatures)
 	}
 	b = b[1:]

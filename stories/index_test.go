@@ -254,6 +254,23 @@ func TestRestoreRejectsBadRecords(t *testing.T) {
 	}
 }
 
+// TestRestoreAcceptsVersion1 checks that records written before the
+// second precision pass (features version 1, the same layout) still
+// restore, and still find their story: a daemon upgraded inside a window
+// must edit the alerts it sent before.
+func TestRestoreAcceptsVersion1(t *testing.T) {
+	title := "Okta breach hit all customer support users"
+	v1 := encodeFeatures(extract(title, "", nil))
+	v1[0] = 1
+	ix := NewIndex(Options{})
+	if err := ix.Restore([]Record{{Story: 7, Seen: t0, Features: v1}}); err != nil {
+		t.Fatalf("version 1 record: %v", err)
+	}
+	if r := ix.Lookup(Item{Title: title, Seen: t0}); !r.Same || r.Story != 7 {
+		t.Errorf("report of the restored story: %+v, want story 7", r)
+	}
+}
+
 func TestExtract(t *testing.T) {
 	has := func(fs features, tok string) (uint8, bool) {
 		h := hashToken(tok)

@@ -10,6 +10,8 @@ const (
 	dirHold
 	dirWin
 	dirLose
+	dirApprove
+	dirReject
 )
 
 // directions maps stems (as stem gives them) to their class. Cyrillic
@@ -22,6 +24,10 @@ var directions = func() map[uint32]uint8 {
 		dirHold: {"hold", "keep", "kept", "unchang", "steady", "pause", "сохра", "остав", "збері", "залиш"},
 		dirWin:  {"win", "won", "beat", "victory", "побед", "выигр", "перем", "виграв"},
 		dirLose: {"lose", "lost", "defeat", "проиг", "поразк", "програ"},
+		// A law or a deal passed, signed or backed is another event than
+		// the same law vetoed, rejected or struck down.
+		dirApprove: {"pass", "approv", "adopt", "ratify", "ratifi", "приня", "одобр", "ухвал", "схвал"},
+		dirReject:  {"veto", "reject", "overtur", "откло", "ветир", "завет", "відхи"},
 	} {
 		for _, w := range words {
 			m[hashToken(w)] = class

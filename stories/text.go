@@ -15,6 +15,11 @@ const (
 	flagTitle  uint8 = 1 << iota // the token is in the title, not only in the lead
 	flagEntity                   // a name: capitalised mid-sentence, an acronym, or mixed case (eBay)
 	flagNumber                   // it has digits: figures, counts, versions, CVE numbers
+	// flagMinor marks a plain word of fewer than four letters (as stemmed):
+	// too short to be the object a headline is about, often a particle of
+	// another language ("en masse"), so its absence from the other report
+	// is no sign of another event.
+	flagMinor
 )
 
 // Limits on what one item contributes. They bound the memory per story and
@@ -225,8 +230,7 @@ func extract(title, lead string, canon func(string) string) features {
 	}
 	seen := map[uint32]int{} // hash -> index in toks
 	var toks []tok
-	push := func(f string, flags uint8) {
-		h := hashToken(f)
+	pushHash := func(h uint32, flags uint8) {
 		if j, ok := seen[h]; ok {
 			toks[j].flags |= flags
 			return
@@ -237,6 +241,7 @@ func extract(title, lead string, canon func(string) string) features {
 		seen[h] = len(toks)
 		toks = append(toks, tok{h: h, flags: flags, order: len(toks)})
 	}
+	push := func(f string, flags uint8) { pushHash(hashToken(f), flags) }
 	// add1 adds a canonical name: an entity, never stemmed.
 	add1 := func(c string, inTitle bool) {
 		flags := flagEntity
@@ -250,6 +255,13 @@ func extract(title, lead string, canon func(string) string) features {
 			w := ws[i]
 			upperFirst, acronym, mixed, digits := shape(w.text)
 			f := fold(w.text)
+			if i+1 < len(ws) && ws[i+1].sep == ' ' {
+				if c, ok := bridgeNames[f+" "+fold(ws[i+1].text)]; ok {
+					add1(c, inTitle)
+					i++
+					continue
+				}
+			}
 			if canon != nil {
 				if c, n := canonical(canon, ws, i); c != "" {
 					if !isStopword(c) {
@@ -275,6 +287,19 @@ func extract(title, lead string, canon func(string) string) features {
 			}
 			if digits {
 				f = trimUnit(f)
+			} else if fig, ok := numberWords[f]; ok {
+				f, digits = fig, true
+			} else if serialWords[f] {
+				// Not a word of the event: a mark of the report, read
+				// apart by score.
+				var flags uint8
+				if inTitle {
+					flags = flagTitle
+				}
+				pushHash(serialToken, flags)
+				continue
+			} else if syn, ok := synonyms[f]; ok {
+				f = syn
 			}
 			if f == "" || isStopword(f) {
 				continue
@@ -291,8 +316,10 @@ func extract(title, lead string, canon func(string) string) features {
 					flags |= flagEntity
 				}
 			}
-			if utf8.RuneCountInString(f) < 2 && !digits {
+			if n := utf8.RuneCountInString(f); !digits && n < 2 {
 				continue
+			} else if !digits && n < 4 && flags&flagEntity == 0 {
+				flags |= flagMinor
 			}
 			push(f, flags)
 		}
