@@ -485,6 +485,10 @@ const (
 	// serialFactor is what a pair keeps when one title marks its event as
 	// one more of a series and the other report does not.
 	serialFactor = 0.5
+	// negationFactor is what a pair keeps when one title denies or negates
+	// ("will not meet", "denies") and the other report does not: the same
+	// words saying the opposite.
+	negationFactor = 0.5
 )
 
 // The substitution of a plain word, chosen on the tuning group of the hand
@@ -529,6 +533,8 @@ const timeHalfLife = 24 * time.Hour
 //   - a title that calls its event one more of a series ("second",
 //     "another", "снова") when the other report says nothing of the kind
 //     loses half;
+//   - a title that negates ("not", "denies", "не") when the other report
+//     does not loses half;
 //   - titles that move in opposite directions (raises / holds, wins /
 //     loses) lose half.
 func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
@@ -539,7 +545,7 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 	aFig, bFig := false, false   // a title figure the other report never mentions
 	aOwn, bOwn := false, false   // a title name the other report never mentions
 	aWord, bWord := false, false // a title plain word the other report never mentions
-	var aSerial, bSerial uint8   // serialToken's flags, plus 1<<7 when present
+	var aMark, bMark [2]uint8    // the flags of serialToken and negationToken, plus 1<<7 when present
 	const present = 1 << 7
 	const titleEntity = flagEntity | flagTitle
 	const titleNumber = flagNumber | flagTitle
@@ -557,8 +563,8 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 	for i < len(a.toks) || j < len(b.toks) {
 		switch {
 		case j >= len(b.toks) || (i < len(a.toks) && a.toks[i] < b.toks[j]):
-			if a.toks[i] == serialToken {
-				aSerial = a.flags[i] | present
+			if m := markOf(a.toks[i]); m >= 0 {
+				aMark[m] = a.flags[i] | present
 				i++
 				continue
 			}
@@ -570,8 +576,8 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 			own(a.flags[i], &aFig, &aOwn, &aWord)
 			i++
 		case i >= len(a.toks) || b.toks[j] < a.toks[i]:
-			if b.toks[j] == serialToken {
-				bSerial = b.flags[j] | present
+			if m := markOf(b.toks[j]); m >= 0 {
+				bMark[m] = b.flags[j] | present
 				j++
 				continue
 			}
@@ -584,8 +590,8 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 			j++
 		default:
 			fa, fb := a.flags[i], b.flags[j]
-			if a.toks[i] == serialToken {
-				aSerial, bSerial = fa|present, fb|present
+			if m := markOf(a.toks[i]); m >= 0 {
+				aMark[m], bMark[m] = fa|present, fb|present
 				i++
 				j++
 				continue
@@ -630,8 +636,10 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 	if ta > 0 && tb > 0 && 1-ca/ta > residueCut && 1-cb/tb > residueCut {
 		s *= residueFactor
 	}
-	if (aSerial&flagTitle != 0 && bSerial == 0) || (bSerial&flagTitle != 0 && aSerial == 0) {
-		s *= serialFactor
+	for m, f := range [2]float64{serialFactor, negationFactor} {
+		if (aMark[m]&flagTitle != 0 && bMark[m] == 0) || (bMark[m]&flagTitle != 0 && aMark[m] == 0) {
+			s *= f
+		}
 	}
 	if da, db := titleDirections(a), titleDirections(b); da != 0 && db != 0 && da&db == 0 {
 		s *= 0.5

@@ -60,11 +60,17 @@ var synonyms = func() map[string]string {
 		"close":        "shut shuts shutting closure",
 		"kill":         "dead die dies died death deaths",
 		"earthquake":   "quake quakes earthquakes tremor",
-		"explosion":    "blast blasts explosions",
+		"explosion":    "blast blasts explosions explode explodes exploded",
 		"attack":       "strike strikes struck raid raids",
 		"arrest":       "detain detains detained detention arrests arrested",
 		"dismiss":      "sack sacks sacked oust ousts ousted dismisses dismissed",
 		"flaw":         "vulnerability vulnerabilities bug bugs flaws",
+		"steal":        "stole stolen steals theft thefts heist heists",
+		"erupt":        "eruption eruptions erupts erupted",
+		"ambassador":   "envoy envoys ambassadors",
+		"computer":     "pc pcs computers laptop laptops",
+		"meet":         "hosts hosted met",
+		"погиб":        "погибли погибла погибло погибших убиты убит убита убили загинули загинув загинула загиблих",
 		"kyiv":         "kiev",
 		"kharkiv":      "kharkov",
 		"odesa":        "odessa",
@@ -93,7 +99,34 @@ var bridgeNames = map[string]string{
 	"кримський міст":  "crimeabridge",
 }
 
-// serialToken is the token that marks a report whose title (flagTitle) or
-// lead calls its event one more of a series. score reads it apart: it is
-// no evidence of sameness and weighs nothing.
-var serialToken = hashToken("\x00serial")
+// negationWords deny or negate what the rest of a headline says ("Kremlin
+// says Putin will not meet Zelensky", "Amazon denies plan"). The negation
+// guard of score needs the other report to negate too.
+var negationWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`not no never won't wont don't doesn't didn't isn't aren't wasn't can't cannot deny denies denied
+		не нет никогда отрицает опроверг опровергает ні ніколи заперечує спростував`) {
+		m[fold(w)] = true
+	}
+	return m
+}()
+
+// Marks are tokens that say something of a report rather than of its
+// event: whether its title (flagTitle) or lead calls the event one more of
+// a series, or negates. score reads them apart: they are no evidence of
+// sameness and weigh nothing.
+var (
+	serialToken   = hashToken("\x00serial")
+	negationToken = hashToken("\x00negation")
+)
+
+// markOf returns the index of the mark t is (0 serial, 1 negation), or -1.
+func markOf(t uint32) int {
+	switch t {
+	case serialToken:
+		return 0
+	case negationToken:
+		return 1
+	}
+	return -1
+}

@@ -185,6 +185,14 @@ func stem(w string) string {
 		if unicode.In(r, unicode.Cyrillic) && n > 5 {
 			return string([]rune(w)[:5])
 		}
+		// A five-letter form ending in a vowel is a short word inflected
+		// (Киеве, Киева / Киев; удара / удар): its ending goes.
+		if unicode.In(r, unicode.Cyrillic) && n == 5 {
+			rs := []rune(w)
+			if strings.ContainsRune("аеиоуыэюяіїєь", rs[4]) {
+				return string(rs[:4])
+			}
+		}
 		return w
 	}
 	if strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && n > 3 {
@@ -289,14 +297,18 @@ func extract(title, lead string, canon func(string) string) features {
 				f = trimUnit(f)
 			} else if fig, ok := numberWords[f]; ok {
 				f, digits = fig, true
-			} else if serialWords[f] {
+			} else if serialWords[f] || negationWords[f] {
 				// Not a word of the event: a mark of the report, read
 				// apart by score.
 				var flags uint8
 				if inTitle {
 					flags = flagTitle
 				}
-				pushHash(serialToken, flags)
+				mark := serialToken
+				if negationWords[f] {
+					mark = negationToken
+				}
+				pushHash(mark, flags)
 				continue
 			} else if syn, ok := synonyms[f]; ok {
 				f = syn
