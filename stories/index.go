@@ -501,7 +501,7 @@ const (
 	// "... on Gaza hospital". Another outlet's rewording seldom keeps the
 	// frame and swaps one noun; another event told in the same template
 	// does.
-	wordSubFactor = 0.6
+	wordSubFactor = 0.5
 	// frameCut is the share of the smaller title's weight that the titles
 	// must share for the substitution to count.
 	frameCut = 0.75
@@ -630,7 +630,7 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 	if aOwn && bOwn {
 		s *= substitutionFactor
 	}
-	if aWord && bWord && tShared >= frameCut*math.Min(ta, tb) {
+	if (aWord || aOwn) && (bWord || bOwn) && tShared >= frameCut*math.Min(ta, tb) {
 		s *= wordSubFactor
 	}
 	if ta > 0 && tb > 0 && 1-ca/ta > residueCut && 1-cb/tb > residueCut {
@@ -641,7 +641,7 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 			s *= f
 		}
 	}
-	if da, db := titleDirections(a), titleDirections(b); da != 0 && db != 0 && da&db == 0 {
+	if contradict(titleDirections(a), titleDirections(b)) {
 		s *= 0.5
 	}
 	return s
