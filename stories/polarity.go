@@ -39,9 +39,9 @@ var directions = func() map[uint32]uint16 {
 		dirDown: `fall falls fell drop drops dropped cut cuts lower lowers lowered slump slumps slumped plunge plunges plunged
 			slip slips slipped decline declines declined sink sinks sank reduce reduces reduced slide slides slid miss misses missed
 			снизил снизила упал упала понизил подешевел знизив знизила впала`,
-		dirHold:  `hold holds held keep keeps kept unchanged steady pause pauses paused сохранил сохранила оставил оставила зберіг залишив`,
-		dirWin:   `win wins won victory победил победила выиграл виграв перемога`,
-		dirLose:  `lose loses lost defeat defeated проиграл поражение програв поразка`,
+		dirHold: `hold holds held keep keeps kept unchanged steady pause pauses paused сохранил сохранила оставил оставила зберіг залишив`,
+		dirWin:  `win wins won victory победил победила выиграл виграв перемога`,
+		dirLose: `lose loses lost defeat defeated проиграл поражение програв поразка`,
 		dirEnact: `pass passes passed approve approves approved adopt adopts adopted ratify ratifies ratified impose imposes imposed
 			introduce introduces introduced enact enacts enacted upholds upheld принял приняла одобрил одобрила ввел ввела ввело ухвалив ухвалила схвалив запровадив запровадила ввело`,
 		dirUndo: `veto vetoes vetoed reject rejects rejected overturn overturns overturned lift lifts lifted cancel cancels cancelled canceled
