@@ -35,6 +35,20 @@ var numberWords = func() map[string]string {
 	return m
 }()
 
+// roleWords are the nouns headlines put beside an actor to say what it is
+// ("hackers", "group", "researchers", "officials"). One report has them
+// and another not as often as not, so their absence from the other report
+// is no sign of another event: extract marks them flagMinor.
+var roleWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`hacker hackers group groups gang gangs attacker attackers actor actors crew operators
+		researcher researchers official officials authorities expert experts company firm giant maker
+		хакеры хакер хакерская группировка группировки хакери угруповання`) {
+		m[fold(w)] = true
+	}
+	return m
+}()
+
 // serialWords are the words a headline uses for one more event of a series
 // ("second strike on the port", "another tanker hit", "снова атаковали"):
 // the same words as the first event's reports, and another event. The

@@ -15,10 +15,11 @@ const (
 	flagTitle  uint8 = 1 << iota // the token is in the title, not only in the lead
 	flagEntity                   // a name: capitalised mid-sentence, an acronym, or mixed case (eBay)
 	flagNumber                   // it has digits: figures, counts, versions, CVE numbers
-	// flagMinor marks a plain word of fewer than four letters (as stemmed):
-	// too short to be the object a headline is about, often a particle of
-	// another language ("en masse"), so its absence from the other report
-	// is no sign of another event.
+	// flagMinor marks a plain word of fewer than four letters (as stemmed),
+	// too short to be the object a headline is about and often a particle
+	// of another language ("en masse"), or a role word ("hackers",
+	// "officials"): its absence from the other report is no sign of
+	// another event.
 	flagMinor
 )
 
@@ -270,7 +271,10 @@ func extract(title, lead string, canon func(string) string) features {
 					continue
 				}
 			}
-			if canon != nil {
+			// Names are written as names: canon is asked only about words
+			// with a capital, mixed case or digits, which keeps its cost off
+			// the most words of a lead.
+			if canon != nil && (upperFirst || mixed || digits) {
 				if c, n := canonical(canon, ws, i); c != "" {
 					if !isStopword(c) {
 						add1(c, inTitle)
@@ -330,7 +334,7 @@ func extract(title, lead string, canon func(string) string) features {
 			}
 			if n := utf8.RuneCountInString(f); !digits && n < 2 {
 				continue
-			} else if !digits && n < 4 && flags&flagEntity == 0 {
+			} else if !digits && flags&flagEntity == 0 && (n < 4 || roleWords[fold(w.text)]) {
 				flags |= flagMinor
 			}
 			push(f, flags)
