@@ -319,3 +319,31 @@ func TestExtract(t *testing.T) {
 		t.Errorf("%d tokens, cap %d", len(fs.toks), maxTokens)
 	}
 }
+
+// TestTimeDistance checks the date guard: a reworded report a day and a
+// half after the first pays for the distance, a copy does not, and a
+// longer window stretches the half-life.
+func TestTimeDistance(t *testing.T) {
+	first := Item{Title: "Ransomware attack on hospital chain diverts ambulances in Ohio", Summary: "A ransomware attack forced a regional hospital chain to divert ambulances and postpone surgeries.", Published: t0}
+	reworded := Item{Title: "Ohio hospital chain diverts ambulances after ransomware hit", Summary: "Surgeries were postponed and ambulances sent elsewhere after ransomware struck a regional hospital group in Ohio."}
+	copied := Item{Title: first.Title, Summary: first.Summary}
+	score := func(window, after time.Duration, it Item) Result {
+		ix := NewIndex(Options{Window: window})
+		ix.Add(first)
+		it.Published = t0.Add(after)
+		return ix.Lookup(it)
+	}
+	near, far := score(0, time.Hour, reworded), score(0, 36*time.Hour, reworded)
+	if !near.Same || near.Score >= copyScore || far.Score >= near.Score/2 {
+		t.Errorf("reworded: %.3f an hour later, %.3f 36 hours later; want a join, then less than half", near.Score, far.Score)
+	}
+	if r := score(0, 36*time.Hour, copied); !r.Same {
+		t.Errorf("a copy 36 hours later did not join (score %.3f)", r.Score)
+	}
+	if r := score(0, 49*time.Hour, copied); r.Same {
+		t.Errorf("a copy outside the window joined (score %.3f)", r.Score)
+	}
+	if long := score(120*time.Hour, 36*time.Hour, reworded); long.Score <= far.Score {
+		t.Errorf("a 120h window: %.3f, not more than %.3f with 48h", long.Score, far.Score)
+	}
+}
