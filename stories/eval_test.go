@@ -440,7 +440,7 @@ func TestPublishedClusters(t *testing.T) {
 
 // uciPrecisionFloor is the label precision, split labels aside, that each
 // half of the UCI data must keep at DefaultThreshold: a little under the
-// measured 0.931 and 0.910. The labels split one event into several
+// measured 0.922 and 0.900. The labels split one event into several
 // stories so often that this is a floor of the true precision, not an
 // estimate of it (BENCHMARKS.md has an audit of the wrong joins).
 const uciPrecisionFloor = 0.88
