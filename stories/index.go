@@ -512,6 +512,10 @@ const (
 	// frameCut is the share of the smaller title's weight that the titles
 	// must share for the substitution to count.
 	frameCut = 0.75
+	// wideFrameCut is the share that counts when each title swaps two
+	// words or more ("damages port infrastructure" / "damages apartment
+	// block", "disrupt Ukrainian internet provider" / "... water utility").
+	wideFrameCut = 0.65
 )
 
 // The distance between two reports' dates at which their score is halved
@@ -539,9 +543,11 @@ const copyScore = 0.99
 //     half (three killed is not five killed, a 5% rise is not a 2% one);
 //   - headlines that each name someone the other report never mentions
 //     lose half;
-//   - titles that each have a plain word the other report never mentions
-//     lose wordSubFactor (a substitution of the object: "closes border
-//     crossing" / "closes airspace");
+//   - titles that are one frame with a name or plain word each that the
+//     other report never mentions lose wordSubFactor (a substitution of
+//     the object: "closes border crossing" / "closes airspace"): the
+//     titles share frameCut of the smaller title's weight, or
+//     wideFrameCut when each swaps two words or more;
 //   - titles that each leave more than residueCut of their weight
 //     unmentioned anywhere in the other report lose half;
 //   - a title that calls its event one more of a series ("second",
@@ -559,18 +565,21 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 	aFig, bFig := false, false   // a title figure the other report never mentions
 	aOwn, bOwn := false, false   // a title name the other report never mentions
 	aWord, bWord := false, false // a title plain word the other report never mentions
+	aN, bN := 0, 0               // title names and plain words the other report never mentions
 	var aMark, bMark [2]uint8    // the flags of serialToken and negationToken, plus 1<<7 when present
 	const present = 1 << 7
 	const titleEntity = flagEntity | flagTitle
 	const titleNumber = flagNumber | flagTitle
-	own := func(flags uint8, fig, name, word *bool) {
+	own := func(flags uint8, fig, name, word *bool, n *int) {
 		switch {
 		case flags&titleNumber == titleNumber:
 			*fig = true
 		case flags&titleEntity == titleEntity:
 			*name = true
+			*n++
 		case flags&(flagTitle|flagMinor) == flagTitle:
 			*word = true
+			*n++
 		}
 	}
 	i, j := 0, 0
@@ -587,7 +596,7 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 			if a.flags[i]&flagTitle != 0 {
 				ta += x
 			}
-			own(a.flags[i], &aFig, &aOwn, &aWord)
+			own(a.flags[i], &aFig, &aOwn, &aWord, &aN)
 			i++
 		case i >= len(a.toks) || b.toks[j] < a.toks[i]:
 			if m := markOf(b.toks[j]); m >= 0 {
@@ -600,7 +609,7 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 			if b.flags[j]&flagTitle != 0 {
 				tb += y
 			}
-			own(b.flags[j], &bFig, &bOwn, &bWord)
+			own(b.flags[j], &bFig, &bOwn, &bWord, &bN)
 			j++
 		default:
 			fa, fb := a.flags[i], b.flags[j]
@@ -644,7 +653,7 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 	if aOwn && bOwn {
 		s *= substitutionFactor
 	}
-	if (aWord || aOwn) && (bWord || bOwn) && tShared >= frameCut*math.Min(ta, tb) {
+	if frame := tShared / math.Min(ta, tb); aN > 0 && bN > 0 && (frame >= frameCut || aN >= 2 && bN >= 2 && frame >= wideFrameCut) {
 		s *= wordSubFactor
 	}
 	if ta > 0 && tb > 0 && 1-ca/ta > residueCut && 1-cb/tb > residueCut {
