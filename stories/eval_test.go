@@ -32,7 +32,7 @@ type labelledPair struct {
 }
 
 // Groups of the hand pairs, in the order they are reported.
-var pairGroups = []string{"tuning", "held-out", "fresh", "fresh2", "fresh3", "fresh4"}
+var pairGroups = []string{"tuning", "held-out", "fresh", "fresh2", "fresh3", "fresh4", "fresh5"}
 
 func loadPairs(t testing.TB) []labelledPair {
 	t.Helper()
