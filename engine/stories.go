@@ -49,7 +49,7 @@ func (e *Engine) openStories(ctx context.Context, cfg *config.Config) error {
 	if window <= 0 {
 		window = stories.DefaultWindow
 	}
-	s := &storyIndex{ix: stories.NewIndex(stories.Options{Window: window}), window: window}
+	s := &storyIndex{ix: stories.NewIndex(stories.Options{Window: window, Canon: e.storyCanon}), window: window}
 	recs, err := e.st.StoryRecords(ctx, e.o.Now().Add(-window))
 	if err != nil {
 		return err
@@ -64,6 +64,19 @@ func (e *Engine) openStories(ctx context.Context, cfg *config.Config) error {
 	s.caught.opened(recs, e.o.Now())
 	e.stories = s
 	return nil
+}
+
+// storyCanon folds an actor's aliases to its canonical name for the story
+// index ("Cozy Bear" and "APT29" are one name), from the registry of the
+// watchlist in force: the aliases a reload adds count from the next item
+// on, and the records of the window, made before, miss them only until
+// they leave it.
+func (e *Engine) storyCanon(phrase string) string {
+	rt := e.rt.Load()
+	if rt == nil || rt.list == nil || rt.list.Set() == nil || rt.list.Set().Registry() == nil {
+		return ""
+	}
+	return rt.list.Set().Registry().Canonical(phrase)
 }
 
 // storyOf decides which story a new item reports and indexes it; the

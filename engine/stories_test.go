@@ -188,3 +188,16 @@ func TestStoryMinOutlets(t *testing.T) {
 		t.Errorf("alert = %q, want it to name Wire A and Wire B", s[0].Visible)
 	}
 }
+
+// The daemon's story index folds an actor's aliases through the watchlist's
+// registry: "Cozy Bear" on one outlet and "APT29" on another are one story
+// (one message, one edit), which the words alone would not make of them.
+func TestStoryAliasesAreOneActor(t *testing.T) {
+	r := newStoryRig(t, "")
+	r.a.add("a1|Cozy Bear hackers breach TeamViewer network|https://a.example/1")
+	r.run(t)
+	r.want(t, "first report", 1, 0)
+	r.b.add("b1|APT29 breaches TeamViewer corporate network|https://b.example/1")
+	r.run(t)
+	r.want(t, "the same event under another name", 1, 1)
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -282,6 +283,51 @@ func (r *Registry) Lookup(name string) (canonical string, aliases []string, ok b
 		out[i] = a.text
 	}
 	return e.name, out, true
+}
+
+// Canonical returns the canonical name of the entity that phrase, as
+// written in a text, names, or "" when it names none. Unlike Lookup, it
+// applies the rules of matching: an alias that is an everyday word ("Cozy
+// Bear", "Lead") names the group only in its own case (or, for several
+// words, all capitals), and one that names it only beside a group word
+// ("Cobalt group") never does alone. The story index uses it to fold the
+// aliases of one actor into one name.
+func (r *Registry) Canonical(phrase string) string {
+	key := NormalizeName(phrase)
+	idx, ok := r.byKey[key]
+	if !ok {
+		return ""
+	}
+	e := r.entities[idx]
+	var cased []string
+	for _, a := range e.aliases {
+		if a.contextOnly || NormalizeName(a.text) != key {
+			continue
+		}
+		if !a.caseSensitive {
+			return e.name
+		}
+		if cased == nil {
+			_, cased = normWords(phrase)
+		}
+		_, ac := normWords(a.text)
+		if slices.Equal(ac, cased) || len(ac) > 1 && allUpper(cased) {
+			return e.name
+		}
+	}
+	return ""
+}
+
+// allUpper reports whether every letter of the words is a capital.
+func allUpper(words []string) bool {
+	for _, w := range words {
+		for _, c := range w {
+			if unicode.IsLetter(c) && !unicode.IsUpper(c) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // family returns idx followed by every entity that is part of it,

@@ -87,6 +87,31 @@ func BenchmarkAdd(b *testing.B) {
 	}
 }
 
+// BenchmarkAddCanon is BenchmarkAdd with the Canon the daemon runs with
+// (the matcher's built-in actor registry): the cost of asking it about
+// every word and pair of words.
+func BenchmarkAddCanon(b *testing.B) {
+	canon := registryCanon(b)
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("window=%d", n), func(b *testing.B) {
+			s := newSynthetic(1)
+			ix := NewIndex(Options{Canon: canon})
+			at := fill(ix, s, n)
+			items := make([]Item, 4096)
+			for i := range items {
+				at = at.Add(time.Second)
+				items[i] = s.item(at)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				it := items[i%len(items)]
+				it.Seen = it.Seen.Add(time.Duration(i/len(items)) * time.Second * 4096)
+				ix.Add(it)
+			}
+		})
+	}
+}
+
 // BenchmarkLookup measures the decision alone, without indexing.
 func BenchmarkLookup(b *testing.B) {
 	for _, n := range []int{10_000, 100_000, 1_000_000} {

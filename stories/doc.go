@@ -7,24 +7,31 @@
 // An item's title and lead (its summary, or the opening of its full text
 // when the feed gave only a teaser) become up to 24 distinct tokens: words
 // folded (case, accents, ё/е), stripped of stopwords in English, Russian and
-// Ukrainian, crudely stemmed (English suffixes; five-letter prefixes of
-// Cyrillic words), each flagged as in the title or only the lead, as a name
-// (capitalised mid-sentence, an acronym, mixed case; "APT 29" = "APT29"), or
-// as a figure (digits; "2-1" stays one token, "$100m" is 100). Two reports
-// score the weight they share over the geometric mean of their weights, a
-// token weighing its smoothed inverse document frequency in the window (a
-// name more, a lead-only word less). Precision comes before recall, so the
-// score is cut when the reports share fewer than two tokens or no title
-// word, when both titles carry figures and share none, when each headline
-// names someone the other report never mentions ("refinery in Ryazan" /
-// "in Volgograd"), when each title leaves more than 30% of its weight
-// unmentioned anywhere in the other report (another verb or object: "Poland
-// expels Russian diplomats" / "Poland arrests Russian spy"), when the titles
-// move in opposite directions ("raises" / "holds"), and as their
-// publication dates drift apart. Options.Canon, when set, maps aliases of a
-// name to one token ("Cozy Bear" = APT29). An item joins the best-scoring
-// story at or above Options.Threshold (DefaultThreshold, chosen on the
-// tuning halves of the measurement in BENCHMARKS.md).
+// Ukrainian (date parts and daily-column words too), mapped through a small
+// table of synonyms and spellings (shut = close, Kiev = Kyiv, Kerch bridge =
+// Crimean bridge), crudely stemmed (English suffixes; Cyrillic prefixes),
+// each flagged as in the title or only the lead, as a name (capitalised
+// mid-sentence, an acronym, mixed case; "APT 29" = "APT29"), or as a figure
+// (digits or number words; "2-1" stays one token, "$100m" is 100). Words
+// that call an event one more of a series ("second", "another") or negate
+// ("not", "denies") become marks that weigh nothing. Two reports score the
+// weight they share over the geometric mean of their weights, a token
+// weighing its smoothed inverse document frequency in the window (a name
+// more, a lead-only word less). Precision comes before recall, so the score
+// is cut when the reports share fewer than two tokens or no title word;
+// when each title has a figure the other report never mentions; when each
+// headline names someone the other report never mentions ("refinery in
+// Ryazan" / "in Volgograd"); when the titles are one frame with one object
+// swapped ("closes border crossing" / "closes airspace"); when each title
+// leaves more than 30% of its weight unmentioned anywhere in the other
+// report; when one title carries a serial or negation mark the other report
+// lacks; when the titles move in opposite directions ("raises" / "holds",
+// "passes" / "vetoes", "detained" / "released"); and by half for every half
+// window between the publication dates, except for a copy. Options.Canon,
+// when set, maps aliases of a name to one token ("Cozy Bear" = APT29). An
+// item joins the best-scoring story at or above Options.Threshold
+// (DefaultThreshold, chosen on the tuning groups of the measurement in
+// BENCHMARKS.md).
 //
 // The method is lexical: reports of one event in two languages, or worded
 // with no common name, stay two stories. That errs the safe way, a second

@@ -110,7 +110,7 @@ func TestSameStory(t *testing.T) {
 // TestCanon checks the alias hook: with a Canon that knows the actor's
 // names, two reports naming it differently meet; without, they do not.
 func TestCanon(t *testing.T) {
-	names := map[string]string{"cozy bear": "APT29", "apt29": "APT29", "midnight blizzard": "APT29"}
+	names := map[string]string{"Cozy Bear": "APT29", "APT29": "APT29", "Midnight Blizzard": "APT29"}
 	canon := func(s string) string { return names[s] }
 	a := Item{Title: "Cozy Bear phishes European embassies with fake wine-tasting invitations"}
 	b := Item{Title: "APT29 phishes European embassies with fake wine-tasting invitations"}
@@ -254,6 +254,23 @@ func TestRestoreRejectsBadRecords(t *testing.T) {
 	}
 }
 
+// TestRestoreAcceptsVersion1 checks that records written before the
+// second precision pass (features version 1, the same layout) still
+// restore, and still find their story: a daemon upgraded inside a window
+// must edit the alerts it sent before.
+func TestRestoreAcceptsVersion1(t *testing.T) {
+	title := "Okta breach hit all customer support users"
+	v1 := encodeFeatures(extract(title, "", nil))
+	v1[0] = 1
+	ix := NewIndex(Options{})
+	if err := ix.Restore([]Record{{Story: 7, Seen: t0, Features: v1}}); err != nil {
+		t.Fatalf("version 1 record: %v", err)
+	}
+	if r := ix.Lookup(Item{Title: title, Seen: t0}); !r.Same || r.Story != 7 {
+		t.Errorf("report of the restored story: %+v, want story 7", r)
+	}
+}
+
 func TestExtract(t *testing.T) {
 	has := func(fs features, tok string) (uint8, bool) {
 		h := hashToken(tok)
@@ -300,5 +317,33 @@ func TestExtract(t *testing.T) {
 	}
 	if fs := extract(long, long, nil); len(fs.toks) > maxTokens {
 		t.Errorf("%d tokens, cap %d", len(fs.toks), maxTokens)
+	}
+}
+
+// TestTimeDistance checks the date guard: a reworded report a day and a
+// half after the first pays for the distance, a copy does not, and a
+// longer window stretches the half-life.
+func TestTimeDistance(t *testing.T) {
+	first := Item{Title: "Ransomware attack on hospital chain diverts ambulances in Ohio", Summary: "A ransomware attack forced a regional hospital chain to divert ambulances and postpone surgeries.", Published: t0}
+	reworded := Item{Title: "Ohio hospital chain diverts ambulances after ransomware hit", Summary: "Surgeries were postponed and ambulances sent elsewhere after ransomware struck a regional hospital group in Ohio."}
+	copied := Item{Title: first.Title, Summary: first.Summary}
+	score := func(window, after time.Duration, it Item) Result {
+		ix := NewIndex(Options{Window: window})
+		ix.Add(first)
+		it.Published = t0.Add(after)
+		return ix.Lookup(it)
+	}
+	near, far := score(0, time.Hour, reworded), score(0, 36*time.Hour, reworded)
+	if !near.Same || near.Score >= copyScore || far.Score >= near.Score/2 {
+		t.Errorf("reworded: %.3f an hour later, %.3f 36 hours later; want a join, then less than half", near.Score, far.Score)
+	}
+	if r := score(0, 36*time.Hour, copied); !r.Same {
+		t.Errorf("a copy 36 hours later did not join (score %.3f)", r.Score)
+	}
+	if r := score(0, 49*time.Hour, copied); r.Same {
+		t.Errorf("a copy outside the window joined (score %.3f)", r.Score)
+	}
+	if long := score(120*time.Hour, 36*time.Hour, reworded); long.Score <= far.Score {
+		t.Errorf("a 120h window: %.3f, not more than %.3f with 48h", long.Score, far.Score)
 	}
 }

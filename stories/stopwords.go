@@ -15,12 +15,20 @@ var stopwords = func() map[string]struct{} {
 		 there here than then so if up out off per via vs amid among against during while until since
 		 he she they we you i his her their our your my him them us me who whom whose which what when where why how
 		 will would can could may might must shall should also just more most less least very much many some any
-		 all each every both few other another such only own same too again further once ever never now new`,
+		 all each every both few other such only own same too further once ever never now new
+		 near across around toward towards within along despite ahead behind upon`,
 		// Words of the trade that every headline may carry.
 		`says said say saying tells told report reports reported reportedly according update updated updates
 		 live breaking exclusive video videos photo photos watch read latest news today yesterday tomorrow week
 		 day days year years first last one two three amid set get gets got make makes made take takes
 		 mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday`,
+		// Columns that come back every day under one title ("Business
+		// briefs", "Flu Scan for Mar 27"), and the parts of a date: sharing
+		// them says nothing of the event.
+		`brief briefs roundup digest recap scan wrap highlights podcast newsletter quiz things morning evening
+		 weekly daily headlines edition column opinion editorial letters
+		 jan feb mar apr jun jul aug sep sept oct nov dec january february march april may june july august
+		 september october november december am pm gmt utc est`,
 		// Russian.
 		`и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было вот от
 		 меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него до вас нибудь опять уж

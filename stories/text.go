@@ -15,6 +15,12 @@ const (
 	flagTitle  uint8 = 1 << iota // the token is in the title, not only in the lead
 	flagEntity                   // a name: capitalised mid-sentence, an acronym, or mixed case (eBay)
 	flagNumber                   // it has digits: figures, counts, versions, CVE numbers
+	// flagMinor marks a plain word of fewer than four letters (as stemmed),
+	// too short to be the object a headline is about and often a particle
+	// of another language ("en masse"), or a role word ("hackers",
+	// "officials"): its absence from the other report is no sign of
+	// another event.
+	flagMinor
 )
 
 // Limits on what one item contributes. They bound the memory per story and
@@ -180,6 +186,14 @@ func stem(w string) string {
 		if unicode.In(r, unicode.Cyrillic) && n > 5 {
 			return string([]rune(w)[:5])
 		}
+		// A five-letter form ending in a vowel is a short word inflected
+		// (Киеве, Киева / Киев; удара / удар): its ending goes.
+		if unicode.In(r, unicode.Cyrillic) && n == 5 {
+			rs := []rune(w)
+			if strings.ContainsRune("аеиоуыэюяіїєь", rs[4]) {
+				return string(rs[:4])
+			}
+		}
 		return w
 	}
 	if strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && n > 3 {
@@ -225,8 +239,7 @@ func extract(title, lead string, canon func(string) string) features {
 	}
 	seen := map[uint32]int{} // hash -> index in toks
 	var toks []tok
-	push := func(f string, flags uint8) {
-		h := hashToken(f)
+	pushHash := func(h uint32, flags uint8) {
 		if j, ok := seen[h]; ok {
 			toks[j].flags |= flags
 			return
@@ -237,6 +250,7 @@ func extract(title, lead string, canon func(string) string) features {
 		seen[h] = len(toks)
 		toks = append(toks, tok{h: h, flags: flags, order: len(toks)})
 	}
+	push := func(f string, flags uint8) { pushHash(hashToken(f), flags) }
 	// add1 adds a canonical name: an entity, never stemmed.
 	add1 := func(c string, inTitle bool) {
 		flags := flagEntity
@@ -250,8 +264,18 @@ func extract(title, lead string, canon func(string) string) features {
 			w := ws[i]
 			upperFirst, acronym, mixed, digits := shape(w.text)
 			f := fold(w.text)
-			if canon != nil {
-				if c, n := canonical(canon, ws, i, f); c != "" {
+			if i+1 < len(ws) && ws[i+1].sep == ' ' {
+				if c, ok := bridgeNames[f+" "+fold(ws[i+1].text)]; ok {
+					add1(c, inTitle)
+					i++
+					continue
+				}
+			}
+			// Names are written as names: canon is asked only about words
+			// with a capital, mixed case or digits, which keeps its cost off
+			// the most words of a lead.
+			if canon != nil && (upperFirst || mixed || digits) {
+				if c, n := canonical(canon, ws, i); c != "" {
 					if !isStopword(c) {
 						add1(c, inTitle)
 					}
@@ -275,6 +299,23 @@ func extract(title, lead string, canon func(string) string) features {
 			}
 			if digits {
 				f = trimUnit(f)
+			} else if fig, ok := numberWords[f]; ok {
+				f, digits = fig, true
+			} else if serialWords[f] || negationWords[f] {
+				// Not a word of the event: a mark of the report, read
+				// apart by score.
+				var flags uint8
+				if inTitle {
+					flags = flagTitle
+				}
+				mark := serialToken
+				if negationWords[f] {
+					mark = negationToken
+				}
+				pushHash(mark, flags)
+				continue
+			} else if syn, ok := synonyms[f]; ok {
+				f = syn
 			}
 			if f == "" || isStopword(f) {
 				continue
@@ -291,8 +332,10 @@ func extract(title, lead string, canon func(string) string) features {
 					flags |= flagEntity
 				}
 			}
-			if utf8.RuneCountInString(f) < 2 && !digits {
+			if n := utf8.RuneCountInString(f); !digits && n < 2 {
 				continue
+			} else if !digits && flags&flagEntity == 0 && (n < 4 || roleWords[fold(w.text)]) {
+				flags |= flagMinor
 			}
 			push(f, flags)
 		}
@@ -309,17 +352,17 @@ func extract(title, lead string, canon func(string) string) features {
 	return fs
 }
 
-// canonical asks canon about the two words at ws[i:] and then about the
-// one (f is ws[i] folded), and returns the canonical name as a token (folded,
-// spaces dropped, so "Midnight Blizzard" and "midnightblizzard" meet) and
-// how many words it stands for; "" when canon knows neither.
-func canonical(canon func(string) string, ws []word, i int, f string) (string, int) {
+// canonical asks canon about the two words at ws[i:], as written, and then
+// about the one, and returns the canonical name as a token (folded, spaces
+// dropped, so "Midnight Blizzard" and "midnightblizzard" meet) and how many
+// words it stands for; "" when canon knows neither.
+func canonical(canon func(string) string, ws []word, i int) (string, int) {
 	if i+1 < len(ws) && (ws[i+1].sep == ' ' || ws[i+1].sep == '-' || ws[i+1].sep == 0) {
-		if c := canon(f + " " + fold(ws[i+1].text)); c != "" {
+		if c := canon(ws[i].text + " " + ws[i+1].text); c != "" {
 			return canonToken(c), 2
 		}
 	}
-	if c := canon(f); c != "" {
+	if c := canon(ws[i].text); c != "" {
 		return canonToken(c), 1
 	}
 	return "", 0
