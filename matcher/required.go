@@ -251,27 +251,15 @@ func (b *builder) required(n *node) []clause {
 		sortClauses(out)
 		return out
 	case nodeOr:
-		var merged clause
-		seen := make(map[string]bool)
-		for i, k := range n.kids {
+		sides := make([]clause, 0, len(n.kids))
+		for _, k := range n.kids {
 			cs := b.required(k)
 			if len(cs) == 0 {
 				return nil // this side needs no word
 			}
-			if i == 0 || cs[0].score < merged.score {
-				merged.score = cs[0].score
-			}
-			for _, w := range cs[0].words {
-				if !seen[w] {
-					seen[w] = true
-					merged.words = append(merged.words, w)
-				}
-			}
+			sides = append(sides, cs[0])
 		}
-		if len(merged.words) > maxClauseWords {
-			return nil
-		}
-		return []clause{merged}
+		return anyOf(sides)
 	case nodeTerm, nodeActor:
 		return b.leafClauses(n.leaf)
 	case nodeFeed:
@@ -309,9 +297,8 @@ func (b *builder) leafClauses(l *leaf) []clause {
 		sortClauses(out)
 		return out
 	}
-	var merged clause
-	seen := make(map[string]bool)
-	for i, id := range l.pats {
+	sides := make([]clause, 0, len(l.pats))
+	for _, id := range l.pats {
 		p := &b.pats[id]
 		best, found := clause{}, false
 		for k := range p.toks {
@@ -322,10 +309,22 @@ func (b *builder) leafClauses(l *leaf) []clause {
 		if !found {
 			return nil // an alias the index cannot find
 		}
-		if i == 0 || best.score < merged.score {
-			merged.score = best.score
+		sides = append(sides, best)
+	}
+	return anyOf(sides)
+}
+
+// anyOf is the one clause a match of any of sides satisfies: their words
+// together, as selective as the least selective side; none when that is
+// more words than a search should carry.
+func anyOf(sides []clause) []clause {
+	var merged clause
+	seen := make(map[string]bool)
+	for i, c := range sides {
+		if i == 0 || c.score < merged.score {
+			merged.score = c.score
 		}
-		for _, w := range best.words {
+		for _, w := range c.words {
 			if !seen[w] {
 				seen[w] = true
 				merged.words = append(merged.words, w)
