@@ -31,7 +31,9 @@ const storyIDBlock = 256
 // storyIndex is the daemon's one story index and the ids it hands out.
 // The index decides in arrival order, so the decision and the indexing of
 // an item are one step under mu; the ingests that follow run concurrently
-// (whichever commits first gets the first alert, the other the edit).
+// (whichever commits first gets the first alert, the other the edit),
+// except between replicas sharing the store, whose batches of stories are
+// decided and committed one at a time under the story lock (storysync.go).
 type storyIndex struct {
 	mu        sync.Mutex
 	ix        *stories.Index

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/model"
 	"github.com/newshound/newshound/stories"
 )
@@ -17,19 +18,20 @@ import (
 // before a batch of new items is decided (one ingest: a feed's poll), a
 // replica reads the records the others wrote since it last read
 // (store.Stories.StoryRecordsAfter, by seq, the primary key: one indexed
-// query per batch, coalesced between the workers of a cycle) and indexes
-// them under the index's mutex.
+// query per batch; the workers of a cycle share one when they ask
+// together, outside the story lock) and indexes them under the index's
+// mutex.
 //
-// What remains: two replicas that decide reports of one event at the same
-// moment (each between the other's catch-up and its ingest's commit) still
-// open two stories, and each alerts. The window is the time from a
-// catch-up to the commit of the batch after it, a poll's parse and ingest,
-// well under a second; feeds of one event are usually minutes apart. Once
-// both records are read, later reports join whichever story scores
-// higher, and are edits of that one alert. Closing the window for good
-// needs the decision and the claim of the story in one store transaction
-// (a unique claim on the story's features), which the index's in-memory
-// scoring does not allow today.
+// Two replicas deciding reports of one event at the same moment (each
+// between the other's catch-up and its ingest's commit) would still open
+// two stories, and each alert. So a batch with items to decide runs its
+// catch-up, its decisions and the ingest that commits them under the
+// store's story lock (store.Stories.LockStories, lockStories below: a
+// session advisory lock in PostgreSQL): the second replica to take it
+// reads the first's committed records and reports the same story. The
+// lock covers neither the fetch nor the parse, only that short stretch
+// of milliseconds, and goes with a holder that dies; a wait is bounded,
+// past it the batch is decided as before, without the lock.
 
 // holeGrace is how long a seq found missing below the highest read is
 // asked for again: a transaction that took it and has not committed yet (an
@@ -141,4 +143,33 @@ func (e *Engine) catchUpStories(ctx context.Context) {
 	}
 	s.mu.Unlock()
 	c.read(recs, now)
+}
+
+// lockStories takes the store's story lock (store.Stories.LockStories) for
+// a batch of fresh items of which some will be decided (alerting: only
+// those are stories), and returns its release: held from the catch-up to
+// the commit of the batch's ingest, it keeps every other replica from
+// deciding in between, so that of two reports of one event decided at the
+// same moment on two replicas the second is decided with the first's
+// record read. A daemon alone on its store (no Options.Holder) has no one
+// to exclude. The wait is bounded by half the lease, so that a replica
+// stuck holding the lock costs the others that much per batch, not their
+// polling, and the feed's lease (taken when its poll began) still holds
+// when the wait ends; past it, or when the store fails, the batch is
+// decided without the lock: at worst an event gets a second alert, never
+// a missed one.
+func (e *Engine) lockStories(ctx context.Context, fresh []feeds.Item, alerting map[string]bool) (unlock func()) {
+	if e.o.Holder == "" || !slices.ContainsFunc(fresh, func(it feeds.Item) bool { return alerting[it.Key] }) {
+		return func() {}
+	}
+	wait, cancel := context.WithTimeout(ctx, e.lease()/2)
+	defer cancel()
+	unlock, err := e.st.LockStories(wait)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Warn("waiting for the story lock failed; deciding without it", "err", err)
+		}
+		return func() {}
+	}
+	return unlock
 }
