@@ -40,6 +40,7 @@ type storyIndex struct {
 	window    time.Duration
 	next, end int64        // the ids reserved from the store and not handed out yet: [next, end)
 	caught    storyCatchUp // how far this replica read the others' records (storysync.go)
+	lock      storyLock    // the store's story lock, shared by this replica's workers (storysync.go)
 }
 
 // openStories builds the index from the store: the records of the reports

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -164,7 +165,7 @@ func (e *Engine) lockStories(ctx context.Context, fresh []feeds.Item, alerting m
 	}
 	wait, cancel := context.WithTimeout(ctx, e.lease()/2)
 	defer cancel()
-	unlock, err := e.st.LockStories(wait)
+	unlock, err := e.stories.lock.enter(wait, e.st)
 	if err != nil {
 		if ctx.Err() == nil {
 			e.log.Warn("waiting for the story lock failed; deciding without it", "err", err)
@@ -172,4 +173,102 @@ func (e *Engine) lockStories(ctx context.Context, fresh []feeds.Item, alerting m
 		return func() {}
 	}
 	return unlock
+}
+
+// maxStoryHold is how long this replica's workers keep joining the story
+// lock it holds: past it, newcomers wait for the lock to be released and
+// take it again, behind the other replicas already waiting for it
+// (PostgreSQL grants a released advisory lock to its waiters in order).
+// The workers of one replica share one index, so they need no lock
+// between them: taking the store's lock once per batch would make every
+// ingest of the cycle wait for the one before (a changed cycle on the
+// farm ran at 0.58 of its speed, BENCHMARKS.md). The bound keeps a busy
+// replica from starving the others; it costs them at most that much more
+// wait per batch.
+const maxStoryHold = 200 * time.Millisecond
+
+// storyLock shares the store's story lock between the workers of this
+// replica: the first to enter takes it, the others join while it is held
+// (for maxStoryHold at most), and the last to leave releases it.
+type storyLock struct {
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced when the lock is taken, released or a take failed
+	release func()        // the store lock's release while held, nil when not
+	since   time.Time     // when it was taken (the monotonic clock)
+	holders int           // workers in the section
+	taking  bool          // a worker is waiting for the store's lock
+	closed  bool          // held past maxStoryHold: no one joins any more
+	hold    time.Duration // maxStoryHold when 0 (tests shorten it)
+}
+
+// broadcast wakes the waiters; mu is held.
+func (l *storyLock) broadcast() {
+	if l.changed != nil {
+		close(l.changed)
+	}
+	l.changed = make(chan struct{})
+}
+
+// enter waits until this worker is in the section and returns its leave.
+func (l *storyLock) enter(ctx context.Context, st Store) (func(), error) {
+	l.mu.Lock()
+	for {
+		hold := l.hold
+		if hold == 0 {
+			hold = maxStoryHold
+		}
+		if l.release != nil && !l.closed && time.Since(l.since) < hold {
+			l.holders++
+			l.mu.Unlock()
+			return l.leave(), nil
+		}
+		if l.release == nil && !l.taking {
+			l.taking = true
+			l.mu.Unlock()
+			release, err := st.LockStories(ctx)
+			l.mu.Lock()
+			l.taking = false
+			if err != nil {
+				l.broadcast() // another waiter may try in turn
+				l.mu.Unlock()
+				return nil, err
+			}
+			l.release, l.since, l.holders, l.closed = release, time.Now(), 1, false
+			l.broadcast()
+			l.mu.Unlock()
+			return l.leave(), nil
+		}
+		if l.release != nil {
+			l.closed = true // held too long: let the others have it first
+		}
+		if l.changed == nil {
+			l.changed = make(chan struct{})
+		}
+		ch := l.changed
+		l.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for the story lock: %w", ctx.Err())
+		}
+		l.mu.Lock()
+	}
+}
+
+// leave returns a worker's way out of the section (once; later calls do
+// nothing): the last one out releases the store's lock.
+func (l *storyLock) leave() func() {
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.holders--
+			if l.holders == 0 {
+				l.release()
+				l.release = nil
+				l.broadcast()
+			}
+		})
+	}
 }
