@@ -282,3 +282,63 @@ func (s *gatedStore) LockStories(ctx context.Context) (func(), error) {
 	defer s.gate.update(func() { s.gate.locking[s.i] = false })
 	return s.Store.LockStories(ctx)
 }
+
+// A replica stuck holding the story lock (here a handle that never lets go)
+// delays the others' decisions by half the lease at most: then they decide
+// without it, and the event alerts.
+func TestStoryLockWaitBounded(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	tg := telegramtest.NewServer(tgToken)
+	t.Cleanup(tg.Close)
+	a := newFeedServer(t, "wa|Weather: a mild week ahead|https://a.example/w")
+	cfg, err := config.Parse(fmt.Appendf(nil, `
+poll:
+  fulltext: never
+feeds:
+  - {url: %s, name: Wire A}
+watches:
+  - name: apt29
+    query: 'actor:APT29'
+routes:
+  - watches: [apt29]
+    to: ["telegram:%s"]
+`, a.srv.URL, tgChat), "stuck.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() *postgres.DB {
+		db, err := postgres.Open(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	stuck := open()
+	clock := &storyClock{t: time.Now().Add(time.Hour)}
+	bot, err := telegram.New(t.Context(), telegram.Options{Token: tgToken, API: tg.URL(), Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(engine.Options{Config: cfg, Store: open(), Senders: map[string]notify.Sender{"telegram": bot},
+		Holder: "r1", Lease: 200 * time.Millisecond, Now: clock.Now, After: clock.After})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.RunOnce(context.Background()); err != nil { // the backlog: no story, no lock
+		t.Fatal(err)
+	}
+	unlock, err := stuck.LockStories(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	clock.After(10 * time.Minute)
+	a.add("a1|" + eventA + "|https://a.example/1")
+	if err := eng.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(tg.Sent()); got != 1 {
+		t.Errorf("with the story lock stuck elsewhere: %d messages, want 1", got)
+	}
+}
