@@ -41,7 +41,13 @@ func (db *DB) LockStories(ctx context.Context) (func(), error) {
 		conn.Conn().Close(context.WithoutCancel(ctx)) //nolint:errcheck // closing is the point, not its answer
 		conn.Release()
 		<-db.storyTurn
-		return nil, db.wrap(fmt.Errorf("store: wait for the story lock: %w", err))
+		err = fmt.Errorf("store: wait for the story lock: %w", err)
+		if ctx.Err() != nil {
+			// The wait ended, not the server: the pool's other
+			// connections are fine (db.wrap would reset them all).
+			return nil, scrub(err, db.secret)
+		}
+		return nil, db.wrap(err)
 	}
 	var once sync.Once
 	return func() {
