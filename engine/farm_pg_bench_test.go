@@ -24,13 +24,15 @@ import (
 //	postgres/1    one replica (Holder set: a lease claimed per feed)
 //	postgres/2    two replicas polling the same farm at once
 //
-// Each run is a first cycle (every item new), then 5 steady cycles
-// answered 304. The clock is the replicas' shared fake one, moved past
-// every feed's interval between cycles, so a cycle polls the feeds that
-// are due (PollCycle(ctx, false)), as the daemon does; with two replicas a
-// feed polled by one is no longer due for the other. It reports feeds/s
-// of the first and of the 304 cycles (wall time until every replica has
-// finished), and checks that every feed was fetched exactly once per
+// Each run is a first cycle (every item new, a backlog: no story), a
+// changed cycle (every feed gained 2 items, each a story to decide: with
+// replicas, under the story lock), then 5 steady cycles answered 304.
+// The clock is the replicas' shared fake one, moved past every feed's
+// interval between cycles, so a cycle polls the feeds that are due
+// (PollCycle(ctx, false)), as the daemon does; with two replicas a feed
+// polled by one is no longer due for the other. It reports feeds/s of the
+// first, the changed and the 304 cycles (wall time until every replica
+// has finished), and checks that every feed was fetched exactly once per
 // cycle, whatever the replicas, and (two replicas) how the work split.
 // NEWSHOUND_FARM sets the number of feeds (default 500); PostgreSQL comes
 // from NEWSHOUND_TEST_PG (skipped without it).
@@ -132,6 +134,8 @@ func benchFarmReplicas(b *testing.B, server string, replicas int) {
 			return took
 		}
 		first := cycle()
+		f.generation.Add(1)
+		changed := cycle()
 		var notModified time.Duration
 		for range steady {
 			notModified += cycle()
@@ -149,6 +153,7 @@ func benchFarmReplicas(b *testing.B, server string, replicas int) {
 			}
 		}
 		b.ReportMetric(float64(feeds)/first.Seconds(), "feeds/s-first")
+		b.ReportMetric(float64(feeds)/changed.Seconds(), "feeds/s-changed")
 		b.ReportMetric(float64(feeds)/notModified.Seconds(), "feeds/s-304")
 	}
 }

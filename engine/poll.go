@@ -385,9 +385,13 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 	}
 	firstPoll := !st.Initialized
 	st.Initialized = true
+	unlockStories := func() {}
 	if len(fresh) > 0 {
 		// Other replicas' reports first, so that an event they alerted is a
-		// later report here (storysync.go).
+		// later report here, and none of theirs decided meanwhile until
+		// this batch is committed (storysync.go).
+		unlockStories = e.lockStories(ctx, fresh, alerting)
+		defer unlockStories() // on a failed decision; unlocking twice is harmless
 		e.catchUpStories(ctx)
 	}
 	now := e.o.Now()
@@ -418,6 +422,7 @@ func (e *Engine) ingest(ctx context.Context, rt *runtime, st model.FeedState, f 
 		items = append(items, ni)
 	}
 	res, err := e.st.Ingest(ctx, st, present, items)
+	unlockStories()
 	if err != nil {
 		return 0, err
 	}

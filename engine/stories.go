@@ -31,13 +31,16 @@ const storyIDBlock = 256
 // storyIndex is the daemon's one story index and the ids it hands out.
 // The index decides in arrival order, so the decision and the indexing of
 // an item are one step under mu; the ingests that follow run concurrently
-// (whichever commits first gets the first alert, the other the edit).
+// (whichever commits first gets the first alert, the other the edit),
+// except between replicas sharing the store, whose batches of stories are
+// decided and committed one at a time under the story lock (storysync.go).
 type storyIndex struct {
 	mu        sync.Mutex
 	ix        *stories.Index
 	window    time.Duration
 	next, end int64        // the ids reserved from the store and not handed out yet: [next, end)
 	caught    storyCatchUp // how far this replica read the others' records (storysync.go)
+	lock      storyLock    // the store's story lock, shared by this replica's workers (storysync.go)
 }
 
 // openStories builds the index from the store: the records of the reports

@@ -72,4 +72,15 @@ type Stories interface {
 	// PruneStories forgets the stories last reported before before, their
 	// records, and their alerts still held; returns how many stories.
 	PruneStories(ctx context.Context, before time.Time) (int64, error)
+	// LockStories waits for the store's story lock and returns its
+	// release. Two holders, whether on one handle or on several sharing
+	// the database (replicas), never hold it at once: a replica holds it
+	// from reading the others' records (StoryRecordsAfter) through its
+	// decisions to the commit of the Ingest that records them, so that
+	// two replicas never decide reports of one event each without the
+	// other's. A holder that dies releases it (the lock is the
+	// process's, or its database session's, not a row), and ctx bounds
+	// the wait: a wait that ends with ctx holds nothing and returns an
+	// error. unlock may be called more than once; only the first counts.
+	LockStories(ctx context.Context) (unlock func(), err error)
 }

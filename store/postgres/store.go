@@ -44,6 +44,8 @@ type DB struct {
 	secret string
 	// now is the clock, replaceable in tests.
 	now func() time.Time
+	// storyTurn is the story lock's turn within this process (storylock.go).
+	storyTurn chan struct{}
 }
 
 // Open connects to the PostgreSQL database at dsn (a postgres:// URL or a
@@ -66,7 +68,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, scrub(fmt.Errorf("store: open %s: %w", red, err), secret)
 	}
-	db := &DB{pool: pool, dsn: red, secret: secret, now: time.Now}
+	db := &DB{pool: pool, dsn: red, secret: secret, now: time.Now, storyTurn: make(chan struct{}, 1)}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, db.wrap(fmt.Errorf("store: %s: %w", red, err))

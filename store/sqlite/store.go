@@ -48,6 +48,8 @@ type DB struct {
 	closeErr  error
 	// now is the clock, replaceable in tests.
 	now func() time.Time
+	// storyTurn is the story lock (storylock.go).
+	storyTurn chan struct{}
 }
 
 // Open opens (creating if needed) the SQLite database at path and brings its
@@ -89,7 +91,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{w: w, now: time.Now}
+	db := &DB{w: w, now: time.Now, storyTurn: make(chan struct{}, 1)}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -313,5 +314,59 @@ var storyTests = []test{
 		if len(got) != 1 || !got[0].Edit {
 			t.Errorf("digest chat: NextAlerts = %+v, want the edit of the message it has", got)
 		}
+	}},
+	{"LockStoriesExcludes", func(t *testing.T, e *env) {
+		// Short waits bound the checks that a lock is not granted: one
+		// granted while another holds fails at once, however slow the
+		// machine; and the waits that must succeed are bounded generously.
+		refused := func(what string) {
+			t.Helper()
+			ctx, cancel := context.WithTimeout(e.ctx, 50*time.Millisecond)
+			defer cancel()
+			if unlock, err := e.s.LockStories(ctx); err == nil {
+				unlock()
+				t.Fatalf("%s: LockStories granted while another holds it", what)
+			}
+		}
+		unlock1, err := e.s.LockStories(e.ctx)
+		e.must("first LockStories", err)
+		refused("a second, waiting until its context ends")
+		gone, cancel := context.WithCancel(e.ctx)
+		cancel()
+		refused("a second, its context cancelled already")
+		if unlock, err := e.s.LockStories(gone); err == nil {
+			unlock()
+			t.Fatal("LockStories with a cancelled context granted")
+		}
+		got := make(chan func(), 1)
+		go func() {
+			unlock, err := e.s.LockStories(e.ctx)
+			if err != nil {
+				t.Errorf("waiting LockStories: %v", err)
+				unlock = func() {}
+			}
+			got <- unlock
+		}()
+		select {
+		case unlock := <-got:
+			unlock()
+			t.Fatal("a waiting LockStories returned while the first holds the lock")
+		case <-time.After(20 * time.Millisecond):
+		}
+		unlock1()
+		unlock1() // a second call releases nothing more: the waiter's hold stays
+		var unlock2 func()
+		select {
+		case unlock2 = <-got:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the waiting LockStories was not granted after the first unlocked (did a cancelled wait keep the lock?)")
+		}
+		refused("a third, while the waiter holds it")
+		unlock2()
+		ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
+		defer cancel()
+		unlock3, err := e.s.LockStories(ctx)
+		e.must("LockStories after every holder unlocked", err)
+		unlock3()
 	}},
 }
