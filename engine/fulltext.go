@@ -247,7 +247,12 @@ func (e *Engine) enrich(ctx context.Context, p model.PendingText) {
 	if p.Report != nil && len(alerts) > 0 {
 		policy = storyPolicies(rt.cfg, alerts)
 	}
-	res, err := e.st.CompleteText(ctx, p.ID, alerts, policy)
+	// The history keeps what was matched: the article, when it was read.
+	var matched string
+	if text != "" {
+		matched = storyText(p.Summary, matchedContent(p, text))
+	}
+	res, err := e.st.CompleteText(ctx, p.ID, alerts, policy, matched)
 	if err != nil {
 		// The mark stays: the next round (or start) tries again.
 		e.log.Error("queueing the alerts of an enriched story failed", "feed", p.FeedName, "err", err)
@@ -331,9 +336,7 @@ func textAlerts(list *watchlist.List, p model.PendingText, text string) []model.
 		return plain
 	}
 	full := teaser
-	if utf8.RuneCountInString(text) > utf8.RuneCountInString(p.Content) {
-		full.Content = text
-	}
+	full.Content = matchedContent(p, text)
 	byDest := make(map[model.Destination]model.Alert, len(plain))
 	for _, a := range plain {
 		byDest[a.Destination] = a
@@ -347,6 +350,15 @@ func textAlerts(list *watchlist.List, p model.PendingText, text string) []model.
 		out[i].FromArticle = true
 	}
 	return out
+}
+
+// matchedContent is the body a story is matched on once its article was
+// read: the article's text when it says more than the feed's content.
+func matchedContent(p model.PendingText, text string) string {
+	if utf8.RuneCountInString(text) > utf8.RuneCountInString(p.Content) {
+		return text
+	}
+	return p.Content
 }
 
 // watchNames lists the watches of one alert, in order.

@@ -238,6 +238,26 @@ func TestFulltextAlerts(t *testing.T) {
 	if out := onceWith(t, cfg, nil); out != "" || site.articleHits() != 5 {
 		t.Errorf("next pass: output %q, %d fetches; want nothing new", out, site.articleHits())
 	}
+
+	// The history keeps what was matched: the seed's article (its teaser
+	// never names Cozy Bear), and the teaser of a story whose article failed.
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	hits, err := db.SearchHistory(ctx, model.HistorySearch{Words: "cozy bear"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	titles := make(map[string]bool)
+	for _, h := range hits {
+		titles[h.Title] = true
+	}
+	if !titles[seedTitle] || !titles["Embassy phished"] || len(hits) != 2 {
+		t.Errorf("history search for the article's words found %v; want the seed (by its article) and Embassy phished (by its teaser)", titles)
+	}
 }
 
 // TestFulltextTimeout: an article that never answers costs no alert.

@@ -26,14 +26,19 @@ func story(rt *runtime, st model.FeedState, it feeds.Item, fresh bool) *model.St
 	if rt.cfg.History.Keep <= 0 || !fresh {
 		return nil
 	}
-	text := it.Summary
-	if it.Content != "" && it.Content != it.Summary {
-		if text != "" {
-			text += "\n\n"
-		}
-		text += it.Content
+	return &model.Story{Feed: st.Name, Title: it.Title, Link: it.Link, Published: it.Published, Text: storyText(it.Summary, it.Content), Categories: it.Categories}
+}
+
+// storyText is the history's text of a story: its summary and content,
+// once each when a feed repeats one in the other.
+func storyText(summary, content string) string {
+	if content == "" || content == summary {
+		return summary
 	}
-	return &model.Story{Feed: st.Name, Title: it.Title, Link: it.Link, Published: it.Published, Text: text, Categories: it.Categories}
+	if summary == "" {
+		return content
+	}
+	return summary + "\n\n" + content
 }
 
 // pruneHistory forgets stories older than history.keep (all of them when

@@ -33,6 +33,17 @@ type Story struct {
 	Sent []Destination
 }
 
+// WithText is s with Text replaced by text, or s itself when text is ""
+// (a copy: the pending record s came from is not changed).
+func (s *Story) WithText(text string) *Story {
+	if text == "" || s == nil {
+		return s
+	}
+	c := *s
+	c.Text = text
+	return &c
+}
+
 // HistorySearch selects stories from the history.
 type HistorySearch struct {
 	// Words are words every story must contain (in its title, text or

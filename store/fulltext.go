@@ -24,5 +24,9 @@ type Fulltext interface {
 	// with a Report (model.PendingText.Report) has its alerts queued as
 	// Ingest queues a report's (see Stories), with policy by destination:
 	// one alert per news event, whether the report waited for its text or not.
-	CompleteText(ctx context.Context, id int64, alerts []model.Alert, policy map[model.Destination]model.StoryPolicy) (model.IngestResult, error)
+	// text is what the story was matched on besides its title, now that its
+	// article was read: the history keeps it in place of the teaser
+	// recorded at ingest, so a search or backtest reads what the live
+	// matcher read ("" keeps the teaser: the article was not read).
+	CompleteText(ctx context.Context, id int64, alerts []model.Alert, policy map[model.Destination]model.StoryPolicy, text string) (model.IngestResult, error)
 }

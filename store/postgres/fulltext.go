@@ -68,7 +68,7 @@ func (db *DB) PendingTexts(ctx context.Context, limit int, skip []int64) ([]mode
 // CompleteText queues alerts for pending story id and clears its mark in
 // one transaction; a second call for the same id (here or on another
 // replica: the DELETE decides) does nothing.
-func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert, policy map[model.Destination]model.StoryPolicy) (model.IngestResult, error) {
+func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert, policy map[model.Destination]model.StoryPolicy, text string) (model.IngestResult, error) {
 	var res model.IngestResult
 	now := db.now()
 	err := db.tx(ctx, func(tx pgx.Tx) error {
@@ -129,7 +129,7 @@ func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert, 
 			// Recorded on every completion, as Ingest records a story that
 			// needed no text.
 			return recordStory(ctx, tx, model.FeedState{URL: p.FeedURL, Name: p.FeedName},
-				model.NewItem{Key: p.Key, Story: p.Story, Alerts: alerts}, sent, now)
+				model.NewItem{Key: p.Key, Story: p.Story.WithText(text), Alerts: alerts}, sent, now)
 		}
 		return nil
 	})

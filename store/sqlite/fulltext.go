@@ -84,7 +84,7 @@ func (db *DB) PendingTexts(ctx context.Context, limit int, skip []int64) ([]mode
 
 // CompleteText queues alerts for pending story id and clears its mark in
 // one transaction; a second call for the same id does nothing.
-func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert, policy map[model.Destination]model.StoryPolicy) (model.IngestResult, error) {
+func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert, policy map[model.Destination]model.StoryPolicy, text string) (model.IngestResult, error) {
 	var res model.IngestResult
 	now := db.now()
 	err := db.batch(ctx, func(tx *sql.Tx) (ferr error) {
@@ -115,7 +115,7 @@ func (db *DB) CompleteText(ctx context.Context, id int64, alerts []model.Alert, 
 				// records a story that needed no text.
 				hist := db.historyStmts(ctx, tx)
 				ferr = hist.record(ctx, model.FeedState{URL: p.FeedURL, Name: p.FeedName},
-					model.NewItem{Key: p.Key, Story: p.Story, Alerts: alerts}, sent, now)
+					model.NewItem{Key: p.Key, Story: p.Story.WithText(text), Alerts: alerts}, sent, now)
 			}
 		}()
 		if len(alerts) == 0 {

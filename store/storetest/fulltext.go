@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -49,14 +50,14 @@ var fulltextTests = []test{
 		e.ingest("http://a/feed", nil, pendingItem("k1", "http://a/1", "t1"))
 		id := e.pending()[0].ID
 		alerts := []model.Alert{{Destination: "console", Title: "k1", FromArticle: true}, {Destination: "telegram:1", Title: "k1"}}
-		res, err := e.s.CompleteText(e.ctx, id, alerts, nil)
+		res, err := e.s.CompleteText(e.ctx, id, alerts, nil, "")
 		if err != nil || res.Queued != 2 || res.QueuedByPlatform["telegram"] != 1 {
 			t.Fatalf("CompleteText = %+v, %v; want 2 queued", res, err)
 		}
 		if ps := e.pending(); len(ps) != 0 {
 			t.Errorf("after CompleteText pending = %+v, want none", ps)
 		}
-		res, err = e.s.CompleteText(e.ctx, id, alerts, nil)
+		res, err = e.s.CompleteText(e.ctx, id, alerts, nil, "")
 		if err != nil || res.Queued != 0 {
 			t.Errorf("second CompleteText = %+v, %v; want nothing queued", res, err)
 		}
@@ -67,7 +68,7 @@ var fulltextTests = []test{
 	}},
 	{"CompleteWithoutAlertsClears", func(t *testing.T, e *env) {
 		e.ingest("http://a/feed", nil, pendingItem("k1", "http://a/1", "t1"))
-		res, err := e.s.CompleteText(e.ctx, e.pending()[0].ID, nil, nil)
+		res, err := e.s.CompleteText(e.ctx, e.pending()[0].ID, nil, nil, "")
 		if err != nil || res.Queued != 0 || len(e.pending()) != 0 {
 			t.Errorf("CompleteText(no alerts) = %+v, %v, pending %d; want cleared", res, err, len(e.pending()))
 		}
@@ -84,7 +85,7 @@ var fulltextTests = []test{
 	}},
 	{"AlertedTitleDedups", func(t *testing.T, e *env) {
 		e.ingest("http://a/feed", nil, pendingItem("k1", "http://a/1", "t1"))
-		if _, err := e.s.CompleteText(e.ctx, e.pending()[0].ID, []model.Alert{{Destination: "console"}}, nil); err != nil {
+		if _, err := e.s.CompleteText(e.ctx, e.pending()[0].ID, []model.Alert{{Destination: "console"}}, nil, ""); err != nil {
 			t.Fatal(err)
 		}
 		e.wantIngest("same title after it alerted", e.ingest("http://b/feed", nil, item("x", "http://b/x", "t1", "console")), 1, 1, 0)
@@ -118,7 +119,7 @@ var fulltextHistoryTests = []test{
 		}
 		id := e.pending()[0].ID
 		alerts := []model.Alert{{Destination: "console", Title: "Held story", Watches: []model.WatchMatch{{Name: "w", Terms: []string{"x"}}}}}
-		if _, err := e.s.CompleteText(e.ctx, id, alerts, nil); err != nil {
+		if _, err := e.s.CompleteText(e.ctx, id, alerts, nil, ""); err != nil {
 			t.Fatal(err)
 		}
 		got, err := e.s.SearchHistory(e.ctx, model.HistorySearch{Words: "held"})
@@ -128,11 +129,36 @@ var fulltextHistoryTests = []test{
 		if len(got[0].Watches) != 1 || got[0].Watches[0].Name != "w" || len(got[0].Sent) != 1 || got[0].Sent[0] != "console" {
 			t.Errorf("history = %+v; want watch w, sent to console", got[0])
 		}
-		if _, err := e.s.CompleteText(e.ctx, id, alerts, nil); err != nil {
+		if _, err := e.s.CompleteText(e.ctx, id, alerts, nil, ""); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := e.s.SearchHistory(e.ctx, model.HistorySearch{Words: "held"}); len(got) != 1 {
 			t.Errorf("a second completion recorded the story again: %d stories", len(got))
+		}
+	}},
+	{"HistoryKeepsTheArticle", func(t *testing.T, e *env) {
+		read := pendingItem("k1", "http://a/1", "t1")
+		read.Story = &model.Story{Title: "Held story", Link: "http://a/1", Text: "teaser"}
+		unread := pendingItem("k2", "http://a/2", "t2")
+		unread.Story = &model.Story{Title: "Other story", Link: "http://a/2", Text: "teaser"}
+		e.ingest("http://a/feed", nil, read, unread)
+		ps := e.pending()
+		if len(ps) != 2 {
+			t.Fatalf("pending = %+v, want 2", ps)
+		}
+		if _, err := e.s.CompleteText(e.ctx, ps[0].ID, nil, nil, "teaser\n\nThe article names Cozy Bear."); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.CompleteText(e.ctx, ps[1].ID, nil, nil, ""); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.s.SearchHistory(e.ctx, model.HistorySearch{Words: "cozy"})
+		if err != nil || len(got) != 1 || got[0].Title != "Held story" || !strings.Contains(got[0].Text, "Cozy Bear") {
+			t.Errorf("history search for a word of the article = %+v, %v; want the held story with its article", got, err)
+		}
+		got, err = e.s.SearchHistory(e.ctx, model.HistorySearch{Words: "teaser"})
+		if err != nil || len(got) != 2 {
+			t.Errorf("history search for the teaser = %d stories, %v; want both (the unread one kept its teaser)", len(got), err)
 		}
 	}},
 	{"HeldDuplicateIsNotPending", func(t *testing.T, e *env) {
