@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -62,7 +61,9 @@ func (e *Engine) openStories(ctx context.Context, cfg *config.Config) error {
 		in[i] = stories.Record{Story: uint64(r.Story), Seen: r.Seen, Published: r.Published, Features: r.Features}
 	}
 	if err := s.ix.Restore(in); err != nil {
-		return fmt.Errorf("restore story index: %w", err)
+		// The rest are restored: a report of a skipped one opens a new
+		// story (a second alert at worst), which is better than no daemon.
+		e.log.Warn("some story records could not be read; their stories start afresh", "err", err)
 	}
 	s.caught.opened(recs, e.o.Now())
 	e.stories = s

@@ -223,14 +223,24 @@ func (ix *Index) Records() []Record {
 // Restore indexes records saved from Add or Records, in the order given,
 // which must be their arrival order (the order of Seen). It is how a daemon
 // rebuilds the index after a restart; records already outside the window
-// are dropped at the next Add or Evict.
+// are dropped at the next Add or Evict. A record it cannot read (damaged,
+// or written by a later version) is skipped and the others restored: the
+// error then says how many were skipped and why the first was, so that a
+// daemon rolled back across a features change still starts (its stories
+// of the window only meet new reports less often).
 func (ix *Index) Restore(recs []Record) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	var first error
+	skipped := 0
 	for i, r := range recs {
 		fs, err := decodeFeatures(r.Features)
 		if err != nil {
-			return fmt.Errorf("stories: record %d (story %d): %w", i, r.Story, err)
+			if first == nil {
+				first = fmt.Errorf("record %d (story %d): %w", i, r.Story, err)
+			}
+			skipped++
+			continue
 		}
 		seen := r.Seen.Unix()
 		if seen < ix.clock {
@@ -241,6 +251,9 @@ func (ix *Index) Restore(recs []Record) error {
 			ix.nextID = r.Story + 1
 		}
 		ix.insert(r.Story, seen, unixOrZero(r.Published), fs)
+	}
+	if skipped > 0 {
+		return fmt.Errorf("stories: %d of %d records skipped, the first %w", skipped, len(recs), first)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -245,9 +246,14 @@ func TestRestoreRejectsBadRecords(t *testing.T) {
 			t.Errorf("%s: no error", tt.name)
 		}
 	}
+	// A bad record among good ones is skipped, the good ones restored.
 	ix := NewIndex(Options{})
-	if err := ix.Restore([]Record{{Story: 7, Seen: t0, Features: good}}); err != nil {
-		t.Fatal(err)
+	err := ix.Restore([]Record{{Story: 5, Seen: t0, Features: append([]byte{9}, good[1:]...)}, {Story: 7, Seen: t0, Features: good}})
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 records skipped") {
+		t.Errorf("restore of one bad and one good record: %v; want 1 of 2 skipped", err)
+	}
+	if r := ix.Lookup(Item{Title: "Okta breach hit all customer support users", Seen: t0}); !r.Same || r.Story != 7 {
+		t.Errorf("lookup after a partial restore = %+v; want story 7, restored", r)
 	}
 	if r := ix.Add(Item{Title: "New story entirely about volcanoes", Seen: t0}); r.Story != 8 {
 		t.Errorf("new story id %d after restoring story 7, want 8", r.Story)
