@@ -24,6 +24,12 @@ type storyEnv struct {
 }
 
 func newStoryEnv(t *testing.T, threads ...string) *storyEnv {
+	return newStoryEnvOpts(t, notify.DispatcherOptions{}, threads...)
+}
+
+// newStoryEnvOpts is newStoryEnv with the dispatcher's options (its
+// Senders are set here).
+func newStoryEnvOpts(t *testing.T, o notify.DispatcherOptions, threads ...string) *storyEnv {
 	t.Helper()
 	ctx := context.Background()
 	d, _ := newTest(t, Options{Token: testToken})
@@ -40,7 +46,8 @@ func newStoryEnv(t *testing.T, threads ...string) *storyEnv {
 		}
 		return false
 	})
-	disp := notify.NewDispatcher(q, notify.DispatcherOptions{Senders: map[string]notify.Sender{"discord": d}})
+	o.Senders = map[string]notify.Sender{"discord": d}
+	disp := notify.NewDispatcher(q, o)
 	return &storyEnv{t: t, ctx: ctx, db: db, disp: disp, now: time.Now()}
 }
 
@@ -153,6 +160,53 @@ func TestLaterReportJoinsStoryThread(t *testing.T) {
 	}
 	if posts := fake.forumPosts(forum); len(posts) != 3 || posts[2].Name != "Headline d1" {
 		t.Errorf("forum posts %v, want d1's own after a1's was deleted", postNames(posts))
+	}
+}
+
+// TestLaterReportWhileFirstInFlight: a story's later report (published
+// before the first, also_reported: alert) recorded while the first alert's
+// request is in flight, which then fails and is retried, still goes after
+// the first and into its thread or post: a retried first keeps its place
+// ahead of its later reports.
+func TestLaterReportWhileFirstInFlight(t *testing.T) {
+	const (
+		text  = "630000000000000021"
+		forum = "630000000000000022"
+	)
+	e := newStoryEnvOpts(t, notify.DispatcherOptions{Backoff: func(int) time.Duration { return 0 }}, text)
+	fake.setChannel(forum, fakeChannel{Type: 15})
+	hold := make(chan struct{})
+	failed := reply{Status: 500, Body: `{"message":"500: Internal Server Error","code":0}`, Hold: hold}
+	fake.script("POST", "/api/v10/channels/"+text+"/messages", failed)
+	fake.script("POST", "/api/v10/channels/"+forum+"/threads", failed)
+	e.ingest(e.report("a1", 1, "Wire A", time.Minute, model.AlsoReportedAlert, text, forum))
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
+		defer cancel()
+		done <- e.disp.Drain(ctx)
+	}()
+	fake.waitFor(t, "POST", "/api/v10/channels/"+text+"/messages", 1)
+	fake.waitFor(t, "POST", "/api/v10/channels/"+forum+"/threads", 1)
+	e.ingest(e.report("b1", 1, "Wire B", 5*time.Minute, model.AlsoReportedAlert, text, forum))
+	close(hold)
+	if err := <-done; err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+
+	ths := fake.channelThreads(text)
+	if len(ths) != 1 || ths[0].Name != "Headline a1" {
+		t.Fatalf("threads %+v, want a1's alone", ths)
+	}
+	if in := fake.requests("POST", "/api/v10/channels/"+ths[0].ID+"/messages"); len(in) != 1 || !strings.Contains(string(in[0].Body), "Headline b1") {
+		t.Errorf("messages in a1's thread: %d, want b1's", len(in))
+	}
+	posts := fake.forumPosts(forum)
+	if len(posts) != 1 || posts[0].Name != "Headline a1" {
+		t.Fatalf("forum posts %v, want a1's alone", postNames(posts))
+	}
+	if in := fake.requests("POST", "/api/v10/channels/"+posts[0].Thread+"/messages"); len(in) != 1 || !strings.Contains(string(in[0].Body), "Headline b1") {
+		t.Errorf("messages in a1's post: %d, want b1's", len(in))
 	}
 }
 
