@@ -213,14 +213,16 @@ func TestLaterReportWhileFirstInFlight(t *testing.T) {
 // TestLaterReportBeforeFirstSentNeedsNoEdit: with also_reported: edit
 // (the default), a story's second report committed before its first
 // alert was sent makes the first alert name the other outlet, and no
-// edit request follows, in a text channel with threads and in a forum.
+// edit request follows, in a text channel with threads and in a forum,
+// even when the first alert's first attempt failed and was retried.
 func TestLaterReportBeforeFirstSentNeedsNoEdit(t *testing.T) {
 	const (
 		text  = "630000000000000011"
 		forum = "630000000000000012"
 	)
-	e := newStoryEnv(t, text)
+	e := newStoryEnvOpts(t, notify.DispatcherOptions{Backoff: func(int) time.Duration { return 0 }}, text)
 	fake.setChannel(forum, fakeChannel{Type: 15})
+	fake.script("POST", "/api/v10/channels/"+text+"/messages", reply{Status: 500, Body: `{"message":"500: Internal Server Error","code":0}`})
 	before := fake.messageCount()
 	e.ingest(
 		e.report("a1", 1, "Wire A", 2*time.Minute, model.AlsoReportedEdit, text, forum),
@@ -228,8 +230,8 @@ func TestLaterReportBeforeFirstSentNeedsNoEdit(t *testing.T) {
 	)
 	e.drain()
 	sent := channelPosts(text)
-	if len(sent) != 1 || !strings.Contains(string(sent[0].Body), "Also reported by: Wire B") {
-		t.Fatalf("text channel messages %d, want one naming Wire B: %s", len(sent), bodies(sent))
+	if len(sent) != 2 || !strings.Contains(string(sent[1].Body), "Also reported by: Wire B") {
+		t.Fatalf("text channel messages %d, want a failed one and its retry naming Wire B: %s", len(sent), bodies(sent))
 	}
 	if th := fake.channelThreads(text); len(th) != 1 {
 		t.Errorf("threads %+v, want one", th)
