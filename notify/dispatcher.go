@@ -16,7 +16,8 @@ import (
 type Queue interface {
 	// DueDestinations lists destinations with an alert due at now, not disabled or muted.
 	DueDestinations(ctx context.Context, now time.Time) ([]model.Destination, error)
-	// NextAlerts returns dest's next alerts in delivery order, stopping before the first not yet due.
+	// NextAlerts returns dest's next alerts in delivery order, stopping before the first not yet
+	// due (and, for the store, before a story's later alert whose first alert it returns).
 	NextAlerts(ctx context.Context, dest model.Destination, now time.Time, limit int) ([]model.Alert, error)
 	MarkSent(ctx context.Context, id int64) error
 	// Retry counts a failed attempt and schedules the next.

@@ -89,7 +89,9 @@ type Outbox interface {
 	// (publication time, then queue order; an alert published at an unknown
 	// or future time counts as published when queued), stopping before the
 	// first one not yet due, so that a retried alert keeps its place ahead of
-	// later ones.
+	// later ones, and before a story's later alert whose first alert there
+	// it returns too (see Stories: the later one is read again once the
+	// first was sent, with its FirstRef).
 	NextAlerts(ctx context.Context, dest model.Destination, now time.Time, limit int) ([]model.Alert, error)
 	// MarkSent records a delivered alert.
 	MarkSent(ctx context.Context, id int64) error

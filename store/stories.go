@@ -43,6 +43,12 @@ const EditGap = time.Minute
 // ("" when there is none to edit) and its Rev; a story's later alert (not
 // its first there, not an edit: also_reported "alert") gets FirstRef, the
 // ref of the story's first alert at that destination once that was sent.
+// So that such a later alert can join the thread or forum post its first
+// opened, it never goes before its first: Ingest orders it after a first
+// still pending there (its delivery order is the later of its own and the
+// first's), and NextAlerts ends a batch before a later alert whose first
+// is in that batch, so it is read again, with FirstRef, once the first
+// was sent (or parked: then with none).
 type Stories interface {
 	// StoryRecords returns the index records of the reports seen at or
 	// after since, in the order they were recorded (Seq order), with Seq

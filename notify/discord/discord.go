@@ -16,6 +16,12 @@
 // forum post subscribes the forum, which then gets a post per story (see
 // chatChannel for why). A config route may still name discord:THREAD_ID.
 //
+// A story's later report sent as an alert of its own (also_reported: alert)
+// goes into the thread its first alert opened (threads: story) or into the
+// forum post its first alert was, as a message there; only when that thread
+// or post is gone does it go to the channel as any alert. The outbox hands
+// it over after its first (store.Stories), with the first's ref (FirstRef).
+//
 // # Process-wide endpoints
 //
 // discordgo builds its REST, webhook, interaction and gateway URLs from

@@ -27,7 +27,10 @@ func (d *Discord) SendRef(ctx context.Context, a model.Alert) (model.MessageRef,
 		p.Nonce = Nonce(a)
 		p.EnforceNonce = p.Nonce != ""
 		p.Components = alertComponents(a)
-		if a.Thread && a.FirstRef != "" && len(a.Digest) == 0 {
+		// A later report of a story joins the thread its first message
+		// opened (threads: story) or the forum post it was: a post's ref
+		// names the post twice (isPostRef).
+		if a.FirstRef != "" && len(a.Digest) == 0 && (a.Thread || isPostRef(a.FirstRef)) {
 			if ref, ok, err := d.toStoryThread(ctx, a.Destination.Target(), a.FirstRef, p); ok || err != nil {
 				return ref, err
 			}

@@ -50,6 +50,9 @@ type reply struct {
 	Header map[string]string
 	Body   string
 	Delay  time.Duration
+	// Hold, when not nil, keeps the request unanswered until it is
+	// closed: a test acts while a send is in flight, without sleeping.
+	Hold chan struct{}
 }
 
 // fakeDiscord is a loopback Discord: REST routes discordgo uses and a
@@ -152,6 +155,13 @@ func (f *fakeDiscord) record(next http.Handler) http.Handler {
 		default:
 		}
 		if sc != nil {
+			if sc.Hold != nil {
+				select {
+				case <-sc.Hold:
+				case <-r.Context().Done():
+					return
+				}
+			}
 			if sc.Delay > 0 {
 				select {
 				case <-time.After(sc.Delay):

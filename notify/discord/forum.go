@@ -389,16 +389,26 @@ func (d *Discord) storyThread(ctx context.Context, channelID, msgID, name string
 	}
 }
 
+// isPostRef reports whether ref is a forum post's (its starter message
+// has the post's id, and is in the post: "POST/POST"), not a message's in
+// a text channel.
+func isPostRef(ref model.MessageRef) bool {
+	ch, msg, ok := strings.Cut(string(ref), "/")
+	return ok && ch == msg && model.IsSnowflake(ch)
+}
+
 // toStoryThread posts p, a later report of a story (also_reported: alert),
-// into the thread opened from the story's first message first in channel
-// channelID: a thread started from a message has the message's id. ok is
-// false when there is no such thread to post in (the first alert was sent
-// before threads: story, or the thread was deleted or locked): the caller
-// then sends p as any alert, to the channel. Only errors that would fail a
-// channel message as well (429, 5xx, timeouts) are returned.
+// into the story's thread in channel channelID: the thread opened from the
+// story's first message first (a thread started from a message has the
+// message's id), or the forum post first is the starter of. ok is false
+// when there is no such thread to post in (the first alert was sent before
+// threads: story, or the thread or post was deleted or locked): the caller
+// then sends p as any alert, to the channel (a new post in a forum). Only
+// errors that would fail a channel message as well (429, 5xx, timeouts)
+// are returned.
 func (d *Discord) toStoryThread(ctx context.Context, channelID string, first model.MessageRef, p messagePayload) (ref model.MessageRef, ok bool, err error) {
 	ch, msg, cut := strings.Cut(string(first), "/")
-	if !cut || ch != channelID || !model.IsSnowflake(msg) {
+	if !cut || !model.IsSnowflake(msg) || ch != channelID && !isPostRef(first) {
 		return "", false, nil
 	}
 	if err := d.checkChannel(msg); err != nil {

@@ -143,7 +143,11 @@ func (db *DB) storyAlerts(ctx context.Context, tx pgx.Tx, itemStory string, s *m
 				return nil, err
 			}
 			if ok {
-				if _, err := tx.Exec(ctx, `UPDATE outbox SET story_id = $1 WHERE story = $2 AND destination = $3`, s.ID, itemStory, string(a.Destination)); err != nil {
+				// Ordered after the story's first alert while that is still
+				// to be sent (store.Stories), so that it can join its thread.
+				if _, err := tx.Exec(ctx, `UPDATE outbox SET story_id = $1,
+					published = CASE WHEN $2 THEN GREATEST(published, (SELECT published FROM outbox WHERE id = $3)) ELSE published END
+					WHERE story = $4 AND destination = $5`, s.ID, state == model.StatePending, origID, itemStory, string(a.Destination)); err != nil {
 					return nil, fmt.Errorf("story of alert: %w", err)
 				}
 				res.AddQueued(a.Destination)

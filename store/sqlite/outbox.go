@@ -36,27 +36,33 @@ func (db *DB) DueDestinations(ctx context.Context, now time.Time) ([]model.Desti
 
 // NextAlerts returns up to limit pending alerts for dest in delivery order
 // (publication time, then queue order), stopping before the first one not
-// yet due, so that a retried alert keeps its place ahead of later ones.
+// yet due, so that a retried alert keeps its place ahead of later ones, and
+// before a story's later alert whose first alert is in the batch
+// (cols.Batch), so that it is read with its FirstRef once that was sent.
 func (db *DB) NextAlerts(ctx context.Context, dest model.Destination, now time.Time, limit int) ([]model.Alert, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, payload, next_attempt, attempts, story_id, kind, orig, rev FROM outbox
-		WHERE state = 'pending' AND destination = ? ORDER BY published, id LIMIT ?`, dest, limit)
+	rows, err := db.r.QueryContext(ctx, `SELECT o.id, o.payload, o.next_attempt, o.attempts, o.story_id, o.kind, o.orig, o.rev,
+		COALESCE(sa.outbox_id, 0) FROM outbox o
+		LEFT JOIN story_alerts sa ON sa.story = o.story_id AND sa.destination = o.destination AND o.story_id != 0
+		WHERE o.state = 'pending' AND o.destination = ? ORDER BY o.published, o.id LIMIT ?`, dest, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: next alerts for %s: %w", dest, err)
 	}
 	defer rows.Close()
 	var out []model.Alert
 	var stories []storyRow
+	var batch cols.Batch
 	for rows.Next() {
-		var id, next int64
+		var id, next, first int64
 		var attempts int
 		var payload string
 		var sr storyRow
-		if err := rows.Scan(&id, &payload, &next, &attempts, &sr.story, &sr.kind, &sr.orig, &sr.rev); err != nil {
+		if err := rows.Scan(&id, &payload, &next, &attempts, &sr.story, &sr.kind, &sr.orig, &sr.rev, &first); err != nil {
 			return nil, fmt.Errorf("store: next alerts for %s: %w", dest, err)
 		}
-		if next > now.UnixMilli() {
+		if next > now.UnixMilli() || batch.WaitsForFirst(id, first, sr.kind) {
 			break
 		}
+		batch.Add(id)
 		a, err := decodeAlert(id, payload)
 		if err != nil {
 			return nil, err

@@ -154,7 +154,11 @@ func (db *DB) storyAlerts(ctx context.Context, tx *sql.Tx, itemStory string, s *
 				return nil, err
 			}
 			if ok {
-				if _, err := tx.ExecContext(ctx, `UPDATE outbox SET story_id = ? WHERE story = ? AND destination = ?`, s.ID, itemStory, a.Destination); err != nil {
+				// Ordered after the story's first alert while that is still
+				// to be sent (store.Stories), so that it can join its thread.
+				if _, err := tx.ExecContext(ctx, `UPDATE outbox SET story_id = ?,
+					published = CASE WHEN ? THEN MAX(published, COALESCE((SELECT published FROM outbox WHERE id = ?), published)) ELSE published END
+					WHERE story = ? AND destination = ?`, s.ID, state == model.StatePending, origID, itemStory, a.Destination); err != nil {
 					return nil, fmt.Errorf("story of alert: %w", err)
 				}
 				res.AddQueued(a.Destination)

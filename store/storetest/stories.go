@@ -33,6 +33,13 @@ func (e *env) deliver(dest model.Destination) []model.Alert {
 	return as
 }
 
+func firstRef(as []model.Alert) model.MessageRef {
+	if len(as) == 0 {
+		return ""
+	}
+	return as[0].FirstRef
+}
+
 func watchNames(a model.Alert) []string {
 	var out []string
 	for _, w := range a.Watches {
@@ -143,13 +150,54 @@ var storyTests = []test{
 			}
 		}
 		sent := e.deliver("telegram:1")
-		if len(sent) != 2 || sent[0].Title != "a1" {
-			t.Fatalf("delivered %+v, want a1 then b1", sent)
+		if len(sent) != 1 || sent[0].Title != "a1" {
+			t.Fatalf("delivered %+v, want a1 alone (b1 waits for it)", sent)
+		}
+		if b := e.deliver("telegram:1"); len(b) != 1 || b[0].Title != "b1" || b[0].FirstRef != model.MessageRef(fmt.Sprintf("ref-%d", sent[0].ID)) {
+			t.Fatalf("then %+v, want b1 with FirstRef ref-%d", b, sent[0].ID)
 		}
 		e.ingest("http://c", nil, report("c1", 7, "C", "w", loud, "telegram:1"))
 		got := e.next("telegram:1", e.now())
 		if len(got) != 1 || got[0].Title != "c1" || got[0].FirstRef != model.MessageRef(fmt.Sprintf("ref-%d", sent[0].ID)) {
 			t.Errorf("third report = %+v, want FirstRef ref-%d (a1's message)", got, sent[0].ID)
+		}
+	}},
+	{"LaterAlertWaitsForItsFirst", func(t *testing.T, e *env) {
+		// A story's later report read before its first alert was sent (one
+		// poll brought both, the later one published earlier) goes after
+		// the first, in a batch of its own, and learns the first's ref;
+		// the other stories' alerts keep their order around them.
+		const tg = "telegram:1"
+		loud := model.StoryPolicy{AlsoReported: model.AlsoReportedAlert}
+		at := func(it model.NewItem, ago time.Duration) model.NewItem {
+			it.Published = e.now().Add(-ago)
+			return it
+		}
+		e.ingest("http://a", nil, at(report("a1", 9, "A", "w", loud, tg), time.Minute))
+		e.ingest("http://x", nil, at(report("x1", 90, "X", "w", loud, tg), 3*time.Minute))
+		e.ingest("http://b", nil, at(report("b1", 9, "B", "w", loud, tg), 2*time.Minute))
+		e.ingest("http://y", nil, at(report("y1", 91, "Y", "w", loud, tg), 30*time.Second))
+		first := e.next(tg, e.now())
+		if titles(first) != "x1,a1" {
+			t.Fatalf("first batch %v, want x1, a1 (b1 waits for a1)", titles(first))
+		}
+		e.must("MarkDelivered", e.s.MarkDelivered(e.ctx, first[0], "ref-x"))
+		e.must("MarkDelivered", e.s.MarkDelivered(e.ctx, first[1], "ref-a"))
+		rest := e.next(tg, e.now())
+		if titles(rest) != "b1,y1" || rest[0].FirstRef != "ref-a" {
+			t.Fatalf("then %v (FirstRef %q), want b1 with ref-a, then y1", titles(rest), firstRef(rest))
+		}
+
+		// A first alert that can no longer be sent (parked) holds nothing.
+		e.ingest("http://c", nil, report("c1", 92, "C", "w", loud, tg))
+		e.ingest("http://d", nil, report("d1", 92, "D", "w", loud, tg))
+		got := e.next(tg, e.now())
+		if titles(got) != "b1,y1,c1" {
+			t.Fatalf("got %v, want b1, y1, c1", titles(got))
+		}
+		e.must("Park", e.s.Park(e.ctx, got[2].ID, "gone"))
+		if got := e.next(tg, e.now()); titles(got) != "b1,y1,d1" || got[2].FirstRef != "" {
+			t.Fatalf("after c1 was parked: %v, want d1 without FirstRef", titles(got))
 		}
 	}},
 	{"NewWatchEditsOrAlerts", func(t *testing.T, e *env) {

@@ -295,3 +295,31 @@ func WordSets(q model.HistorySearch) (sets [][]string, none bool) {
 	}
 	return sets, false
 }
+
+// Batch is what NextAlerts has read of a destination's queue so far, to
+// end the batch before a story's later alert (also_reported "alert")
+// whose first alert at that destination is in it: read now, the later
+// alert would carry no FirstRef (its first is not sent yet) and open a
+// thread or forum post of its own. Ended there, it is read again once
+// its first was sent, and joins its thread. The first is never behind it
+// (Ingest orders it after a pending first), so waiting never stalls the
+// queue; a first already sent, parked or held is not in the batch, and
+// the later alert goes as it is.
+type Batch struct {
+	ids map[int64]bool
+}
+
+// Add records that the row id is in the batch.
+func (b *Batch) Add(id int64) {
+	if b.ids == nil {
+		b.ids = map[int64]bool{}
+	}
+	b.ids[id] = true
+}
+
+// WaitsForFirst reports whether row id (of kind "alert" or "edit") must
+// wait for a later batch: first is the id of its story's first alert at
+// the destination (0: no story), which is in this batch.
+func (b *Batch) WaitsForFirst(id, first int64, kind string) bool {
+	return kind != "edit" && first != 0 && first != id && b.ids[first]
+}
