@@ -32,7 +32,7 @@ type labelledPair struct {
 }
 
 // Groups of the hand pairs, in the order they are reported.
-var pairGroups = []string{"tuning", "held-out", "fresh", "fresh2", "fresh3", "fresh4", "fresh5"}
+var pairGroups = []string{"tuning", "held-out", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6"}
 
 func loadPairs(t testing.TB) []labelledPair {
 	t.Helper()
@@ -203,12 +203,12 @@ func TestHandPairs(t *testing.T) {
 // handMaxFalse is the most false merges each group of hand pairs may have
 // at DefaultThreshold: what was measured at the end of the second
 // precision pass (none in any group; BENCHMARKS.md).
-var handMaxFalse = map[string]int{"tuning": 0, "held-out": 0, "fresh": 0, "fresh2": 0, "fresh3": 0, "fresh4": 0, "fresh5": 0}
+var handMaxFalse = map[string]int{"tuning": 0, "held-out": 0, "fresh": 0, "fresh2": 0, "fresh3": 0, "fresh4": 0, "fresh5": 0, "fresh6": 0}
 
 // handRecallFloor is a little under the recall measured on each group at
 // DefaultThreshold (0.609, 0.618, 0.500, 0.364, 0.391, 0.278 and 0.200;
 // BENCHMARKS.md), so that a change that costs recall fails here.
-var handRecallFloor = map[string]float64{"tuning": 0.58, "held-out": 0.58, "fresh": 0.45, "fresh2": 0.33, "fresh3": 0.35, "fresh4": 0.22, "fresh5": 0.13}
+var handRecallFloor = map[string]float64{"tuning": 0.58, "held-out": 0.58, "fresh": 0.45, "fresh2": 0.33, "fresh3": 0.35, "fresh4": 0.22, "fresh5": 0.13, "fresh6": 0.03}
 
 // ucsRow is one headline of the UCI News Aggregator data set.
 type uciRow struct {
