@@ -266,7 +266,10 @@ type streamPoint struct {
 // runStream feeds rows in time order through one index and judges each
 // decision against the labels: a join is right when the story's first item
 // has the same label. wrong, when not nil, hears of each wrong join.
-func runStream(rows []uciRow, opts Options, wrong func(score float64, item, first uciRow)) streamPoint {
+//
+// joined, when not nil, hears of every join (for a list of the joins one
+// change adds: NEWSHOUND_STORIES_JOINS).
+func runStream(rows []uciRow, opts Options, wrong, joined func(score float64, item, first uciRow)) streamPoint {
 	ix := NewIndex(opts)
 	th := ix.opts.Threshold
 	first := map[uint64]uciRow{}
@@ -286,6 +289,9 @@ func runStream(rows []uciRow, opts Options, wrong func(score float64, item, firs
 			continue
 		}
 		sp.merged++
+		if joined != nil {
+			joined(res.Score, r, first[res.Story])
+		}
 		switch {
 		case first[res.Story].story == r.story:
 			sp.correct++
@@ -398,7 +404,7 @@ func TestPublishedClusters(t *testing.T) {
 				defer func() { <-sem }()
 				sp := streamPoint{threshold: th}
 				for _, b := range half.blocks {
-					sp.add(runStream(b, Options{Threshold: th, Canon: canon}, nil))
+					sp.add(runStream(b, Options{Threshold: th, Canon: canon}, nil, nil))
 				}
 				sp.finish()
 				points[i] = sp
@@ -409,6 +415,22 @@ func TestPublishedClusters(t *testing.T) {
 			t.Logf("%s threshold %.2f: precision %.3f (%.3f without split labels) recall %.3f (merged %d, right %d, split %d, reachable %d)", half.name, sp.threshold, sp.precision, sp.clean, sp.recall, sp.merged, sp.correct, sp.split, sp.reachable)
 			if sp.threshold == DefaultThreshold && sp.clean < uciPrecisionFloor {
 				t.Errorf("%s: precision %.3f < %.2f at the default threshold", half.name, sp.clean, uciPrecisionFloor)
+			}
+		}
+		// NEWSHOUND_STORIES_JOINS=DIR writes every join of the half at the
+		// default threshold to DIR/joins-HALF.tsv (label right or not, the
+		// item's and its story's first headline), so that two versions of
+		// the code can be compared join by join: the joins a change adds
+		// are the sample for an audit by hand.
+		if dir := os.Getenv("NEWSHOUND_STORIES_JOINS"); dir != "" {
+			var b strings.Builder
+			for _, blk := range half.blocks {
+				runStream(blk, Options{Canon: canon}, nil, func(score float64, r, f uciRow) {
+					fmt.Fprintf(&b, "%v\t%s\t%s\n", r.story == f.story, r.title, f.title)
+				})
+			}
+			if err := os.WriteFile(dir+"/joins-"+half.name+".tsv", []byte(b.String()), 0o644); err != nil {
+				t.Fatal(err)
 			}
 		}
 		// NEWSHOUND_STORIES_ERRORS=tuning lists the wrong joins of the
@@ -429,7 +451,7 @@ func TestPublishedClusters(t *testing.T) {
 						if i++; i%nth == 0 {
 							t.Logf("wrong join %.3f: %q -> %q", score, r.title, f.title)
 						}
-					})
+					}, nil)
 				}
 			}
 		}

@@ -510,6 +510,12 @@ const (
 	// ("will not meet", "denies") and the other report does not: the same
 	// words saying the opposite.
 	negationFactor = 0.5
+	// roleFactor is what a pair keeps when the titles name the same two
+	// countries with their roles swapped, the one as a state, the other by
+	// its demonym (third pass: the demonyms joined them). It cuts deeper
+	// than the other guards because such titles are otherwise the same
+	// words: who acts on whom is all that tells the events apart.
+	roleFactor = 0.25
 )
 
 // The substitution of a plain word, chosen on the tuning group of the hand
@@ -576,6 +582,9 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 	var ta, tb, tShared float64 // title weights and what the titles share
 	var ca, cb float64          // title weight the other report mentions anywhere
 	nShared := 0
+	// roleAB counts title tokens shared as A's demonym and B's country,
+	// roleBA the other way round (the role guard).
+	roleAB, roleBA := 0, 0
 	aFig, bFig := false, false   // a title figure the other report never mentions
 	aOwn, bOwn := false, false   // a title name the other report never mentions
 	aWord, bWord := false, false // a title plain word the other report never mentions
@@ -648,6 +657,11 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 			}
 			if fa&fb&flagTitle != 0 {
 				tShared += math.Min(x, y)
+				if da, db := fa&flagDemonym != 0, fb&flagDemonym != 0; da && !db {
+					roleAB++
+				} else if db && !da {
+					roleBA++
+				}
 			}
 			i++
 			j++
@@ -678,6 +692,13 @@ func score(a, b features, weight func(t uint32, flags uint8) float64) float64 {
 			s *= f
 		}
 	}
+	// One title's country is the other's demonym, and the other way round
+	// for a second country: the same two states with their roles swapped
+	// ("Russia expels Moldovan diplomats" / "Moldova expels Russian
+	// diplomat").
+	if roleAB > 0 && roleBA > 0 {
+		s *= roleFactor
+	}
 	if contradict(titleDirections(a), titleDirections(b)) {
 		s *= 0.5
 	}
@@ -707,8 +728,10 @@ var errFeatures = errors.New("malformed features")
 // (or dropped) rather than silently compared with new ones. Version 2 (the
 // second precision pass: number words as figures, synonyms, serial marks,
 // date and column words dropped) has the layout of version 1, and most
-// tokens of a report are the same in both.
-const featuresVersion = 2
+// tokens of a report are the same in both. Version 3 (the third pass:
+// demonyms as their country, with the flagDemonym bit, and more verb
+// synonyms) has the same layout again; a record of 1 or 2 reads as it is.
+const featuresVersion = 3
 
 // oldestFeatures is the oldest version decodeFeatures accepts. A version 1
 // record is compared as it is: the reports of one window (48 hours by
