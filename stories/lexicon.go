@@ -95,9 +95,12 @@ var synonyms = func() map[string]string {
 		"chernihiv":    "chernigov",
 		"київ":         "киев",
 		// Third pass (recall): more verbs of one act, as outlets swap them.
-		"charge": "charges charged indict indicts indicted",
-		"ban":    "bans banned bar bars barred",
-		"cut":    "reduce reduces reduced",
+		"charge":  "charges charged indict indicts indicted",
+		"ban":     "bans banned bar bars barred",
+		"cut":     "reduce reduces reduced",
+		"shake":   "shakes shook shaken rattle rattles rattled jolt jolts jolted",
+		"volcano": "volcanic volcanoes",
+		"outage":  "outages blackout blackouts",
 	} {
 		for _, w := range strings.Fields(from) {
 			m[fold(w)] = to
