@@ -8,8 +8,9 @@
 // when the feed gave only a teaser) become up to 24 distinct tokens: words
 // folded (case, accents, ё/е), stripped of stopwords in English, Russian and
 // Ukrainian (date parts and daily-column words too), mapped through a small
-// table of synonyms and spellings (shut = close, Kiev = Kyiv, Kerch bridge =
-// Crimean bridge), crudely stemmed (English suffixes; Cyrillic prefixes),
+// table of synonyms and spellings (shut = close, seize = detain, Kiev =
+// Kyiv, Kerch bridge = Crimean bridge) and of demonyms (Finnish = Finland,
+// with a mark of the demonym kept), crudely stemmed (English suffixes; Cyrillic prefixes),
 // each flagged as in the title or only the lead, as a name (capitalised
 // mid-sentence, an acronym, mixed case; "APT 29" = "APT29"), or as a figure
 // (digits or number words; "2-1" stays one token, "$100m" is 100). Words
@@ -24,7 +25,9 @@
 // Ryazan" / "in Volgograd"); when the titles are one frame with one object
 // swapped ("closes border crossing" / "closes airspace"); when each title
 // leaves more than 30% of its weight unmentioned anywhere in the other
-// report; when one title carries a serial or negation mark the other report
+// report, unless the titles share three names; when the titles name the
+// same two countries with their roles swapped ("Russia expels Moldovan
+// diplomats" / "Moldova expels Russian diplomat"); when one title carries a serial or negation mark the other report
 // lacks; when the titles move in opposite directions ("raises" / "holds",
 // "passes" / "vetoes", "detained" / "released"); and by half for every half
 // window between the publication dates, except for a copy. Options.Canon,

@@ -277,6 +277,27 @@ func TestRestoreAcceptsVersion1(t *testing.T) {
 	}
 }
 
+// TestDemonymRoles checks that a demonym meets its country ("Finnish
+// police" / "Finland"), and that the same two countries with their roles
+// swapped do not join ("Russia expels Moldovan diplomats" / "Moldova
+// expels Russian diplomats"): without the role guard the demonyms would
+// make them one story.
+func TestDemonymRoles(t *testing.T) {
+	pair := func(a, b string) float64 {
+		ix := NewIndex(Options{})
+		ix.Add(Item{Title: a, Seen: t0})
+		return ix.Lookup(Item{Title: b, Seen: t0}).Score
+	}
+	same := pair("Finnish customs seize tanker Eagle S over cable damage", "Finland detains tanker Eagle S over cable damage")
+	if same < DefaultThreshold {
+		t.Errorf("Finnish / Finland rewording scores %.3f, want at least %.2f", same, DefaultThreshold)
+	}
+	swapped := pair("Russia expels Moldovan diplomats over drone debris", "Moldova expels Russian diplomats over drone debris")
+	if swapped >= DefaultThreshold {
+		t.Errorf("roles swapped score %.3f, want under %.2f", swapped, DefaultThreshold)
+	}
+}
+
 func TestExtract(t *testing.T) {
 	has := func(fs features, tok string) (uint8, bool) {
 		h := hashToken(tok)
@@ -298,6 +319,9 @@ func TestExtract(t *testing.T) {
 		{"Lazarus linked to $100m theft", "", "100", flagTitle | flagEntity | flagNumber},
 		{"Hackers leak 1,500 records", "", "1500", flagTitle | flagEntity | flagNumber},
 		{"Hackers target embassies", "", "embassy", flagTitle},
+		{"Finnish police seize tanker", "", "finland", flagTitle | flagDemonym},
+		{"Police in Finland seize tanker", "", "finland", flagTitle | flagEntity},
+		{"Police seize tanker", "Officials said Finnish police boarded it.", "finland", flagEntity},
 		{"Hackers targeted an embassy", "", "embassy", flagTitle},
 		{"Hackers targeted an embassy", "", "target", flagTitle},
 		{"The attack", "Police in Baku said", "baku", flagEntity},

@@ -21,6 +21,9 @@ const (
 	// "officials"): its absence from the other report is no sign of
 	// another event.
 	flagMinor
+	// flagDemonym marks a country token that the title wrote as its
+	// demonym ("Finnish", "Russian"): the role guard of score reads it.
+	flagDemonym
 )
 
 // Limits on what one item contributes. They bound the memory per story and
@@ -264,6 +267,7 @@ func extract(title, lead string, canon func(string) string) features {
 			w := ws[i]
 			upperFirst, acronym, mixed, digits := shape(w.text)
 			f := fold(w.text)
+			demonym := false
 			if i+1 < len(ws) && ws[i+1].sep == ' ' {
 				if c, ok := bridgeNames[f+" "+fold(ws[i+1].text)]; ok {
 					add1(c, inTitle)
@@ -314,6 +318,9 @@ func extract(title, lead string, canon func(string) string) features {
 				}
 				pushHash(mark, flags)
 				continue
+			} else if c, ok := demonymForms[f]; ok {
+				f = c
+				demonym = inTitle
 			} else if syn, ok := synonyms[f]; ok {
 				f = syn
 			}
@@ -323,6 +330,9 @@ func extract(title, lead string, canon func(string) string) features {
 			var flags uint8
 			if inTitle {
 				flags |= flagTitle
+			}
+			if demonym {
+				flags |= flagDemonym
 			}
 			if digits {
 				flags |= flagNumber | flagEntity
