@@ -143,7 +143,7 @@ func buildHistory(tb testing.TB, be backend, feeds, days, perDay int) *Server {
 	// story i of every feed on the same day, newest last.
 	span := int64(days) * 24 * int64(time.Hour/time.Millisecond)
 	per := int64(days * perDay)
-	first := `UPDATE history SET seen = $1 - $2 + ((id - 1) % $3) * $2 / $3 + (id - 1) / $3`
+	first := `UPDATE history SET seen = CAST($1 AS BIGINT) - CAST($2 AS BIGINT) + ((id - 1) % CAST($3 AS BIGINT)) * CAST($2 AS BIGINT) / CAST($3 AS BIGINT) + (id - 1) / CAST($3 AS BIGINT)`
 	if err := exec(ctx, first, now.UnixMilli(), span, per); err != nil {
 		tb.Fatalf("%s: %v", first, err)
 	}
