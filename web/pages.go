@@ -296,7 +296,7 @@ type queryResult struct {
 // least K" (with a link to count them all): a query the index cannot
 // answer exactly (a phrase of common words, NOT, a regex) would otherwise
 // have every story of a broad window judged, about 5 µs each.
-const queryBudget = 20000
+const queryBudget = 10000
 
 // query parses q with positioned errors and shows what it matches in the
 // history, hits marked.
