@@ -194,6 +194,8 @@ var benchPages = []struct{ name, path, want string }{
 	{"query-phrase-30d", "/query?since=30d&q=" + url.QueryEscape(`"officials said"`), "stories match"},
 	{"query-not-30d", "/query?since=30d&q=" + url.QueryEscape("market AND NOT ransomware"), "stories match"},
 	{"query-regex-30d", "/query?since=30d&q=" + url.QueryEscape("/pipe+line/"), "stories match"},
+	// The phrase with its "count them all" link followed: no budget.
+	{"query-phrase-30d-all", "/query?since=30d&all=1&q=" + url.QueryEscape(`"officials said"`), "stories match"},
 }
 
 // BenchmarkPages renders each page of the console over 30 days of
