@@ -147,8 +147,9 @@ func run(ctx context.Context, h store.History, set *watchlist.Set, req Request, 
 	res := &Result{Query: query, Watch: req.Watch, Since: req.Since, AgainstQuery: watch != nil && query != watch.Query}
 	perDay := make(map[time.Time]int)
 	// full is whether the budget is spent with the page full: the scan
-	// then stops (checked before a story is judged, so Judged never
-	// counts a story whose verdict was not taken).
+	// then stops. It is asked before judging the next candidate, so a
+	// scan whose budget runs out at its last candidate is complete, not
+	// Partial.
 	full := func() bool {
 		return req.Budget > 0 && res.Judged >= req.Budget && len(res.Matches) >= limit
 	}

@@ -295,7 +295,8 @@ type queryResult struct {
 // once its 50 newest matches are found, before it stops and shows "at
 // least K" (with a link to count them all): a query the index cannot
 // answer exactly (a phrase of common words, NOT, a regex) would otherwise
-// have every story of a broad window judged, about 5 µs each.
+// have every story of a broad window judged, about 7 µs each read and
+// matched; 10,000 keep the page under 100 ms (BENCHMARKS.md, issue 16d).
 const queryBudget = 10000
 
 // query parses q with positioned errors and shows what it matches in the
