@@ -38,6 +38,12 @@ type Request struct {
 	Limit int
 	// AllowRegex permits /regex/ terms (chat users only when allowed).
 	AllowRegex bool
+	// Budget bounds the work of a query the index cannot answer exactly:
+	// once Budget candidates have been judged and Limit matches found, the
+	// scan (newest first) stops and the Result is Partial. <= 0: no bound,
+	// every candidate judged (a backtest must be exact). A query the index
+	// answers exactly is counted by the store whatever the budget.
+	Budget int
 }
 
 // Match is one story the query matched, and why.
@@ -58,7 +64,15 @@ type Result struct {
 	Watch   string
 	Since   time.Time
 	Scanned int // stories in the window
-	Total   int // stories matched
+	Total   int // stories matched (at least, when Partial)
+	// Judged is how many candidates the matcher judged, the newest of
+	// the window: all of them unless Partial. Zero when the store counted
+	// the matches (a query the index answers exactly).
+	Judged int
+	// Partial is true when Request.Budget stopped the scan: Total, PerDay
+	// and NewTotal count the matches among the Judged newest candidates
+	// only, lower bounds of the window's.
+	Partial bool
 	// Matches are the newest matches, at most Request.Limit.
 	Matches []Match
 	// PerDay counts matches per UTC day over the window, days without one included.
@@ -132,7 +146,19 @@ func run(ctx context.Context, h store.History, set *watchlist.Set, req Request, 
 	}
 	res := &Result{Query: query, Watch: req.Watch, Since: req.Since, AgainstQuery: watch != nil && query != watch.Query}
 	perDay := make(map[time.Time]int)
+	// full is whether the budget is spent with the page full: the scan
+	// then stops. It is asked before judging the next candidate, so a
+	// scan whose budget runs out at its last candidate is complete, not
+	// Partial.
+	full := func() bool {
+		return req.Budget > 0 && res.Judged >= req.Budget && len(res.Matches) >= limit
+	}
 	each := func(s model.Story) bool {
+		if full() {
+			res.Partial = true
+			return false
+		}
+		res.Judged++
 		hits := c.Match(Doc(s, tags[s.FeedURL]))
 		var q *matcher.Hit
 		byWatch := false
@@ -178,6 +204,12 @@ func run(ctx context.Context, h store.History, set *watchlist.Set, req Request, 
 		err = counted(ctx, h, sets, req.Since, limit, c, tags, res, perDay)
 	} else {
 		err = scan(ctx, h, sets, req.Since, &res.Scanned, each)
+		if err == nil && res.Partial && len(sets) == 0 {
+			// A scan counts the window as it reads it: count the rest.
+			var n int64
+			n, err = h.CountHistory(ctx, model.HistorySearch{Since: req.Since})
+			res.Scanned = int(n)
+		}
 	}
 	if err == nil {
 		err = ctx.Err()

@@ -269,3 +269,52 @@ func TestRunOnSQLite(t *testing.T) {
 		t.Errorf("per day = %+v, want one day with 3", res.PerDay)
 	}
 }
+
+// TestRunBudget: a query the index cannot answer exactly stops once
+// Budget candidates are judged with the page full, newest first, and says
+// so (Partial, Total a lower bound, Scanned still the whole window); one
+// the index answers exactly, and any query without a budget, are exact.
+func TestRunBudget(t *testing.T) {
+	set := testSet(t)
+	h := &memHistory{stories: stories()}
+	until := day0.Add(10*24*time.Hour - time.Second)
+	for _, tt := range []struct {
+		name    string
+		req     Request
+		partial bool
+		judged  int
+		matches []string
+		total   int
+	}{
+		// "Cozy Bear" (a phrase) pre-filters on its words: s6 and s1.
+		{name: "phrase, budget spent with the page full", req: Request{Query: `"cozy bear"`, Limit: 1, Budget: 1},
+			partial: true, judged: 1, matches: []string{"s6"}, total: 1},
+		{name: "phrase, page not full: scans on", req: Request{Query: `"cozy bear"`, Limit: 5, Budget: 1},
+			judged: 2, matches: []string{"s6", "s1"}, total: 2},
+		{name: "phrase, budget left at the last candidate", req: Request{Query: `"cozy bear"`, Limit: 1, Budget: 2},
+			judged: 2, matches: []string{"s6"}, total: 2},
+		{name: "regex scan, budget spent", req: Request{Query: `/s[0-9]/`, Limit: 2, Budget: 3, AllowRegex: true},
+			partial: true, judged: 3, matches: []string{"s6", "s5"}, total: 3},
+		{name: "no budget: every candidate", req: Request{Query: `/s[0-9]/`, Limit: 2, AllowRegex: true},
+			judged: 6, matches: []string{"s6", "s5"}, total: 6},
+		{name: "exact query: counted, not judged", req: Request{Query: "Baku", Limit: 1, Budget: 1},
+			matches: []string{"s3"}, total: 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.req.Until = until
+			res, err := Run(t.Context(), h, set, tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Partial != tt.partial || res.Judged != tt.judged || res.Total != tt.total {
+				t.Errorf("partial %v judged %d total %d, want %v %d %d", res.Partial, res.Judged, res.Total, tt.partial, tt.judged, tt.total)
+			}
+			if got := firstWords(res.Matches); !slices.Equal(got, tt.matches) {
+				t.Errorf("matches = %v, want %v", got, tt.matches)
+			}
+			if res.Scanned != len(h.stories) {
+				t.Errorf("scanned = %d, want the window's %d", res.Scanned, len(h.stories))
+			}
+		})
+	}
+}

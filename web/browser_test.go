@@ -251,7 +251,7 @@ func TestScreenshots(t *testing.T) {
 		t.Skip("set NEWSHOUND_SCREENSHOTS=1 to rewrite docs/console-*.png")
 	}
 	ctx := browser(t)
-	s, _ := buildHistory(t, 40, 30, 6)
+	s := buildHistory(t, sqliteBackend, 40, 30, 6)
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	for _, p := range []struct{ name, path string }{

@@ -71,6 +71,8 @@ type Server struct {
 	user  string
 	hash  []byte
 	token string
+	// budget is the query page's work bound (queryBudget; tests lower it).
+	budget int
 }
 
 // sessionTTL is how long a login lasts.
@@ -101,7 +103,7 @@ func New(d Deps) (*Server, error) {
 	if d.Wake == nil {
 		d.Wake = func() {}
 	}
-	s := &Server{d: d, mux: http.NewServeMux(), sess: make(map[string]time.Time), coop: http.NewCrossOriginProtection()}
+	s := &Server{d: d, mux: http.NewServeMux(), sess: make(map[string]time.Time), coop: http.NewCrossOriginProtection(), budget: queryBudget}
 	if u, h, ok := config.AuthUser(d.Auth); ok {
 		s.user, s.hash = u, []byte(h)
 	} else {

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -215,5 +217,69 @@ func TestFeedsAddRemove(t *testing.T) {
 	f.post(t, "/feeds/remove", url.Values{"url": {"https://new.example/rss"}}, "/feeds")
 	if cf, _ := f.db.ChatFeeds(context.Background()); len(cf) != 0 {
 		t.Errorf("after remove chat feeds = %+v", cf)
+	}
+}
+
+// TestQueryBudget checks both wordings of the query page's count: a broad
+// query the index cannot answer exactly stops once the budget is spent
+// with the page full and says "at least", with a link that counts them
+// all; that link, and a query the index answers exactly, give the exact
+// count.
+func TestQueryBudget(t *testing.T) {
+	s := buildHistory(t, sqliteBackend, 4, 10, 3) // 120 stories
+	s.budget = 60
+	get := func(path string) string {
+		t.Helper()
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Code != 200 {
+			t.Fatalf("%s: %d", path, w.Code)
+		}
+		return w.Body.String()
+	}
+	total := func(body string) string {
+		t.Helper()
+		_, rest, ok := strings.Cut(body, `<p id="total">`)
+		if !ok {
+			t.Fatalf("no total in %s", body)
+		}
+		p, _, _ := strings.Cut(rest, "</p>")
+		return p
+	}
+	// A regex every story holds: the index has no word to pre-filter
+	// with (a scan of the window).
+	q := url.QueryEscape("/[a-z]/")
+	partial := get("/query?since=30d&q=" + q)
+	if got, want := total(partial), "At least 60 of 120 stories match (the newest 60 scanned; narrow the query or the window for an exact count)."; !strings.HasPrefix(got, want) {
+		t.Errorf("bounded: %q, want %q", got, want)
+	}
+	if n := strings.Count(partial, `class="match"`); n != 50 {
+		t.Errorf("bounded: %d matches shown, want 50", n)
+	}
+	m := regexp.MustCompile(`id="countall" href="([^"]*)"`).FindStringSubmatch(partial)
+	if m == nil {
+		t.Fatalf("bounded page lacks the link to count all: %s", total(partial))
+	}
+	link, err := url.Parse(html.UnescapeString(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := link.Query(); link.Path != "/query" || v.Get("q") != "/[a-z]/" || v.Get("since") != "30d" || v.Get("all") != "1" {
+		t.Errorf("count-all link %s", link)
+	}
+	if got, want := total(get(link.String())), "120 of 120 stories match."; got != want {
+		t.Errorf("all=1: %q, want %q", got, want)
+	}
+	// A word the index answers exactly is counted by the store, however
+	// many stories hold it.
+	n, err := s.d.Store.CountHistory(context.Background(), model.HistorySearch{Words: "the"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n <= 60 {
+		t.Fatalf("only %d stories hold \"the\": the test needs more than the budget", n)
+	}
+	if got, want := total(get("/query?since=30d&q=the")), fmt.Sprintf("%d of 120 stories match.", n); got != want {
+		t.Errorf("exact: %q, want %q", got, want)
 	}
 }

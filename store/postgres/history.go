@@ -239,14 +239,42 @@ func (db *DB) CountHistoryDays(ctx context.Context, q model.HistorySearch) ([]mo
 	return out, nil
 }
 
+// scanChunk is how many rows ScanHistory fetches from its cursor at a time.
+const scanChunk = 500
+
 // ScanHistory calls fn with every story q selects, newest first, until fn
-// returns false.
+// returns false. The rows come through a cursor, a chunk at a time: a
+// plain query has the server send every row, and pgx read (and drop) all
+// those fn did not want before the connection can be used again (the
+// console's query page stops after its budget: 150,000 rows read for
+// 10,000 judged). The cursor is planned as a plain query would be
+// (cursor_tuple_fraction 1): with the default 0.1 the planner walks the id
+// index testing every row's words, which for a rare word (actor:APT29)
+// took 300 ms where the GIN index and a sort take 9.
 func (db *DB) ScanHistory(ctx context.Context, q model.HistorySearch, fn func(model.Story) bool) error {
 	where, args, none := historyWhere(q)
 	if none {
 		return nil
 	}
-	err := db.queryStories(ctx, `SELECT `+storyColumns+` FROM history h`+where+` ORDER BY h.id DESC`, args, fn)
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL cursor_tuple_fraction = 1`); err != nil { // see above
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DECLARE history_scan NO SCROLL CURSOR FOR SELECT `+storyColumns+` FROM history h`+where+` ORDER BY h.id DESC`, args...); err != nil {
+			return err
+		}
+		for {
+			n, stop := 0, false
+			err := queryStories(ctx, tx, fmt.Sprintf(`FETCH %d FROM history_scan`, scanChunk), nil, func(s model.Story) bool {
+				n++
+				stop = !fn(s)
+				return !stop
+			})
+			if err != nil || stop || n < scanChunk {
+				return err
+			}
+		}
+	})
 	if err != nil {
 		return db.wrap(fmt.Errorf("store: scan history: %w", err))
 	}
@@ -254,7 +282,13 @@ func (db *DB) ScanHistory(ctx context.Context, q model.HistorySearch, fn func(mo
 }
 
 func (db *DB) queryStories(ctx context.Context, query string, args []any, fn func(model.Story) bool) error {
-	rows, err := db.pool.Query(ctx, query, args...)
+	return queryStories(ctx, db.pool, query, args, fn)
+}
+
+// queryStories calls fn with each story query's rows hold, until fn
+// returns false.
+func queryStories(ctx context.Context, on querier, query string, args []any, fn func(model.Story) bool) error {
+	rows, err := on.Query(ctx, query, args...)
 	if err != nil {
 		return err
 	}

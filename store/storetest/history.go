@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -166,6 +167,39 @@ var historyTests = []test{
 		e.must("ScanHistory", e.s.ScanHistory(e.ctx, q, func(s model.Story) bool { scanned = append(scanned, s); return len(scanned) < 2 }))
 		if got := storyTitles(scanned); !slices.Equal(got, want[:2]) {
 			t.Errorf("scan stopped after 2 = %v, want %v", got, want[:2])
+		}
+	}},
+	{"ScanLongAndCutShort", func(t *testing.T, e *env) {
+		// More stories than a backend reads at a time (store/postgres
+		// fetches its cursor in chunks): a scan sees them all, newest
+		// first, once each; one cut short stops where fn said, and the
+		// store answers the next question at once.
+		const n = 1234
+		var items []model.NewItem
+		for i := range n {
+			items = append(items, story(fmt.Sprint(i), fmt.Sprintf("t%d", i), "common words", ""))
+		}
+		e.ingest("http://a/feed", nil, items...)
+		for _, q := range []model.HistorySearch{{}, {Words: "common"}} {
+			var ids []int64
+			e.must("ScanHistory", e.s.ScanHistory(e.ctx, q, func(s model.Story) bool { ids = append(ids, s.ID); return true }))
+			descending := true
+			for i := 1; i < len(ids); i++ {
+				descending = descending && ids[i] < ids[i-1]
+			}
+			if len(ids) != n || !descending {
+				t.Errorf("ScanHistory(%+v): %d stories, want %d newest first, once each", q, len(ids), n)
+			}
+			for _, stop := range []int{1, 499, 500, 501, 1000} {
+				seen := 0
+				e.must("ScanHistory", e.s.ScanHistory(e.ctx, q, func(model.Story) bool { seen++; return seen < stop }))
+				if seen != stop {
+					t.Errorf("ScanHistory(%+v) told to stop after %d: fn called %d times", q, stop, seen)
+				}
+			}
+			if got := e.search(model.HistorySearch{Words: q.Words, Limit: 1}); !slices.Equal(got, []string{fmt.Sprintf("t%d", n-1)}) {
+				t.Errorf("search after the scans = %v, want the newest", got)
+			}
 		}
 	}},
 	{"IndexHoldsTheMatchersWords", func(t *testing.T, e *env) {
