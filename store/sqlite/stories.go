@@ -326,7 +326,7 @@ func (db *DB) fillStory(ctx context.Context, a *model.Alert, story int64, kind s
 }
 
 // storyRecordCols are the columns scanStoryRecords reads.
-const storyRecordCols = `seq, story, seen, published, features, origin`
+const storyRecordCols = cols.StoryRecordCols
 
 // storyRecordAfterCols are storyRecordCols without the features of the
 // caller's own records (?3): a replica reads back every record it wrote.
@@ -368,17 +368,8 @@ func (db *DB) StoryRecordsAfter(ctx context.Context, after int64, also []int64, 
 // scanStoryRecords reads storyRecordCols rows and closes them.
 func scanStoryRecords(rows *sql.Rows) ([]model.StoryRecord, error) {
 	defer rows.Close()
-	var out []model.StoryRecord
-	for rows.Next() {
-		var r model.StoryRecord
-		var seen, pub int64
-		if err := rows.Scan(&r.Seq, &r.Story, &seen, &pub, &r.Features, &r.Origin); err != nil {
-			return nil, fmt.Errorf("store: story records: %w", err)
-		}
-		r.Seen, r.Published = time.UnixMilli(seen), fromMS(pub)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := cols.Collect(rows, cols.ScanStoryRecord)
+	if err != nil {
 		return nil, fmt.Errorf("store: story records: %w", err)
 	}
 	return out, nil

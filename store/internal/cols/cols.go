@@ -323,3 +323,38 @@ func (b *Batch) Add(id int64) {
 func (b *Batch) WaitsForFirst(id, first int64, kind string) bool {
 	return kind != "edit" && first != 0 && first != id && b.ids[first]
 }
+
+// Rows is what both drivers' result sets offer for reading them: database/sql's
+// *sql.Rows and pgx.Rows (their Close differs, so the caller closes).
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// Collect reads every row of rows with scan, one model value per row.
+func Collect[T any](rows Rows, scan func(Rows) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// StoryRecordCols are the columns ScanStoryRecord reads, in its order.
+const StoryRecordCols = `seq, story, seen, published, features, origin`
+
+// ScanStoryRecord reads one row of StoryRecordCols.
+func ScanStoryRecord(rows Rows) (model.StoryRecord, error) {
+	var r model.StoryRecord
+	var seen, pub int64
+	if err := rows.Scan(&r.Seq, &r.Story, &seen, &pub, &r.Features, &r.Origin); err != nil {
+		return r, err
+	}
+	r.Seen, r.Published = time.UnixMilli(seen), FromMillis(pub)
+	return r, nil
+}
