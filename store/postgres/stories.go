@@ -84,13 +84,12 @@ func (db *DB) storyAlerts(ctx context.Context, tx pgx.Tx, itemStory string, s *m
 	for _, a := range alerts {
 		a.Story = s.ID
 		pol := s.Policy[a.Destination]
-		need := max(1, pol.MinOutlets)
 		var origID int64
 		var watchesJSON, state string
 		var waiting int
 		err := tx.QueryRow(ctx, storyAlertSQL, s.ID, string(a.Destination)).Scan(&origID, &watchesJSON, &state, &waiting)
 		if errors.Is(err, pgx.ErrNoRows) {
-			ok, err := db.firstStoryAlert(ctx, tx, itemStory, a, need, len(outlets), published, now, res)
+			ok, err := db.firstStoryAlert(ctx, tx, itemStory, a, max(1, pol.MinOutlets), len(outlets), published, now, res)
 			if err != nil {
 				return nil, err
 			}
@@ -113,31 +112,19 @@ func (db *DB) storyAlerts(ctx context.Context, tx pgx.Tx, itemStory string, s *m
 				return nil, fmt.Errorf("story alert watches: %w", err)
 			}
 		}
-		switch state {
-		case model.StateWaiting:
-			need = min(need, waiting)
-			if len(outlets) >= need {
-				if err := db.releaseWaiting(ctx, tx, s.ID, a.Destination, origID, now); err != nil {
-					return nil, err
-				}
-				res.AddQueued(a.Destination)
-				queued = append(queued, a)
-				res.Held--
-			} else if need != waiting {
-				if _, err := tx.Exec(ctx, `UPDATE outbox SET need = $1 WHERE id = $2`, need, origID); err != nil {
-					return nil, fmt.Errorf("waiting alert: %w", err)
-				}
+		switch step, need := cols.LaterReport(pol, state, waiting, len(outlets), newOutlet, newWatch); step {
+		case cols.LaterRelease:
+			if err := db.releaseWaiting(ctx, tx, s.ID, a.Destination, origID, now); err != nil {
+				return nil, err
 			}
-			continue
-		case model.StateParked:
-			continue // the first alert never reached the destination; nothing to edit
-		}
-		if !newOutlet && !newWatch {
-			continue // the same outlet again: nothing new to say
-		}
-		switch pol.AlsoReported {
-		case model.AlsoReportedQuiet:
-		case model.AlsoReportedAlert:
+			res.AddQueued(a.Destination)
+			queued = append(queued, a)
+			res.Held--
+		case cols.LaterNeed:
+			if _, err := tx.Exec(ctx, `UPDATE outbox SET need = $1 WHERE id = $2`, need, origID); err != nil {
+				return nil, fmt.Errorf("waiting alert: %w", err)
+			}
+		case cols.LaterAlert:
 			ok, err := queueAlert(ctx, tx, itemStory, a, published, now)
 			if err != nil {
 				return nil, err
@@ -153,7 +140,7 @@ func (db *DB) storyAlerts(ctx context.Context, tx pgx.Tx, itemStory string, s *m
 				res.AddQueued(a.Destination)
 				queued = append(queued, a)
 			}
-		default:
+		case cols.LaterEdit:
 			if err := db.queueEdit(ctx, tx, s.ID, a.Destination, origID, now); err != nil {
 				return nil, err
 			}

@@ -95,13 +95,12 @@ func (db *DB) storyAlerts(ctx context.Context, tx *sql.Tx, itemStory string, s *
 	for _, a := range alerts {
 		a.Story = s.ID
 		pol := s.Policy[a.Destination]
-		need := max(1, pol.MinOutlets)
 		var origID int64
 		var watchesJSON, state string
 		var waiting int
 		err := lookup.QueryRowContext(ctx, s.ID, a.Destination).Scan(&origID, &watchesJSON, &state, &waiting)
 		if errors.Is(err, sql.ErrNoRows) {
-			ok, err := db.firstStoryAlert(ctx, tx, queue, itemStory, a, need, len(outlets), published, now, res)
+			ok, err := db.firstStoryAlert(ctx, tx, queue, itemStory, a, max(1, pol.MinOutlets), len(outlets), published, now, res)
 			if err != nil {
 				return nil, err
 			}
@@ -124,31 +123,19 @@ func (db *DB) storyAlerts(ctx context.Context, tx *sql.Tx, itemStory string, s *
 				return nil, fmt.Errorf("story alert watches: %w", err)
 			}
 		}
-		switch state {
-		case model.StateWaiting:
-			need = min(need, waiting)
-			if len(outlets) >= need {
-				if err := db.releaseWaiting(ctx, tx, queue, s.ID, a.Destination, origID, now); err != nil {
-					return nil, err
-				}
-				res.AddQueued(a.Destination)
-				queued = append(queued, a)
-				res.Held--
-			} else if need != waiting {
-				if _, err := tx.ExecContext(ctx, `UPDATE outbox SET need = ? WHERE id = ?`, need, origID); err != nil {
-					return nil, fmt.Errorf("waiting alert: %w", err)
-				}
+		switch step, need := cols.LaterReport(pol, state, waiting, len(outlets), newOutlet, newWatch); step {
+		case cols.LaterRelease:
+			if err := db.releaseWaiting(ctx, tx, queue, s.ID, a.Destination, origID, now); err != nil {
+				return nil, err
 			}
-			continue
-		case model.StateParked:
-			continue // the first alert never reached the destination; nothing to edit
-		}
-		if !newOutlet && !newWatch {
-			continue // the same outlet again: nothing new to say
-		}
-		switch pol.AlsoReported {
-		case model.AlsoReportedQuiet:
-		case model.AlsoReportedAlert:
+			res.AddQueued(a.Destination)
+			queued = append(queued, a)
+			res.Held--
+		case cols.LaterNeed:
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET need = ? WHERE id = ?`, need, origID); err != nil {
+				return nil, fmt.Errorf("waiting alert: %w", err)
+			}
+		case cols.LaterAlert:
 			ok, err := queueAlert(ctx, queue, itemStory, a, published, now)
 			if err != nil {
 				return nil, err
@@ -164,7 +151,7 @@ func (db *DB) storyAlerts(ctx context.Context, tx *sql.Tx, itemStory string, s *
 				res.AddQueued(a.Destination)
 				queued = append(queued, a)
 			}
-		default:
+		case cols.LaterEdit:
 			if err := db.queueEdit(ctx, tx, s.ID, a.Destination, origID, now); err != nil {
 				return nil, err
 			}

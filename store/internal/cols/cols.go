@@ -358,3 +358,47 @@ func ScanStoryRecord(rows Rows) (model.StoryRecord, error) {
 	r.Seen, r.Published = time.UnixMilli(seen), FromMillis(pub)
 	return r, nil
 }
+
+// LaterStep is what a later report of a story does at a destination that
+// has the story's alert already (see LaterReport).
+type LaterStep int
+
+// The steps of a later report.
+const (
+	LaterNothing LaterStep = iota // nothing to send or store
+	LaterRelease                  // the waiting first alert has its outlets now: queue it
+	LaterNeed                     // the waiting first alert now waits for fewer outlets (need): store it
+	LaterAlert                    // also_reported: alert — queue the report as an alert after the first
+	LaterEdit                     // queue an edit of the first alert
+)
+
+// LaterReport decides a later report at one destination, the same in every
+// backend: state is the first alert's outbox state and waiting the outlets
+// it waits for (model.StateWaiting), outlets how many reported the story
+// with this report, newOutlet and newWatch what the report adds. need is
+// the outlets to store for LaterNeed.
+func LaterReport(pol model.StoryPolicy, state string, waiting, outlets int, newOutlet, newWatch bool) (step LaterStep, need int) {
+	switch state {
+	case model.StateWaiting:
+		need = min(max(1, pol.MinOutlets), waiting)
+		switch {
+		case outlets >= need:
+			return LaterRelease, need
+		case need != waiting:
+			return LaterNeed, need
+		}
+		return LaterNothing, need
+	case model.StateParked:
+		return LaterNothing, 0 // the first alert never reached the destination; nothing to edit
+	}
+	if !newOutlet && !newWatch {
+		return LaterNothing, 0 // the same outlet again: nothing new to say
+	}
+	switch pol.AlsoReported {
+	case model.AlsoReportedQuiet:
+		return LaterNothing, 0
+	case model.AlsoReportedAlert:
+		return LaterAlert, 0
+	}
+	return LaterEdit, 0
+}
